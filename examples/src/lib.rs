@@ -1,0 +1,1 @@
+//! Examples of vouch live beside this file; this library is empty.

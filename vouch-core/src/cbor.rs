@@ -1,0 +1,772 @@
+//! Canonical CBOR: deterministic encoding (RFC 8949 §4.2.1) and a strict
+//! single-pass validator that refuses everything else.
+//!
+//! vouch signs the canonical bytes of a value and stores exactly those bytes,
+//! so one value has one encoding and a stored document re-encodes to itself.
+//! The profile is RFC 8949 §4.2.1 ("core deterministic encoding") with two
+//! narrowings that vouch's documents never need: floating-point numbers and
+//! simple values other than `false`, `true` and `null` are refused.
+//!
+//! ```
+//! use vouch_core::cbor::{from_canonical, to_canonical};
+//! use std::collections::BTreeMap;
+//! let mut m = BTreeMap::new();
+//! m.insert("zeta".to_string(), 1u32);
+//! m.insert("b".to_string(), 2u32);
+//! let bytes = to_canonical(&m).unwrap();
+//! // "b" (0x61 0x62) sorts before "zeta" (0x64 ...): bytewise order of the encoded keys.
+//! assert_eq!(bytes, [0xa2, 0x61, b'b', 0x02, 0x64, b'z', b'e', b't', b'a', 0x01]);
+//! let back: BTreeMap<String, u32> = from_canonical(&bytes).unwrap();
+//! assert_eq!(back, m);
+//! ```
+
+use ciborium::value::Value;
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+
+/// Bounds applied to every decode of untrusted bytes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Limits {
+    /// Largest input accepted, in bytes.
+    pub max_size: usize,
+    /// Deepest nesting of arrays, maps and tags accepted.
+    pub max_depth: usize,
+}
+
+impl Limits {
+    /// The defaults: 64 MiB and 64 levels. A release statement listing ten
+    /// thousand components is about 2 MB; nothing vouch writes nests beyond
+    /// a dozen levels.
+    pub const DEFAULT: Limits = Limits {
+        max_size: 64 << 20,
+        max_depth: 64,
+    };
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits::DEFAULT
+    }
+}
+
+/// What the validator demands beyond well-formedness.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Strictness {
+    /// vouch's canonical profile (RFC 8949 §4.2.1, no floats, no unusual simple values).
+    Canonical,
+    /// Any well-formed CBOR with valid UTF-8 text: for formats written by
+    /// other tools (COSE examples, WebAuthn), still bounded by [`Limits`].
+    WellFormed,
+}
+
+/// Why bytes were refused as CBOR. Offsets are byte positions in the input.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum CborError {
+    /// The input is larger than the size limit.
+    #[error("CBOR input of {size} bytes exceeds the limit of {limit} bytes")]
+    TooLarge {
+        /// Input size.
+        size: usize,
+        /// The limit in force.
+        limit: usize,
+    },
+    /// Arrays, maps or tags nest deeper than the limit.
+    #[error("CBOR nesting deeper than {limit} levels at byte {offset}")]
+    TooDeep {
+        /// Where the item that went too deep starts.
+        offset: usize,
+        /// The limit in force.
+        limit: usize,
+    },
+    /// The input ends in the middle of an item.
+    #[error("CBOR input truncated at byte {offset}")]
+    Truncated {
+        /// Where more bytes were needed.
+        offset: usize,
+    },
+    /// Bytes follow the single top-level item.
+    #[error("trailing bytes after the CBOR item, starting at byte {offset}")]
+    TrailingBytes {
+        /// First byte after the item.
+        offset: usize,
+    },
+    /// An integer, tag or simple value uses more bytes than it needs.
+    #[error("integer not in its shortest form at byte {offset}")]
+    NonShortestInteger {
+        /// Start of the item.
+        offset: usize,
+    },
+    /// A string, array or map length uses more bytes than it needs.
+    #[error("length not in its shortest form at byte {offset}")]
+    NonShortestLength {
+        /// Start of the item.
+        offset: usize,
+    },
+    /// An indefinite-length string, array or map (refused in canonical form).
+    #[error("indefinite-length item at byte {offset}")]
+    IndefiniteLength {
+        /// Start of the item.
+        offset: usize,
+    },
+    /// A map key does not sort after the key before it.
+    #[error("map keys not in canonical order at byte {offset}")]
+    UnsortedMapKeys {
+        /// Start of the out-of-order key.
+        offset: usize,
+    },
+    /// A map key equals the key before it.
+    #[error("duplicate map key at byte {offset}")]
+    DuplicateMapKey {
+        /// Start of the repeated key.
+        offset: usize,
+    },
+    /// A floating-point number (vouch's canonical profile has none).
+    #[error("floating-point value at byte {offset} (not allowed in canonical form)")]
+    FloatNotAllowed {
+        /// Start of the item.
+        offset: usize,
+    },
+    /// A simple value other than false, true or null.
+    #[error("simple value {value} at byte {offset} is not allowed")]
+    SimpleValueNotAllowed {
+        /// Start of the item.
+        offset: usize,
+        /// The simple value number.
+        value: u8,
+    },
+    /// A text string that is not valid UTF-8.
+    #[error("text string at byte {offset} is not valid UTF-8")]
+    InvalidUtf8 {
+        /// Start of the string.
+        offset: usize,
+    },
+    /// A byte sequence that is not CBOR at all (reserved values, stray break).
+    #[error("malformed CBOR at byte {offset}")]
+    Malformed {
+        /// Start of the item.
+        offset: usize,
+    },
+    /// Well-formed canonical CBOR that does not have the shape the type expects.
+    #[error("CBOR does not match the expected structure{}: {reason}", offset.map(|o| format!(" at byte {o}")).unwrap_or_default())]
+    Schema {
+        /// Where the decoder stopped, when it knows.
+        offset: Option<usize>,
+        /// What the type's deserializer reported.
+        reason: String,
+    },
+    /// The value cannot be written as canonical CBOR.
+    #[error("value cannot be encoded as canonical CBOR: {reason}")]
+    Encode {
+        /// What the serializer reported.
+        reason: String,
+    },
+}
+
+/// Checks that `bytes` hold exactly one CBOR item under the given rules.
+///
+/// This is a single pass over the bytes that never allocates, never recurses
+/// beyond `limits.max_depth` and never trusts a length before checking it
+/// against the bytes that remain.
+pub fn validate(bytes: &[u8], strictness: Strictness, limits: Limits) -> Result<(), CborError> {
+    if bytes.len() > limits.max_size {
+        return Err(CborError::TooLarge {
+            size: bytes.len(),
+            limit: limits.max_size,
+        });
+    }
+    let mut v = Validator {
+        bytes,
+        pos: 0,
+        strict: strictness == Strictness::Canonical,
+        max_depth: limits.max_depth,
+    };
+    v.item(0)?;
+    if v.pos != bytes.len() {
+        return Err(CborError::TrailingBytes { offset: v.pos });
+    }
+    Ok(())
+}
+
+/// Returns the length of the first complete CBOR item in `bytes` (well-formed
+/// rules, bounded by `limits`), so a caller can split a sequence of items.
+pub fn item_len(bytes: &[u8], limits: Limits) -> Result<usize, CborError> {
+    let mut v = Validator {
+        bytes,
+        pos: 0,
+        strict: false,
+        max_depth: limits.max_depth,
+    };
+    v.item(0)?;
+    Ok(v.pos)
+}
+
+struct Validator<'a> {
+    bytes: &'a [u8],
+    pos: usize,
+    strict: bool,
+    max_depth: usize,
+}
+
+/// Decoded initial byte and argument of one item.
+struct Head {
+    start: usize,
+    major: u8,
+    /// `None` for indefinite length (additional info 31).
+    arg: Option<u64>,
+    info: u8,
+}
+
+impl Validator<'_> {
+    fn take(&mut self, n: usize) -> Result<&[u8], CborError> {
+        let end = self
+            .pos
+            .checked_add(n)
+            .filter(|&e| e <= self.bytes.len())
+            .ok_or(CborError::Truncated { offset: self.pos })?;
+        let s = &self.bytes[self.pos..end];
+        self.pos = end;
+        Ok(s)
+    }
+
+    fn head(&mut self) -> Result<Head, CborError> {
+        let start = self.pos;
+        let ib = *self
+            .bytes
+            .get(self.pos)
+            .ok_or(CborError::Truncated { offset: start })?;
+        self.pos += 1;
+        let major = ib >> 5;
+        let info = ib & 0x1f;
+        let arg = match info {
+            0..=23 => Some(u64::from(info)),
+            24 => Some(u64::from(self.take(1)?[0])),
+            25 => {
+                let b = self.take(2)?;
+                Some(u64::from(u16::from_be_bytes([b[0], b[1]])))
+            }
+            26 => {
+                let b = self.take(4)?;
+                Some(u64::from(u32::from_be_bytes([b[0], b[1], b[2], b[3]])))
+            }
+            27 => {
+                let b = self.take(8)?;
+                let mut a = [0u8; 8];
+                a.copy_from_slice(b);
+                Some(u64::from_be_bytes(a))
+            }
+            28..=30 => return Err(CborError::Malformed { offset: start }),
+            _ => None,
+        };
+        Ok(Head {
+            start,
+            major,
+            arg,
+            info,
+        })
+    }
+
+    /// True when the argument used more bytes than its value needs.
+    fn non_shortest(h: &Head) -> bool {
+        match (h.info, h.arg) {
+            (24, Some(v)) => v < 24,
+            (25, Some(v)) => v <= 0xff,
+            (26, Some(v)) => v <= 0xffff,
+            (27, Some(v)) => v <= 0xffff_ffff,
+            _ => false,
+        }
+    }
+
+    fn length(&self, h: &Head) -> Result<Option<usize>, CborError> {
+        match h.arg {
+            None => {
+                if self.strict {
+                    Err(CborError::IndefiniteLength { offset: h.start })
+                } else {
+                    Ok(None)
+                }
+            }
+            Some(v) => {
+                if self.strict && Self::non_shortest(h) {
+                    return Err(CborError::NonShortestLength { offset: h.start });
+                }
+                // A claimed length can never exceed what is left of the input;
+                // refusing it here keeps every later step bounded.
+                let remaining = self.bytes.len() - self.pos;
+                match usize::try_from(v) {
+                    Ok(n) if n <= remaining => Ok(Some(n)),
+                    _ => Err(CborError::Truncated { offset: h.start }),
+                }
+            }
+        }
+    }
+
+    fn item(&mut self, depth: usize) -> Result<(), CborError> {
+        let h = self.head()?;
+        match h.major {
+            0 | 1 => {
+                if h.arg.is_none() {
+                    return Err(CborError::Malformed { offset: h.start });
+                }
+                if self.strict && Self::non_shortest(&h) {
+                    return Err(CborError::NonShortestInteger { offset: h.start });
+                }
+                Ok(())
+            }
+            2 | 3 => match self.length(&h)? {
+                Some(n) => {
+                    let s = self.take(n)?;
+                    if h.major == 3 && std::str::from_utf8(s).is_err() {
+                        return Err(CborError::InvalidUtf8 { offset: h.start });
+                    }
+                    Ok(())
+                }
+                None => self.indefinite_string(&h),
+            },
+            4 => {
+                self.enter(&h, depth)?;
+                match self.length(&h)? {
+                    Some(n) => {
+                        for _ in 0..n {
+                            self.item(depth + 1)?;
+                        }
+                        Ok(())
+                    }
+                    None => {
+                        while !self.at_break()? {
+                            self.item(depth + 1)?;
+                        }
+                        Ok(())
+                    }
+                }
+            }
+            5 => {
+                self.enter(&h, depth)?;
+                match self.length(&h)? {
+                    Some(n) => {
+                        let mut prev: Option<(usize, usize)> = None;
+                        for _ in 0..n {
+                            let key_start = self.pos;
+                            self.item(depth + 1)?;
+                            let key = (key_start, self.pos);
+                            if self.strict {
+                                if let Some((ps, pe)) = prev {
+                                    match self.bytes[ps..pe].cmp(&self.bytes[key.0..key.1]) {
+                                        std::cmp::Ordering::Less => {}
+                                        std::cmp::Ordering::Equal => {
+                                            return Err(CborError::DuplicateMapKey {
+                                                offset: key_start,
+                                            });
+                                        }
+                                        std::cmp::Ordering::Greater => {
+                                            return Err(CborError::UnsortedMapKeys {
+                                                offset: key_start,
+                                            });
+                                        }
+                                    }
+                                }
+                                prev = Some(key);
+                            }
+                            self.item(depth + 1)?;
+                        }
+                        Ok(())
+                    }
+                    None => {
+                        while !self.at_break()? {
+                            self.item(depth + 1)?;
+                            self.item(depth + 1)?;
+                        }
+                        Ok(())
+                    }
+                }
+            }
+            6 => {
+                if h.arg.is_none() {
+                    return Err(CborError::Malformed { offset: h.start });
+                }
+                if self.strict && Self::non_shortest(&h) {
+                    return Err(CborError::NonShortestInteger { offset: h.start });
+                }
+                self.enter(&h, depth)?;
+                self.item(depth + 1)
+            }
+            _ => self.simple_or_float(&h),
+        }
+    }
+
+    fn enter(&self, h: &Head, depth: usize) -> Result<(), CborError> {
+        if depth >= self.max_depth {
+            Err(CborError::TooDeep {
+                offset: h.start,
+                limit: self.max_depth,
+            })
+        } else {
+            Ok(())
+        }
+    }
+
+    fn at_break(&mut self) -> Result<bool, CborError> {
+        match self.bytes.get(self.pos) {
+            None => Err(CborError::Truncated { offset: self.pos }),
+            Some(0xff) => {
+                self.pos += 1;
+                Ok(true)
+            }
+            Some(_) => Ok(false),
+        }
+    }
+
+    fn indefinite_string(&mut self, h: &Head) -> Result<(), CborError> {
+        while !self.at_break()? {
+            let chunk = self.head()?;
+            if chunk.major != h.major || chunk.arg.is_none() {
+                return Err(CborError::Malformed {
+                    offset: chunk.start,
+                });
+            }
+            let n = self.length(&chunk)?.ok_or(CborError::Malformed {
+                offset: chunk.start,
+            })?;
+            let s = self.take(n)?;
+            if h.major == 3 && std::str::from_utf8(s).is_err() {
+                return Err(CborError::InvalidUtf8 {
+                    offset: chunk.start,
+                });
+            }
+        }
+        Ok(())
+    }
+
+    fn simple_or_float(&mut self, h: &Head) -> Result<(), CborError> {
+        match h.info {
+            0..=19 | 23 => {
+                if self.strict {
+                    return Err(CborError::SimpleValueNotAllowed {
+                        offset: h.start,
+                        value: h.info,
+                    });
+                }
+                Ok(())
+            }
+            20..=22 => Ok(()),
+            24 => {
+                let v = h.arg.unwrap_or(0);
+                // Two-byte simple values below 32 are not well-formed (RFC 8949 §3.3).
+                if v < 32 {
+                    return Err(CborError::Malformed { offset: h.start });
+                }
+                if self.strict {
+                    return Err(CborError::SimpleValueNotAllowed {
+                        offset: h.start,
+                        value: u8::try_from(v).unwrap_or(u8::MAX),
+                    });
+                }
+                Ok(())
+            }
+            25..=27 => {
+                if self.strict {
+                    return Err(CborError::FloatNotAllowed { offset: h.start });
+                }
+                Ok(())
+            }
+            // Additional info 31 here is a break with no open indefinite item.
+            _ => Err(CborError::Malformed { offset: h.start }),
+        }
+    }
+}
+
+/// Encodes a serde value as canonical CBOR.
+///
+/// Map entries (including struct fields) are sorted by the bytes of their
+/// encoded keys, integers and lengths take their shortest form, and the
+/// result is checked by the strict validator before it is returned, so every
+/// byte string this returns is accepted by [`from_canonical`].
+pub fn to_canonical<T: Serialize + ?Sized>(value: &T) -> Result<Vec<u8>, CborError> {
+    let v = Value::serialized(value).map_err(|e| CborError::Encode {
+        reason: e.to_string(),
+    })?;
+    value_to_canonical(v)
+}
+
+/// Encodes a [`ciborium::Value`] as canonical CBOR (see [`to_canonical`]).
+pub fn value_to_canonical(value: Value) -> Result<Vec<u8>, CborError> {
+    let v = canonicalize(value)?;
+    let mut out = Vec::new();
+    ciborium::into_writer(&v, &mut out).map_err(|e| CborError::Encode {
+        reason: e.to_string(),
+    })?;
+    validate(
+        &out,
+        Strictness::Canonical,
+        Limits {
+            max_size: usize::MAX,
+            max_depth: Limits::DEFAULT.max_depth,
+        },
+    )?;
+    Ok(out)
+}
+
+fn canonicalize(v: Value) -> Result<Value, CborError> {
+    Ok(match v {
+        Value::Array(items) => Value::Array(
+            items
+                .into_iter()
+                .map(canonicalize)
+                .collect::<Result<_, _>>()?,
+        ),
+        Value::Tag(t, inner) => Value::Tag(t, Box::new(canonicalize(*inner)?)),
+        Value::Map(entries) => {
+            let mut keyed = Vec::with_capacity(entries.len());
+            for (k, val) in entries {
+                let k = canonicalize(k)?;
+                let mut kb = Vec::new();
+                ciborium::into_writer(&k, &mut kb).map_err(|e| CborError::Encode {
+                    reason: e.to_string(),
+                })?;
+                keyed.push((kb, k, canonicalize(val)?));
+            }
+            keyed.sort_by(|a, b| a.0.cmp(&b.0));
+            if keyed.windows(2).any(|w| w[0].0 == w[1].0) {
+                return Err(CborError::Encode {
+                    reason: "map has two equal keys".into(),
+                });
+            }
+            Value::Map(keyed.into_iter().map(|(_, k, v)| (k, v)).collect())
+        }
+        Value::Float(_) => {
+            return Err(CborError::Encode {
+                reason: "floating-point values are not part of vouch's canonical CBOR".into(),
+            });
+        }
+        other => other,
+    })
+}
+
+/// Decodes canonical CBOR into a serde type with the default [`Limits`].
+///
+/// The bytes are first checked by [`validate`] in [`Strictness::Canonical`]
+/// mode (one pass, no allocation), then decoded once.
+pub fn from_canonical<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, CborError> {
+    from_canonical_with_limits(bytes, Limits::DEFAULT)
+}
+
+/// [`from_canonical`] with explicit limits.
+pub fn from_canonical_with_limits<T: DeserializeOwned>(
+    bytes: &[u8],
+    limits: Limits,
+) -> Result<T, CborError> {
+    validate(bytes, Strictness::Canonical, limits)?;
+    decode_validated(bytes, limits)
+}
+
+/// Decodes bytes that [`validate`] already accepted; the typed decode is the
+/// only other pass over them.
+pub(crate) fn decode_validated<T: DeserializeOwned>(
+    bytes: &[u8],
+    limits: Limits,
+) -> Result<T, CborError> {
+    ciborium::de::from_reader_with_recursion_limit(bytes, limits.max_depth.saturating_add(1))
+        .map_err(|e| match e {
+            ciborium::de::Error::Semantic(offset, reason) => CborError::Schema { offset, reason },
+            ciborium::de::Error::Syntax(offset) => CborError::Malformed { offset },
+            ciborium::de::Error::RecursionLimitExceeded => CborError::TooDeep {
+                offset: 0,
+                limit: limits.max_depth,
+            },
+            ciborium::de::Error::Io(_) => CborError::Truncated {
+                offset: bytes.len(),
+            },
+        })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    fn canon(b: &[u8]) -> Result<(), CborError> {
+        validate(b, Strictness::Canonical, Limits::DEFAULT)
+    }
+
+    #[test]
+    fn refusals_name_their_offset() {
+        // [ 24 encoded as 0x18 0x17 ] : non-shortest integer inside an array.
+        assert_eq!(
+            canon(&[0x81, 0x18, 0x17]),
+            Err(CborError::NonShortestInteger { offset: 1 })
+        );
+        // bstr of length 1 with a one-byte length argument.
+        assert_eq!(
+            canon(&[0x58, 0x01, 0xaa]),
+            Err(CborError::NonShortestLength { offset: 0 })
+        );
+        assert_eq!(
+            canon(&[0x9f, 0xff]),
+            Err(CborError::IndefiniteLength { offset: 0 })
+        );
+        // {2: 0, 1: 0}
+        assert_eq!(
+            canon(&[0xa2, 0x02, 0x00, 0x01, 0x00]),
+            Err(CborError::UnsortedMapKeys { offset: 3 })
+        );
+        assert_eq!(
+            canon(&[0xa2, 0x01, 0x00, 0x01, 0x00]),
+            Err(CborError::DuplicateMapKey { offset: 3 })
+        );
+        assert_eq!(
+            canon(&[0x00, 0x00]),
+            Err(CborError::TrailingBytes { offset: 1 })
+        );
+        assert_eq!(
+            canon(&[0xf9, 0x3c, 0x00]),
+            Err(CborError::FloatNotAllowed { offset: 0 })
+        );
+        assert_eq!(
+            canon(&[0xf7]),
+            Err(CborError::SimpleValueNotAllowed {
+                offset: 0,
+                value: 23
+            })
+        );
+        assert_eq!(
+            canon(&[0x62, 0xff, 0xfe]),
+            Err(CborError::InvalidUtf8 { offset: 0 })
+        );
+        assert_eq!(
+            canon(&[0x5a, 0xff, 0xff, 0xff, 0xff]),
+            Err(CborError::Truncated { offset: 0 })
+        );
+        assert_eq!(canon(&[0x1c]), Err(CborError::Malformed { offset: 0 }));
+        assert_eq!(canon(&[0xff]), Err(CborError::Malformed { offset: 0 }));
+        assert_eq!(
+            canon(&[0xf8, 0x10]),
+            Err(CborError::Malformed { offset: 0 })
+        );
+    }
+
+    #[test]
+    fn length_first_is_not_the_order() {
+        // RFC 8949 §4.2.1 sorts by encoded bytes: "aa" (0x62..) after 1000 (0x19..)? 0x19 < 0x62.
+        let ok = [0xa2, 0x19, 0x03, 0xe8, 0x00, 0x62, b'a', b'a', 0x00];
+        assert_eq!(canon(&ok), Ok(()));
+        // In length-first order "b" (2 bytes) would precede 1000 (3 bytes); bytewise it must not.
+        let bad = [0xa2, 0x61, b'b', 0x00, 0x19, 0x03, 0xe8, 0x00];
+        assert_eq!(canon(&bad), Err(CborError::UnsortedMapKeys { offset: 4 }));
+    }
+
+    #[test]
+    fn depth_and_size_limits() {
+        let deep = vec![0x81u8; 100];
+        let mut deep = deep;
+        deep.push(0x00);
+        assert!(matches!(
+            canon(&deep),
+            Err(CborError::TooDeep { limit: 64, .. })
+        ));
+        let small = Limits {
+            max_size: 4,
+            max_depth: 8,
+        };
+        assert_eq!(
+            validate(&[0x45, 1, 2, 3, 4, 5], Strictness::Canonical, small),
+            Err(CborError::TooLarge { size: 6, limit: 4 })
+        );
+    }
+
+    #[test]
+    fn well_formed_mode_accepts_what_others_write() {
+        let indefinite = [0x9f, 0x01, 0x5f, 0x41, 0x00, 0xff, 0xff];
+        assert_eq!(
+            validate(&indefinite, Strictness::WellFormed, Limits::DEFAULT),
+            Ok(())
+        );
+        assert!(canon(&indefinite).is_err());
+        assert_eq!(
+            validate(
+                &[0xa2, 0x02, 0x00, 0x01, 0x00],
+                Strictness::WellFormed,
+                Limits::DEFAULT
+            ),
+            Ok(())
+        );
+    }
+
+    #[test]
+    fn structs_are_sorted() {
+        #[derive(Serialize, serde::Deserialize, PartialEq, Debug)]
+        struct S {
+            zz: u8,
+            a: String,
+        }
+        let s = S {
+            zz: 1,
+            a: "x".into(),
+        };
+        let b = to_canonical(&s).unwrap();
+        assert_eq!(b, [0xa2, 0x61, b'a', 0x61, b'x', 0x62, b'z', b'z', 0x01]);
+        assert_eq!(from_canonical::<S>(&b).unwrap(), s);
+        assert!(matches!(
+            from_canonical::<S>(&[0xa0]),
+            Err(CborError::Schema { .. })
+        ));
+        assert!(to_canonical(&1.5f64).is_err());
+    }
+
+    fn arb_value() -> impl Strategy<Value = Value> {
+        let leaf = prop_oneof![
+            any::<i64>().prop_map(|i| Value::Integer(i.into())),
+            any::<u64>().prop_map(|i| Value::Integer(i.into())),
+            proptest::collection::vec(any::<u8>(), 0..40).prop_map(Value::Bytes),
+            ".{0,20}".prop_map(Value::Text),
+            any::<bool>().prop_map(Value::Bool),
+            Just(Value::Null),
+        ];
+        leaf.prop_recursive(4, 64, 8, |inner| {
+            prop_oneof![
+                proptest::collection::vec(inner.clone(), 0..8).prop_map(Value::Array),
+                proptest::collection::vec((inner.clone(), inner.clone()), 0..8)
+                    .prop_map(Value::Map),
+                (0u64..100_000, inner).prop_map(|(t, v)| Value::Tag(t, Box::new(v))),
+            ]
+        })
+    }
+
+    proptest! {
+        #[test]
+        fn decode_of_encode_is_identity(v in arb_value()) {
+            match to_canonical(&v) {
+                Ok(bytes) => {
+                    let back: Value = from_canonical(&bytes).unwrap();
+                    // Encoding sorted the maps; re-encoding the decoded value gives the same bytes.
+                    prop_assert_eq!(to_canonical(&back).unwrap(), bytes.clone());
+                    let again: Value = from_canonical(&to_canonical(&back).unwrap()).unwrap();
+                    prop_assert_eq!(again, back);
+                }
+                // Maps with two equal keys have no canonical form.
+                Err(CborError::Encode { .. }) => {}
+                Err(e) => prop_assert!(false, "unexpected {e}"),
+            }
+        }
+
+        #[test]
+        fn arbitrary_bytes_never_panic(bytes in proptest::collection::vec(any::<u8>(), 0..256)) {
+            if let Ok(v) = from_canonical::<Value>(&bytes) {
+                // Whatever decodes re-encodes to exactly the same bytes.
+                prop_assert_eq!(to_canonical(&v).unwrap(), bytes);
+            }
+            let _ = validate(&bytes, Strictness::WellFormed, Limits::DEFAULT);
+            let _ = item_len(&bytes, Limits::DEFAULT);
+        }
+
+        #[test]
+        fn mutated_canonical_bytes_never_panic(v in arb_value(), idx in any::<usize>(), byte in any::<u8>()) {
+            if let Ok(mut bytes) = to_canonical(&v) {
+                let i = idx % bytes.len();
+                bytes[i] = byte;
+                if let Ok(d) = from_canonical::<Value>(&bytes) {
+                    prop_assert_eq!(to_canonical(&d).unwrap(), bytes);
+                }
+            }
+        }
+    }
+}

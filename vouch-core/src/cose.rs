@@ -1,0 +1,638 @@
+//! COSE envelopes (RFC 9052): `COSE_Sign1` for one signer, `COSE_Sign` for
+//! statements that several people sign.
+//!
+//! # Why COSE_Sign for several signers
+//!
+//! A release is certified by two maintainers, a deployment co-signed by its
+//! approver. RFC 9052 has a structure for exactly that: `COSE_Sign` carries
+//! the payload once and one `COSE_Signature` per signer, each over the same
+//! body, each with its own protected header (algorithm and key id). Adding a
+//! signature later (`vouch cosign`) appends one entry and leaves the others
+//! untouched. A set of `COSE_Sign1` would repeat a multi-megabyte SBOM once
+//! per signer and leave "do these envelopes carry the same statement?" to the
+//! verifier. `COSE_Sign1` remains for single-signer envelopes of arbitrary
+//! payloads (`vouch envelope sign`) and for interop with COSE tooling.
+//!
+//! # What is trusted
+//!
+//! Verification runs over the protected header bytes exactly as received.
+//! The algorithm must be in the protected header and must equal the key's
+//! own algorithm; the key id (`kid`, a vouch [`KeyId`]) is protected too.
+//! Nothing from the unprotected header is trusted: the only thing vouch puts
+//! there is FIDO evidence, which the signature itself covers (the
+//! authenticator signs the flags and counter), so altering it breaks the
+//! signature.
+//!
+//! ```
+//! use vouch_core::cose::Sign1;
+//! # use vouch_core::{PublicKey, Signature, Signer, SignError, Algorithm};
+//! # struct Ed(ed25519_dalek::SigningKey, PublicKey);
+//! # impl Signer for Ed {
+//! #     fn public_key(&self) -> &PublicKey { &self.1 }
+//! #     fn try_sign(&self, m: &[u8]) -> Result<Signature, SignError> {
+//! #         use ed25519_dalek::Signer as _;
+//! #         Ok(Signature::new(Algorithm::Ed25519, &self.0.sign(m).to_bytes()).unwrap())
+//! #     }
+//! # }
+//! # let sk = ed25519_dalek::SigningKey::from_bytes(&[1; 32]);
+//! # let signer = Ed(sk.clone(), PublicKey::ed25519(&sk.verifying_key().to_bytes()).unwrap());
+//! // `signer` is any vouch_core::Signer, e.g. a vouch_keys::FileKey.
+//! let envelope = Sign1::sign(&signer, "text/plain", b"hello").unwrap();
+//! let bytes = envelope.to_bytes().unwrap();
+//! let verified = Sign1::from_bytes(&bytes).unwrap().verify(signer.public_key()).unwrap();
+//! assert_eq!(verified.value(), b"hello");
+//! assert_eq!(verified.key_ids().next(), Some(signer.key_id()));
+//! ```
+
+use coset::{
+    CborSerializable, CoseSign, CoseSign1, CoseSignature, Header, Label, ProtectedHeader,
+    RegisteredLabel, RegisteredLabelWithPrivate, iana,
+};
+
+use crate::cbor::{CborError, Limits, Strictness, validate};
+use crate::key::{Algorithm, KeyId, PublicKey};
+use crate::sig::{Evidence, Signature, VerifyError};
+use crate::signer::{SignError, Signer};
+
+/// Private-use header label (RFC 9052 §3.1: below -65536) under which vouch
+/// carries [`Evidence`] in an unprotected header.
+pub const EVIDENCE_LABEL: i64 = -65537;
+
+/// A value that passed signature verification, with who signed it.
+///
+/// Only this crate creates one: holding a `Verified<T>` is proof that the
+/// checks ran. [`Verified::try_map`] carries the proof over to a value
+/// decoded from the verified bytes.
+#[derive(Debug, Clone)]
+pub struct Verified<T> {
+    value: T,
+    signers: Vec<VerifiedSigner>,
+}
+
+/// One signature that verified: the key that made it and the signature
+/// itself (with any hardware evidence).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct VerifiedSigner {
+    key_id: KeyId,
+    signature: Signature,
+}
+
+impl VerifiedSigner {
+    /// The signing key.
+    pub fn key_id(&self) -> KeyId {
+        self.key_id
+    }
+
+    /// The signature, with its evidence.
+    pub fn signature(&self) -> &Signature {
+        &self.signature
+    }
+
+    /// The hardware evidence of this signature, if any.
+    pub fn evidence(&self) -> Option<&Evidence> {
+        self.signature.evidence()
+    }
+}
+
+impl<T> Verified<T> {
+    pub(crate) fn new(value: T, signers: Vec<VerifiedSigner>) -> Self {
+        Verified { value, signers }
+    }
+
+    /// The verified value.
+    pub fn value(&self) -> &T {
+        &self.value
+    }
+
+    /// Takes the verified value, dropping the proof.
+    pub fn into_value(self) -> T {
+        self.value
+    }
+
+    /// The signatures that verified.
+    pub fn signers(&self) -> &[VerifiedSigner] {
+        &self.signers
+    }
+
+    /// The key ids of the signatures that verified.
+    pub fn key_ids(&self) -> impl Iterator<Item = KeyId> + '_ {
+        self.signers.iter().map(|s| s.key_id)
+    }
+
+    /// Transforms the value, keeping the proof (e.g. decoding verified bytes).
+    pub fn try_map<U, E>(self, f: impl FnOnce(T) -> Result<U, E>) -> Result<Verified<U>, E> {
+        Ok(Verified {
+            value: f(self.value)?,
+            signers: self.signers,
+        })
+    }
+
+    /// Transforms the value infallibly, keeping the proof.
+    pub fn map<U>(self, f: impl FnOnce(T) -> U) -> Verified<U> {
+        Verified {
+            value: f(self.value),
+            signers: self.signers,
+        }
+    }
+}
+
+/// Why an envelope was refused.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum EnvelopeError {
+    /// The bytes are not acceptable CBOR (limits, malformed, non-canonical).
+    #[error("envelope is not acceptable CBOR")]
+    Cbor(#[from] CborError),
+    /// The CBOR does not have the COSE structure.
+    #[error("envelope is not a well-formed COSE structure")]
+    Malformed(#[source] coset::CoseError),
+    /// The envelope carries a tag other than the one expected.
+    #[error("expected COSE tag {expected}, found tag {found}")]
+    WrongTag {
+        /// The tag for this structure (18 for COSE_Sign1, 98 for COSE_Sign).
+        expected: u64,
+        /// The tag on the envelope.
+        found: u64,
+    },
+    /// The payload is detached (nil); vouch envelopes carry their payload.
+    #[error("envelope has a detached (nil) payload")]
+    DetachedPayload,
+    /// The protected header has no algorithm (vouch never takes it from the unprotected header).
+    #[error("protected header has no algorithm")]
+    MissingAlgorithm,
+    /// The protected header names an algorithm vouch does not implement.
+    #[error("unsupported COSE algorithm {0}")]
+    UnsupportedAlgorithm(i64),
+    /// The protected header names an algorithm by text.
+    #[error("COSE algorithm given as text is not supported")]
+    TextAlgorithm,
+    /// The protected header's algorithm differs from the key's.
+    #[error("header algorithm {header} does not match key {key_id}, which is {key}")]
+    AlgorithmMismatch {
+        /// The key.
+        key_id: KeyId,
+        /// The key's algorithm.
+        key: Algorithm,
+        /// The header's algorithm.
+        header: Algorithm,
+    },
+    /// A signature has no key id in its protected header.
+    #[error("signature {index} has no key id in its protected header")]
+    MissingKeyId {
+        /// Index of the signature in the envelope.
+        index: usize,
+    },
+    /// The protected key id is not the key given for verification.
+    #[error("protected key id {found} does not match key {expected}")]
+    KeyIdMismatch {
+        /// The key given.
+        expected: KeyId,
+        /// The key id in the header, as hex.
+        found: String,
+    },
+    /// No key is known for the key id.
+    #[error("no key known for key id {0}")]
+    UnknownKey(KeyId),
+    /// The protected header marks a parameter critical that vouch does not understand.
+    #[error("protected header has critical parameters vouch does not understand")]
+    UnsupportedCritical,
+    /// The evidence in the unprotected header does not decode.
+    #[error("evidence in the unprotected header is malformed")]
+    MalformedEvidence,
+    /// The envelope has no signatures.
+    #[error("envelope has no signatures")]
+    NoSignatures,
+    /// A signature failed.
+    #[error("signature {index} refused")]
+    Signature {
+        /// Index of the signature in the envelope.
+        index: usize,
+        /// What failed.
+        #[source]
+        source: VerifyError,
+    },
+    /// The signer failed.
+    #[error("could not sign the envelope")]
+    Sign(#[from] SignError),
+    /// The envelope could not be encoded.
+    #[error("could not encode the envelope")]
+    Encode(#[source] coset::CoseError),
+}
+
+fn protected_for(signer_alg: Algorithm, kid: KeyId, content_type: Option<&str>) -> Header {
+    let alg = match signer_alg {
+        Algorithm::Ed25519 => iana::Algorithm::EdDSA,
+        Algorithm::Es256 => iana::Algorithm::ES256,
+    };
+    let mut b = coset::HeaderBuilder::new()
+        .algorithm(alg)
+        .key_id(kid.as_bytes().to_vec());
+    if let Some(ct) = content_type {
+        b = b.content_type(ct.to_owned());
+    }
+    b.build()
+}
+
+fn unprotected_for(sig: &Signature) -> Result<Header, EnvelopeError> {
+    let mut h = Header::default();
+    if let Some(ev) = sig.evidence() {
+        let v = ciborium::Value::serialized(ev).map_err(|_| EnvelopeError::MalformedEvidence)?;
+        // Written in canonical order so vouch's own envelopes are canonical CBOR.
+        let bytes =
+            crate::cbor::value_to_canonical(v).map_err(|_| EnvelopeError::MalformedEvidence)?;
+        let v: ciborium::Value =
+            crate::cbor::from_canonical(&bytes).map_err(|_| EnvelopeError::MalformedEvidence)?;
+        h.rest.push((Label::Int(EVIDENCE_LABEL), v));
+    }
+    Ok(h)
+}
+
+fn evidence_from(unprotected: &Header) -> Result<Option<Evidence>, EnvelopeError> {
+    match unprotected
+        .rest
+        .iter()
+        .find(|(l, _)| *l == Label::Int(EVIDENCE_LABEL))
+    {
+        None => Ok(None),
+        Some((_, v)) => v
+            .deserialized::<Evidence>()
+            .map(Some)
+            .map_err(|_| EnvelopeError::MalformedEvidence),
+    }
+}
+
+/// The algorithm named by a protected header, refusing what vouch must not trust.
+fn header_algorithm(protected: &ProtectedHeader) -> Result<Algorithm, EnvelopeError> {
+    if !protected.header.crit.is_empty() {
+        return Err(EnvelopeError::UnsupportedCritical);
+    }
+    match &protected.header.alg {
+        None => Err(EnvelopeError::MissingAlgorithm),
+        Some(RegisteredLabelWithPrivate::Assigned(a)) => {
+            let id = *a as i64;
+            Algorithm::from_cose_id(id).ok_or(EnvelopeError::UnsupportedAlgorithm(id))
+        }
+        Some(RegisteredLabelWithPrivate::PrivateUse(id)) => {
+            Err(EnvelopeError::UnsupportedAlgorithm(*id))
+        }
+        Some(RegisteredLabelWithPrivate::Text(_)) => Err(EnvelopeError::TextAlgorithm),
+    }
+}
+
+fn content_type_of(h: &Header) -> Option<&str> {
+    match &h.content_type {
+        Some(RegisteredLabel::Text(t)) => Some(t.as_str()),
+        _ => None,
+    }
+}
+
+/// Checks one signature whose protected header and key are known.
+fn check(
+    index: usize,
+    key: &PublicKey,
+    protected: &ProtectedHeader,
+    unprotected: &Header,
+    tbs: &[u8],
+    value: &[u8],
+) -> Result<VerifiedSigner, EnvelopeError> {
+    let header_alg = header_algorithm(protected)?;
+    if header_alg != key.algorithm() {
+        return Err(EnvelopeError::AlgorithmMismatch {
+            key_id: key.key_id(),
+            key: key.algorithm(),
+            header: header_alg,
+        });
+    }
+    let mut sig = Signature::new(key.algorithm(), value)
+        .map_err(|source| EnvelopeError::Signature { index, source })?;
+    if let Some(ev) = evidence_from(unprotected)? {
+        sig = sig.with_evidence(ev);
+    }
+    key.verify(tbs, &sig)
+        .map_err(|source| EnvelopeError::Signature { index, source })?;
+    Ok(VerifiedSigner {
+        key_id: key.key_id(),
+        signature: sig,
+    })
+}
+
+/// Reads the leading tag (if any) and checks it is `expected`.
+fn check_tag(bytes: &[u8], expected: u64) -> Result<bool, EnvelopeError> {
+    let Some(&first) = bytes.first() else {
+        return Err(CborError::Truncated { offset: 0 }.into());
+    };
+    if first >> 5 != 6 {
+        return Ok(false);
+    }
+    let tag = match first & 0x1f {
+        n @ 0..=23 => u64::from(n),
+        24 => u64::from(*bytes.get(1).ok_or(CborError::Truncated { offset: 1 })?),
+        25 => {
+            let b = bytes.get(1..3).ok_or(CborError::Truncated { offset: 1 })?;
+            u64::from(u16::from_be_bytes([b[0], b[1]]))
+        }
+        _ => u64::MAX,
+    };
+    if tag != expected {
+        return Err(EnvelopeError::WrongTag {
+            expected,
+            found: tag,
+        });
+    }
+    Ok(true)
+}
+
+/// A `COSE_Sign1` envelope: one signer, one payload.
+#[derive(Debug, Clone)]
+pub struct Sign1 {
+    msg: CoseSign1,
+}
+
+impl Sign1 {
+    /// Signs `payload` with `signer`; the protected header holds the
+    /// algorithm, the key id and the content type.
+    pub fn sign<S: Signer + ?Sized>(
+        signer: &S,
+        content_type: &str,
+        payload: &[u8],
+    ) -> Result<Self, EnvelopeError> {
+        let protected = protected_for(signer.algorithm(), signer.key_id(), Some(content_type));
+        let mut msg = coset::CoseSign1Builder::new()
+            .protected(protected)
+            .payload(payload.to_vec())
+            .build();
+        // Fix the protected bytes now so the signed bytes are the stored bytes.
+        let prot_bytes = msg
+            .protected
+            .clone()
+            .header
+            .to_vec()
+            .map_err(EnvelopeError::Encode)?;
+        msg.protected.original_data = Some(prot_bytes);
+        let tbs = msg.tbs_data(b"");
+        let sig = signer.try_sign(&tbs)?;
+        msg.unprotected = unprotected_for(&sig)?;
+        msg.signature = sig.value().to_vec();
+        Ok(Sign1 { msg })
+    }
+
+    /// Decodes a tagged (18) or untagged `COSE_Sign1` with the default limits.
+    pub fn from_bytes(bytes: &[u8]) -> Result<Self, EnvelopeError> {
+        Sign1::from_bytes_with_limits(bytes, Limits::DEFAULT)
+    }
+
+    /// Decodes a `COSE_Sign1` under explicit limits. Any well-formed CBOR is
+    /// accepted, since other COSE tools do not write canonical CBOR.
+    pub fn from_bytes_with_limits(bytes: &[u8], limits: Limits) -> Result<Self, EnvelopeError> {
+        validate(bytes, Strictness::WellFormed, limits)?;
+        let tagged = check_tag(bytes, iana::CborTag::CoseSign1 as u64)?;
+        let msg = if tagged {
+            <CoseSign1 as coset::TaggedCborSerializable>::from_tagged_slice(bytes)
+        } else {
+            CoseSign1::from_slice(bytes)
+        }
+        .map_err(EnvelopeError::Malformed)?;
+        if msg.payload.is_none() {
+            return Err(EnvelopeError::DetachedPayload);
+        }
+        Ok(Sign1 { msg })
+    }
+
+    /// Encodes the envelope (tagged), keeping the protected bytes as they are.
+    pub fn to_bytes(&self) -> Result<Vec<u8>, EnvelopeError> {
+        coset::TaggedCborSerializable::to_tagged_vec(self.msg.clone())
+            .map_err(EnvelopeError::Encode)
+    }
+
+    /// The key id in the protected header, when it is a vouch key id.
+    pub fn key_id(&self) -> Option<KeyId> {
+        KeyId::from_slice(&self.msg.protected.header.key_id).ok()
+    }
+
+    /// The content type in the protected header, when given as text.
+    pub fn content_type(&self) -> Option<&str> {
+        content_type_of(&self.msg.protected.header)
+    }
+
+    /// The payload, *not yet verified*.
+    pub fn unverified_payload(&self) -> &[u8] {
+        self.msg.payload.as_deref().unwrap_or_default()
+    }
+
+    /// Verifies the signature with `key` (no external data).
+    pub fn verify(&self, key: &PublicKey) -> Result<Verified<Vec<u8>>, EnvelopeError> {
+        self.verify_with_aad(key, b"")
+    }
+
+    /// Verifies the signature with `key` and external additional data.
+    ///
+    /// A protected `kid`, when present, must be `key`'s id; the algorithm
+    /// must be protected and equal the key's.
+    pub fn verify_with_aad(
+        &self,
+        key: &PublicKey,
+        aad: &[u8],
+    ) -> Result<Verified<Vec<u8>>, EnvelopeError> {
+        let kid = &self.msg.protected.header.key_id;
+        if !kid.is_empty() && kid.as_slice() != key.key_id().as_bytes() {
+            return Err(EnvelopeError::KeyIdMismatch {
+                expected: key.key_id(),
+                found: hex::encode(kid),
+            });
+        }
+        let tbs = self.msg.tbs_data(aad);
+        let signer = check(
+            0,
+            key,
+            &self.msg.protected,
+            &self.msg.unprotected,
+            &tbs,
+            &self.msg.signature,
+        )?;
+        Ok(Verified::new(
+            self.unverified_payload().to_vec(),
+            vec![signer],
+        ))
+    }
+}
+
+/// One signature of a [`Sign`] envelope that did not verify.
+#[derive(Debug)]
+pub struct SignatureFailure {
+    /// The key id from the signature's protected header, if it had one.
+    pub key_id: Option<KeyId>,
+    /// Why it failed.
+    pub error: EnvelopeError,
+}
+
+/// A `COSE_Sign` envelope: one payload, any number of independent signatures.
+///
+/// Canonical CBOR on the wire: decoding refuses anything else, so the stored
+/// envelope re-encodes to the same bytes.
+#[derive(Debug, Clone)]
+pub struct Sign {
+    msg: CoseSign,
+}
+
+impl Sign {
+    /// A new envelope with no signatures yet; the content type is protected.
+    pub fn new(content_type: &str, payload: Vec<u8>) -> Result<Self, EnvelopeError> {
+        let header = coset::HeaderBuilder::new()
+            .content_type(content_type.to_owned())
+            .build();
+        let mut protected = ProtectedHeader {
+            original_data: None,
+            header,
+        };
+        protected.original_data = Some(
+            protected
+                .header
+                .clone()
+                .to_vec()
+                .map_err(EnvelopeError::Encode)?,
+        );
+        Ok(Sign {
+            msg: CoseSign {
+                protected,
+                unprotected: Header::default(),
+                payload: Some(payload),
+                signatures: Vec::new(),
+            },
+        })
+    }
+
+    /// Adds a signature by `signer` over the payload; earlier signatures stay as they are.
+    pub fn add_signature<S: Signer + ?Sized>(&mut self, signer: &S) -> Result<(), EnvelopeError> {
+        let header = protected_for(signer.algorithm(), signer.key_id(), None);
+        let original = header.clone().to_vec().map_err(EnvelopeError::Encode)?;
+        let mut cs = CoseSignature {
+            protected: ProtectedHeader {
+                original_data: Some(original),
+                header,
+            },
+            unprotected: Header::default(),
+            signature: Vec::new(),
+        };
+        let tbs = self.msg.tbs_data(b"", &cs);
+        let sig = signer.try_sign(&tbs)?;
+        cs.unprotected = unprotected_for(&sig)?;
+        cs.signature = sig.value().to_vec();
+        self.msg.signatures.push(cs);
+        Ok(())
+    }
+
+    /// Decodes a tagged (98) `COSE_Sign` in canonical CBOR with the default limits.
+    pub fn from_bytes(bytes: &[u8]) -> Result<Self, EnvelopeError> {
+        Sign::from_bytes_with_limits(bytes, Limits::DEFAULT)
+    }
+
+    /// Decodes a tagged (98) `COSE_Sign` in canonical CBOR under explicit limits.
+    pub fn from_bytes_with_limits(bytes: &[u8], limits: Limits) -> Result<Self, EnvelopeError> {
+        validate(bytes, Strictness::Canonical, limits)?;
+        if !check_tag(bytes, iana::CborTag::CoseSign as u64)? {
+            return Err(EnvelopeError::WrongTag {
+                expected: iana::CborTag::CoseSign as u64,
+                found: u64::MAX,
+            });
+        }
+        let msg = <CoseSign as coset::TaggedCborSerializable>::from_tagged_slice(bytes)
+            .map_err(EnvelopeError::Malformed)?;
+        if msg.payload.is_none() {
+            return Err(EnvelopeError::DetachedPayload);
+        }
+        Ok(Sign { msg })
+    }
+
+    /// Encodes the envelope (tagged).
+    pub fn to_bytes(&self) -> Result<Vec<u8>, EnvelopeError> {
+        coset::TaggedCborSerializable::to_tagged_vec(self.msg.clone())
+            .map_err(EnvelopeError::Encode)
+    }
+
+    /// The content type in the protected body header, when given as text.
+    pub fn content_type(&self) -> Option<&str> {
+        content_type_of(&self.msg.protected.header)
+    }
+
+    /// The payload, *not yet verified*. Its digest names the statement.
+    pub fn unverified_payload(&self) -> &[u8] {
+        self.msg.payload.as_deref().unwrap_or_default()
+    }
+
+    /// Number of signatures.
+    pub fn signature_count(&self) -> usize {
+        self.msg.signatures.len()
+    }
+
+    /// The protected key id of each signature (`None` when absent or not a vouch key id).
+    pub fn signature_key_ids(&self) -> Vec<Option<KeyId>> {
+        self.msg
+            .signatures
+            .iter()
+            .map(|s| KeyId::from_slice(&s.protected.header.key_id).ok())
+            .collect()
+    }
+
+    /// Verifies every signature, looking keys up by their protected key id.
+    ///
+    /// Returns the proof over the payload for the signatures that verified
+    /// (`None` when none did) and the reason for each one that did not: an
+    /// unknown key, a wrong algorithm, a bad signature. Counting signers
+    /// against a threshold is the caller's policy.
+    pub fn verify_each<'k>(
+        &self,
+        lookup: impl Fn(&KeyId) -> Option<&'k PublicKey>,
+    ) -> (Option<Verified<Vec<u8>>>, Vec<SignatureFailure>) {
+        let mut ok = Vec::new();
+        let mut failed = Vec::new();
+        for (index, s) in self.msg.signatures.iter().enumerate() {
+            let Ok(kid) = KeyId::from_slice(&s.protected.header.key_id) else {
+                failed.push(SignatureFailure {
+                    key_id: None,
+                    error: EnvelopeError::MissingKeyId { index },
+                });
+                continue;
+            };
+            let Some(key) = lookup(&kid) else {
+                failed.push(SignatureFailure {
+                    key_id: Some(kid),
+                    error: EnvelopeError::UnknownKey(kid),
+                });
+                continue;
+            };
+            let tbs = self.msg.tbs_data(b"", s);
+            match check(index, key, &s.protected, &s.unprotected, &tbs, &s.signature) {
+                Ok(v) => ok.push(v),
+                Err(error) => failed.push(SignatureFailure {
+                    key_id: Some(kid),
+                    error,
+                }),
+            }
+        }
+        let verified = if ok.is_empty() {
+            None
+        } else {
+            Some(Verified::new(self.unverified_payload().to_vec(), ok))
+        };
+        (verified, failed)
+    }
+
+    /// Verifies that there is at least one signature and every one verifies
+    /// with a known key; the first failure is returned otherwise.
+    pub fn verify<'k>(
+        &self,
+        lookup: impl Fn(&KeyId) -> Option<&'k PublicKey>,
+    ) -> Result<Verified<Vec<u8>>, EnvelopeError> {
+        if self.msg.signatures.is_empty() {
+            return Err(EnvelopeError::NoSignatures);
+        }
+        let (verified, failed) = self.verify_each(lookup);
+        if let Some(f) = failed.into_iter().next() {
+            return Err(f.error);
+        }
+        verified.ok_or(EnvelopeError::NoSignatures)
+    }
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,309 @@
+use super::*;
+use crate::sig::{AuthenticatorFlags, FidoAssertion};
+use proptest::prelude::*;
+
+/// Minimal in-memory signers for the envelope tests (the real ones live in vouch-keys).
+struct Ed(ed25519_dalek::SigningKey, PublicKey);
+struct P256(p256::ecdsa::SigningKey, PublicKey);
+/// Signs like a FIDO authenticator: over authenticator data and the message hash.
+struct Fido(ed25519_dalek::SigningKey, PublicKey, u8);
+
+impl Signer for Ed {
+    fn public_key(&self) -> &PublicKey {
+        &self.1
+    }
+    fn try_sign(&self, m: &[u8]) -> Result<Signature, SignError> {
+        use ed25519_dalek::Signer as _;
+        Ok(
+            Signature::new(Algorithm::Ed25519, &self.0.sign(m).to_bytes()).map_err(|e| {
+                SignError::Backend {
+                    key_id: self.key_id(),
+                    source: Box::new(e),
+                }
+            })?,
+        )
+    }
+}
+
+impl Signer for P256 {
+    fn public_key(&self) -> &PublicKey {
+        &self.1
+    }
+    fn try_sign(&self, m: &[u8]) -> Result<Signature, SignError> {
+        let s: p256::ecdsa::Signature = signature::Signer::sign(&self.0, m);
+        Ok(
+            Signature::new(Algorithm::Es256, &s.to_bytes()).map_err(|e| SignError::Backend {
+                key_id: self.key_id(),
+                source: Box::new(e),
+            })?,
+        )
+    }
+}
+
+impl Signer for Fido {
+    fn public_key(&self) -> &PublicKey {
+        &self.1
+    }
+    fn try_sign(&self, m: &[u8]) -> Result<Signature, SignError> {
+        use ed25519_dalek::Signer as _;
+        let a = FidoAssertion::new("ssh:", AuthenticatorFlags(self.2), 42);
+        let v = self.0.sign(&a.signed_data(m)).to_bytes();
+        Ok(Signature::new(Algorithm::Ed25519, &v)
+            .map_err(|e| SignError::Backend {
+                key_id: self.key_id(),
+                source: Box::new(e),
+            })?
+            .with_evidence(Evidence::Fido(a)))
+    }
+}
+
+fn ed(seed: u8) -> Ed {
+    let sk = ed25519_dalek::SigningKey::from_bytes(&[seed; 32]);
+    let pk = PublicKey::ed25519(&sk.verifying_key().to_bytes()).unwrap();
+    Ed(sk, pk)
+}
+
+fn p256(seed: u8) -> P256 {
+    let sk = p256::ecdsa::SigningKey::from_slice(&[seed; 32]).unwrap();
+    let pk = PublicKey::p256_sec1(sk.verifying_key().to_sec1_point(false).as_bytes()).unwrap();
+    P256(sk, pk)
+}
+
+fn fido(seed: u8, flags: u8) -> Fido {
+    let sk = ed25519_dalek::SigningKey::from_bytes(&[seed; 32]);
+    let pk = PublicKey::ed25519(&sk.verifying_key().to_bytes())
+        .unwrap()
+        .with_fido_application("ssh:")
+        .unwrap();
+    Fido(sk, pk, flags)
+}
+
+#[test]
+fn sign1_round_trip_both_algorithms() {
+    for signer in [&ed(1) as &dyn Signer, &p256(2)] {
+        let env = Sign1::sign(signer, "application/json", b"{}").unwrap();
+        let bytes = env.to_bytes().unwrap();
+        assert_eq!(bytes[0], 0xd2, "tagged COSE_Sign1");
+        let back = Sign1::from_bytes(&bytes).unwrap();
+        assert_eq!(back.to_bytes().unwrap(), bytes);
+        assert_eq!(back.content_type(), Some("application/json"));
+        assert_eq!(back.key_id(), Some(signer.key_id()));
+        let v = back.verify(signer.public_key()).unwrap();
+        assert_eq!(v.value(), b"{}");
+        assert_eq!(v.key_ids().collect::<Vec<_>>(), vec![signer.key_id()]);
+        // vouch's own Sign1 is canonical CBOR.
+        crate::cbor::validate(&bytes, Strictness::Canonical, Limits::DEFAULT).unwrap();
+    }
+}
+
+#[test]
+fn wrong_key_and_algorithm_confusion() {
+    let a = ed(1);
+    let b = ed(2);
+    let env = Sign1::sign(&a, "t", b"x").unwrap();
+    assert!(matches!(
+        env.verify(b.public_key()),
+        Err(EnvelopeError::KeyIdMismatch { .. })
+    ));
+    // A P-256 key under an EdDSA header: refused before any arithmetic.
+    let p = p256(3);
+    let mut forged = env.clone();
+    forged.msg.protected.header.key_id = p.key_id().as_bytes().to_vec();
+    forged.msg.protected.original_data =
+        Some(forged.msg.protected.header.clone().to_vec().unwrap());
+    assert!(matches!(
+        forged.verify(p.public_key()),
+        Err(EnvelopeError::AlgorithmMismatch { .. })
+    ));
+}
+
+#[test]
+fn algorithm_must_be_protected() {
+    let a = ed(1);
+    let mut env = Sign1::sign(&a, "t", b"x").unwrap();
+    env.msg.unprotected.alg = env.msg.protected.header.alg.take();
+    env.msg.protected.original_data = Some(env.msg.protected.header.clone().to_vec().unwrap());
+    assert!(matches!(
+        env.verify(a.public_key()),
+        Err(EnvelopeError::MissingAlgorithm)
+    ));
+}
+
+#[test]
+fn multi_signer_envelope() {
+    let (a, b, c) = (ed(1), p256(2), ed(3));
+    let mut env = Sign::new(
+        "application/vnd.vouch.statement+cbor",
+        b"statement".to_vec(),
+    )
+    .unwrap();
+    env.add_signature(&a).unwrap();
+    let after_one = env.to_bytes().unwrap();
+    env.add_signature(&b).unwrap();
+    let bytes = env.to_bytes().unwrap();
+    assert_eq!(bytes[0..2], [0xd8, 0x62], "tag 98");
+    let back = Sign::from_bytes(&bytes).unwrap();
+    assert_eq!(
+        back.to_bytes().unwrap(),
+        bytes,
+        "decode-then-encode is the identity"
+    );
+    let keys = [a.public_key().clone(), b.public_key().clone()];
+    let lookup = |k: &KeyId| keys.iter().find(|p| p.key_id() == *k);
+    let v = back.verify(lookup).unwrap();
+    assert_eq!(
+        v.key_ids().collect::<Vec<_>>(),
+        vec![a.key_id(), b.key_id()]
+    );
+    // The first signature is untouched by the second.
+    let first = Sign::from_bytes(&after_one).unwrap();
+    assert_eq!(first.verify(lookup).unwrap().signers().len(), 1);
+    // An unknown signer is reported, the known ones still count.
+    let mut env3 = back.clone();
+    env3.add_signature(&c).unwrap();
+    let (ok, failed) = env3.verify_each(lookup);
+    assert_eq!(ok.unwrap().signers().len(), 2);
+    assert_eq!(failed.len(), 1);
+    assert!(matches!(failed[0].error, EnvelopeError::UnknownKey(k) if k == c.key_id()));
+    assert!(env3.verify(lookup).is_err());
+    assert!(matches!(
+        Sign::new("t", vec![]).unwrap().verify(lookup),
+        Err(EnvelopeError::NoSignatures)
+    ));
+}
+
+#[test]
+fn non_canonical_sign_refused() {
+    let a = ed(1);
+    let mut env = Sign::new("t", b"x".to_vec()).unwrap();
+    env.add_signature(&a).unwrap();
+    let bytes = env.to_bytes().unwrap();
+    // Re-encode the payload bstr length with a needless extra byte.
+    let pos = bytes.windows(2).position(|w| w == [0x41, b'x']).unwrap();
+    let mut bad = bytes[..pos].to_vec();
+    bad.extend_from_slice(&[0x58, 0x01, b'x']);
+    bad.extend_from_slice(&bytes[pos + 2..]);
+    assert!(matches!(
+        Sign::from_bytes(&bad),
+        Err(EnvelopeError::Cbor(CborError::NonShortestLength { .. }))
+    ));
+}
+
+#[test]
+fn fido_evidence_travels_and_is_bound() {
+    let f = fido(5, AuthenticatorFlags::USER_PRESENT);
+    let env = Sign1::sign(&f, "t", b"payload").unwrap();
+    let bytes = env.to_bytes().unwrap();
+    let v = Sign1::from_bytes(&bytes)
+        .unwrap()
+        .verify(f.public_key())
+        .unwrap();
+    match v.signers()[0].evidence() {
+        Some(Evidence::Fido(a)) => {
+            assert!(a.flags.user_present());
+            assert_eq!(a.counter, 42);
+        }
+        other => panic!("expected FIDO evidence, got {other:?}"),
+    }
+    // Rewriting the unprotected flags (UP -> UP|UV) breaks the signature.
+    let mut forged = Sign1::from_bytes(&bytes).unwrap();
+    if let Some((_, v)) = forged
+        .msg
+        .unprotected
+        .rest
+        .iter_mut()
+        .find(|(l, _)| *l == Label::Int(EVIDENCE_LABEL))
+    {
+        let mut ev: Evidence = v.deserialized().unwrap();
+        let Evidence::Fido(a) = &mut ev;
+        a.flags = AuthenticatorFlags(
+            AuthenticatorFlags::USER_PRESENT | AuthenticatorFlags::USER_VERIFIED,
+        );
+        *v = ciborium::Value::serialized(&ev).unwrap();
+    }
+    assert!(matches!(
+        forged.verify(f.public_key()),
+        Err(EnvelopeError::Signature { .. })
+    ));
+}
+
+#[test]
+fn wrong_tag_refused() {
+    let a = ed(1);
+    let mut bytes = Sign1::sign(&a, "t", b"x").unwrap().to_bytes().unwrap();
+    bytes[0] = 0xd3; // tag 19
+    assert!(matches!(
+        Sign1::from_bytes(&bytes),
+        Err(EnvelopeError::WrongTag {
+            expected: 18,
+            found: 19
+        })
+    ));
+}
+
+/// Byte ranges of the protected header, payload and signature inside a tagged Sign1.
+fn regions(bytes: &[u8], payload_len: usize) -> Vec<std::ops::Range<usize>> {
+    // d2 84 | protected bstr | unprotected map | payload bstr | signature bstr
+    let lim = Limits::DEFAULT;
+    let mut pos = 2;
+    let prot_len = crate::cbor::item_len(&bytes[pos..], lim).unwrap();
+    let prot = pos..pos + prot_len;
+    pos += prot_len;
+    pos += crate::cbor::item_len(&bytes[pos..], lim).unwrap();
+    let pay_len = crate::cbor::item_len(&bytes[pos..], lim).unwrap();
+    let pay = pos..pos + pay_len;
+    assert!(pay_len >= payload_len);
+    pos += pay_len;
+    let sig = pos..bytes.len();
+    vec![prot, pay, sig]
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(64))]
+
+    #[test]
+    fn sign_then_verify(payload in proptest::collection::vec(any::<u8>(), 0..512), seed in 1u8..=255, use_p256 in any::<bool>()) {
+        let signer: Box<dyn Signer> = if use_p256 { Box::new(p256(seed)) } else { Box::new(ed(seed)) };
+        let bytes = Sign1::sign(&signer, "application/octet-stream", &payload).unwrap().to_bytes().unwrap();
+        let v = Sign1::from_bytes(&bytes).unwrap().verify(signer.public_key()).unwrap();
+        prop_assert_eq!(v.value(), &payload);
+    }
+
+    #[test]
+    fn any_flip_in_signed_parts_fails(payload in proptest::collection::vec(any::<u8>(), 1..128), pick in any::<prop::sample::Index>(), bit in 0u8..8) {
+        let signer = ed(7);
+        let bytes = Sign1::sign(&signer, "t", &payload).unwrap().to_bytes().unwrap();
+        let all: Vec<usize> = regions(&bytes, payload.len()).into_iter().flatten().collect();
+        let i = all[pick.index(all.len())];
+        let mut bad = bytes.clone();
+        bad[i] ^= 1 << bit;
+        let ok = Sign1::from_bytes(&bad).and_then(|e| e.verify(signer.public_key()));
+        prop_assert!(ok.is_err(), "flip at {} verified", i);
+    }
+
+    #[test]
+    fn any_flip_in_cose_sign_fails(payload in proptest::collection::vec(any::<u8>(), 1..64), pick in any::<usize>(), bit in 0u8..8) {
+        let signer = p256(9);
+        let mut env = Sign::new("t", payload).unwrap();
+        env.add_signature(&signer).unwrap();
+        let bytes = env.to_bytes().unwrap();
+        let keys = [signer.public_key().clone()];
+        let mut bad = bytes.clone();
+        let i = pick % bad.len();
+        bad[i] ^= 1 << bit;
+        // Flips inside the (unsigned) unprotected header either break canonical
+        // form or leave the signed bytes intact; everything else must fail.
+        if let Ok(e) = Sign::from_bytes(&bad) {
+            if let Ok(v) = e.verify(|k| keys.iter().find(|p| p.key_id() == *k)) {
+                prop_assert_eq!(v.value(), Sign::from_bytes(&bytes).unwrap().unverified_payload());
+                prop_assert_eq!(e.to_bytes().unwrap(), bad);
+            }
+        }
+    }
+
+    #[test]
+    fn decoders_never_panic(bytes in proptest::collection::vec(any::<u8>(), 0..300)) {
+        let _ = Sign1::from_bytes(&bytes).map(|e| e.verify(ed(1).public_key()));
+        let _ = Sign::from_bytes(&bytes);
+    }
+}

@@ -1,0 +1,53 @@
+//! The vocabulary of vouch and its pure verification.
+//!
+//! `vouch-core` has no I/O beyond hashing a file, no hardware and no
+//! feature flags. It holds what every other vouch crate speaks:
+//!
+//! - [`Digest`] and [`Hasher`]: `sha256:<hex>` content digests, streamed;
+//! - [`cbor`]: canonical CBOR (RFC 8949 §4.2.1) and its strict validator;
+//! - [`Algorithm`], [`PublicKey`], [`KeyId`], [`Signature`], [`Evidence`]:
+//!   the signature vocabulary, with verification on [`PublicKey::verify`];
+//! - [`Signer`]: the one trait key backends implement;
+//! - [`cose`]: `COSE_Sign1` / `COSE_Sign` envelopes and [`Verified`] proofs.
+//!
+//! Verification is the hot path registries embed, so it lives here, lean.
+
+#![forbid(unsafe_code)]
+
+pub mod cbor;
+pub mod cose;
+mod digest;
+mod key;
+mod sig;
+mod signer;
+mod wire;
+
+pub use cose::{EnvelopeError, Verified, VerifiedSigner};
+pub use digest::{Digest, DigestAlgorithm, DigestError, Hasher, sha256_hardware_accelerated};
+pub use key::{Algorithm, KeyError, KeyId, PublicKey};
+pub use sig::{AuthenticatorFlags, Evidence, FidoAssertion, Signature, VerifyError};
+pub use signer::{SignError, Signer};
+
+/// Every error `vouch-core` returns, for callers that want one type.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum Error {
+    /// A digest could not be parsed.
+    #[error(transparent)]
+    Digest(#[from] DigestError),
+    /// CBOR was refused.
+    #[error(transparent)]
+    Cbor(#[from] cbor::CborError),
+    /// A key could not be parsed.
+    #[error(transparent)]
+    Key(#[from] KeyError),
+    /// A signature did not verify.
+    #[error(transparent)]
+    Verify(#[from] VerifyError),
+    /// A signer failed.
+    #[error(transparent)]
+    Sign(#[from] SignError),
+    /// An envelope was refused.
+    #[error(transparent)]
+    Envelope(#[from] EnvelopeError),
+}

@@ -1,0 +1,439 @@
+//! Signatures, hardware evidence and their pure verification.
+
+use std::fmt;
+
+use serde::{Deserialize, Serialize};
+
+use crate::digest::Digest;
+use crate::key::{Algorithm, KeyId, PublicKey};
+
+/// A signature value with its algorithm and, when hardware made it, the
+/// evidence that describes how.
+///
+/// For both algorithms the value is 64 bytes: Ed25519's `R || S`, and for
+/// ES256 the fixed-width `r || s` (IEEE P1363) that COSE uses. DER-encoded
+/// ECDSA signatures are converted with [`Signature::from_es256_der`].
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Signature {
+    algorithm: Algorithm,
+    #[serde(with = "serde_bytes_vec")]
+    value: Vec<u8>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    evidence: Option<Evidence>,
+}
+
+impl Signature {
+    /// A signature value of the given algorithm, checked for length.
+    pub fn new(algorithm: Algorithm, value: &[u8]) -> Result<Self, VerifyError> {
+        if value.len() != algorithm.signature_len() {
+            return Err(VerifyError::SignatureLength {
+                algorithm,
+                expected: algorithm.signature_len(),
+                actual: value.len(),
+            });
+        }
+        Ok(Signature {
+            algorithm,
+            value: value.to_vec(),
+            evidence: None,
+        })
+    }
+
+    /// An ES256 signature from its ASN.1 DER encoding (as X.509, DSSE and
+    /// cosign write it). The DER must be strict; the result is raw `r || s`.
+    pub fn from_es256_der(der: &[u8]) -> Result<Self, VerifyError> {
+        let sig = p256::ecdsa::Signature::from_der(der)
+            .map_err(|_| VerifyError::MalformedSignature(Algorithm::Es256))?;
+        Signature::new(Algorithm::Es256, &sig.to_bytes())
+    }
+
+    /// Attaches hardware evidence.
+    pub fn with_evidence(mut self, evidence: Evidence) -> Self {
+        self.evidence = Some(evidence);
+        self
+    }
+
+    /// The algorithm this signature claims.
+    pub fn algorithm(&self) -> Algorithm {
+        self.algorithm
+    }
+
+    /// The raw signature value.
+    pub fn value(&self) -> &[u8] {
+        &self.value
+    }
+
+    /// The hardware evidence carried with the signature, if any.
+    pub fn evidence(&self) -> Option<&Evidence> {
+        self.evidence.as_ref()
+    }
+
+    /// The ES256 value as ASN.1 DER; `None` for other algorithms.
+    pub fn to_es256_der(&self) -> Option<Vec<u8>> {
+        if self.algorithm != Algorithm::Es256 {
+            return None;
+        }
+        let sig = p256::ecdsa::Signature::from_slice(&self.value).ok()?;
+        Some(sig.to_der().as_bytes().to_vec())
+    }
+}
+
+impl fmt::Debug for Signature {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Signature")
+            .field("algorithm", &self.algorithm)
+            .field("value", &hex::encode(&self.value))
+            .field("evidence", &self.evidence)
+            .finish()
+    }
+}
+
+/// How hardware took part in making a signature.
+///
+/// Evidence is data, not a verdict: [`PublicKey::verify`] checks that the
+/// signature covers it, and policy (in vouch-chain) decides what it requires.
+/// The TPM key attestation joins this enum with its issue.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+#[non_exhaustive]
+pub enum Evidence {
+    /// A FIDO authenticator signed: the signature covers authenticator data
+    /// (flags and counter) and a hash of the message.
+    Fido(FidoAssertion),
+}
+
+/// Authenticator data of a FIDO assertion, as OpenSSH security keys and
+/// CTAP2 authenticators produce it.
+///
+/// The authenticator signs
+/// `SHA-256(application) || flags || counter (u32 BE) || extensions || SHA-256(message)`:
+/// the layout of WebAuthn authenticator data followed by the client data
+/// hash, which OpenSSH's `sk-` signatures use with the message hash in place
+/// of the client data hash.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[non_exhaustive]
+pub struct FidoAssertion {
+    /// The application (relying party id) the credential is scoped to, such as `ssh:`.
+    pub application: String,
+    /// The authenticator data flags.
+    pub flags: AuthenticatorFlags,
+    /// The signature counter.
+    pub counter: u32,
+    /// Raw CBOR extension outputs (empty when the ED flag is clear).
+    #[serde(
+        with = "serde_bytes_vec",
+        default,
+        skip_serializing_if = "Vec::is_empty"
+    )]
+    pub extensions: Vec<u8>,
+}
+
+impl FidoAssertion {
+    /// Authenticator data without extensions.
+    pub fn new(application: &str, flags: AuthenticatorFlags, counter: u32) -> Self {
+        FidoAssertion {
+            application: application.to_owned(),
+            flags,
+            counter,
+            extensions: Vec::new(),
+        }
+    }
+
+    /// With raw CBOR extension outputs.
+    pub fn with_extensions(mut self, extensions: Vec<u8>) -> Self {
+        self.extensions = extensions;
+        self
+    }
+
+    /// The bytes the authenticator actually signs for `message`.
+    pub fn signed_data(&self, message: &[u8]) -> Vec<u8> {
+        let mut out = Vec::with_capacity(69 + self.extensions.len());
+        out.extend_from_slice(Digest::sha256(self.application.as_bytes()).as_bytes());
+        out.push(self.flags.0);
+        out.extend_from_slice(&self.counter.to_be_bytes());
+        out.extend_from_slice(&self.extensions);
+        out.extend_from_slice(Digest::sha256(message).as_bytes());
+        out
+    }
+}
+
+/// The flags byte of FIDO authenticator data (WebAuthn §6.1).
+#[derive(Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct AuthenticatorFlags(pub u8);
+
+impl AuthenticatorFlags {
+    /// UP: a person touched the authenticator.
+    pub const USER_PRESENT: u8 = 0x01;
+    /// UV: the authenticator verified the person (PIN, biometric).
+    pub const USER_VERIFIED: u8 = 0x04;
+
+    /// Whether the user-present bit is set.
+    pub fn user_present(self) -> bool {
+        self.0 & Self::USER_PRESENT != 0
+    }
+
+    /// Whether the user-verified bit is set.
+    pub fn user_verified(self) -> bool {
+        self.0 & Self::USER_VERIFIED != 0
+    }
+}
+
+impl fmt::Debug for AuthenticatorFlags {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "AuthenticatorFlags({:#04x}, up={}, uv={})",
+            self.0,
+            self.user_present(),
+            self.user_verified()
+        )
+    }
+}
+
+/// Why a signature did not verify.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum VerifyError {
+    /// The signature claims a different algorithm than the key has.
+    #[error("key {key_id} is {key} but the signature claims {signature}")]
+    AlgorithmMismatch {
+        /// The key.
+        key_id: KeyId,
+        /// The key's algorithm.
+        key: Algorithm,
+        /// What the signature or header claimed.
+        signature: Algorithm,
+    },
+    /// The signature value has the wrong length.
+    #[error("{algorithm} signature must be {expected} bytes, got {actual}")]
+    SignatureLength {
+        /// The algorithm.
+        algorithm: Algorithm,
+        /// Expected length.
+        expected: usize,
+        /// Length found.
+        actual: usize,
+    },
+    /// The signature value is not a valid encoding (e.g. r or s out of range, bad DER).
+    #[error("malformed {0} signature value")]
+    MalformedSignature(Algorithm),
+    /// The key is a FIDO key but the signature carries no FIDO evidence.
+    #[error("key {0} is a FIDO security key but the signature has no authenticator data")]
+    MissingFidoEvidence(KeyId),
+    /// The FIDO evidence names another application than the key is bound to.
+    #[error("FIDO application {found:?} does not match key {key_id} bound to {expected:?}")]
+    FidoApplicationMismatch {
+        /// The key.
+        key_id: KeyId,
+        /// The key's application.
+        expected: String,
+        /// The evidence's application.
+        found: String,
+    },
+    /// The cryptographic check failed.
+    #[error("signature by key {0} does not verify")]
+    BadSignature(KeyId),
+}
+
+impl PublicKey {
+    /// Verifies `signature` over `message` with this key.
+    ///
+    /// The key's own algorithm decides how: a signature claiming another
+    /// algorithm is refused before any arithmetic. Ed25519 is verified
+    /// strictly (canonical `S`, no small-order points), so no signature has a
+    /// second valid encoding. ES256 accepts any valid `s`, high or low, as
+    /// standard ECDSA does; vouch's own signers always produce low-S.
+    /// When the signature carries FIDO evidence, the bytes checked are the
+    /// authenticator's (see [`FidoAssertion::signed_data`]).
+    pub fn verify(&self, message: &[u8], signature: &Signature) -> Result<(), VerifyError> {
+        if signature.algorithm != self.algorithm() {
+            return Err(VerifyError::AlgorithmMismatch {
+                key_id: self.key_id(),
+                key: self.algorithm(),
+                signature: signature.algorithm,
+            });
+        }
+        let fido = match (self.fido_application(), &signature.evidence) {
+            (Some(_), None) => return Err(VerifyError::MissingFidoEvidence(self.key_id())),
+            (Some(expected), Some(Evidence::Fido(a))) if a.application != expected => {
+                return Err(VerifyError::FidoApplicationMismatch {
+                    key_id: self.key_id(),
+                    expected: expected.to_owned(),
+                    found: a.application.clone(),
+                });
+            }
+            (_, Some(Evidence::Fido(a))) => Some(a.signed_data(message)),
+            (None, None) => None,
+        };
+        let signed = fido.as_deref().unwrap_or(message);
+        self.verify_raw(signed, &signature.value)
+    }
+
+    /// Verifies a raw signature value over exactly `signed`, with no evidence handling.
+    pub(crate) fn verify_raw(&self, signed: &[u8], value: &[u8]) -> Result<(), VerifyError> {
+        use signature::Verifier as _;
+        let alg = self.algorithm();
+        if value.len() != alg.signature_len() {
+            return Err(VerifyError::SignatureLength {
+                algorithm: alg,
+                expected: alg.signature_len(),
+                actual: value.len(),
+            });
+        }
+        if let Some(k) = self.ed25519_key() {
+            let raw: &[u8; 64] = value
+                .try_into()
+                .map_err(|_| VerifyError::MalformedSignature(alg))?;
+            let sig = ed25519_dalek::Signature::from_bytes(raw);
+            return k
+                .verify_strict(signed, &sig)
+                .map_err(|_| VerifyError::BadSignature(self.key_id()));
+        }
+        if let Some(k) = self.p256_key() {
+            let sig = p256::ecdsa::Signature::from_slice(value)
+                .map_err(|_| VerifyError::MalformedSignature(alg))?;
+            return k
+                .verify(signed, &sig)
+                .map_err(|_| VerifyError::BadSignature(self.key_id()));
+        }
+        Err(VerifyError::MalformedSignature(alg))
+    }
+}
+
+/// Serde helper: `Vec<u8>` as a CBOR byte string (serde's default would be
+/// an array of integers), as lowercase hex in human-readable formats.
+pub(crate) mod serde_bytes_vec {
+    use serde::{Deserializer, Serializer};
+
+    pub(crate) fn serialize<S: Serializer>(v: &[u8], s: S) -> Result<S::Ok, S::Error> {
+        if s.is_human_readable() {
+            s.serialize_str(&hex::encode(v))
+        } else {
+            s.serialize_bytes(v)
+        }
+    }
+
+    pub(crate) fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<u8>, D::Error> {
+        struct V;
+        impl serde::de::Visitor<'_> for V {
+            type Value = Vec<u8>;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("a byte string")
+            }
+            fn visit_bytes<E: serde::de::Error>(self, v: &[u8]) -> Result<Vec<u8>, E> {
+                Ok(v.to_vec())
+            }
+            fn visit_byte_buf<E: serde::de::Error>(self, v: Vec<u8>) -> Result<Vec<u8>, E> {
+                Ok(v)
+            }
+            fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<Vec<u8>, E> {
+                hex::decode(v).map_err(E::custom)
+            }
+        }
+        if d.is_human_readable() {
+            d.deserialize_str(V)
+        } else {
+            d.deserialize_bytes(V)
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use ed25519_dalek::Signer as _;
+
+    fn ed_key(seed: u8) -> (ed25519_dalek::SigningKey, PublicKey) {
+        let sk = ed25519_dalek::SigningKey::from_bytes(&[seed; 32]);
+        let pk = PublicKey::ed25519(&sk.verifying_key().to_bytes()).unwrap();
+        (sk, pk)
+    }
+
+    #[test]
+    fn algorithm_is_fixed_by_the_key() {
+        let (sk, pk) = ed_key(1);
+        let value = sk.sign(b"m").to_bytes();
+        let ok = Signature::new(Algorithm::Ed25519, &value).unwrap();
+        assert_eq!(pk.verify(b"m", &ok), Ok(()));
+        let lie = Signature::new(Algorithm::Es256, &value).unwrap();
+        assert!(matches!(
+            pk.verify(b"m", &lie),
+            Err(VerifyError::AlgorithmMismatch { .. })
+        ));
+        assert_eq!(
+            pk.verify(b"n", &ok),
+            Err(VerifyError::BadSignature(pk.key_id()))
+        );
+    }
+
+    #[test]
+    fn malleated_ed25519_is_refused() {
+        let (sk, pk) = ed_key(2);
+        let mut value = sk.sign(b"m").to_bytes();
+        // S + L is the classic malleation; strict verification refuses S >= L.
+        let l: [u8; 32] = [
+            0xed, 0xd3, 0xf5, 0x5c, 0x1a, 0x63, 0x12, 0x58, 0xd6, 0x9c, 0xf7, 0xa2, 0xde, 0xf9,
+            0xde, 0x14, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0x10,
+        ];
+        let mut carry = 0u16;
+        for i in 0..32 {
+            let s = u16::from(value[32 + i]) + u16::from(l[i]) + carry;
+            value[32 + i] = s as u8;
+            carry = s >> 8;
+        }
+        let sig = Signature::new(Algorithm::Ed25519, &value).unwrap();
+        assert!(pk.verify(b"m", &sig).is_err());
+    }
+
+    #[test]
+    fn fido_evidence_is_covered_by_the_signature() {
+        let (sk, pk) = ed_key(3);
+        let pk = pk.with_fido_application("ssh:").unwrap();
+        let a = FidoAssertion::new(
+            "ssh:",
+            AuthenticatorFlags(AuthenticatorFlags::USER_PRESENT),
+            7,
+        );
+        let value = sk.sign(&a.signed_data(b"msg")).to_bytes();
+        let sig = Signature::new(Algorithm::Ed25519, &value)
+            .unwrap()
+            .with_evidence(Evidence::Fido(a.clone()));
+        assert_eq!(pk.verify(b"msg", &sig), Ok(()));
+        // Clearing the UP flag after the fact breaks the signature.
+        let mut forged = a.clone();
+        forged.flags = AuthenticatorFlags(0);
+        let bad = Signature::new(Algorithm::Ed25519, &value)
+            .unwrap()
+            .with_evidence(Evidence::Fido(forged));
+        assert!(matches!(
+            pk.verify(b"msg", &bad),
+            Err(VerifyError::BadSignature(_))
+        ));
+        let bare = Signature::new(Algorithm::Ed25519, &value).unwrap();
+        assert!(matches!(
+            pk.verify(b"msg", &bare),
+            Err(VerifyError::MissingFidoEvidence(_))
+        ));
+        let mut other_app = a;
+        other_app.application = "web:".into();
+        let wrong = Signature::new(Algorithm::Ed25519, &value)
+            .unwrap()
+            .with_evidence(Evidence::Fido(other_app));
+        assert!(matches!(
+            pk.verify(b"msg", &wrong),
+            Err(VerifyError::FidoApplicationMismatch { .. })
+        ));
+    }
+
+    #[test]
+    fn der_round_trip() {
+        let sk = p256::ecdsa::SigningKey::from_slice(&[9u8; 32]).unwrap();
+        let pk = PublicKey::p256_sec1(sk.verifying_key().to_sec1_point(false).as_bytes()).unwrap();
+        let s: p256::ecdsa::Signature = signature::Signer::sign(&sk, b"m");
+        let sig = Signature::new(Algorithm::Es256, &s.to_bytes()).unwrap();
+        let der = sig.to_es256_der().unwrap();
+        assert_eq!(Signature::from_es256_der(&der).unwrap(), sig);
+        assert_eq!(pk.verify(b"m", &sig), Ok(()));
+    }
+}
