@@ -752,7 +752,7 @@ mod tests {
         fn arbitrary_bytes_never_panic(bytes in proptest::collection::vec(any::<u8>(), 0..256)) {
             if let Ok(v) = from_canonical::<Value>(&bytes) {
                 // Whatever decodes re-encodes to exactly the same bytes.
-                prop_assert_eq!(to_canonical(&v).unwrap(), bytes);
+                prop_assert_eq!(to_canonical(&v).unwrap(), bytes.clone());
             }
             let _ = validate(&bytes, Strictness::WellFormed, Limits::DEFAULT);
             let _ = item_len(&bytes, Limits::DEFAULT);

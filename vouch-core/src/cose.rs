@@ -214,6 +214,9 @@ pub enum EnvelopeError {
     /// The signer failed.
     #[error("could not sign the envelope")]
     Sign(#[from] SignError),
+    /// The content type is not of the form `type/subtype` (RFC 9052 §3.1).
+    #[error("content type {0:?} is not of the form type/subtype")]
+    InvalidContentType(String),
     /// The envelope could not be encoded.
     #[error("could not encode the envelope")]
     Encode(#[source] coset::CoseError),
@@ -231,6 +234,17 @@ fn protected_for(signer_alg: Algorithm, kid: KeyId, content_type: Option<&str>) 
         b = b.content_type(ct.to_owned());
     }
     b.build()
+}
+
+/// The same check COSE decoders apply on the way in, made on the way out so
+/// vouch never writes an envelope it cannot read back.
+fn check_content_type(ct: &str) -> Result<(), EnvelopeError> {
+    if ct.is_empty() || ct.trim() != ct || ct.matches('/').count() != 1 {
+        return Err(EnvelopeError::InvalidContentType(
+            ct.chars().take(100).collect(),
+        ));
+    }
+    Ok(())
 }
 
 fn unprotected_for(sig: &Signature) -> Result<Header, EnvelopeError> {
@@ -356,6 +370,7 @@ impl Sign1 {
         content_type: &str,
         payload: &[u8],
     ) -> Result<Self, EnvelopeError> {
+        check_content_type(content_type)?;
         let protected = protected_for(signer.algorithm(), signer.key_id(), Some(content_type));
         let mut msg = coset::CoseSign1Builder::new()
             .protected(protected)
@@ -477,6 +492,7 @@ pub struct Sign {
 impl Sign {
     /// A new envelope with no signatures yet; the content type is protected.
     pub fn new(content_type: &str, payload: Vec<u8>) -> Result<Self, EnvelopeError> {
+        check_content_type(content_type)?;
         let header = coset::HeaderBuilder::new()
             .content_type(content_type.to_owned())
             .build();

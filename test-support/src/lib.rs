@@ -1,0 +1,60 @@
+//! Fixtures shared by vouch's tests (never published).
+//!
+//! The public test vectors live outside the repository, in
+//! `../shared/vectors` by default or wherever `VOUCH_VECTORS` points. Under
+//! `CI=true` a missing folder fails the test; elsewhere the test prints a
+//! clear skip notice and returns.
+
+use std::path::PathBuf;
+
+/// The vectors folder, or `None` (after printing why) when it is absent
+/// outside CI.
+///
+/// # Panics
+///
+/// Under `CI=true` when the folder is missing: CI must never silently skip.
+#[allow(clippy::panic)]
+pub fn vectors_dir() -> Option<PathBuf> {
+    let dir = match std::env::var_os("VOUCH_VECTORS") {
+        Some(d) => PathBuf::from(d),
+        // Tests run with the crate directory as working directory; the
+        // default is relative to the workspace root, one level up.
+        None => PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../shared/vectors"),
+    };
+    if dir.is_dir() {
+        return Some(dir);
+    }
+    if std::env::var("CI").map(|v| v == "true").unwrap_or(false) {
+        panic!("test vectors folder {} is missing (set VOUCH_VECTORS); CI=true forbids skipping", dir.display());
+    }
+    eprintln!("SKIP: test vectors folder {} not found (set VOUCH_VECTORS to run these tests)", dir.display());
+    None
+}
+
+/// A file inside one vector set, e.g. `vector("wycheproof", "ed25519_test.json")`.
+/// Returns `None` when the whole vectors folder is absent (see [`vectors_dir`]).
+///
+/// # Panics
+///
+/// When the vectors folder exists but this file does not: that is a broken
+/// checkout, never a skip.
+#[allow(clippy::panic)]
+pub fn vector(set: &str, file: &str) -> Option<PathBuf> {
+    let p = vectors_dir()?.join(set).join(file);
+    if !p.exists() {
+        panic!("vector file {} is missing", p.display());
+    }
+    Some(p)
+}
+
+/// Reads and parses a JSON vector file (see [`vector`]).
+///
+/// # Panics
+///
+/// When the file cannot be read or is not JSON.
+#[allow(clippy::panic)]
+pub fn vector_json(set: &str, file: &str) -> Option<serde_json::Value> {
+    let p = vector(set, file)?;
+    let text = std::fs::read_to_string(&p).unwrap_or_else(|e| panic!("reading {}: {e}", p.display()));
+    Some(serde_json::from_str(&text).unwrap_or_else(|e| panic!("parsing {}: {e}", p.display())))
+}
