@@ -201,6 +201,40 @@ pub fn item_len(bytes: &[u8], limits: Limits) -> Result<usize, CborError> {
     Ok(v.pos)
 }
 
+/// Finds the text value of `key` in a top-level CBOR map without decoding
+/// the rest: other values are skipped over, not built.
+///
+/// Returns `Ok(None)` when the map has no such key or its value is not
+/// text. The input is expected to have passed [`validate`] already; malformed
+/// input still yields an error, never a panic.
+pub fn map_text_field<'a>(
+    bytes: &'a [u8],
+    key: &str,
+    limits: Limits,
+) -> Result<Option<&'a str>, CborError> {
+    let mut v = Validator {
+        bytes,
+        pos: 0,
+        strict: false,
+        max_depth: limits.max_depth,
+    };
+    let h = v.head()?;
+    if h.major != 5 {
+        return Ok(None);
+    }
+    let Some(n) = v.length(&h)? else {
+        return Ok(None);
+    };
+    for _ in 0..n {
+        let key_text = v.text()?;
+        if key_text == Some(key) {
+            return v.text();
+        }
+        v.item(1)?;
+    }
+    Ok(None)
+}
+
 struct Validator<'a> {
     bytes: &'a [u8],
     pos: usize,
@@ -217,8 +251,8 @@ struct Head {
     info: u8,
 }
 
-impl Validator<'_> {
-    fn take(&mut self, n: usize) -> Result<&[u8], CborError> {
+impl<'a> Validator<'a> {
+    fn take(&mut self, n: usize) -> Result<&'a [u8], CborError> {
         let end = self
             .pos
             .checked_add(n)
@@ -392,6 +426,23 @@ impl Validator<'_> {
             }
             _ => self.simple_or_float(&h),
         }
+    }
+
+    /// Reads one item; returns it when it is a definite-length text string.
+    fn text(&mut self) -> Result<Option<&'a str>, CborError> {
+        let start = self.pos;
+        let h = self.head()?;
+        if h.major == 3 {
+            if let Some(n) = self.length(&h)? {
+                let s = self.take(n)?;
+                return std::str::from_utf8(s)
+                    .map(Some)
+                    .map_err(|_| CborError::InvalidUtf8 { offset: start });
+            }
+        }
+        self.pos = start;
+        self.item(1)?;
+        Ok(None)
     }
 
     fn enter(&self, h: &Head, depth: usize) -> Result<(), CborError> {
@@ -641,6 +692,23 @@ mod tests {
         assert_eq!(
             canon(&[0xf8, 0x10]),
             Err(CborError::Malformed { offset: 0 })
+        );
+    }
+
+    #[test]
+    fn text_field_lookup() {
+        let bytes = to_canonical(
+            &serde_json::json!({"a": [1, 2, {"x": "y"}], "predicateType": "uri:x", "z": "w"}),
+        )
+        .unwrap();
+        assert_eq!(
+            map_text_field(&bytes, "predicateType", Limits::DEFAULT),
+            Ok(Some("uri:x"))
+        );
+        assert_eq!(map_text_field(&bytes, "a", Limits::DEFAULT), Ok(None));
+        assert_eq!(map_text_field(&bytes, "missing", Limits::DEFAULT), Ok(None));
+        assert!(
+            map_text_field(&bytes[..bytes.len() - 1], "predicateType", Limits::DEFAULT).is_err()
         );
     }
 

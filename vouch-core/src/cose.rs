@@ -434,6 +434,14 @@ impl Sign1 {
         self.msg.payload.as_deref().unwrap_or_default()
     }
 
+    /// The bytes the signature covers: the RFC 9052 §4.4 `Sig_structure`
+    /// `["Signature1", protected, aad, payload]`, with the protected header
+    /// bytes exactly as received and `aad` as the external additional data.
+    /// This is what [`Sign1::verify_with_aad`] checks the signature over.
+    pub fn to_be_signed(&self, aad: &[u8]) -> Vec<u8> {
+        self.msg.tbs_data(aad)
+    }
+
     /// Verifies the signature with `key` (no external data).
     pub fn verify(&self, key: &PublicKey) -> Result<Verified<Vec<u8>>, EnvelopeError> {
         self.verify_with_aad(key, b"")
@@ -594,11 +602,12 @@ impl Sign {
     /// Returns the proof over the payload for the signatures that verified
     /// (`None` when none did) and the reason for each one that did not: an
     /// unknown key, a wrong algorithm, a bad signature. Counting signers
-    /// against a threshold is the caller's policy.
+    /// against a threshold is the caller's policy. The proof borrows the
+    /// payload, so verifying a large statement copies nothing.
     pub fn verify_each<'k>(
         &self,
         lookup: impl Fn(&KeyId) -> Option<&'k PublicKey>,
-    ) -> (Option<Verified<Vec<u8>>>, Vec<SignatureFailure>) {
+    ) -> (Option<Verified<&[u8]>>, Vec<SignatureFailure>) {
         let mut ok = Vec::new();
         let mut failed = Vec::new();
         for (index, s) in self.msg.signatures.iter().enumerate() {
@@ -628,7 +637,7 @@ impl Sign {
         let verified = if ok.is_empty() {
             None
         } else {
-            Some(Verified::new(self.unverified_payload().to_vec(), ok))
+            Some(Verified::new(self.unverified_payload(), ok))
         };
         (verified, failed)
     }
@@ -638,7 +647,7 @@ impl Sign {
     pub fn verify<'k>(
         &self,
         lookup: impl Fn(&KeyId) -> Option<&'k PublicKey>,
-    ) -> Result<Verified<Vec<u8>>, EnvelopeError> {
+    ) -> Result<Verified<&[u8]>, EnvelopeError> {
         if self.msg.signatures.is_empty() {
             return Err(EnvelopeError::NoSignatures);
         }

@@ -8,6 +8,7 @@
 //! - [`Algorithm`], [`PublicKey`], [`KeyId`], [`Signature`], [`Evidence`]:
 //!   the signature vocabulary, with verification on [`PublicKey::verify`];
 //! - [`Signer`]: the one trait key backends implement;
+//! - [`Timestamp`]: RFC 3339 UTC instants for validity windows and statements;
 //! - [`cose`]: `COSE_Sign1` / `COSE_Sign` envelopes and [`Verified`] proofs.
 //!
 //! Verification is the hot path registries embed, so it lives here, lean.
@@ -20,6 +21,7 @@ mod digest;
 mod key;
 mod sig;
 mod signer;
+mod time;
 mod wire;
 
 pub use cose::{EnvelopeError, Verified, VerifiedSigner};
@@ -27,6 +29,7 @@ pub use digest::{Digest, DigestAlgorithm, DigestError, Hasher, sha256_hardware_a
 pub use key::{Algorithm, KeyError, KeyId, PublicKey};
 pub use sig::{AuthenticatorFlags, Evidence, FidoAssertion, Signature, VerifyError};
 pub use signer::{SignError, Signer};
+pub use time::{Timestamp, TimestampError};
 
 /// Every error `vouch-core` returns, for callers that want one type.
 #[derive(Debug, thiserror::Error)]
@@ -44,6 +47,9 @@ pub enum Error {
     /// A signature did not verify.
     #[error(transparent)]
     Verify(#[from] VerifyError),
+    /// A time could not be parsed.
+    #[error(transparent)]
+    Time(#[from] TimestampError),
     /// A signer failed.
     #[error(transparent)]
     Sign(#[from] SignError),

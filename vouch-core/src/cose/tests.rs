@@ -311,7 +311,7 @@ proptest! {
         if let Ok(e) = Sign::from_bytes(&bad) {
             if let Ok(v) = e.verify(|k| keys.iter().find(|p| p.key_id() == *k)) {
                 let original = Sign::from_bytes(&bytes).unwrap();
-                prop_assert_eq!(v.value().as_slice(), original.unverified_payload());
+                prop_assert_eq!(*v.value(), original.unverified_payload());
                 prop_assert_eq!(e.to_bytes().unwrap(), bad);
             }
         }
