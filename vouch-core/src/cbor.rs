@@ -432,14 +432,13 @@ impl<'a> Validator<'a> {
     fn text(&mut self) -> Result<Option<&'a str>, CborError> {
         let start = self.pos;
         let h = self.head()?;
-        if h.major == 3 {
-            if let Some(n) = self.length(&h)? {
+        if h.major == 3
+            && let Some(n) = self.length(&h)? {
                 let s = self.take(n)?;
                 return std::str::from_utf8(s)
                     .map(Some)
                     .map_err(|_| CborError::InvalidUtf8 { offset: start });
             }
-        }
         self.pos = start;
         self.item(1)?;
         Ok(None)

@@ -508,11 +508,10 @@ impl PublicKey {
                 return PublicKey::from_openssh(t);
             }
         }
-        if bytes.first() == Some(&0x30) {
-            if let Ok(k) = PublicKey::from_spki_der(bytes) {
+        if bytes.first() == Some(&0x30)
+            && let Ok(k) = PublicKey::from_spki_der(bytes) {
                 return Ok(k);
             }
-        }
         PublicKey::from_cose_key(bytes).map_err(|_| KeyError::UnrecognizedFormat)
     }
 

@@ -14,14 +14,12 @@ impl Signer for Ed {
     }
     fn try_sign(&self, m: &[u8]) -> Result<Signature, SignError> {
         use ed25519_dalek::Signer as _;
-        Ok(
-            Signature::new(Algorithm::Ed25519, &self.0.sign(m).to_bytes()).map_err(|e| {
+        Signature::new(Algorithm::Ed25519, &self.0.sign(m).to_bytes()).map_err(|e| {
                 SignError::Backend {
                     key_id: self.key_id(),
                     source: Box::new(e),
                 }
-            })?,
-        )
+            })
     }
 }
 
@@ -31,12 +29,10 @@ impl Signer for P256 {
     }
     fn try_sign(&self, m: &[u8]) -> Result<Signature, SignError> {
         let s: p256::ecdsa::Signature = signature::Signer::sign(&self.0, m);
-        Ok(
-            Signature::new(Algorithm::Es256, &s.to_bytes()).map_err(|e| SignError::Backend {
+        Signature::new(Algorithm::Es256, &s.to_bytes()).map_err(|e| SignError::Backend {
                 key_id: self.key_id(),
                 source: Box::new(e),
-            })?,
-        )
+            })
     }
 }
 
@@ -308,13 +304,12 @@ proptest! {
         bad[i] ^= 1 << bit;
         // Flips inside the (unsigned) unprotected header either break canonical
         // form or leave the signed bytes intact; everything else must fail.
-        if let Ok(e) = Sign::from_bytes(&bad) {
-            if let Ok(v) = e.verify(|k| keys.iter().find(|p| p.key_id() == *k)) {
+        if let Ok(e) = Sign::from_bytes(&bad)
+            && let Ok(v) = e.verify(|k| keys.iter().find(|p| p.key_id() == *k)) {
                 let original = Sign::from_bytes(&bytes).unwrap();
                 prop_assert_eq!(*v.value(), original.unverified_payload());
                 prop_assert_eq!(e.to_bytes().unwrap(), bad);
             }
-        }
     }
 
     #[test]
