@@ -433,12 +433,13 @@ impl<'a> Validator<'a> {
         let start = self.pos;
         let h = self.head()?;
         if h.major == 3
-            && let Some(n) = self.length(&h)? {
-                let s = self.take(n)?;
-                return std::str::from_utf8(s)
-                    .map(Some)
-                    .map_err(|_| CborError::InvalidUtf8 { offset: start });
-            }
+            && let Some(n) = self.length(&h)?
+        {
+            let s = self.take(n)?;
+            return std::str::from_utf8(s)
+                .map(Some)
+                .map_err(|_| CborError::InvalidUtf8 { offset: start });
+        }
         self.pos = start;
         self.item(1)?;
         Ok(None)
@@ -609,12 +610,12 @@ pub fn from_canonical_with_limits<T: DeserializeOwned>(
     decode_validated(bytes, limits)
 }
 
-/// Decodes bytes that [`validate`] already accepted; the typed decode is the
-/// only other pass over them.
-pub(crate) fn decode_validated<T: DeserializeOwned>(
-    bytes: &[u8],
-    limits: Limits,
-) -> Result<T, CborError> {
+/// Decodes bytes that [`validate`] already accepted in canonical mode, so a
+/// caller that must look at the bytes between validation and decoding (see
+/// [`map_text_field`]) does not validate twice. Bytes that were not
+/// validated still never cause a panic, but may decode without being
+/// canonical.
+pub fn decode_validated<T: DeserializeOwned>(bytes: &[u8], limits: Limits) -> Result<T, CborError> {
     ciborium::de::from_reader_with_recursion_limit(bytes, limits.max_depth.saturating_add(1))
         .map_err(|e| match e {
             ciborium::de::Error::Semantic(offset, reason) => CborError::Schema { offset, reason },

@@ -136,6 +136,43 @@ impl<T> Verified<T> {
     }
 }
 
+/// Verifies one signature over `signed` and returns the proof over `payload`.
+///
+/// For envelope formats other than COSE (DSSE in `vouch-manifest`), so they
+/// hand out the same [`Verified`] proof while its construction stays in this
+/// crate. The caller's duty: `signed` must be the format's encoding of
+/// `payload` (DSSE's PAE of its type and body), computed from the very bytes
+/// passed as `payload`; this function cannot see that link. `payload` is
+/// generic so a caller can prove a borrowed `&[u8]` and copy only on success.
+///
+/// ```
+/// # use vouch_core::{Algorithm, PublicKey, Signature};
+/// use ed25519_dalek::Signer as _;
+/// let sk = ed25519_dalek::SigningKey::from_bytes(&[5; 32]);
+/// let key = PublicKey::ed25519(&sk.verifying_key().to_bytes()).unwrap();
+/// let signed = b"prefix:hello";
+/// let sig = Signature::new(Algorithm::Ed25519, &sk.sign(signed).to_bytes()).unwrap();
+/// let proof = vouch_core::cose::verify_detached(&key, signed, &sig, &b"hello"[..]).unwrap();
+/// assert_eq!(*proof.value(), b"hello");
+/// assert_eq!(proof.key_ids().collect::<Vec<_>>(), [key.key_id()]);
+/// assert!(vouch_core::cose::verify_detached(&key, b"prefix:other", &sig, ()).is_err());
+/// ```
+pub fn verify_detached<T>(
+    key: &PublicKey,
+    signed: &[u8],
+    signature: &Signature,
+    payload: T,
+) -> Result<Verified<T>, VerifyError> {
+    key.verify(signed, signature)?;
+    Ok(Verified::new(
+        payload,
+        vec![VerifiedSigner {
+            key_id: key.key_id(),
+            signature: signature.clone(),
+        }],
+    ))
+}
+
 /// Why an envelope was refused.
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]

@@ -67,19 +67,18 @@ impl fmt::Display for DigestAlgorithm {
 #[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct Digest {
     algorithm: DigestAlgorithm,
-    // Sized for the longest algorithm the enum may grow to (SHA-512), so the
-    // type stays `Copy` and never allocates; only `output_len` bytes are used.
-    bytes: [u8; 64],
+    // Sized for the algorithms that exist today; the field is private, so it
+    // can grow when SHA-512 joins without changing the API. Only
+    // `output_len` bytes are used.
+    bytes: [u8; 32],
 }
 
 impl Digest {
     /// Wraps a raw SHA-256 output.
     pub fn from_sha256(bytes: [u8; 32]) -> Self {
-        let mut all = [0u8; 64];
-        all[..32].copy_from_slice(&bytes);
         Digest {
             algorithm: DigestAlgorithm::Sha256,
-            bytes: all,
+            bytes,
         }
     }
 
@@ -92,7 +91,7 @@ impl Digest {
                 actual: raw.len(),
             });
         }
-        let mut bytes = [0u8; 64];
+        let mut bytes = [0u8; 32];
         bytes[..raw.len()].copy_from_slice(raw);
         Ok(Digest { algorithm, bytes })
     }

@@ -509,9 +509,10 @@ impl PublicKey {
             }
         }
         if bytes.first() == Some(&0x30)
-            && let Ok(k) = PublicKey::from_spki_der(bytes) {
-                return Ok(k);
-            }
+            && let Ok(k) = PublicKey::from_spki_der(bytes)
+        {
+            return Ok(k);
+        }
         PublicKey::from_cose_key(bytes).map_err(|_| KeyError::UnrecognizedFormat)
     }
 

@@ -1,5 +1,44 @@
 //! The signed statements of the vouch chain.
 //!
-//! This crate will hold the in-toto compatible `Statement` and its predicates
-//! (commit, release / signed SBOM, image, deployment, roster), their COSE and
-//! DSSE envelopes, and reproducible content manifests of directory trees.
+//! Every link of the chain is a [`Statement`] (in-toto Statement v1 fields)
+//! with a typed predicate, signed as canonical CBOR in a COSE envelope
+//! ([`Signed`]):
+//!
+//! - [`Commit`]: who wrote a commit and who signs for it;
+//! - [`Release`]: a signed SBOM: package, contents, dependencies, certified commits;
+//! - [`Image`]: what a build put into an image, signed by the builder;
+//! - [`Deployment`]: what runs where, who deployed, triggered and authorized it,
+//!   with [`Approval`] statements by the people named;
+//! - [`Roster`]: the trust root: identities, keys, roles, root keys, rotated
+//!   TUF-style and verified into a [`TrustedRoster`].
+//!
+//! Interop: [`dsse`] reads and writes DSSE JSON envelopes for the in-toto /
+//! SLSA ecosystem; [`tree`] makes reproducible content manifests of directories.
+
+pub mod dsse;
+mod error;
+mod ids;
+mod predicates;
+mod release;
+mod roster;
+mod signed;
+mod statement;
+pub mod tree;
+
+pub use error::{ManifestError, RootSet, RosterError};
+pub use ids::{GitObjectId, IdentityId, IdentityKind, RoleName};
+pub use predicates::{
+    Approval, ApprovalRole, Commit, DeployTarget, Deployment, GitPerson, Image, ImagePackage,
+    Pipeline, SourceCommit,
+};
+pub use release::{
+    Dependency, Release, SbomError, dependencies_from_cyclonedx, dependencies_from_spdx,
+};
+pub use roster::{
+    HardwareClaim, Identity, IdentityProof, Revocation, RevocationReason, RootKeys, Roster,
+    RosterKey, TrustedRoster,
+};
+pub use signed::{STATEMENT_CONTENT_TYPE, Signed};
+pub use statement::{
+    Predicate, STATEMENT_TYPE, Statement, Subject, SubjectDigest, peek_predicate_type,
+};

@@ -15,11 +15,11 @@ impl Signer for Ed {
     fn try_sign(&self, m: &[u8]) -> Result<Signature, SignError> {
         use ed25519_dalek::Signer as _;
         Signature::new(Algorithm::Ed25519, &self.0.sign(m).to_bytes()).map_err(|e| {
-                SignError::Backend {
-                    key_id: self.key_id(),
-                    source: Box::new(e),
-                }
-            })
+            SignError::Backend {
+                key_id: self.key_id(),
+                source: Box::new(e),
+            }
+        })
     }
 }
 
@@ -30,9 +30,9 @@ impl Signer for P256 {
     fn try_sign(&self, m: &[u8]) -> Result<Signature, SignError> {
         let s: p256::ecdsa::Signature = signature::Signer::sign(&self.0, m);
         Signature::new(Algorithm::Es256, &s.to_bytes()).map_err(|e| SignError::Backend {
-                key_id: self.key_id(),
-                source: Box::new(e),
-            })
+            key_id: self.key_id(),
+            source: Box::new(e),
+        })
     }
 }
 

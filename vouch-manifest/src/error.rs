@@ -1,0 +1,215 @@
+//! The error type of vouch-manifest.
+
+use vouch_core::cbor::CborError;
+use vouch_core::{Digest, EnvelopeError, KeyId, Timestamp};
+
+use crate::ids::{IdentityId, RoleName};
+
+/// Why a statement, envelope or roster was refused.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum ManifestError {
+    /// An identity id is not `person:<name>` or `workload:<name>`.
+    #[error("invalid identity id {0:?} (expected person:<name> or workload:<name>)")]
+    InvalidIdentityId(String),
+    /// A role name has characters outside `[a-z0-9_-]` or a bad length.
+    #[error("invalid role name {0:?} (lowercase letters, digits, - and _)")]
+    InvalidRoleName(String),
+    /// A git object id is not 40 or 64 lowercase hex digits.
+    #[error("invalid git object id {0:?}")]
+    InvalidGitObjectId(String),
+    /// A statement has no subjects.
+    #[error("a statement must have at least one subject")]
+    EmptySubjects,
+    /// A subject digest names no algorithm.
+    #[error("subject {0:?} has no digest")]
+    EmptySubjectDigest(String),
+    /// The statement's `_type` is not in-toto Statement v1.
+    #[error("statement _type {0:?} is not https://in-toto.io/Statement/v1")]
+    StatementType(String),
+    /// The statement carries another predicate type than the one expected.
+    #[error("expected predicate type {expected}, found {found:?}")]
+    PredicateTypeMismatch {
+        /// The type asked for.
+        expected: &'static str,
+        /// The type in the statement.
+        found: String,
+    },
+    /// The predicate type is not one vouch knows.
+    #[error("unknown predicate type {0:?}")]
+    UnknownPredicateType(String),
+    /// A predicate field breaks a rule of its type.
+    #[error("invalid {predicate} predicate: {field} {problem}")]
+    InvalidPredicate {
+        /// The predicate kind (`commit`, `release`, ...).
+        predicate: &'static str,
+        /// The field at fault.
+        field: &'static str,
+        /// What is wrong with it.
+        problem: &'static str,
+    },
+    /// The envelope's protected content type is not a vouch statement.
+    #[error("envelope content type {0:?} is not {expected}", expected = crate::STATEMENT_CONTENT_TYPE)]
+    ContentType(Option<String>),
+    /// Canonical CBOR was refused.
+    #[error("statement is not acceptable canonical CBOR")]
+    Cbor(#[from] CborError),
+    /// JSON could not be read or written.
+    #[error("statement JSON is invalid")]
+    Json(#[from] serde_json::Error),
+    /// The COSE envelope was refused.
+    #[error("statement envelope refused")]
+    Envelope(#[from] EnvelopeError),
+    /// A roster rule was broken.
+    #[error(transparent)]
+    Roster(#[from] RosterError),
+}
+
+/// Which root keys a roster rotation was checked against.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RootSet {
+    /// The root keys of the version before.
+    Previous,
+    /// The new version's own root keys.
+    Own,
+}
+
+impl std::fmt::Display for RootSet {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            RootSet::Previous => "the previous version's",
+            RootSet::Own => "its own",
+        })
+    }
+}
+
+/// Why a roster, or a key's standing in it, was refused.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum RosterError {
+    /// The root threshold is zero.
+    #[error("roster root threshold must be at least 1")]
+    ZeroThreshold,
+    /// The root threshold exceeds the number of root keys.
+    #[error("roster root threshold {threshold} exceeds its {keys} root keys")]
+    ThresholdAboveKeys {
+        /// The threshold.
+        threshold: u32,
+        /// Distinct root keys.
+        keys: usize,
+    },
+    /// Two identities share an id.
+    #[error("identity {0} appears twice in the roster")]
+    DuplicateIdentity(IdentityId),
+    /// One key is listed twice (for one identity or two).
+    #[error("key {key_id} is listed for both {first} and {second}")]
+    DuplicateKey {
+        /// The key.
+        key_id: KeyId,
+        /// The first identity listing it.
+        first: IdentityId,
+        /// The second identity listing it.
+        second: IdentityId,
+    },
+    /// A root key is listed twice.
+    #[error("root key {0} is listed twice")]
+    DuplicateRootKey(KeyId),
+    /// A role names an identity the roster does not have.
+    #[error("role {role} names unknown identity {identity}")]
+    UnknownRoleMember {
+        /// The role.
+        role: RoleName,
+        /// The missing identity.
+        identity: IdentityId,
+    },
+    /// A key's validity window ends before it starts.
+    #[error("key {key_id} of {identity} has valid_until before valid_from")]
+    InvalidWindow {
+        /// The identity.
+        identity: IdentityId,
+        /// The key.
+        key_id: KeyId,
+    },
+    /// A roster older than (or as old as) the one already trusted.
+    #[error(
+        "roster version {offered} does not go above the trusted version {current} (rollback refused)"
+    )]
+    Rollback {
+        /// Version already trusted.
+        current: u64,
+        /// Version offered.
+        offered: u64,
+    },
+    /// A roster version skips one.
+    #[error("roster version {found} follows version {current}; expected {expected}", expected = current + 1)]
+    VersionGap {
+        /// Version already trusted.
+        current: u64,
+        /// Version offered.
+        found: u64,
+    },
+    /// Not enough root keys signed a roster version.
+    #[error("roster version {version} is signed by {have} of {set} root keys; {need} required")]
+    RootThreshold {
+        /// The version being checked.
+        version: u64,
+        /// Whose root keys.
+        set: RootSet,
+        /// Distinct valid root signatures found.
+        have: usize,
+        /// The threshold.
+        need: u32,
+    },
+    /// The first roster does not have the pinned digest.
+    #[error("roster statement digest {found} does not match the pinned {expected}")]
+    PinMismatch {
+        /// The pin.
+        expected: Digest,
+        /// The roster's digest.
+        found: Digest,
+    },
+    /// A roster statement's subject does not name the roster's own digest.
+    #[error("roster subject digest does not match its content")]
+    SubjectMismatch,
+    /// The key is not in the roster.
+    #[error("key {0} is not in the roster")]
+    UnknownKey(KeyId),
+    /// The key was used before its validity window.
+    #[error("key {key_id} of {identity} is not valid before {valid_from} (used at {at})")]
+    NotYetValid {
+        /// The identity.
+        identity: IdentityId,
+        /// The key.
+        key_id: KeyId,
+        /// Start of its window.
+        valid_from: Timestamp,
+        /// When it was used.
+        at: Timestamp,
+    },
+    /// The key was used after its validity window.
+    #[error("key {key_id} of {identity} expired at {valid_until} (used at {at})")]
+    Expired {
+        /// The identity.
+        identity: IdentityId,
+        /// The key.
+        key_id: KeyId,
+        /// End of its window.
+        valid_until: Timestamp,
+        /// When it was used.
+        at: Timestamp,
+    },
+    /// The key was revoked before it was used, or revoked as compromised.
+    #[error("key {key_id} of {identity} was revoked at {revoked_at} ({reason}); used at {at}")]
+    Revoked {
+        /// The identity.
+        identity: IdentityId,
+        /// The key.
+        key_id: KeyId,
+        /// When it was revoked.
+        revoked_at: Timestamp,
+        /// Why.
+        reason: crate::roster::RevocationReason,
+        /// When it was used.
+        at: Timestamp,
+    },
+}

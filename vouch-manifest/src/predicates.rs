@@ -1,0 +1,269 @@
+//! The predicates of the chain: commit, image, deployment and approval.
+//! (The release / signed SBOM lives in [`crate::release`], the roster in
+//! [`crate::roster`].)
+
+use serde::{Deserialize, Serialize};
+use vouch_core::{Digest, Timestamp};
+
+use crate::error::ManifestError;
+use crate::ids::{GitObjectId, IdentityId, IdentityKind};
+use crate::statement::{Predicate, Subject};
+
+fn invalid(predicate: &'static str, field: &'static str, problem: &'static str) -> ManifestError {
+    ManifestError::InvalidPredicate {
+        predicate,
+        field,
+        problem,
+    }
+}
+
+/// A git author or committer line: name, email and time.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct GitPerson {
+    /// Display name.
+    pub name: String,
+    /// Email address.
+    pub email: String,
+    /// When (git records seconds and a zone; the instant is what matters).
+    pub time: Timestamp,
+}
+
+/// A commit attestation: who wrote a commit and who signs for it.
+///
+/// ```
+/// use vouch_manifest::{Commit, GitPerson, Statement};
+/// let who = GitPerson { name: "Alice".into(), email: "alice@example.com".into(), time: "2026-11-01T09:00:00Z".parse().unwrap() };
+/// let commit = Commit {
+///     repository: "https://git.example.com/shop.git".into(),
+///     commit_id: "4b825dc642cb6eb9a060e54bf8d69288fbee4904".parse().unwrap(),
+///     tree_id: "4b825dc642cb6eb9a060e54bf8d69288fbee4904".parse().unwrap(),
+///     parents: vec![],
+///     author: who.clone(),
+///     committer: who,
+///     signer: "person:alice@example.com".parse().unwrap(),
+/// };
+/// let statement = Statement::from_predicate(commit).unwrap();
+/// let bytes = statement.to_canonical_bytes().unwrap();
+/// assert_eq!(Statement::<Commit>::from_canonical_bytes(&bytes).unwrap(), statement);
+/// ```
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct Commit {
+    /// The repository URL.
+    pub repository: String,
+    /// The commit object id (SHA-1 or SHA-256 object format).
+    pub commit_id: GitObjectId,
+    /// The tree object id.
+    pub tree_id: GitObjectId,
+    /// Parent commit ids, in order.
+    pub parents: Vec<GitObjectId>,
+    /// The author line.
+    pub author: GitPerson,
+    /// The committer line.
+    pub committer: GitPerson,
+    /// The roster identity that signs for this commit.
+    pub signer: IdentityId,
+}
+
+impl Predicate for Commit {
+    const PREDICATE_TYPE: &'static str = "https://vouch.dev/attestation/commit/v1";
+
+    fn check(&self) -> Result<(), ManifestError> {
+        let fmt = self.commit_id.is_sha256();
+        if self.tree_id.is_sha256() != fmt || self.parents.iter().any(|p| p.is_sha256() != fmt) {
+            return Err(invalid(
+                "commit",
+                "treeId/parents",
+                "mix SHA-1 and SHA-256 object ids",
+            ));
+        }
+        Ok(())
+    }
+
+    fn default_subjects(&self) -> Vec<Subject> {
+        vec![Subject::git_commit(
+            self.repository.clone(),
+            self.commit_id.clone(),
+        )]
+    }
+}
+
+/// A package built into an image, pointing at its signed release statement.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct ImagePackage {
+    /// Package name.
+    pub name: String,
+    /// Package version.
+    pub version: String,
+    /// Digest of the signed release statement (its canonical payload).
+    pub release: Digest,
+}
+
+/// A source commit built into an image.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct SourceCommit {
+    /// The repository URL.
+    pub repository: String,
+    /// The commit id.
+    pub commit: GitObjectId,
+}
+
+/// An image manifest: what the build put into an image, signed by the builder.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct Image {
+    /// Image name or reference (without digest), e.g. `registry.example.com/shop/api`.
+    pub name: String,
+    /// The OCI manifest digest: the image's identity.
+    pub image: Digest,
+    /// The OCI config digest.
+    pub config: Digest,
+    /// Layer digests, in order.
+    pub layers: Vec<Digest>,
+    /// Packages built in, each pointing at its release statement.
+    pub packages: Vec<ImagePackage>,
+    /// Source commits built from.
+    pub source_commits: Vec<SourceCommit>,
+    /// The build workload.
+    pub builder: IdentityId,
+    /// The build invocation id (CI run id).
+    pub invocation_id: String,
+    /// When the build started.
+    pub started_at: Timestamp,
+    /// When the build finished.
+    pub finished_at: Timestamp,
+}
+
+impl Predicate for Image {
+    const PREDICATE_TYPE: &'static str = "https://vouch.dev/attestation/image/v1";
+
+    fn check(&self) -> Result<(), ManifestError> {
+        if self.finished_at < self.started_at {
+            return Err(invalid("image", "finishedAt", "is before startedAt"));
+        }
+        if self.builder.kind() != IdentityKind::Workload {
+            return Err(invalid("image", "builder", "must be a workload identity"));
+        }
+        Ok(())
+    }
+
+    fn default_subjects(&self) -> Vec<Subject> {
+        vec![Subject::sha256(self.name.clone(), self.image)]
+    }
+}
+
+/// Where a deployment goes.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct DeployTarget {
+    /// Cluster name.
+    pub cluster: String,
+    /// Namespace.
+    pub namespace: String,
+    /// Service name.
+    pub service: String,
+}
+
+/// The CI run that deployed.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct Pipeline {
+    /// Run id.
+    pub run_id: String,
+    /// Run URL.
+    pub url: String,
+}
+
+/// A deployment manifest, signed by the deploying CI workload.
+///
+/// The people it names prove themselves with their own signatures: the
+/// approvers and the person who triggered the job each co-sign this
+/// statement or sign an [`Approval`] naming its digest. A name the CI
+/// workload merely writes here proves nothing; vouch-chain checks the
+/// signatures.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct Deployment {
+    /// Environment (`production`, `staging`).
+    pub environment: String,
+    /// Cluster, namespace, service.
+    pub target: DeployTarget,
+    /// The image digest deployed.
+    pub image: Digest,
+    /// The responsible team.
+    pub team: String,
+    /// The CI workload that deployed.
+    pub deployer: IdentityId,
+    /// The CI run.
+    pub pipeline: Pipeline,
+    /// The person who triggered the job.
+    pub triggered_by: IdentityId,
+    /// The people who authorized it (at least one).
+    pub authorized_by: Vec<IdentityId>,
+    /// When.
+    pub time: Timestamp,
+}
+
+impl Predicate for Deployment {
+    const PREDICATE_TYPE: &'static str = "https://vouch.dev/attestation/deployment/v1";
+
+    fn check(&self) -> Result<(), ManifestError> {
+        if self.authorized_by.is_empty() {
+            return Err(invalid(
+                "deployment",
+                "authorizedBy",
+                "must name at least one approver",
+            ));
+        }
+        if self.environment.is_empty() {
+            return Err(invalid("deployment", "environment", "is empty"));
+        }
+        Ok(())
+    }
+
+    fn default_subjects(&self) -> Vec<Subject> {
+        let t = &self.target;
+        vec![Subject::sha256(
+            format!(
+                "{}/{}/{}/{}",
+                self.environment, t.cluster, t.namespace, t.service
+            ),
+            self.image,
+        )]
+    }
+}
+
+/// What a person's approval statement says about a deployment.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub enum ApprovalRole {
+    /// "I triggered this deployment."
+    Trigger,
+    /// "I authorize this deployment."
+    Authorize,
+}
+
+/// A person's own signed word about a statement (a deployment), naming it by digest.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct Approval {
+    /// Digest of the approved statement's canonical payload.
+    pub statement: Digest,
+    /// What the signer says they did.
+    pub role: ApprovalRole,
+    /// The signer's identity.
+    pub identity: IdentityId,
+    /// When.
+    pub time: Timestamp,
+}
+
+impl Predicate for Approval {
+    const PREDICATE_TYPE: &'static str = "https://vouch.dev/attestation/approval/v1";
+
+    fn default_subjects(&self) -> Vec<Subject> {
+        vec![Subject::sha256("statement", self.statement)]
+    }
+}

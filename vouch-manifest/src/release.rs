@@ -1,0 +1,352 @@
+//! The release statement: a signed SBOM.
+//!
+//! Maintainers certify what went into a release: its files (a content
+//! manifest), its dependencies with their digests, and the commits in it.
+//! Component lists can be imported from CycloneDX (1.5 and later) and SPDX
+//! 2.3 JSON documents, so existing SBOM generators feed vouch.
+
+use serde::{Deserialize, Serialize};
+use vouch_core::{Digest, DigestAlgorithm, Timestamp};
+
+use crate::error::ManifestError;
+use crate::ids::GitObjectId;
+use crate::statement::{Predicate, Subject};
+use crate::tree::TreeManifest;
+
+/// A dependency of a release.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct Dependency {
+    /// Package name.
+    pub name: String,
+    /// Version, when known.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub version: Option<String>,
+    /// Package URL, when known.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub purl: Option<String>,
+    /// SHA-256 of the dependency's artifact, when known.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub digest: Option<Digest>,
+}
+
+/// A release: package, version, contents, dependencies and certified commits.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct Release {
+    /// Package name.
+    pub package: String,
+    /// Version.
+    pub version: String,
+    /// Package URL, e.g. `pkg:cargo/shop-api@1.4.0`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub purl: Option<String>,
+    /// The content manifest of the released files.
+    pub contents: TreeManifest,
+    /// Dependencies.
+    pub dependencies: Vec<Dependency>,
+    /// The commit ids certified into this release.
+    pub commits: Vec<GitObjectId>,
+    /// When the maintainers cut the release (the time their keys must be valid at).
+    pub released_at: Timestamp,
+}
+
+impl Predicate for Release {
+    const PREDICATE_TYPE: &'static str = "https://vouch.dev/attestation/release/v1";
+
+    fn check(&self) -> Result<(), ManifestError> {
+        let invalid = |field, problem| ManifestError::InvalidPredicate {
+            predicate: "release",
+            field,
+            problem,
+        };
+        if self.package.is_empty() {
+            return Err(invalid("package", "is empty"));
+        }
+        if self.version.is_empty() {
+            return Err(invalid("version", "is empty"));
+        }
+        let mut seen = std::collections::HashSet::with_capacity(self.commits.len());
+        if !self.commits.iter().all(|c| seen.insert(c)) {
+            return Err(invalid("commits", "lists a commit twice"));
+        }
+        Ok(())
+    }
+
+    fn default_subjects(&self) -> Vec<Subject> {
+        let name = self
+            .purl
+            .clone()
+            .unwrap_or_else(|| format!("{}@{}", self.package, self.version));
+        vec![Subject::sha256(name, self.contents.root())]
+    }
+}
+
+/// Why an SBOM document could not be imported.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum SbomError {
+    /// Not JSON, or not the expected shape.
+    #[error("SBOM is not valid JSON of the expected shape")]
+    Json(#[from] serde_json::Error),
+    /// The document is larger than the limit.
+    #[error("SBOM of {0} bytes exceeds the 64 MiB limit")]
+    TooLarge(usize),
+    /// Not a CycloneDX document (bomFormat).
+    #[error("not a CycloneDX document (bomFormat {0:?})")]
+    NotCycloneDx(String),
+    /// A CycloneDX version older than 1.5.
+    #[error("CycloneDX specVersion {0:?} is not supported (1.5 or later)")]
+    CycloneDxVersion(String),
+    /// Not an SPDX 2.3 document.
+    #[error("SPDX version {0:?} is not supported (SPDX-2.3)")]
+    SpdxVersion(String),
+    /// A component's SHA-256 is not 64 hex digits.
+    #[error("component {name:?} has an invalid SHA-256 value")]
+    BadHash {
+        /// The component.
+        name: String,
+    },
+}
+
+const MAX_SBOM: usize = 64 << 20;
+/// CycloneDX components nest; bound the walk (serde_json bounds parse depth at 128).
+const MAX_COMPONENT_DEPTH: usize = 32;
+
+fn sha256_hex(name: &str, hex: &str) -> Result<Digest, SbomError> {
+    Digest::from_hex(DigestAlgorithm::Sha256, &hex.to_ascii_lowercase()).map_err(|_| {
+        SbomError::BadHash {
+            name: name.to_owned(),
+        }
+    })
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct CdxDoc {
+    bom_format: String,
+    spec_version: String,
+    #[serde(default)]
+    components: Vec<CdxComponent>,
+}
+
+#[derive(Deserialize)]
+struct CdxComponent {
+    name: String,
+    #[serde(default)]
+    version: Option<String>,
+    #[serde(default)]
+    purl: Option<String>,
+    #[serde(default)]
+    hashes: Vec<CdxHash>,
+    #[serde(default)]
+    components: Vec<CdxComponent>,
+}
+
+#[derive(Deserialize)]
+struct CdxHash {
+    alg: String,
+    content: String,
+}
+
+fn walk_cdx(c: &CdxComponent, depth: usize, out: &mut Vec<Dependency>) -> Result<(), SbomError> {
+    let digest = match c.hashes.iter().find(|h| h.alg == "SHA-256") {
+        Some(h) => Some(sha256_hex(&c.name, &h.content)?),
+        None => None,
+    };
+    out.push(Dependency {
+        name: c.name.clone(),
+        version: c.version.clone(),
+        purl: c.purl.clone(),
+        digest,
+    });
+    if depth < MAX_COMPONENT_DEPTH {
+        for sub in &c.components {
+            walk_cdx(sub, depth + 1, out)?;
+        }
+    }
+    Ok(())
+}
+
+/// Reads the component list of a CycloneDX 1.5+ JSON document (nested
+/// components included, the `metadata.component` itself excluded).
+pub fn dependencies_from_cyclonedx(json: &[u8]) -> Result<Vec<Dependency>, SbomError> {
+    if json.len() > MAX_SBOM {
+        return Err(SbomError::TooLarge(json.len()));
+    }
+    let doc: CdxDoc = serde_json::from_slice(json)?;
+    if doc.bom_format != "CycloneDX" {
+        return Err(SbomError::NotCycloneDx(doc.bom_format));
+    }
+    let minor = doc
+        .spec_version
+        .strip_prefix("1.")
+        .and_then(|m| m.parse::<u32>().ok());
+    if !matches!(minor, Some(m) if m >= 5) {
+        return Err(SbomError::CycloneDxVersion(doc.spec_version));
+    }
+    let mut out = Vec::new();
+    for c in &doc.components {
+        walk_cdx(c, 0, &mut out)?;
+    }
+    Ok(out)
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct SpdxDoc {
+    spdx_version: String,
+    #[serde(default)]
+    document_describes: Vec<String>,
+    #[serde(default)]
+    packages: Vec<SpdxPackage>,
+    #[serde(default)]
+    relationships: Vec<SpdxRelationship>,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct SpdxPackage {
+    #[serde(rename = "SPDXID")]
+    spdx_id: String,
+    name: String,
+    #[serde(default)]
+    version_info: Option<String>,
+    #[serde(default)]
+    external_refs: Vec<SpdxRef>,
+    #[serde(default)]
+    checksums: Vec<SpdxChecksum>,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct SpdxRef {
+    reference_type: String,
+    reference_locator: String,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct SpdxChecksum {
+    algorithm: String,
+    checksum_value: String,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct SpdxRelationship {
+    spdx_element_id: String,
+    relationship_type: String,
+    related_spdx_element: String,
+}
+
+/// Reads the packages of an SPDX 2.3 JSON document as dependencies,
+/// excluding the package(s) the document describes (the release itself).
+pub fn dependencies_from_spdx(json: &[u8]) -> Result<Vec<Dependency>, SbomError> {
+    if json.len() > MAX_SBOM {
+        return Err(SbomError::TooLarge(json.len()));
+    }
+    let doc: SpdxDoc = serde_json::from_slice(json)?;
+    if doc.spdx_version != "SPDX-2.3" {
+        return Err(SbomError::SpdxVersion(doc.spdx_version));
+    }
+    let mut described: std::collections::HashSet<&str> =
+        doc.document_describes.iter().map(String::as_str).collect();
+    for r in &doc.relationships {
+        if r.spdx_element_id == "SPDXRef-DOCUMENT" && r.relationship_type == "DESCRIBES" {
+            described.insert(&r.related_spdx_element);
+        }
+    }
+    let mut out = Vec::new();
+    for p in doc
+        .packages
+        .iter()
+        .filter(|p| !described.contains(p.spdx_id.as_str()))
+    {
+        let purl = p
+            .external_refs
+            .iter()
+            .find(|r| r.reference_type == "purl")
+            .map(|r| r.reference_locator.clone());
+        let digest = match p.checksums.iter().find(|c| c.algorithm == "SHA256") {
+            Some(c) => Some(sha256_hex(&p.name, &c.checksum_value)?),
+            None => None,
+        };
+        out.push(Dependency {
+            name: p.name.clone(),
+            version: p.version_info.clone(),
+            purl,
+            digest,
+        });
+    }
+    Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const CDX: &str = r#"{
+      "bomFormat": "CycloneDX", "specVersion": "1.5", "version": 1,
+      "metadata": {"component": {"type": "application", "name": "shop-api", "version": "1.4.0"}},
+      "components": [
+        {"type": "library", "name": "serde", "version": "1.0.228", "purl": "pkg:cargo/serde@1.0.228",
+         "hashes": [{"alg": "SHA-256", "content": "9A6B4D2E2F6C1B0A9A6B4D2E2F6C1B0A9A6B4D2E2F6C1B0A9A6B4D2E2F6C1B0A"}],
+         "components": [{"type": "library", "name": "serde_derive", "version": "1.0.228"}]},
+        {"type": "library", "name": "libc"}
+      ]}"#;
+
+    const SPDX: &str = r#"{
+      "spdxVersion": "SPDX-2.3", "SPDXID": "SPDXRef-DOCUMENT", "name": "shop-api",
+      "documentDescribes": ["SPDXRef-root"],
+      "packages": [
+        {"SPDXID": "SPDXRef-root", "name": "shop-api", "versionInfo": "1.4.0"},
+        {"SPDXID": "SPDXRef-serde", "name": "serde", "versionInfo": "1.0.228",
+         "externalRefs": [{"referenceCategory": "PACKAGE-MANAGER", "referenceType": "purl", "referenceLocator": "pkg:cargo/serde@1.0.228"}],
+         "checksums": [{"algorithm": "SHA256", "checksumValue": "9a6b4d2e2f6c1b0a9a6b4d2e2f6c1b0a9a6b4d2e2f6c1b0a9a6b4d2e2f6c1b0a"}]},
+        {"SPDXID": "SPDXRef-libc", "name": "libc"}
+      ],
+      "relationships": [{"spdxElementId": "SPDXRef-DOCUMENT", "relationshipType": "DESCRIBES", "relatedSpdxElement": "SPDXRef-root"}]
+    }"#;
+
+    #[test]
+    fn cyclonedx_components() {
+        let deps = dependencies_from_cyclonedx(CDX.as_bytes()).unwrap();
+        let names: Vec<_> = deps.iter().map(|d| d.name.as_str()).collect();
+        assert_eq!(names, ["serde", "serde_derive", "libc"]);
+        assert_eq!(deps[0].purl.as_deref(), Some("pkg:cargo/serde@1.0.228"));
+        assert_eq!(
+            deps[0].digest.unwrap().hex(),
+            "9a6b4d2e2f6c1b0a9a6b4d2e2f6c1b0a9a6b4d2e2f6c1b0a9a6b4d2e2f6c1b0a"
+        );
+        assert!(matches!(
+            dependencies_from_cyclonedx(CDX.replace("1.5", "1.4").as_bytes()),
+            Err(SbomError::CycloneDxVersion(_))
+        ));
+        assert!(matches!(
+            dependencies_from_cyclonedx(b"{"),
+            Err(SbomError::Json(_))
+        ));
+    }
+
+    #[test]
+    fn spdx_packages() {
+        let deps = dependencies_from_spdx(SPDX.as_bytes()).unwrap();
+        let names: Vec<_> = deps.iter().map(|d| d.name.as_str()).collect();
+        assert_eq!(names, ["serde", "libc"]);
+        assert_eq!(deps[0].version.as_deref(), Some("1.0.228"));
+        assert!(deps[0].digest.is_some());
+        assert!(matches!(
+            dependencies_from_spdx(SPDX.replace("SPDX-2.3", "SPDX-2.2").as_bytes()),
+            Err(SbomError::SpdxVersion(_))
+        ));
+        let bad = SPDX.replace(
+            "9a6b4d2e2f6c1b0a9a6b4d2e2f6c1b0a9a6b4d2e2f6c1b0a9a6b4d2e2f6c1b0a",
+            "xyz",
+        );
+        assert!(matches!(
+            dependencies_from_spdx(bad.as_bytes()),
+            Err(SbomError::BadHash { .. })
+        ));
+    }
+}

@@ -1,0 +1,457 @@
+//! The roster: the trust root of a vouch deployment.
+//!
+//! A roster lists identities (people and workloads), their keys with
+//! validity windows and revocations, the roles they hold, and the root keys
+//! that sign the roster itself. Versions rotate as in TUF: version `n + 1` is
+//! trusted only when signed by a threshold of version `n`'s root keys *and*
+//! a threshold of its own; versions only go up.
+
+use std::collections::{BTreeMap, HashMap, HashSet};
+use std::fmt;
+
+use serde::{Deserialize, Serialize};
+use vouch_core::{Digest, KeyId, PublicKey, Timestamp};
+
+use crate::error::{ManifestError, RootSet, RosterError};
+use crate::ids::{IdentityId, IdentityKind, RoleName};
+use crate::signed::Signed;
+use crate::statement::{Predicate, Subject};
+
+/// Why a key was revoked. Only a compromise invalidates signatures made
+/// before the revocation.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub enum RevocationReason {
+    /// The key may be in someone else's hands: nothing it signed is trusted.
+    KeyCompromise,
+    /// Replaced by a newer key.
+    Superseded,
+    /// The holder left or the key is no longer needed.
+    Retired,
+}
+
+impl fmt::Display for RevocationReason {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            RevocationReason::KeyCompromise => "key compromise",
+            RevocationReason::Superseded => "superseded",
+            RevocationReason::Retired => "retired",
+        })
+    }
+}
+
+/// A revocation: when and why.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct Revocation {
+    /// When the key stopped being valid.
+    pub at: Timestamp,
+    /// Why.
+    pub reason: RevocationReason,
+}
+
+/// What the roster's owners vouch for about where a key lives, checked
+/// when the key was enrolled (e.g. a TPM2_Certify attestation, a FIDO
+/// attestation). Policy may demand a claim *and* per-signature evidence.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+#[non_exhaustive]
+pub enum HardwareClaim {
+    /// The private key is non-exportable in a TPM.
+    TpmResident,
+    /// The key lives in a FIDO authenticator.
+    FidoAuthenticator,
+}
+
+/// A key of an identity, with its validity window.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct RosterKey {
+    /// The public key.
+    pub key: PublicKey,
+    /// Valid from this time on.
+    pub valid_from: Timestamp,
+    /// Valid until this time (exclusive), if bounded.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub valid_until: Option<Timestamp>,
+    /// Revocation, if any.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub revoked: Option<Revocation>,
+    /// Hardware claims.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub hardware: Vec<HardwareClaim>,
+}
+
+impl RosterKey {
+    /// A key valid from `valid_from` with no end, no revocation, no claims.
+    pub fn new(key: PublicKey, valid_from: Timestamp) -> Self {
+        RosterKey {
+            key,
+            valid_from,
+            valid_until: None,
+            revoked: None,
+            hardware: Vec::new(),
+        }
+    }
+}
+
+/// A link from an identity to a real-world identity proof.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", tag = "kind")]
+pub enum IdentityProof {
+    /// An email address the identity controls.
+    Email {
+        /// The address.
+        address: String,
+    },
+    /// An OpenID Connect subject at an issuer.
+    Oidc {
+        /// The issuer URL.
+        issuer: String,
+        /// The subject.
+        subject: String,
+    },
+}
+
+/// A person or workload in the roster.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct Identity {
+    /// `person:...` or `workload:...`.
+    pub id: IdentityId,
+    /// A name for people to read.
+    pub display_name: String,
+    /// Links to real-world identity proofs.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub proofs: Vec<IdentityProof>,
+    /// The identity's keys.
+    pub keys: Vec<RosterKey>,
+}
+
+impl Identity {
+    /// Person or workload (from the id).
+    pub fn kind(&self) -> IdentityKind {
+        self.id.kind()
+    }
+}
+
+/// The keys that sign the roster, and how many must.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct RootKeys {
+    /// The root keys.
+    pub keys: Vec<PublicKey>,
+    /// Distinct root keys that must sign.
+    pub threshold: u32,
+}
+
+/// The roster predicate.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct Roster {
+    /// What this roster is for (an organisation or project name).
+    pub name: String,
+    /// The version; each rotation adds one.
+    pub version: u64,
+    /// Root keys and threshold.
+    pub root: RootKeys,
+    /// Identities.
+    pub identities: Vec<Identity>,
+    /// Roles: role name to member identities.
+    pub roles: BTreeMap<RoleName, Vec<IdentityId>>,
+}
+
+impl Roster {
+    /// The digest the roster statement's subject must carry: SHA-256 of the
+    /// canonical CBOR of the predicate, so a roster statement names its own content.
+    pub fn content_digest(&self) -> Result<Digest, ManifestError> {
+        Ok(Digest::sha256(&vouch_core::cbor::to_canonical(self)?))
+    }
+}
+
+impl Predicate for Roster {
+    const PREDICATE_TYPE: &'static str = "https://vouch.dev/roster/v1";
+
+    fn check(&self) -> Result<(), ManifestError> {
+        if self.root.threshold == 0 {
+            return Err(RosterError::ZeroThreshold.into());
+        }
+        let mut roots = HashSet::new();
+        for k in &self.root.keys {
+            if !roots.insert(k.key_id()) {
+                return Err(RosterError::DuplicateRootKey(k.key_id()).into());
+            }
+        }
+        if self.root.threshold as usize > roots.len() {
+            return Err(RosterError::ThresholdAboveKeys {
+                threshold: self.root.threshold,
+                keys: roots.len(),
+            }
+            .into());
+        }
+        let mut ids = HashSet::new();
+        let mut keys: HashMap<KeyId, &IdentityId> = HashMap::new();
+        for ident in &self.identities {
+            if !ids.insert(&ident.id) {
+                return Err(RosterError::DuplicateIdentity(ident.id.clone()).into());
+            }
+            for k in &ident.keys {
+                let kid = k.key.key_id();
+                if let Some(first) = keys.insert(kid, &ident.id) {
+                    return Err(RosterError::DuplicateKey {
+                        key_id: kid,
+                        first: first.clone(),
+                        second: ident.id.clone(),
+                    }
+                    .into());
+                }
+                if k.valid_until.is_some_and(|u| u <= k.valid_from) {
+                    return Err(RosterError::InvalidWindow {
+                        identity: ident.id.clone(),
+                        key_id: kid,
+                    }
+                    .into());
+                }
+            }
+        }
+        for (role, members) in &self.roles {
+            if let Some(m) = members.iter().find(|m| !ids.contains(m)) {
+                return Err(RosterError::UnknownRoleMember {
+                    role: role.clone(),
+                    identity: m.clone(),
+                }
+                .into());
+            }
+        }
+        Ok(())
+    }
+
+    fn default_subjects(&self) -> Vec<Subject> {
+        // A roster that cannot be encoded fails `check` on signing anyway.
+        let digest = self
+            .content_digest()
+            .unwrap_or_else(|_| Digest::sha256(b""));
+        vec![Subject::sha256(
+            format!("roster:{}@{}", self.name, self.version),
+            digest,
+        )]
+    }
+}
+
+/// A roster whose signatures and rotation chain have been verified, indexed
+/// for lookups by key id and role.
+#[derive(Debug, Clone)]
+pub struct TrustedRoster {
+    roster: Roster,
+    digest: Digest,
+    by_key: HashMap<KeyId, (usize, usize)>,
+    by_id: HashMap<IdentityId, usize>,
+}
+
+/// Counts distinct root keys of `root` among the verified signers of `signed`.
+fn root_signers(signed: &Signed<Roster>, root: &RootKeys) -> usize {
+    let (verified, _) = signed.verify_each(|k| root.keys.iter().find(|p| p.key_id() == *k));
+    let distinct: HashSet<KeyId> = verified.map(|v| v.key_ids().collect()).unwrap_or_default();
+    distinct.len()
+}
+
+fn require(signed: &Signed<Roster>, root: &RootKeys, set: RootSet) -> Result<(), RosterError> {
+    let have = root_signers(signed, root);
+    if have < root.threshold as usize {
+        return Err(RosterError::RootThreshold {
+            version: signed.unverified().predicate().version,
+            set,
+            have,
+            need: root.threshold,
+        });
+    }
+    Ok(())
+}
+
+fn subject_matches(signed: &Signed<Roster>) -> Result<(), ManifestError> {
+    let expected = signed.unverified().predicate().content_digest()?;
+    if signed
+        .unverified()
+        .subjects()
+        .iter()
+        .any(|s| s.digest.sha256 == Some(expected))
+    {
+        Ok(())
+    } else {
+        Err(RosterError::SubjectMismatch.into())
+    }
+}
+
+impl TrustedRoster {
+    /// Trusts the first roster because its statement digest equals `pin`
+    /// (distributed out of band) and a threshold of its own root keys signed it.
+    pub fn from_pinned(signed: &Signed<Roster>, pin: &Digest) -> Result<Self, ManifestError> {
+        if signed.digest() != *pin {
+            return Err(RosterError::PinMismatch {
+                expected: *pin,
+                found: signed.digest(),
+            }
+            .into());
+        }
+        subject_matches(signed)?;
+        require(signed, &signed.unverified().predicate().root, RootSet::Own)?;
+        Ok(TrustedRoster::index(
+            signed.unverified().predicate().clone(),
+            signed.digest(),
+        ))
+    }
+
+    /// Moves to the next version: it must be exactly one above, signed by a
+    /// threshold of this version's root keys and of its own.
+    pub fn update(&self, next: &Signed<Roster>) -> Result<Self, ManifestError> {
+        let offered = next.unverified().predicate().version;
+        let current = self.roster.version;
+        if offered <= current {
+            return Err(RosterError::Rollback { current, offered }.into());
+        }
+        if offered != current + 1 {
+            return Err(RosterError::VersionGap {
+                current,
+                found: offered,
+            }
+            .into());
+        }
+        subject_matches(next)?;
+        require(next, &self.roster.root, RootSet::Previous)?;
+        require(next, &next.unverified().predicate().root, RootSet::Own)?;
+        Ok(TrustedRoster::index(
+            next.unverified().predicate().clone(),
+            next.digest(),
+        ))
+    }
+
+    /// Verifies a rotation chain from the pinned first version through every
+    /// later version given (in any order), returning the newest.
+    pub fn verify_chain(pin: &Digest, rosters: &[Signed<Roster>]) -> Result<Self, ManifestError> {
+        let mut sorted: Vec<&Signed<Roster>> = rosters.iter().collect();
+        sorted.sort_by_key(|r| r.unverified().predicate().version);
+        let first =
+            sorted
+                .iter()
+                .position(|r| r.digest() == *pin)
+                .ok_or(RosterError::PinMismatch {
+                    expected: *pin,
+                    found: sorted
+                        .first()
+                        .map(|r| r.digest())
+                        .unwrap_or_else(|| Digest::sha256(b"")),
+                })?;
+        let mut trusted = TrustedRoster::from_pinned(sorted[first], pin)?;
+        for next in &sorted[first + 1..] {
+            trusted = trusted.update(next)?;
+        }
+        Ok(trusted)
+    }
+
+    fn index(roster: Roster, digest: Digest) -> Self {
+        let mut by_key = HashMap::new();
+        let mut by_id = HashMap::new();
+        for (i, ident) in roster.identities.iter().enumerate() {
+            by_id.insert(ident.id.clone(), i);
+            for (j, k) in ident.keys.iter().enumerate() {
+                by_key.insert(k.key.key_id(), (i, j));
+            }
+        }
+        TrustedRoster {
+            roster,
+            digest,
+            by_key,
+            by_id,
+        }
+    }
+
+    /// The roster.
+    pub fn roster(&self) -> &Roster {
+        &self.roster
+    }
+
+    /// The version.
+    pub fn version(&self) -> u64 {
+        self.roster.version
+    }
+
+    /// The statement digest of this version.
+    pub fn digest(&self) -> Digest {
+        self.digest
+    }
+
+    /// The public key for a key id, whatever its validity (for signature checks).
+    pub fn public_key(&self, key_id: &KeyId) -> Option<&PublicKey> {
+        self.by_key
+            .get(key_id)
+            .map(|&(i, j)| &self.roster.identities[i].keys[j].key)
+    }
+
+    /// An identity by id.
+    pub fn identity(&self, id: &IdentityId) -> Option<&Identity> {
+        self.by_id.get(id).map(|&i| &self.roster.identities[i])
+    }
+
+    /// The identity that held `key_id` at time `at`, and the key entry.
+    ///
+    /// A key is valid from `valid_from` (inclusive) to `valid_until`
+    /// (exclusive). A revoked key stays valid for signatures made before its
+    /// revocation, unless the reason is key compromise: then nothing it
+    /// signed is trusted, whenever it claims to have been signed.
+    pub fn key_holder(
+        &self,
+        key_id: &KeyId,
+        at: Timestamp,
+    ) -> Result<(&Identity, &RosterKey), RosterError> {
+        let &(i, j) = self
+            .by_key
+            .get(key_id)
+            .ok_or(RosterError::UnknownKey(*key_id))?;
+        let ident = &self.roster.identities[i];
+        let k = &ident.keys[j];
+        if at < k.valid_from {
+            return Err(RosterError::NotYetValid {
+                identity: ident.id.clone(),
+                key_id: *key_id,
+                valid_from: k.valid_from,
+                at,
+            });
+        }
+        if let Some(until) = k.valid_until
+            && at >= until
+        {
+            return Err(RosterError::Expired {
+                identity: ident.id.clone(),
+                key_id: *key_id,
+                valid_until: until,
+                at,
+            });
+        }
+        if let Some(r) = &k.revoked
+            && (r.reason == RevocationReason::KeyCompromise || at >= r.at)
+        {
+            return Err(RosterError::Revoked {
+                identity: ident.id.clone(),
+                key_id: *key_id,
+                revoked_at: r.at,
+                reason: r.reason,
+                at,
+            });
+        }
+        Ok((ident, k))
+    }
+
+    /// The members of a role (empty when the role does not exist).
+    pub fn members(&self, role: &RoleName) -> &[IdentityId] {
+        self.roster
+            .roles
+            .get(role)
+            .map(Vec::as_slice)
+            .unwrap_or_default()
+    }
+
+    /// Whether `id` holds `role`.
+    pub fn has_role(&self, id: &IdentityId, role: &RoleName) -> bool {
+        self.members(role).contains(id)
+    }
+}

@@ -1,0 +1,244 @@
+//! The in-toto compatible statement: subjects, a predicate type and a predicate.
+
+use std::fmt;
+
+use serde::de::DeserializeOwned;
+use serde::{Deserialize, Serialize};
+use vouch_core::cbor::{self, Limits};
+use vouch_core::{Digest, DigestAlgorithm};
+
+use crate::error::ManifestError;
+use crate::ids::GitObjectId;
+
+/// The `_type` of an in-toto Statement v1.
+pub const STATEMENT_TYPE: &str = "https://in-toto.io/Statement/v1";
+
+/// A predicate: the typed claim a statement makes about its subjects.
+///
+/// Each predicate has a type URI in the vouch namespace and its own
+/// validation. Field names are camelCase in both JSON and CBOR, as in-toto
+/// predicates usually are.
+pub trait Predicate: Serialize + DeserializeOwned + Clone + fmt::Debug {
+    /// The `predicateType` URI.
+    const PREDICATE_TYPE: &'static str;
+
+    /// Checks rules serde cannot express (non-empty lists, ordering).
+    fn check(&self) -> Result<(), ManifestError> {
+        Ok(())
+    }
+
+    /// The subjects a statement of this predicate names by default.
+    fn default_subjects(&self) -> Vec<Subject>;
+}
+
+/// What a statement is about: a name and a digest.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Subject {
+    /// A name for the artifact (file name, image reference, purl, commit URL).
+    pub name: String,
+    /// Its digest(s).
+    pub digest: SubjectDigest,
+}
+
+impl Subject {
+    /// A subject with a SHA-256 digest.
+    pub fn sha256(name: impl Into<String>, digest: Digest) -> Self {
+        Subject {
+            name: name.into(),
+            digest: SubjectDigest {
+                sha256: Some(digest),
+                git_commit: None,
+            },
+        }
+    }
+
+    /// A subject naming a git commit.
+    pub fn git_commit(name: impl Into<String>, id: GitObjectId) -> Self {
+        Subject {
+            name: name.into(),
+            digest: SubjectDigest {
+                sha256: None,
+                git_commit: Some(id),
+            },
+        }
+    }
+}
+
+/// An in-toto DigestSet restricted to the algorithms vouch reads:
+/// `{"sha256": "<hex>"}` and `{"gitCommit": "<hex>"}`.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct SubjectDigest {
+    /// SHA-256 of the artifact.
+    #[serde(default, skip_serializing_if = "Option::is_none", with = "hex_sha256")]
+    pub sha256: Option<Digest>,
+    /// A git commit id.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub git_commit: Option<GitObjectId>,
+}
+
+/// in-toto writes digests as bare hex under the algorithm's name.
+mod hex_sha256 {
+    use super::*;
+
+    pub(super) fn serialize<S: serde::Serializer>(
+        d: &Option<Digest>,
+        s: S,
+    ) -> Result<S::Ok, S::Error> {
+        match d {
+            Some(d) => s.serialize_str(&d.hex()),
+            None => s.serialize_none(),
+        }
+    }
+
+    pub(super) fn deserialize<'de, D: serde::Deserializer<'de>>(
+        d: D,
+    ) -> Result<Option<Digest>, D::Error> {
+        let text = <std::borrow::Cow<'de, str>>::deserialize(d)?;
+        Digest::from_hex(DigestAlgorithm::Sha256, &text)
+            .map(Some)
+            .map_err(serde::de::Error::custom)
+    }
+}
+
+/// A statement: subjects and a typed predicate (in-toto Statement v1).
+///
+/// The JSON form is exactly in-toto's (`_type`, `subject`, `predicateType`,
+/// `predicate`), so in-toto tools read it unchanged; the CBOR form has the
+/// same fields in canonical CBOR and is what vouch signs.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Statement<P> {
+    subjects: Vec<Subject>,
+    predicate: P,
+}
+
+#[derive(Serialize)]
+struct WireOut<'a, P> {
+    #[serde(rename = "_type")]
+    ty: &'static str,
+    subject: &'a [Subject],
+    #[serde(rename = "predicateType")]
+    predicate_type: &'static str,
+    predicate: &'a P,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct WireIn<P> {
+    #[serde(rename = "_type")]
+    ty: String,
+    subject: Vec<Subject>,
+    #[serde(rename = "predicateType")]
+    predicate_type: String,
+    predicate: P,
+}
+
+impl<P: Predicate> Statement<P> {
+    /// A statement about `subjects`; refuses an empty list and an invalid predicate.
+    pub fn new(subjects: Vec<Subject>, predicate: P) -> Result<Self, ManifestError> {
+        if subjects.is_empty() {
+            return Err(ManifestError::EmptySubjects);
+        }
+        if let Some(s) = subjects
+            .iter()
+            .find(|s| s.digest.sha256.is_none() && s.digest.git_commit.is_none())
+        {
+            return Err(ManifestError::EmptySubjectDigest(s.name.clone()));
+        }
+        predicate.check()?;
+        Ok(Statement {
+            subjects,
+            predicate,
+        })
+    }
+
+    /// A statement about the predicate's default subjects.
+    pub fn from_predicate(predicate: P) -> Result<Self, ManifestError> {
+        Statement::new(predicate.default_subjects(), predicate)
+    }
+
+    /// The subjects.
+    pub fn subjects(&self) -> &[Subject] {
+        &self.subjects
+    }
+
+    /// The predicate.
+    pub fn predicate(&self) -> &P {
+        &self.predicate
+    }
+
+    /// The predicate type URI.
+    pub fn predicate_type(&self) -> &'static str {
+        P::PREDICATE_TYPE
+    }
+
+    fn wire(&self) -> WireOut<'_, P> {
+        WireOut {
+            ty: STATEMENT_TYPE,
+            subject: &self.subjects,
+            predicate_type: P::PREDICATE_TYPE,
+            predicate: &self.predicate,
+        }
+    }
+
+    fn from_wire(w: WireIn<P>) -> Result<Self, ManifestError> {
+        if w.ty != STATEMENT_TYPE {
+            return Err(ManifestError::StatementType(w.ty));
+        }
+        if w.predicate_type != P::PREDICATE_TYPE {
+            return Err(ManifestError::PredicateTypeMismatch {
+                expected: P::PREDICATE_TYPE,
+                found: w.predicate_type,
+            });
+        }
+        Statement::new(w.subject, w.predicate)
+    }
+
+    /// The canonical CBOR bytes: what vouch signs and stores.
+    pub fn to_canonical_bytes(&self) -> Result<Vec<u8>, ManifestError> {
+        Ok(cbor::to_canonical(&self.wire())?)
+    }
+
+    /// Decodes canonical CBOR (one validation pass, one typed decode).
+    pub fn from_canonical_bytes(bytes: &[u8]) -> Result<Self, ManifestError> {
+        cbor::validate(bytes, cbor::Strictness::Canonical, Limits::DEFAULT)?;
+        // Name the wrong type before trying to decode a predicate of another shape.
+        match cbor::map_text_field(bytes, "predicateType", Limits::DEFAULT)? {
+            Some(t) if t != P::PREDICATE_TYPE => {
+                return Err(ManifestError::PredicateTypeMismatch {
+                    expected: P::PREDICATE_TYPE,
+                    found: t.to_owned(),
+                });
+            }
+            _ => {}
+        }
+        Statement::from_wire(cbor::decode_validated(bytes, Limits::DEFAULT)?)
+    }
+
+    /// The in-toto JSON form.
+    pub fn to_json(&self) -> Result<Vec<u8>, ManifestError> {
+        Ok(serde_json::to_vec(&self.wire())?)
+    }
+
+    /// Reads the in-toto JSON form.
+    pub fn from_json(bytes: &[u8]) -> Result<Self, ManifestError> {
+        if bytes.len() > Limits::DEFAULT.max_size {
+            return Err(vouch_core::cbor::CborError::TooLarge {
+                size: bytes.len(),
+                limit: Limits::DEFAULT.max_size,
+            }
+            .into());
+        }
+        Statement::from_wire(serde_json::from_slice(bytes)?)
+    }
+}
+
+/// Reads the `predicateType` of a canonical statement without decoding it.
+pub fn peek_predicate_type(bytes: &[u8]) -> Result<Option<&str>, ManifestError> {
+    Ok(cbor::map_text_field(
+        bytes,
+        "predicateType",
+        Limits::DEFAULT,
+    )?)
+}

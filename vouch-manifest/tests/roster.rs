@@ -1,0 +1,269 @@
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+//! Roster rules, rotation and key validity.
+
+use std::collections::BTreeMap;
+
+use vouch_core::{Algorithm, Signer, Timestamp};
+use vouch_keys::FileKey;
+use vouch_manifest::*;
+
+fn t(s: &str) -> Timestamp {
+    s.parse().unwrap()
+}
+
+fn id(s: &str) -> IdentityId {
+    s.parse().unwrap()
+}
+
+struct Fixture {
+    roots: Vec<FileKey>,
+    alice: FileKey,
+    ci: FileKey,
+}
+
+fn fixture() -> Fixture {
+    Fixture {
+        roots: (0..3)
+            .map(|_| FileKey::generate(Algorithm::Ed25519).unwrap())
+            .collect(),
+        alice: FileKey::generate(Algorithm::Ed25519).unwrap(),
+        ci: FileKey::generate(Algorithm::Es256).unwrap(),
+    }
+}
+
+fn roster(f: &Fixture, version: u64, roots: &[&FileKey], threshold: u32) -> Roster {
+    let mut alice_key = RosterKey::new(f.alice.public_key().clone(), t("2026-01-01T00:00:00Z"));
+    alice_key.valid_until = Some(t("2027-01-01T00:00:00Z"));
+    let mut ci_key = RosterKey::new(f.ci.public_key().clone(), t("2026-01-01T00:00:00Z"));
+    ci_key.hardware = vec![HardwareClaim::TpmResident];
+    let mut roles = BTreeMap::new();
+    roles.insert(
+        "developer".parse().unwrap(),
+        vec![id("person:alice@example.com")],
+    );
+    roles.insert("builder".parse().unwrap(), vec![id("workload:ci/build")]);
+    Roster {
+        name: "example.com".into(),
+        version,
+        root: RootKeys {
+            keys: roots.iter().map(|k| k.public_key().clone()).collect(),
+            threshold,
+        },
+        identities: vec![
+            Identity {
+                id: id("person:alice@example.com"),
+                display_name: "Alice".into(),
+                proofs: vec![IdentityProof::Email {
+                    address: "alice@example.com".into(),
+                }],
+                keys: vec![alice_key],
+            },
+            Identity {
+                id: id("workload:ci/build"),
+                display_name: "CI build".into(),
+                proofs: vec![],
+                keys: vec![ci_key],
+            },
+        ],
+        roles,
+    }
+}
+
+fn sign(r: Roster, signers: &[&FileKey]) -> Signed<Roster> {
+    let mut s = Signed::sign(&Statement::from_predicate(r).unwrap(), signers[0]).unwrap();
+    for k in &signers[1..] {
+        s.cosign(*k).unwrap();
+    }
+    // Round-trip through bytes, as a verifier receives it.
+    Signed::from_bytes(&s.to_bytes().unwrap()).unwrap()
+}
+
+#[test]
+fn pinned_root_and_rotation() {
+    let f = fixture();
+    let [r0, r1, r2] = [&f.roots[0], &f.roots[1], &f.roots[2]];
+    let v1 = sign(roster(&f, 1, &[r0, r1], 2), &[r0, r1]);
+    let trusted = TrustedRoster::from_pinned(&v1, &v1.digest()).unwrap();
+    assert_eq!(trusted.version(), 1);
+    // v2 rotates r0 out and r2 in: signed by 2 of v1's roots (r0, r1) and 2 of its own (r1, r2).
+    let v2 = sign(roster(&f, 2, &[r1, r2], 2), &[r0, r1, r2]);
+    let t2 = trusted.update(&v2).unwrap();
+    assert_eq!(t2.version(), 2);
+    assert_eq!(
+        TrustedRoster::verify_chain(&v1.digest(), &[v2.clone(), v1.clone()])
+            .unwrap()
+            .version(),
+        2
+    );
+    // Rollback: once at v2, v1 is refused.
+    assert!(matches!(
+        t2.update(&v1),
+        Err(ManifestError::Roster(RosterError::Rollback {
+            current: 2,
+            offered: 1
+        }))
+    ));
+    // v3 signed only by its own roots, not by a threshold of v2's.
+    let v3 = sign(roster(&f, 3, &[r0], 1), &[r0]);
+    assert!(matches!(
+        t2.update(&v3),
+        Err(ManifestError::Roster(RosterError::RootThreshold {
+            version: 3,
+            set: RootSet::Previous,
+            have: 0,
+            need: 2
+        }))
+    ));
+    // A gap is refused.
+    let v4 = sign(roster(&f, 4, &[r1, r2], 2), &[r1, r2]);
+    assert!(matches!(
+        t2.update(&v4),
+        Err(ManifestError::Roster(RosterError::VersionGap { .. }))
+    ));
+}
+
+#[test]
+fn pin_and_own_threshold() {
+    let f = fixture();
+    let [r0, r1] = [&f.roots[0], &f.roots[1]];
+    let v1 = sign(roster(&f, 1, &[r0, r1], 2), &[r0]);
+    assert!(matches!(
+        TrustedRoster::from_pinned(&v1, &v1.digest()),
+        Err(ManifestError::Roster(RosterError::RootThreshold {
+            set: RootSet::Own,
+            have: 1,
+            need: 2,
+            ..
+        }))
+    ));
+    let other = vouch_core::Digest::sha256(b"something else");
+    assert!(matches!(
+        TrustedRoster::from_pinned(&v1, &other),
+        Err(ManifestError::Roster(RosterError::PinMismatch { .. }))
+    ));
+    // The same root key signing twice counts once.
+    let mut twice = Signed::sign(
+        &Statement::from_predicate(roster(&f, 1, &[r0, r1], 2)).unwrap(),
+        r0,
+    )
+    .unwrap();
+    twice.cosign(r0).unwrap();
+    assert!(TrustedRoster::from_pinned(&twice, &twice.digest()).is_err());
+}
+
+#[test]
+fn invalid_rosters_refused() {
+    let f = fixture();
+    let r0 = &f.roots[0];
+    let check = |r: Roster| Statement::from_predicate(r).err();
+    assert!(matches!(
+        check(roster(&f, 1, &[r0], 2)),
+        Some(ManifestError::Roster(RosterError::ThresholdAboveKeys {
+            threshold: 2,
+            keys: 1
+        }))
+    ));
+    assert!(matches!(
+        check(roster(&f, 1, &[r0], 0)),
+        Some(ManifestError::Roster(RosterError::ZeroThreshold))
+    ));
+    let mut dup = roster(&f, 1, &[r0], 1);
+    dup.identities.push(dup.identities[0].clone());
+    assert!(matches!(
+        check(dup),
+        Some(ManifestError::Roster(RosterError::DuplicateIdentity(_)))
+    ));
+    let mut shared = roster(&f, 1, &[r0], 1);
+    let k = shared.identities[0].keys[0].clone();
+    shared.identities[1].keys.push(k);
+    assert!(matches!(
+        check(shared),
+        Some(ManifestError::Roster(RosterError::DuplicateKey { .. }))
+    ));
+    let mut unknown = roster(&f, 1, &[r0], 1);
+    unknown.roles.insert(
+        "approver".parse().unwrap(),
+        vec![id("person:nobody@example.com")],
+    );
+    assert!(matches!(
+        check(unknown),
+        Some(ManifestError::Roster(RosterError::UnknownRoleMember { .. }))
+    ));
+    let mut dup_root = roster(&f, 1, &[r0, r0], 1);
+    dup_root.root.threshold = 1;
+    assert!(matches!(
+        check(dup_root),
+        Some(ManifestError::Roster(RosterError::DuplicateRootKey(_)))
+    ));
+}
+
+#[test]
+fn key_validity_at_signing_time() {
+    let f = fixture();
+    let r0 = &f.roots[0];
+    let mut r = roster(&f, 1, &[r0], 1);
+    let v1 = sign(r.clone(), &[r0]);
+    let trusted = TrustedRoster::from_pinned(&v1, &v1.digest()).unwrap();
+    let kid = f.alice.key_id();
+    let (who, _) = trusted.key_holder(&kid, t("2026-06-01T00:00:00Z")).unwrap();
+    assert_eq!(who.id, id("person:alice@example.com"));
+    assert!(trusted.has_role(&who.id, &"developer".parse().unwrap()));
+    assert!(matches!(
+        trusted.key_holder(&kid, t("2025-12-31T23:59:59Z")),
+        Err(RosterError::NotYetValid { .. })
+    ));
+    assert!(matches!(
+        trusted.key_holder(&kid, t("2027-01-01T00:00:00Z")),
+        Err(RosterError::Expired { .. })
+    ));
+    assert!(matches!(
+        trusted.key_holder(&f.roots[0].key_id(), t("2026-06-01T00:00:00Z")),
+        Err(RosterError::UnknownKey(_))
+    ));
+
+    // Retired in July: June signatures stand, August ones do not.
+    r.identities[0].keys[0].revoked = Some(Revocation {
+        at: t("2026-07-01T00:00:00Z"),
+        reason: RevocationReason::Retired,
+    });
+    let v = sign(r.clone(), &[r0]);
+    let tr = TrustedRoster::from_pinned(&v, &v.digest()).unwrap();
+    assert!(tr.key_holder(&kid, t("2026-06-01T00:00:00Z")).is_ok());
+    assert!(matches!(
+        tr.key_holder(&kid, t("2026-08-01T00:00:00Z")),
+        Err(RosterError::Revoked { .. })
+    ));
+    // Compromised in July: nothing it signed stands, whatever time it claims.
+    r.identities[0].keys[0].revoked = Some(Revocation {
+        at: t("2026-07-01T00:00:00Z"),
+        reason: RevocationReason::KeyCompromise,
+    });
+    let v = sign(r, &[r0]);
+    let tr = TrustedRoster::from_pinned(&v, &v.digest()).unwrap();
+    assert!(matches!(
+        tr.key_holder(&kid, t("2026-06-01T00:00:00Z")),
+        Err(RosterError::Revoked {
+            reason: RevocationReason::KeyCompromise,
+            ..
+        })
+    ));
+}
+
+#[test]
+fn roster_json_is_readable() {
+    let f = fixture();
+    let r = roster(&f, 1, &[&f.roots[0]], 1);
+    let st = Statement::from_predicate(r).unwrap();
+    let json: serde_json::Value = serde_json::from_slice(&st.to_json().unwrap()).unwrap();
+    // Keys appear as OpenSSH lines in JSON.
+    assert!(
+        json["predicate"]["identities"][0]["keys"][0]["key"]
+            .as_str()
+            .unwrap()
+            .starts_with("ssh-ed25519 ")
+    );
+    assert_eq!(
+        Statement::<Roster>::from_json(&st.to_json().unwrap()).unwrap(),
+        st
+    );
+}
