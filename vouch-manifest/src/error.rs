@@ -168,6 +168,9 @@ pub enum RosterError {
         /// The roster's digest.
         found: Digest,
     },
+    /// A roster file holds no versions.
+    #[error("roster file holds no roster versions")]
+    EmptyChain,
     /// A roster statement's subject does not name the roster's own digest.
     #[error("roster subject digest does not match its content")]
     SubjectMismatch,

@@ -36,7 +36,7 @@ pub use release::{
 };
 pub use roster::{
     HardwareClaim, Identity, IdentityProof, Revocation, RevocationReason, RootKeys, Roster,
-    RosterKey, TrustedRoster,
+    RosterChain, RosterKey, TrustedRoster,
 };
 pub use signed::{STATEMENT_CONTENT_TYPE, Signed};
 pub use statement::{

@@ -455,3 +455,81 @@ impl TrustedRoster {
         self.members(role).contains(id)
     }
 }
+
+/// A roster file: every version of a roster, oldest first, as signed
+/// envelopes (canonical CBOR: an array of byte strings, each one envelope).
+/// A file holding a single envelope is also accepted.
+#[derive(Debug, Clone)]
+pub struct RosterChain {
+    versions: Vec<Signed<Roster>>,
+}
+
+impl RosterChain {
+    /// A chain of signed roster versions.
+    pub fn new(versions: Vec<Signed<Roster>>) -> Self {
+        RosterChain { versions }
+    }
+
+    /// The versions, in file order.
+    pub fn versions(&self) -> &[Signed<Roster>] {
+        &self.versions
+    }
+
+    /// Appends a newer version.
+    pub fn push(&mut self, next: Signed<Roster>) {
+        self.versions.push(next);
+    }
+
+    /// Encodes the file.
+    pub fn to_bytes(&self) -> Result<Vec<u8>, ManifestError> {
+        let items: Vec<ciborium::Value> = self
+            .versions
+            .iter()
+            .map(|v| v.to_bytes().map(ciborium::Value::Bytes))
+            .collect::<Result<_, _>>()?;
+        Ok(vouch_core::cbor::value_to_canonical(
+            ciborium::Value::Array(items),
+        )?)
+    }
+
+    /// Decodes a roster file (a chain, or one envelope).
+    pub fn from_bytes(bytes: &[u8]) -> Result<Self, ManifestError> {
+        if bytes.starts_with(&[0xd8, 0x62]) {
+            return Ok(RosterChain {
+                versions: vec![Signed::from_bytes(bytes)?],
+            });
+        }
+        let items: Vec<ciborium::Value> = vouch_core::cbor::from_canonical(bytes)?;
+        let mut versions = Vec::with_capacity(items.len());
+        for item in items {
+            match item {
+                ciborium::Value::Bytes(b) => versions.push(Signed::from_bytes(&b)?),
+                _ => {
+                    return Err(vouch_core::cbor::CborError::Schema {
+                        offset: None,
+                        reason: "roster file entries must be byte strings".into(),
+                    }
+                    .into());
+                }
+            }
+        }
+        Ok(RosterChain { versions })
+    }
+
+    /// Verifies the chain from `pin` (the digest of a trusted version, known
+    /// out of band) to the newest version. Without a pin, the oldest version
+    /// in the file is the trust anchor: whoever supplied the file is trusted
+    /// for its first version, as with a configured CA bundle.
+    pub fn verify(&self, pin: Option<&Digest>) -> Result<TrustedRoster, ManifestError> {
+        let anchor = match pin {
+            Some(p) => *p,
+            None => self
+                .versions
+                .iter()
+                .min_by_key(|v| v.unverified().predicate().version)
+                .map(|v| v.digest())
+                .ok_or(RosterError::EmptyChain)?,
+        };
+        TrustedRoster::verify_chain(&anchor, &self.versions)
+    }
+}
