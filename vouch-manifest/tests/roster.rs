@@ -267,3 +267,24 @@ fn roster_json_is_readable() {
         st
     );
 }
+
+#[test]
+fn roster_chain_file() {
+    let f = fixture();
+    let [r0, r1, r2] = [&f.roots[0], &f.roots[1], &f.roots[2]];
+    let v1 = sign(roster(&f, 1, &[r0, r1], 2), &[r0, r1]);
+    let v2 = sign(roster(&f, 2, &[r1, r2], 2), &[r0, r1, r2]);
+    let chain = RosterChain::new(vec![v1.clone(), v2]);
+    let bytes = chain.to_bytes().unwrap();
+    let back = RosterChain::from_bytes(&bytes).unwrap();
+    assert_eq!(back.to_bytes().unwrap(), bytes);
+    assert_eq!(back.verify(None).unwrap().version(), 2);
+    assert_eq!(back.verify(Some(&v1.digest())).unwrap().version(), 2);
+    let wrong = vouch_core::Digest::sha256(b"x");
+    assert!(matches!(back.verify(Some(&wrong)), Err(ManifestError::Roster(RosterError::PinMismatch { .. }))));
+    // A single envelope is a valid roster file too.
+    let single = RosterChain::from_bytes(&v1.to_bytes().unwrap()).unwrap();
+    assert_eq!(single.verify(None).unwrap().version(), 1);
+    assert!(matches!(RosterChain::new(vec![]).verify(None), Err(ManifestError::Roster(RosterError::EmptyChain))));
+    assert!(RosterChain::from_bytes(b"\x81\x01").is_err());
+}
