@@ -1,0 +1,420 @@
+//! The one error type of vouch-keys, and the small types its variants carry.
+
+use std::fmt;
+use std::path::{Path, PathBuf};
+
+use vouch_core::{Algorithm, KeyId};
+
+/// Where the bytes of a key came from: a file, or a caller's buffer.
+///
+/// Decoding errors name it, so a message points at the file to fix even when
+/// the failure happened deep inside a parser.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Origin {
+    /// A key file on disk.
+    File(PathBuf),
+    /// Bytes handed to [`FileKey::decode`](crate::FileKey::decode), e.g. from
+    /// an environment variable or a secret store.
+    Memory,
+}
+
+impl Origin {
+    /// The file's path, when the key came from a file.
+    pub fn path(&self) -> Option<&Path> {
+        match self {
+            Origin::File(p) => Some(p),
+            Origin::Memory => None,
+        }
+    }
+}
+
+impl fmt::Display for Origin {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Origin::File(p) => write!(f, "{}", p.display()),
+            Origin::Memory => f.write_str("in-memory key"),
+        }
+    }
+}
+
+/// The private key formats vouch reads.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum KeyFormat {
+    /// vouch's own format (`-----BEGIN VOUCH PRIVATE KEY-----`), see
+    /// [`FileKey::encode`](crate::FileKey::encode).
+    Vouch,
+    /// OpenSSH's private key format (`-----BEGIN OPENSSH PRIVATE KEY-----`).
+    OpenSsh,
+    /// PKCS#8 (`-----BEGIN PRIVATE KEY-----`, or DER), as OpenSSL writes it.
+    Pkcs8,
+    /// SEC1 `ECPrivateKey` (`-----BEGIN EC PRIVATE KEY-----`, or DER).
+    Sec1,
+}
+
+impl fmt::Display for KeyFormat {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            KeyFormat::Vouch => "vouch",
+            KeyFormat::OpenSsh => "OpenSSH",
+            KeyFormat::Pkcs8 => "PKCS#8",
+            KeyFormat::Sec1 => "SEC1",
+        })
+    }
+}
+
+/// A cost parameter of a password-based key derivation.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum KdfParam {
+    /// Argon2id memory, in KiB.
+    MemoryKib,
+    /// Argon2id passes over memory (`t`).
+    Iterations,
+    /// Argon2id lanes (`p`).
+    Parallelism,
+    /// OpenSSH bcrypt-pbkdf rounds.
+    BcryptRounds,
+}
+
+impl fmt::Display for KdfParam {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            KdfParam::MemoryKib => "argon2id memory (KiB)",
+            KdfParam::Iterations => "argon2id iterations",
+            KdfParam::Parallelism => "argon2id parallelism",
+            KdfParam::BcryptRounds => "bcrypt-pbkdf rounds",
+        })
+    }
+}
+
+/// Why the bytes of a key in a known format could not be decoded: the
+/// detail under [`Error::Malformed`].
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum DecodeError {
+    /// The PEM-style armor is broken: a missing or misplaced BEGIN or END
+    /// line, or text after the END line.
+    #[error("broken armor: expected {expected}")]
+    Armor {
+        /// What was expected where the text went wrong.
+        expected: &'static str,
+    },
+    /// The armored body is not base64.
+    #[error("armored body is not valid base64")]
+    Base64(#[source] base64::DecodeError),
+    /// The vouch document is not acceptable canonical CBOR, or lacks a field.
+    #[error("key document is not the expected canonical CBOR")]
+    Cbor(#[source] vouch_core::cbor::CborError),
+    /// A byte field has the wrong length.
+    #[error("field {field} must be {expected} bytes, found {actual}")]
+    FieldLength {
+        /// The field.
+        field: &'static str,
+        /// Length the format requires (the smallest allowed, for ranges).
+        expected: usize,
+        /// Length found.
+        actual: usize,
+    },
+    /// The recorded public key cannot be parsed.
+    #[error("recorded public key is invalid")]
+    PublicKey(#[source] vouch_core::KeyError),
+    /// The recorded algorithm differs from the public key's.
+    #[error("file says {recorded} but its public key is {actual}")]
+    AlgorithmMismatch {
+        /// Algorithm written in the file.
+        recorded: Algorithm,
+        /// Algorithm of the recorded public key.
+        actual: Algorithm,
+    },
+    /// Key-derivation parameters below what Argon2 accepts.
+    #[error("{param} of {value} is below the minimum of {min}")]
+    KdfBelowMinimum {
+        /// The parameter.
+        param: KdfParam,
+        /// The value in the file.
+        value: u64,
+        /// The smallest value accepted.
+        min: u64,
+    },
+    /// The secret is not a valid key (zero or out-of-range P-256 scalar).
+    #[error("secret is not a valid {0} private key")]
+    InvalidSecret(Algorithm),
+    /// The private key does not belong to the public key stored beside it.
+    #[error("private key does not match the public key {recorded} stored with it")]
+    PublicKeyMismatch {
+        /// Key id of the recorded public key.
+        recorded: KeyId,
+    },
+    /// The decoding library (ssh-key, pkcs8, sec1) refused the bytes.
+    #[error("{library} refused the key")]
+    Library {
+        /// Which library.
+        library: &'static str,
+        /// Its error.
+        #[source]
+        source: Box<dyn std::error::Error + Send + Sync>,
+    },
+}
+
+/// Every error vouch-keys returns.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum Error {
+    /// A file operation failed.
+    #[error("cannot {action} {}", path.display())]
+    Io {
+        /// What was being done (`open`, `read`, `write`, ...).
+        action: &'static str,
+        /// The file.
+        path: PathBuf,
+        /// The operating system's error.
+        #[source]
+        source: std::io::Error,
+    },
+    /// The target file exists and overwriting was not asked for.
+    #[error(
+        "{} already exists; refusing to overwrite it (pass Overwrite::Replace to replace it)",
+        path.display()
+    )]
+    AlreadyExists {
+        /// The file.
+        path: PathBuf,
+    },
+    /// A private key file is accessible to group or others.
+    #[error(
+        "private key file {} has mode {mode:04o}, so group or others can access it; \
+         refusing to use it (run `chmod 600` on it)",
+        path.display()
+    )]
+    InsecurePermissions {
+        /// The file.
+        path: PathBuf,
+        /// Its permission bits.
+        mode: u32,
+    },
+    /// The path is a directory, device or other non-regular file.
+    #[error("{} is not a regular file", path.display())]
+    NotAFile {
+        /// The path.
+        path: PathBuf,
+    },
+    /// The key is larger than any key file vouch reads.
+    #[error("{origin} is {size} bytes, more than the {limit} bytes a key file may have")]
+    TooLarge {
+        /// Where the key came from.
+        origin: Origin,
+        /// Its size.
+        size: u64,
+        /// The limit.
+        limit: u64,
+    },
+    /// The bytes are in none of the formats vouch reads.
+    #[error(
+        "{origin} is not a private key vouch reads \
+         (vouch, OpenSSH, PKCS#8 or SEC1, Ed25519 or P-256)"
+    )]
+    UnrecognizedFormat {
+        /// Where the key came from.
+        origin: Origin,
+    },
+    /// The key is in a known format but its content is broken.
+    #[error("{origin}: malformed {format} private key")]
+    Malformed {
+        /// Where the key came from.
+        origin: Origin,
+        /// The format it claims to be.
+        format: KeyFormat,
+        /// What is wrong.
+        #[source]
+        source: DecodeError,
+    },
+    /// A vouch key file of a version this build does not read.
+    #[error(
+        "{origin}: vouch key file version {version} is not supported (this build reads version 1)"
+    )]
+    UnsupportedVersion {
+        /// Where the key came from.
+        origin: Origin,
+        /// The version in the file.
+        version: u64,
+    },
+    /// A key of a type that file keys do not support (RSA, P-384, FIDO handles...).
+    #[error(
+        "{origin}: {format} key of type {key_type} is not supported \
+         (file keys are Ed25519 or P-256; security keys use a fido: reference)"
+    )]
+    UnsupportedKeyType {
+        /// Where the key came from.
+        origin: Origin,
+        /// The format it is in.
+        format: KeyFormat,
+        /// The key type as the format names it.
+        key_type: String,
+    },
+    /// The key is encrypted and no passphrase was given.
+    #[error("{origin}: the {format} private key is encrypted; a passphrase is needed")]
+    PassphraseRequired {
+        /// Where the key came from.
+        origin: Origin,
+        /// The format it is in.
+        format: KeyFormat,
+        /// The key's id, when its public half is stored in the clear.
+        key_id: Option<KeyId>,
+    },
+    /// The passphrase does not decrypt the key (or the encrypted part was altered).
+    #[error("{origin}: wrong passphrase{}", key_id.map(|k| format!(" for key {k}")).unwrap_or_default())]
+    WrongPassphrase {
+        /// Where the key came from.
+        origin: Origin,
+        /// The key's id, when its public half is stored in the clear.
+        key_id: Option<KeyId>,
+    },
+    /// The key is encrypted with a scheme vouch does not implement.
+    #[error(
+        "{origin}: {format} key encrypted with {scheme}, which vouch does not decrypt; \
+         convert it (e.g. `ssh-keygen -p`) or decrypt it with the tool that made it"
+    )]
+    UnsupportedEncryption {
+        /// Where the key came from.
+        origin: Origin,
+        /// The format it is in.
+        format: KeyFormat,
+        /// The encryption scheme named in the file.
+        scheme: String,
+    },
+    /// A key file demands more key-derivation work than vouch allows, so a
+    /// hostile file cannot exhaust memory or time.
+    #[error("{origin}: {param} of {value} exceeds the limit of {limit}")]
+    KdfLimit {
+        /// Where the key came from.
+        origin: Origin,
+        /// The parameter.
+        param: KdfParam,
+        /// The value in the file.
+        value: u64,
+        /// The largest value accepted.
+        limit: u64,
+    },
+    /// Key-derivation parameters outside the range vouch writes and reads.
+    #[error("{param} must be between {min} and {max}, got {value}")]
+    InvalidKdfParams {
+        /// The parameter.
+        param: KdfParam,
+        /// The value given.
+        value: u64,
+        /// Smallest accepted.
+        min: u64,
+        /// Largest accepted.
+        max: u64,
+    },
+    /// The key derivation function failed (for example, out of memory).
+    #[error("deriving the encryption key for key {key_id} failed")]
+    Kdf {
+        /// The key being encrypted or decrypted.
+        key_id: KeyId,
+        /// The KDF's error.
+        #[source]
+        source: Box<dyn std::error::Error + Send + Sync>,
+    },
+    /// Encrypting with an empty passphrase was asked for.
+    #[error(
+        "refusing to encrypt key {key_id} with an empty passphrase (save it unencrypted instead)"
+    )]
+    EmptyPassphrase {
+        /// The key.
+        key_id: KeyId,
+    },
+    /// Encrypting the secret failed.
+    #[error("encrypting key {key_id} failed")]
+    Encrypt {
+        /// The key.
+        key_id: KeyId,
+    },
+    /// The key could not be encoded.
+    #[error("encoding key {key_id} failed")]
+    Encode {
+        /// The key.
+        key_id: KeyId,
+        /// The encoder's error.
+        #[source]
+        source: vouch_core::cbor::CborError,
+    },
+    /// The system's random number generator failed, or kept producing seeds
+    /// that are not valid keys.
+    #[error("the system random number generator failed")]
+    Random {
+        /// The generator's error, when it reported one.
+        #[source]
+        source: Option<getrandom::Error>,
+    },
+    /// File keys cannot be made for this algorithm.
+    #[error("file keys do not support algorithm {algorithm}")]
+    UnsupportedAlgorithm {
+        /// The algorithm asked for.
+        algorithm: Algorithm,
+    },
+    /// A key reference names a scheme vouch does not know.
+    #[error(
+        "unknown key reference scheme {scheme:?} in {reference:?} (expected file:PATH, tpm:HANDLE or fido:DEVICE)"
+    )]
+    UnknownScheme {
+        /// The scheme (text before the first `:`; empty when there is none).
+        scheme: String,
+        /// The whole reference.
+        reference: String,
+    },
+    /// A key reference names a backend that this build does not include.
+    #[error(
+        "key reference scheme {scheme}: needs the `{feature}` backend, which is not built yet \
+         (it comes with its issue and the `{feature}` feature of vouch-keys)"
+    )]
+    BackendNotBuilt {
+        /// The scheme.
+        scheme: &'static str,
+        /// The cargo feature that will provide it.
+        feature: &'static str,
+    },
+    /// A `file:` reference without a path.
+    #[error("key reference {reference:?} names no file (expected file:PATH)")]
+    MissingKeyPath {
+        /// The whole reference.
+        reference: String,
+    },
+}
+
+impl Error {
+    pub(crate) fn io(action: &'static str, path: &Path) -> impl FnOnce(std::io::Error) -> Error {
+        let path = path.to_path_buf();
+        move |source| Error::Io {
+            action,
+            path,
+            source,
+        }
+    }
+
+    pub(crate) fn malformed(origin: &Origin, format: KeyFormat, source: DecodeError) -> Error {
+        Error::Malformed {
+            origin: origin.clone(),
+            format,
+            source,
+        }
+    }
+
+    pub(crate) fn random(source: getrandom::Error) -> Error {
+        Error::Random {
+            source: Some(source),
+        }
+    }
+}
+
+/// Truncates text taken from input before it goes into an error message.
+pub(crate) fn excerpt(s: &str) -> String {
+    const MAX: usize = 200;
+    if s.chars().count() <= MAX {
+        s.to_owned()
+    } else {
+        s.chars().take(MAX).chain("…".chars()).collect()
+    }
+}

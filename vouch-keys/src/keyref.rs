@@ -1,0 +1,152 @@
+//! Key references: the strings that say which key signs (`file:PATH`, later
+//! `tpm:HANDLE` and `fido:DEVICE`).
+
+use std::fmt;
+use std::path::{Path, PathBuf};
+use std::str::FromStr;
+
+use crate::error::{Error, excerpt};
+use crate::file::FileKey;
+use crate::passphrase::Passphrase;
+
+/// A parsed key reference: which backend, and which key in it.
+///
+/// The scheme before the first `:` chooses the backend (ASCII
+/// case-insensitive); the rest is the backend's own name for the key.
+/// `file:` takes the rest literally as a path (relative to the working
+/// directory; no `~` expansion). `tpm:` and `fido:` are reserved for their
+/// backends and refused with [`Error::BackendNotBuilt`] until those are
+/// built.
+///
+/// ```
+/// use vouch_keys::{Error, KeyRef};
+/// let r: KeyRef = "file:keys/release.key".parse()?;
+/// assert_eq!(r.to_string(), "file:keys/release.key");
+/// assert!(matches!("tpm:0x81000001".parse::<KeyRef>(), Err(Error::BackendNotBuilt { scheme: "tpm", .. })));
+/// assert!(matches!("s3://bucket/key".parse::<KeyRef>(), Err(Error::UnknownScheme { .. })));
+/// # Ok::<(), Error>(())
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum KeyRef {
+    /// A private key file, in any format [`FileKey::load`] reads.
+    File(PathBuf),
+}
+
+impl KeyRef {
+    /// A reference to a key file.
+    pub fn file(path: impl Into<PathBuf>) -> KeyRef {
+        KeyRef::File(path.into())
+    }
+
+    /// The backend's scheme (`file`).
+    pub fn scheme(&self) -> &'static str {
+        match self {
+            KeyRef::File(_) => "file",
+        }
+    }
+
+    /// The file's path, for a `file:` reference.
+    pub fn path(&self) -> Option<&Path> {
+        match self {
+            KeyRef::File(p) => Some(p),
+        }
+    }
+
+    /// Opens the key as a signer. `passphrase` decrypts an encrypted file
+    /// key; backends that need none ignore it.
+    pub fn open(
+        &self,
+        passphrase: Option<&Passphrase>,
+    ) -> Result<Box<dyn vouch_core::Signer + Send + Sync>, Error> {
+        match self {
+            KeyRef::File(path) => Ok(Box::new(FileKey::load(path, passphrase)?)),
+        }
+    }
+}
+
+impl FromStr for KeyRef {
+    type Err = Error;
+
+    fn from_str(s: &str) -> Result<KeyRef, Error> {
+        let unknown = |scheme: &str| Error::UnknownScheme {
+            scheme: excerpt(scheme),
+            reference: excerpt(s),
+        };
+        let Some((scheme, rest)) = s.split_once(':') else {
+            return Err(unknown(""));
+        };
+        match scheme.to_ascii_lowercase().as_str() {
+            "file" if rest.is_empty() => Err(Error::MissingKeyPath {
+                reference: excerpt(s),
+            }),
+            "file" => Ok(KeyRef::File(PathBuf::from(rest))),
+            "tpm" => Err(Error::BackendNotBuilt {
+                scheme: "tpm",
+                feature: "tpm",
+            }),
+            "fido" => Err(Error::BackendNotBuilt {
+                scheme: "fido",
+                feature: "fido",
+            }),
+            _ => Err(unknown(scheme)),
+        }
+    }
+}
+
+impl fmt::Display for KeyRef {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            KeyRef::File(p) => write!(f, "file:{}", p.display()),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_and_displays() {
+        let r: KeyRef = "file:/etc/vouch/ci.key".parse().unwrap();
+        assert_eq!(r, KeyRef::file("/etc/vouch/ci.key"));
+        assert_eq!(r.scheme(), "file");
+        assert_eq!(r.path(), Some(Path::new("/etc/vouch/ci.key")));
+        assert_eq!(r.to_string().parse::<KeyRef>().unwrap(), r);
+        // Only the first colon separates the scheme.
+        let c: KeyRef = "FILE:a:b".parse().unwrap();
+        assert_eq!(c, KeyRef::file("a:b"));
+        assert_eq!(c.to_string(), "file:a:b");
+    }
+
+    #[test]
+    fn refusals_are_specific() {
+        assert!(matches!(
+            "file:".parse::<KeyRef>(),
+            Err(Error::MissingKeyPath { .. })
+        ));
+        assert!(matches!(
+            "fido:/dev/hidraw0".parse::<KeyRef>(),
+            Err(Error::BackendNotBuilt { scheme: "fido", .. })
+        ));
+        assert!(matches!(
+            "Tpm:0x81000001".parse::<KeyRef>(),
+            Err(Error::BackendNotBuilt { scheme: "tpm", .. })
+        ));
+        match "/home/me/key".parse::<KeyRef>() {
+            Err(Error::UnknownScheme { scheme, reference }) => {
+                assert_eq!(scheme, "");
+                assert_eq!(reference, "/home/me/key");
+            }
+            other => panic!("{other:?}"),
+        }
+        match "pkcs11:token=x".parse::<KeyRef>() {
+            Err(e @ Error::UnknownScheme { .. }) => {
+                assert!(e.to_string().contains("\"pkcs11\""), "{e}");
+            }
+            other => panic!("{other:?}"),
+        }
+        let e = "tpm:1".parse::<KeyRef>().unwrap_err().to_string();
+        assert!(e.contains("not built"), "{e}");
+    }
+}
