@@ -437,3 +437,11 @@ mod tests {
         assert_eq!(pk.verify(b"m", &sig), Ok(()));
     }
 }
+
+/// The RustCrypto verifier trait, so generic code over `signature::Keypair`
+/// (e.g. `vouch_keys::FileKey`, whose verifying key is a [`PublicKey`]) can verify.
+impl signature::Verifier<Signature> for PublicKey {
+    fn verify(&self, msg: &[u8], signature: &Signature) -> Result<(), signature::Error> {
+        PublicKey::verify(self, msg, signature).map_err(signature::Error::from_source)
+    }
+}

@@ -382,6 +382,15 @@ pub enum Error {
         /// The whole reference.
         reference: String,
     },
+    /// A FIDO application string that no credential can be scoped to.
+    #[error("invalid FIDO application {application:?}")]
+    InvalidApplication {
+        /// The application given.
+        application: String,
+        /// Why it was refused.
+        #[source]
+        source: vouch_core::KeyError,
+    },
 }
 
 impl Error {

@@ -31,6 +31,10 @@ use crate::passphrase::Passphrase;
 pub enum KeyRef {
     /// A private key file, in any format [`FileKey::load`] reads.
     File(PathBuf),
+    /// A private key file used as a software FIDO authenticator for the
+    /// `ssh:` application, touched on every signature (`soft-fido:PATH`).
+    /// For tests and demos: see [`crate::softfido`].
+    SoftFido(PathBuf),
 }
 
 impl KeyRef {
@@ -43,13 +47,14 @@ impl KeyRef {
     pub fn scheme(&self) -> &'static str {
         match self {
             KeyRef::File(_) => "file",
+            KeyRef::SoftFido(_) => "soft-fido",
         }
     }
 
     /// The file's path, for a `file:` reference.
     pub fn path(&self) -> Option<&Path> {
         match self {
-            KeyRef::File(p) => Some(p),
+            KeyRef::File(p) | KeyRef::SoftFido(p) => Some(p),
         }
     }
 
@@ -61,6 +66,11 @@ impl KeyRef {
     ) -> Result<Box<dyn vouch_core::Signer + Send + Sync>, Error> {
         match self {
             KeyRef::File(path) => Ok(Box::new(FileKey::load(path, passphrase)?)),
+            KeyRef::SoftFido(path) => Ok(Box::new(crate::softfido::SoftAuthenticator::new(
+                FileKey::load(path, passphrase)?,
+                "ssh:",
+                crate::softfido::Presence::Touch,
+            )?)),
         }
     }
 }
@@ -81,6 +91,10 @@ impl FromStr for KeyRef {
                 reference: excerpt(s),
             }),
             "file" => Ok(KeyRef::File(PathBuf::from(rest))),
+            "soft-fido" if rest.is_empty() => Err(Error::MissingKeyPath {
+                reference: excerpt(s),
+            }),
+            "soft-fido" => Ok(KeyRef::SoftFido(PathBuf::from(rest))),
             "tpm" => Err(Error::BackendNotBuilt {
                 scheme: "tpm",
                 feature: "tpm",
@@ -98,6 +112,7 @@ impl fmt::Display for KeyRef {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             KeyRef::File(p) => write!(f, "file:{}", p.display()),
+            KeyRef::SoftFido(p) => write!(f, "soft-fido:{}", p.display()),
         }
     }
 }
@@ -114,6 +129,9 @@ mod tests {
         assert_eq!(r.path(), Some(Path::new("/etc/vouch/ci.key")));
         assert_eq!(r.to_string().parse::<KeyRef>().unwrap(), r);
         // Only the first colon separates the scheme.
+        let sf: KeyRef = "soft-fido:k".parse().unwrap();
+        assert_eq!(sf, KeyRef::SoftFido("k".into()));
+        assert_eq!(sf.to_string(), "soft-fido:k");
         let c: KeyRef = "FILE:a:b".parse().unwrap();
         assert_eq!(c, KeyRef::file("a:b"));
         assert_eq!(c.to_string(), "file:a:b");

@@ -8,6 +8,9 @@
 //!   RustCrypto [`signature`] traits.
 //! - [`KeyRef`]: a key reference string (`file:PATH`) that opens the right
 //!   backend as a `Box<dyn vouch_core::Signer>`.
+//! - [`softfido::SoftAuthenticator`]: a software FIDO authenticator that
+//!   produces the exact security-key signature format, for tests and demos
+//!   (key reference `soft-fido:PATH`).
 //! - [`Passphrase`]: a zeroized passphrase; the library never prompts.
 //! - [`Error`]: the crate's one error type.
 //!
@@ -37,6 +40,7 @@ mod error;
 pub mod file;
 mod keyref;
 mod passphrase;
+pub mod softfido;
 
 pub use error::{DecodeError, Error, KdfParam, KeyFormat, Origin};
 pub use file::{FileKey, KdfParams, MAX_KEY_FILE_LEN, Overwrite, SaveOptions};

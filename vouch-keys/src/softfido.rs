@@ -1,0 +1,161 @@
+//! A software FIDO authenticator: the exact signature format of a FIDO2
+//! security key (authenticator data with flags and a counter, as OpenSSH
+//! `sk-` keys use), made by an ordinary key in memory.
+//!
+//! It exists for tests and demos, so the whole chain, including policies
+//! that demand user presence, runs on any machine. It proves nothing about
+//! hardware: a roster should never mark its keys as
+//! [`HardwareClaim::FidoAuthenticator`](https://docs.rs/vouch-manifest).
+
+use std::sync::atomic::{AtomicU32, Ordering};
+
+use vouch_core::{
+    Algorithm, AuthenticatorFlags, Evidence, FidoAssertion, KeyId, PublicKey, SignError, Signature,
+    Signer,
+};
+
+use crate::error::Error;
+use crate::file::FileKey;
+
+/// Whether the simulated person touches (and verifies on) the authenticator.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Presence {
+    /// Touched: the user-present flag is set.
+    Touch,
+    /// Touched and verified with a PIN: user-present and user-verified flags.
+    TouchAndPin,
+    /// Nobody touched it (as a key configured `no-touch-required` signs).
+    Absent,
+}
+
+impl Presence {
+    fn flags(self) -> AuthenticatorFlags {
+        AuthenticatorFlags(match self {
+            Presence::Touch => AuthenticatorFlags::USER_PRESENT,
+            Presence::TouchAndPin => {
+                AuthenticatorFlags::USER_PRESENT | AuthenticatorFlags::USER_VERIFIED
+            }
+            Presence::Absent => 0,
+        })
+    }
+}
+
+/// A software authenticator around a [`FileKey`], scoped to an application
+/// (relying party id) such as `ssh:`.
+///
+/// ```
+/// use vouch_core::{Algorithm, Evidence, Signer};
+/// use vouch_keys::{FileKey, softfido::{Presence, SoftAuthenticator}};
+/// let auth = SoftAuthenticator::new(FileKey::generate(Algorithm::Ed25519)?, "ssh:", Presence::Touch)?;
+/// assert!(auth.public_key().to_openssh().starts_with("sk-ssh-ed25519@openssh.com "));
+/// let sig = auth.try_sign(b"commit")?;
+/// let Some(Evidence::Fido(a)) = sig.evidence() else { panic!("FIDO evidence expected") };
+/// assert!(a.flags.user_present());
+/// auth.public_key().verify(b"commit", &sig)?;
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+#[derive(Debug)]
+pub struct SoftAuthenticator {
+    key: FileKey,
+    public: PublicKey,
+    application: String,
+    presence: Presence,
+    counter: AtomicU32,
+}
+
+impl SoftAuthenticator {
+    /// Wraps `key` as an authenticator credential for `application`.
+    ///
+    /// The counter starts from the current Unix time (in seconds, which
+    /// fits a u32 until 2106) so it keeps increasing across runs, as a real
+    /// authenticator's does.
+    pub fn new(key: FileKey, application: &str, presence: Presence) -> Result<Self, Error> {
+        let public = key
+            .public_key()
+            .clone()
+            .with_fido_application(application)
+            .map_err(|source| Error::InvalidApplication {
+                application: crate::error::excerpt(application),
+                source,
+            })?;
+        let start = vouch_core::Timestamp::now().unix_seconds();
+        let counter = AtomicU32::new(u32::try_from(start).unwrap_or(u32::MAX));
+        Ok(SoftAuthenticator {
+            key,
+            public,
+            application: application.to_owned(),
+            presence,
+            counter,
+        })
+    }
+
+    /// A new authenticator with a fresh key.
+    pub fn generate(
+        algorithm: Algorithm,
+        application: &str,
+        presence: Presence,
+    ) -> Result<Self, Error> {
+        SoftAuthenticator::new(FileKey::generate(algorithm)?, application, presence)
+    }
+
+    /// Changes whether the next signatures are touched.
+    pub fn set_presence(&mut self, presence: Presence) {
+        self.presence = presence;
+    }
+
+    /// The application the credential is scoped to.
+    pub fn application(&self) -> &str {
+        &self.application
+    }
+}
+
+impl Signer for SoftAuthenticator {
+    fn public_key(&self) -> &PublicKey {
+        &self.public
+    }
+
+    fn key_id(&self) -> KeyId {
+        self.public.key_id()
+    }
+
+    fn try_sign(&self, message: &[u8]) -> Result<Signature, SignError> {
+        let counter = self.counter.fetch_add(1, Ordering::Relaxed).wrapping_add(1);
+        let assertion = FidoAssertion::new(&self.application, self.presence.flags(), counter);
+        // The authenticator signs its own data followed by the message hash,
+        // exactly as a CTAP2 device (and OpenSSH's sk- keys) do.
+        let sig = self.key.try_sign(&assertion.signed_data(message))?;
+        Ok(sig.with_evidence(Evidence::Fido(assertion)))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn presence_flags_and_counter() {
+        for alg in [Algorithm::Ed25519, Algorithm::Es256] {
+            let mut a = SoftAuthenticator::generate(alg, "ssh:", Presence::Absent).unwrap();
+            let s1 = a.try_sign(b"m").unwrap();
+            a.set_presence(Presence::TouchAndPin);
+            let s2 = a.try_sign(b"m").unwrap();
+            let (Some(Evidence::Fido(f1)), Some(Evidence::Fido(f2))) =
+                (s1.evidence(), s2.evidence())
+            else {
+                panic!("evidence missing")
+            };
+            assert!(!f1.flags.user_present());
+            assert!(f2.flags.user_present() && f2.flags.user_verified());
+            assert!(f2.counter > f1.counter);
+            a.public_key().verify(b"m", &s1).unwrap();
+            a.public_key().verify(b"m", &s2).unwrap();
+            // The plain key does not accept the authenticator's signature as its own.
+            assert!(
+                a.key
+                    .public_key()
+                    .verify(b"m", &Signature::new(alg, s2.value()).unwrap())
+                    .is_err()
+            );
+        }
+    }
+}
