@@ -21,6 +21,7 @@ mod digest;
 mod key;
 mod sig;
 mod signer;
+pub mod sshsig;
 mod time;
 mod wire;
 

@@ -339,6 +339,14 @@ pub(crate) mod serde_bytes_vec {
     }
 }
 
+/// The RustCrypto verifier trait, so generic code over `signature::Keypair`
+/// (e.g. `vouch_keys::FileKey`, whose verifying key is a [`PublicKey`]) can verify.
+impl signature::Verifier<Signature> for PublicKey {
+    fn verify(&self, msg: &[u8], signature: &Signature) -> Result<(), signature::Error> {
+        PublicKey::verify(self, msg, signature).map_err(signature::Error::from_source)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -435,13 +443,5 @@ mod tests {
         let der = sig.to_es256_der().unwrap();
         assert_eq!(Signature::from_es256_der(&der).unwrap(), sig);
         assert_eq!(pk.verify(b"m", &sig), Ok(()));
-    }
-}
-
-/// The RustCrypto verifier trait, so generic code over `signature::Keypair`
-/// (e.g. `vouch_keys::FileKey`, whose verifying key is a [`PublicKey`]) can verify.
-impl signature::Verifier<Signature> for PublicKey {
-    fn verify(&self, msg: &[u8], signature: &Signature) -> Result<(), signature::Error> {
-        PublicKey::verify(self, msg, signature).map_err(signature::Error::from_source)
     }
 }
