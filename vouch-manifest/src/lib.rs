@@ -15,8 +15,10 @@
 //! Interop: [`dsse`] reads and writes DSSE JSON envelopes for the in-toto /
 //! SLSA ecosystem; [`tree`] makes reproducible content manifests of directories.
 
+pub mod allowed_signers;
 pub mod dsse;
 mod error;
+pub mod git;
 mod ids;
 mod predicates;
 mod release;
@@ -32,7 +34,8 @@ pub use predicates::{
     Pipeline, SourceCommit,
 };
 pub use release::{
-    Dependency, Release, SbomError, dependencies_from_cyclonedx, dependencies_from_spdx,
+    Dependency, Release, SbomError, SbomFormat, dependencies_from_cyclonedx,
+    dependencies_from_sbom, dependencies_from_spdx,
 };
 pub use roster::{
     HardwareClaim, Identity, IdentityProof, Revocation, RevocationReason, RootKeys, Roster,

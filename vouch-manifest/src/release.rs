@@ -101,6 +101,9 @@ pub enum SbomError {
     /// Not an SPDX 2.3 document.
     #[error("SPDX version {0:?} is not supported (SPDX-2.3)")]
     SpdxVersion(String),
+    /// The document is neither CycloneDX (`bomFormat`) nor SPDX (`spdxVersion`).
+    #[error("not an SBOM vouch reads: neither a CycloneDX bomFormat nor an SPDX spdxVersion field")]
+    UnknownFormat,
     /// A component's SHA-256 is not 64 hex digits.
     #[error("component {name:?} has an invalid SHA-256 value")]
     BadHash {
@@ -282,6 +285,60 @@ pub fn dependencies_from_spdx(json: &[u8]) -> Result<Vec<Dependency>, SbomError>
     Ok(out)
 }
 
+/// The SBOM formats [`dependencies_from_sbom`] recognizes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum SbomFormat {
+    /// CycloneDX JSON (1.5 or later).
+    CycloneDx,
+    /// SPDX 2.3 JSON.
+    Spdx,
+}
+
+impl std::fmt::Display for SbomFormat {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            SbomFormat::CycloneDx => "CycloneDX",
+            SbomFormat::Spdx => "SPDX",
+        })
+    }
+}
+
+/// Only the fields that tell the formats apart.
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct SbomProbe {
+    #[serde(default)]
+    bom_format: Option<serde::de::IgnoredAny>,
+    #[serde(default)]
+    spdx_version: Option<serde::de::IgnoredAny>,
+}
+
+/// Reads the dependencies of a CycloneDX or SPDX JSON document, whichever it
+/// is: a top-level `bomFormat` field means CycloneDX
+/// ([`dependencies_from_cyclonedx`]), an `spdxVersion` field SPDX
+/// ([`dependencies_from_spdx`]). Returns the format found with the list.
+///
+/// ```
+/// use vouch_manifest::{SbomFormat, dependencies_from_sbom};
+/// let cdx = br#"{"bomFormat": "CycloneDX", "specVersion": "1.6", "components": [{"name": "serde"}]}"#;
+/// let (format, deps) = dependencies_from_sbom(cdx).unwrap();
+/// assert_eq!(format, SbomFormat::CycloneDx);
+/// assert_eq!(deps[0].name, "serde");
+/// assert!(dependencies_from_sbom(br#"{"name": "x"}"#).is_err());
+/// ```
+pub fn dependencies_from_sbom(json: &[u8]) -> Result<(SbomFormat, Vec<Dependency>), SbomError> {
+    if json.len() > MAX_SBOM {
+        return Err(SbomError::TooLarge(json.len()));
+    }
+    let probe: SbomProbe = serde_json::from_slice(json)?;
+    match (probe.bom_format.is_some(), probe.spdx_version.is_some()) {
+        (true, false) => Ok((SbomFormat::CycloneDx, dependencies_from_cyclonedx(json)?)),
+        (false, true) => Ok((SbomFormat::Spdx, dependencies_from_spdx(json)?)),
+        _ => Err(SbomError::UnknownFormat),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -325,6 +382,22 @@ mod tests {
         ));
         assert!(matches!(
             dependencies_from_cyclonedx(b"{"),
+            Err(SbomError::Json(_))
+        ));
+    }
+
+    #[test]
+    fn sbom_format_is_detected() {
+        let (f, deps) = dependencies_from_sbom(CDX.as_bytes()).unwrap();
+        assert_eq!((f, deps.len()), (SbomFormat::CycloneDx, 3));
+        let (f, deps) = dependencies_from_sbom(SPDX.as_bytes()).unwrap();
+        assert_eq!((f, deps.len()), (SbomFormat::Spdx, 2));
+        assert!(matches!(
+            dependencies_from_sbom(br#"{"bomFormat": "CycloneDX", "spdxVersion": "SPDX-2.3"}"#),
+            Err(SbomError::UnknownFormat)
+        ));
+        assert!(matches!(
+            dependencies_from_sbom(b"{"),
             Err(SbomError::Json(_))
         ));
     }
