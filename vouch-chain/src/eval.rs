@@ -452,6 +452,17 @@ impl<'a> Eval<'a> {
             // someone other than the identity it names proves nothing.
             failures.extend(approval_failures);
             self.check_time(a.time, pol.max_age, &mut failures);
+            // An approval proves only what the deployment itself claims: the
+            // trigger by the person named in triggeredBy, an authorization by
+            // a person named in authorizedBy. Anyone else's approval is not
+            // part of this deployment and must not count toward its rules.
+            let named = match a.role {
+                ApprovalRole::Trigger => a.identity == d.triggered_by,
+                ApprovalRole::Authorize => d.authorized_by.contains(&a.identity),
+            };
+            if !named {
+                continue;
+            }
             for s in approvers
                 .into_iter()
                 .filter(|s| s.identity.id == a.identity)

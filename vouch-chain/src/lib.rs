@@ -20,25 +20,25 @@
 //! ```
 //! let policy = vouch_chain::Policy::from_toml(r#"
 //! [deployment]
-//! # The deploying CI workload signs the deployment statement.
+//! ## The deploying CI workload signs the deployment statement.
 //! signers = { roles = ["deployer"], threshold = 1 }
-//! # This gate admits production deployments only: a statement made for
-//! # staging and replayed here is refused.
+//! ## This gate admits production deployments only: a statement made for
+//! ## staging and replayed here is refused.
 //! environments = ["production"]
-//! # Approvers prove their approval with their own signature.
+//! ## Approvers prove their approval with their own signature.
 //! authorizers = { roles = ["approver"], threshold = 1 }
-//! # Who may trigger a deployment (also proven by their own signature).
+//! ## Who may trigger a deployment (also proven by their own signature).
 //! trigger_roles = ["developer", "maintainer"]
 //! max_age = "7d"
 //! separate_trigger_and_authorizer = true
 //!
 //! [image]
-//! # The builder, with a key attested as TPM-resident.
+//! ## The builder, with a key attested as TPM-resident.
 //! signers = { roles = ["builder"], threshold = 1, hardware = ["tpm-attested"] }
 //! max_age = "30d"
 //!
 //! [release]
-//! # Two maintainers, or one security officer.
+//! ## Two maintainers, or one security officer.
 //! signers = { any_of = [
 //!     { roles = ["maintainer"], threshold = 2 },
 //!     { roles = ["security"], threshold = 1 },
@@ -46,9 +46,9 @@
 //! certifier_not_sole_author = true
 //!
 //! [commit]
-//! # The author, touching a FIDO key.
+//! ## The author, touching a FIDO key.
 //! signers = { roles = ["developer", "maintainer"], threshold = 1, hardware = ["user-presence"] }
-//! # History from before signing was required, listed one by one.
+//! ## History from before signing was required, listed one by one.
 //! legacy = { commits = ["4b825dc642cb6eb9a060e54bf8d69288fbee4904"] }
 //! "#).unwrap();
 //! assert_eq!(policy.release.signers.to_string(), "any of (2 of role maintainer; 1 of role security)");
