@@ -4,7 +4,7 @@ use std::process::ExitCode;
 
 /// What a command ended with; `main` turns it into the process exit code.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Outcome {
+pub(crate) enum Outcome {
     /// Exit 0: verified, or done.
     Done,
     /// Exit 1: verification refused.
@@ -13,7 +13,7 @@ pub enum Outcome {
 
 /// Why a command could not do its work (exit 2 unless it is a refusal).
 #[derive(Debug, thiserror::Error)]
-pub enum CliError {
+pub(crate) enum CliError {
     /// Bad usage or unreadable input: exit 2.
     #[error("{message}")]
     Usage {
@@ -36,27 +36,46 @@ pub enum CliError {
 
 impl CliError {
     /// Bad usage or unreadable input, with its cause.
-    pub fn usage(message: impl Into<String>, source: impl Into<Box<dyn std::error::Error + Send + Sync>>) -> Self {
-        CliError::Usage { message: message.into(), source: Some(source.into()) }
+    pub(crate) fn usage(
+        message: impl Into<String>,
+        source: impl Into<Box<dyn std::error::Error + Send + Sync>>,
+    ) -> Self {
+        CliError::Usage {
+            message: message.into(),
+            source: Some(source.into()),
+        }
     }
 
     /// Bad usage with no further cause.
-    pub fn usage_msg(message: impl Into<String>) -> Self {
-        CliError::Usage { message: message.into(), source: None }
+    pub(crate) fn usage_msg(message: impl Into<String>) -> Self {
+        CliError::Usage {
+            message: message.into(),
+            source: None,
+        }
     }
 
     /// A refusal, with its cause.
-    pub fn refused(message: impl Into<String>, source: impl Into<Box<dyn std::error::Error + Send + Sync>>) -> Self {
-        CliError::Refused { message: message.into(), source: Some(source.into()) }
+    pub(crate) fn refused(
+        message: impl Into<String>,
+        source: impl Into<Box<dyn std::error::Error + Send + Sync>>,
+    ) -> Self {
+        CliError::Refused {
+            message: message.into(),
+            source: Some(source.into()),
+        }
     }
 
     /// A refusal with no further cause.
-    pub fn refused_msg(message: impl Into<String>) -> Self {
-        CliError::Refused { message: message.into(), source: None }
+    #[allow(dead_code)] // kept for commands that refuse without an error value
+    pub(crate) fn refused_msg(message: impl Into<String>) -> Self {
+        CliError::Refused {
+            message: message.into(),
+            source: None,
+        }
     }
 
     /// The process exit code for this error.
-    pub fn exit_code(&self) -> ExitCode {
+    pub(crate) fn exit_code(&self) -> ExitCode {
         match self {
             CliError::Refused { .. } => ExitCode::from(1),
             CliError::Usage { .. } => ExitCode::from(2),
@@ -64,7 +83,7 @@ impl CliError {
     }
 
     /// Prints `error: <line>` and then `  caused by: ...` for each cause.
-    pub fn report(&self) {
+    pub(crate) fn report(&self) {
         eprintln!("error: {self}");
         let mut cause = std::error::Error::source(self);
         while let Some(c) = cause {
@@ -75,7 +94,12 @@ impl CliError {
 }
 
 /// Shorthand for command results.
-pub type CliResult = Result<Outcome, CliError>;
+pub(crate) type CliResult = Result<Outcome, CliError>;
 
 /// Exit codes, for `--help`.
-pub const EXIT_CODES_HELP: &str = "Exit codes:\n  0  verified, or done\n  1  verification refused\n  2  bad usage or unreadable input";
+pub(crate) const EXIT_CODES_HELP: &str = "Exit codes:\n  \
+    0  verified, or done\n  \
+    1  verification refused: a signature, roster, chain or policy check failed,\n     \
+    or the signed data given to verify is malformed or tampered with\n  \
+    2  bad usage or unreadable input: a bad flag, a missing or unreadable file,\n     \
+    a key, policy, time or digest that cannot be parsed";

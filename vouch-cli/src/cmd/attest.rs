@@ -1,0 +1,703 @@
+//! `vouch attest commit|release|image|deploy|approve` and `vouch cosign`.
+//!
+//! Each statement's predicate is assembled from `--from FILE` (JSON or TOML
+//! of the predicate, field names as in the statement: camelCase) with the
+//! flags laid over it, then checked and signed by vouch-manifest.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use clap::{Args, Subcommand, ValueEnum};
+use serde::de::DeserializeOwned;
+use serde_json::{Map, Value, json};
+use vouch_core::{Digest, Timestamp};
+use vouch_manifest::git::{CommitObject, ObjectFormat};
+use vouch_manifest::tree::TreeManifest;
+use vouch_manifest::{
+    Approval, Commit, Deployment, GitObjectId, IdentityId, Image, ImagePackage, Predicate, Release,
+    STATEMENT_CONTENT_TYPE, Signed, SourceCommit, Statement, dependencies_from_sbom,
+};
+
+use crate::cmd::SignerArgs;
+use crate::cmd::digest::{TreeArgs, build_tree, statement_digest};
+use crate::exit::{CliError, CliResult, Outcome};
+
+/// The long help of `vouch attest`.
+pub(crate) const LONG_ABOUT: &str = "\
+Make and sign the statements of the chain.
+
+Each command assembles a predicate from its flags, or from --from FILE (JSON,
+or TOML, of the predicate with the statement's camelCase field names) with
+the flags overriding fields of the file; checks it; signs it with --key; and
+writes the signed statement (a COSE_Sign envelope over canonical CBOR) to -o.
+It prints the statement digest and the file: the digest is the name other
+statements use for this one (an image names its releases by it, an approval
+its deployment, `vouch verify` its target). `vouch digest --statement FILE`
+prints it again later.
+
+The chain, bottom up:
+  commit   who wrote a commit and who signs for it (--repo DIR fills it from git)
+  release  a signed SBOM: contents, dependencies, certified commits
+  image    what a build put into an image, signed by the builder workload
+  deploy   what runs where, signed by the deploying workload
+  approve  a person's own signed word: triggered or authorized a deployment";
+
+/// `vouch attest ...`
+#[derive(Subcommand, Debug)]
+pub(crate) enum AttestCommand {
+    /// Attest a git commit: its ids, author, committer, and the identity signing for it.
+    Commit(CommitArgs),
+    /// Certify a release: package, version, content manifest, dependencies, commits.
+    Release(ReleaseArgs),
+    /// Attest an image build: digests, layers, packages, source commits, builder.
+    Image(ImageArgs),
+    /// Attest a deployment: environment, target, image, team, pipeline, people.
+    Deploy(DeployArgs),
+    /// Approve a statement (a deployment) as the person who triggered or authorized it.
+    Approve(ApproveArgs),
+}
+
+/// What every `attest` command takes.
+#[derive(Args, Debug)]
+pub(crate) struct CommonArgs {
+    /// The signing key.
+    #[command(flatten)]
+    signer: SignerArgs,
+    /// Start from this predicate (JSON or TOML); flags override its fields.
+    #[arg(long, value_name = "FILE")]
+    from: Option<PathBuf>,
+    /// Where to write the signed statement.
+    #[arg(short = 'o', long = "out", value_name = "OUT")]
+    out: PathBuf,
+}
+
+/// Arguments of `vouch attest commit`.
+#[derive(Args, Debug)]
+pub(crate) struct CommitArgs {
+    /// Key, --from and output.
+    #[command(flatten)]
+    common: CommonArgs,
+    /// Fill the commit from the git repository in DIR (runs `git rev-parse` and `git cat-file`).
+    #[arg(long, value_name = "DIR", conflicts_with = "from")]
+    repo: Option<PathBuf>,
+    /// The revision to attest, with --repo (default HEAD).
+    #[arg(value_name = "REV", requires = "repo")]
+    rev: Option<String>,
+    /// The repository URL to record (default with --repo: its remote.origin.url, else its path).
+    #[arg(long, value_name = "URL")]
+    repository: Option<String>,
+    /// The roster identity that signs for the commit, e.g. person:alice@example.com.
+    #[arg(long, value_name = "ID")]
+    signer: Option<IdentityId>,
+    /// With --repo: also write the raw commit object to FILE (name it *.commit for `vouch bundle create`).
+    #[arg(long, value_name = "FILE", requires = "repo")]
+    object_out: Option<PathBuf>,
+}
+
+/// Arguments of `vouch attest release`.
+#[derive(Args, Debug)]
+pub(crate) struct ReleaseArgs {
+    /// Key, --from and output.
+    #[command(flatten)]
+    common: CommonArgs,
+    /// The released files: a directory (its content manifest is built) or a
+    /// manifest file from `vouch manifest tree`.
+    #[arg(long, value_name = "DIR")]
+    contents: Option<PathBuf>,
+    /// How --contents is walked when it is a directory.
+    #[command(flatten)]
+    tree: TreeArgs,
+    /// An SBOM whose components become the dependencies: CycloneDX (1.5+) or
+    /// SPDX 2.3 JSON, detected from the document.
+    #[arg(long, value_name = "FILE")]
+    sbom: Option<PathBuf>,
+    /// A commit id certified into the release (repeatable).
+    #[arg(long = "commit", value_name = "ID")]
+    commits: Vec<GitObjectId>,
+    /// The package name.
+    #[arg(long)]
+    package: Option<String>,
+    /// The version.
+    #[arg(long)]
+    version: Option<String>,
+    /// The package URL, e.g. pkg:cargo/shop-api@1.4.0.
+    #[arg(long)]
+    purl: Option<String>,
+    /// When the release was cut (RFC 3339 UTC; default now).
+    #[arg(long, value_name = "T")]
+    released_at: Option<Timestamp>,
+}
+
+/// Arguments of `vouch attest image`.
+#[derive(Args, Debug)]
+pub(crate) struct ImageArgs {
+    /// Key, --from and output.
+    #[command(flatten)]
+    common: CommonArgs,
+    /// The image name without digest, e.g. registry.example.com/shop/api.
+    #[arg(long)]
+    name: Option<String>,
+    /// The OCI manifest digest (sha256:...).
+    #[arg(long, value_name = "DIGEST")]
+    image: Option<Digest>,
+    /// The OCI config digest.
+    #[arg(long, value_name = "DIGEST")]
+    config: Option<Digest>,
+    /// A layer digest, in order (repeatable).
+    #[arg(long = "layer", value_name = "DIGEST")]
+    layers: Vec<Digest>,
+    /// A package built in, as NAME@VERSION=RELEASE_STATEMENT_DIGEST (repeatable).
+    #[arg(long = "package", value_name = "NAME@VERSION=DIGEST", value_parser = parse_package)]
+    packages: Vec<ImagePackage>,
+    /// A package built in, named by its signed release statement file (repeatable).
+    #[arg(long = "release", value_name = "FILE")]
+    releases: Vec<PathBuf>,
+    /// A source commit built from, as REPOSITORY_URL=COMMIT_ID (repeatable).
+    #[arg(long = "source-commit", value_name = "URL=ID", value_parser = parse_source_commit)]
+    source_commits: Vec<SourceCommit>,
+    /// The build workload, e.g. workload:ci/build.
+    #[arg(long, value_name = "ID")]
+    builder: Option<IdentityId>,
+    /// The build invocation (CI run) id.
+    #[arg(long, value_name = "ID")]
+    invocation_id: Option<String>,
+    /// When the build started (default now).
+    #[arg(long, value_name = "T")]
+    started_at: Option<Timestamp>,
+    /// When the build finished (default now).
+    #[arg(long, value_name = "T")]
+    finished_at: Option<Timestamp>,
+}
+
+/// Arguments of `vouch attest deploy`.
+#[derive(Args, Debug)]
+pub(crate) struct DeployArgs {
+    /// Key, --from and output.
+    #[command(flatten)]
+    common: CommonArgs,
+    /// The environment, e.g. production.
+    #[arg(long)]
+    environment: Option<String>,
+    /// The cluster.
+    #[arg(long)]
+    cluster: Option<String>,
+    /// The namespace.
+    #[arg(long)]
+    namespace: Option<String>,
+    /// The service.
+    #[arg(long)]
+    service: Option<String>,
+    /// The image deployed: its digest, or its signed image statement file.
+    #[arg(long, value_name = "DIGEST|FILE")]
+    image: Option<String>,
+    /// The responsible team.
+    #[arg(long)]
+    team: Option<String>,
+    /// The deploying CI workload, e.g. workload:ci/deploy.
+    #[arg(long, value_name = "ID")]
+    deployer: Option<IdentityId>,
+    /// The CI run id.
+    #[arg(long, value_name = "ID")]
+    run_id: Option<String>,
+    /// The CI run URL.
+    #[arg(long, value_name = "URL")]
+    run_url: Option<String>,
+    /// The person who triggered the job.
+    #[arg(long, value_name = "ID")]
+    triggered_by: Option<IdentityId>,
+    /// A person who authorized it (repeatable; at least one).
+    #[arg(long, value_name = "ID")]
+    authorized_by: Vec<IdentityId>,
+    /// When (default now).
+    #[arg(long, value_name = "T")]
+    time: Option<Timestamp>,
+}
+
+/// What an approval says.
+#[derive(ValueEnum, Clone, Copy, Debug)]
+pub(crate) enum RoleArg {
+    /// "I triggered this deployment."
+    Trigger,
+    /// "I authorize this deployment."
+    Authorize,
+}
+
+/// Arguments of `vouch attest approve`.
+#[derive(Args, Debug)]
+pub(crate) struct ApproveArgs {
+    /// Key, --from and output.
+    #[command(flatten)]
+    common: CommonArgs,
+    /// The statement approved: its signed file, or its digest.
+    #[arg(long, value_name = "SIGNED_FILE|DIGEST")]
+    statement: Option<String>,
+    /// What the signer did.
+    #[arg(long, value_enum)]
+    role: Option<RoleArg>,
+    /// The signer's identity, e.g. person:erin@example.com.
+    #[arg(long, value_name = "ID")]
+    id: Option<IdentityId>,
+    /// When (default now).
+    #[arg(long, value_name = "T")]
+    time: Option<Timestamp>,
+}
+
+/// Arguments of `vouch cosign`.
+#[derive(Args, Debug)]
+pub(crate) struct CosignArgs {
+    /// The signed statement.
+    #[arg(value_name = "SIGNED")]
+    signed: PathBuf,
+    /// The key adding its signature.
+    #[command(flatten)]
+    signer: SignerArgs,
+    /// Write the result to OUT instead of replacing SIGNED.
+    #[arg(short = 'o', long = "out", value_name = "OUT")]
+    out: Option<PathBuf>,
+}
+
+/// Runs `vouch attest ...`.
+pub(crate) fn run(command: AttestCommand) -> CliResult {
+    match command {
+        AttestCommand::Commit(a) => commit(a),
+        AttestCommand::Release(a) => release(a),
+        AttestCommand::Image(a) => image(a),
+        AttestCommand::Deploy(a) => deploy(a),
+        AttestCommand::Approve(a) => approve(a),
+    }
+}
+
+/// Turns a flag value into JSON for the predicate.
+fn value<T: serde::Serialize>(v: T) -> Result<Value, CliError> {
+    serde_json::to_value(v).map_err(|e| CliError::usage("cannot encode a flag value", e))
+}
+
+/// An optional flag as a JSON value.
+fn opt<T: serde::Serialize>(v: Option<T>) -> Result<Option<Value>, CliError> {
+    v.map(value).transpose()
+}
+
+/// A repeatable flag as a JSON value, `None` when it was not given.
+fn list<T: serde::Serialize>(v: Vec<T>) -> Result<Option<Value>, CliError> {
+    if v.is_empty() {
+        Ok(None)
+    } else {
+        value(v).map(Some)
+    }
+}
+
+/// Sets `path` (dot-separated, e.g. `target.cluster`) in `map`.
+fn set(map: &mut Map<String, Value>, path: &str, v: Value) {
+    match path.split_once('.') {
+        None => {
+            map.insert(path.to_owned(), v);
+        }
+        Some((head, rest)) => {
+            let entry = map
+                .entry(head.to_owned())
+                .or_insert_with(|| Value::Object(Map::new()));
+            if !entry.is_object() {
+                *entry = Value::Object(Map::new());
+            }
+            if let Value::Object(inner) = entry {
+                set(inner, rest, v);
+            }
+        }
+    }
+}
+
+/// Assembles a predicate: `--from` (JSON, or TOML), then every flag given,
+/// then the defaults for fields still missing; serde names anything still
+/// missing or malformed.
+fn predicate<P: DeserializeOwned>(
+    kind: &str,
+    from: Option<&Path>,
+    flags: Vec<(&str, Option<Value>)>,
+    defaults: Vec<(&str, Value)>,
+) -> Result<P, CliError> {
+    let mut map = match from {
+        None => Map::new(),
+        Some(path) => {
+            let text = crate::io::read_text(path)?;
+            let parsed: Result<Value, Box<dyn std::error::Error + Send + Sync>> =
+                if text.trim_start().starts_with('{') {
+                    serde_json::from_str(&text).map_err(Into::into)
+                } else {
+                    toml::from_str(&text).map_err(Into::into)
+                };
+            match parsed {
+                Ok(Value::Object(m)) => m,
+                Ok(_) => {
+                    return Err(CliError::usage_msg(format!(
+                        "{} does not hold a {kind} predicate (a JSON object or TOML table)",
+                        path.display()
+                    )));
+                }
+                Err(e) => {
+                    return Err(CliError::usage(
+                        format!("cannot read {}", path.display()),
+                        e,
+                    ));
+                }
+            }
+        }
+    };
+    for (path, v) in flags {
+        if let Some(v) = v {
+            set(&mut map, path, v);
+        }
+    }
+    for (path, v) in defaults {
+        if !map.contains_key(path) {
+            map.insert(path.to_owned(), v);
+        }
+    }
+    serde_json::from_value(Value::Object(map)).map_err(|e| {
+        CliError::usage(
+            format!(
+                "the {kind} predicate is incomplete or invalid \
+                 (give the field as a flag or in --from)"
+            ),
+            e,
+        )
+    })
+}
+
+/// Signs the statement of `predicate`, writes it and prints its digest.
+fn sign_and_write<P: Predicate>(predicate: P, common: &CommonArgs) -> CliResult {
+    let statement = Statement::from_predicate(predicate)
+        .map_err(|e| CliError::usage("the statement is invalid", e))?;
+    let signer = common.signer.open()?;
+    let signed = Signed::sign(&statement, &*signer)
+        .map_err(|e| CliError::usage("cannot sign the statement", e))?;
+    let bytes = signed
+        .to_bytes()
+        .map_err(|e| CliError::usage("cannot encode the statement", e))?;
+    crate::io::write(&common.out, &bytes)?;
+    crate::io::outln!("{}  {}", signed.digest(), common.out.display());
+    Ok(Outcome::Done)
+}
+
+/// Reads a signed statement of one kind (not verified: it is only named).
+fn read_signed<P: Predicate>(path: &Path) -> Result<Signed<P>, CliError> {
+    Signed::from_bytes(&crate::io::read(path)?).map_err(|e| {
+        CliError::usage(
+            format!("{} is not the signed statement expected", path.display()),
+            e,
+        )
+    })
+}
+
+/// Runs git in `dir` and returns its standard output.
+fn git(dir: &Path, args: &[&str]) -> Result<Vec<u8>, CliError> {
+    let out = Command::new("git")
+        .arg("-C")
+        .arg(dir)
+        .args(args)
+        .output()
+        .map_err(|e| CliError::usage("cannot run git", e))?;
+    if !out.status.success() {
+        return Err(CliError::usage_msg(format!(
+            "`git {}` failed in {}: {}",
+            args.join(" "),
+            dir.display(),
+            String::from_utf8_lossy(&out.stderr).trim()
+        )));
+    }
+    Ok(out.stdout)
+}
+
+/// `vouch attest commit`: from git (`--repo`), or from flags and `--from`.
+fn commit(args: CommitArgs) -> CliResult {
+    let Some(dir) = &args.repo else {
+        let c: Commit = predicate(
+            "commit",
+            args.common.from.as_deref(),
+            vec![
+                ("repository", opt(args.repository)?),
+                ("signer", opt(args.signer)?),
+            ],
+            vec![("parents", json!([]))],
+        )?;
+        return sign_and_write(c, &args.common);
+    };
+    let signer = args
+        .signer
+        .ok_or_else(|| CliError::usage_msg("--signer ID is required with --repo"))?;
+    let rev = format!("{}^{{commit}}", args.rev.as_deref().unwrap_or("HEAD"));
+    let id_text = String::from_utf8_lossy(&git(dir, &["rev-parse", "--verify", &rev])?)
+        .trim()
+        .to_owned();
+    let id: GitObjectId = id_text
+        .parse()
+        .map_err(|e| CliError::usage("git printed an unexpected commit id", e))?;
+    let object = git(dir, &["cat-file", "commit", id.as_str()])?;
+    let repository = match args.repository {
+        Some(r) => r,
+        None => match git(dir, &["config", "--get", "remote.origin.url"]) {
+            Ok(url) => String::from_utf8_lossy(&url).trim().to_owned(),
+            Err(_) => {
+                let abs = std::fs::canonicalize(dir).unwrap_or_else(|_| dir.clone());
+                format!("file://{}", abs.display())
+            }
+        },
+    };
+    let parsed = CommitObject::parse(&object, ObjectFormat::of_id(&id))
+        .map_err(|e| CliError::usage(format!("cannot read commit {id} from git"), e))?;
+    if *parsed.id() != id {
+        return Err(CliError::usage_msg(format!(
+            "git printed an object for commit {id} that hashes to {}",
+            parsed.id()
+        )));
+    }
+    let c = Commit {
+        repository,
+        commit_id: id,
+        tree_id: parsed.tree().clone(),
+        parents: parsed.parents().to_vec(),
+        author: parsed.author().to_person(),
+        committer: parsed.committer().to_person(),
+        signer,
+    };
+    if let Some(path) = &args.object_out {
+        crate::io::write(path, &object)?;
+    }
+    sign_and_write(c, &args.common)
+}
+
+/// A release's contents: a directory's manifest, or a manifest file (CBOR or JSON).
+fn contents(path: &Path, tree: &TreeArgs) -> Result<TreeManifest, CliError> {
+    if path.is_dir() {
+        return build_tree(path, &tree.options());
+    }
+    let bytes = crate::io::read(path)?;
+    let bad = |e: Box<dyn std::error::Error + Send + Sync>| {
+        CliError::usage(format!("{} is not a content manifest", path.display()), e)
+    };
+    if bytes.first() == Some(&b'{') {
+        serde_json::from_slice(&bytes).map_err(|e| bad(e.into()))
+    } else {
+        TreeManifest::from_canonical_bytes(&bytes).map_err(|e| bad(e.into()))
+    }
+}
+
+/// `vouch attest release`: contents manifest, SBOM dependencies, commits.
+fn release(args: ReleaseArgs) -> CliResult {
+    let manifest = args
+        .contents
+        .as_deref()
+        .map(|p| contents(p, &args.tree))
+        .transpose()?;
+    let dependencies = match &args.sbom {
+        Some(path) => {
+            let (format, deps) = dependencies_from_sbom(&crate::io::read(path)?).map_err(|e| {
+                CliError::usage(format!("cannot read the SBOM {}", path.display()), e)
+            })?;
+            eprintln!(
+                "{} dependencies from the {format} SBOM {}",
+                deps.len(),
+                path.display()
+            );
+            Some(value(deps)?)
+        }
+        None => None,
+    };
+    let r: Release = predicate(
+        "release",
+        args.common.from.as_deref(),
+        vec![
+            ("package", opt(args.package)?),
+            ("version", opt(args.version)?),
+            ("purl", opt(args.purl)?),
+            ("contents", opt(manifest)?),
+            ("dependencies", dependencies),
+            ("commits", list(args.commits)?),
+            ("releasedAt", opt(args.released_at)?),
+        ],
+        vec![
+            ("dependencies", json!([])),
+            ("commits", json!([])),
+            ("releasedAt", value(Timestamp::now())?),
+        ],
+    )?;
+    sign_and_write(r, &args.common)
+}
+
+/// Parses `NAME@VERSION=DIGEST`.
+fn parse_package(s: &str) -> Result<ImagePackage, String> {
+    let err = || format!("{s:?} is not NAME@VERSION=DIGEST");
+    let (nv, digest) = s.rsplit_once('=').ok_or_else(err)?;
+    let (name, version) = nv.rsplit_once('@').ok_or_else(err)?;
+    if name.is_empty() || version.is_empty() {
+        return Err(err());
+    }
+    Ok(ImagePackage {
+        name: name.to_owned(),
+        version: version.to_owned(),
+        release: digest.parse().map_err(|e| format!("{}: {e}", err()))?,
+    })
+}
+
+/// Parses `URL=COMMIT_ID`.
+fn parse_source_commit(s: &str) -> Result<SourceCommit, String> {
+    let err = || format!("{s:?} is not REPOSITORY_URL=COMMIT_ID");
+    let (repository, commit) = s.rsplit_once('=').ok_or_else(err)?;
+    Ok(SourceCommit {
+        repository: repository.to_owned(),
+        commit: commit.parse().map_err(|e| format!("{}: {e}", err()))?,
+    })
+}
+
+/// `vouch attest image`: packages from flags or release statement files.
+fn image(args: ImageArgs) -> CliResult {
+    let mut packages = args.packages;
+    for path in &args.releases {
+        let signed = read_signed::<Release>(path)?;
+        let r = signed.unverified().predicate();
+        packages.push(ImagePackage {
+            name: r.package.clone(),
+            version: r.version.clone(),
+            release: signed.digest(),
+        });
+    }
+    let now = value(Timestamp::now())?;
+    let i: Image = predicate(
+        "image",
+        args.common.from.as_deref(),
+        vec![
+            ("name", opt(args.name)?),
+            ("image", opt(args.image)?),
+            ("config", opt(args.config)?),
+            ("layers", list(args.layers)?),
+            ("packages", list(packages)?),
+            ("sourceCommits", list(args.source_commits)?),
+            ("builder", opt(args.builder)?),
+            ("invocationId", opt(args.invocation_id)?),
+            ("startedAt", opt(args.started_at)?),
+            ("finishedAt", opt(args.finished_at)?),
+        ],
+        vec![
+            ("layers", json!([])),
+            ("packages", json!([])),
+            ("sourceCommits", json!([])),
+            ("startedAt", now.clone()),
+            ("finishedAt", now),
+        ],
+    )?;
+    sign_and_write(i, &args.common)
+}
+
+/// A digest given as text, or the digest a signed statement file names
+/// through `name_of` (e.g. the image of an image statement).
+fn digest_or_file(
+    arg: &str,
+    name_of: impl FnOnce(&Path) -> Result<Digest, CliError>,
+) -> Result<Digest, CliError> {
+    match arg.parse::<Digest>() {
+        Ok(d) => Ok(d),
+        Err(_) => name_of(Path::new(arg)),
+    }
+}
+
+/// `vouch attest deploy`: the image from a digest or an image statement file.
+fn deploy(args: DeployArgs) -> CliResult {
+    let image = args
+        .image
+        .as_deref()
+        .map(|a| {
+            digest_or_file(a, |p| {
+                read_signed::<Image>(p).map(|s| s.unverified().predicate().image)
+            })
+        })
+        .transpose()?;
+    let d: Deployment = predicate(
+        "deployment",
+        args.common.from.as_deref(),
+        vec![
+            ("environment", opt(args.environment)?),
+            ("target.cluster", opt(args.cluster)?),
+            ("target.namespace", opt(args.namespace)?),
+            ("target.service", opt(args.service)?),
+            ("image", opt(image)?),
+            ("team", opt(args.team)?),
+            ("deployer", opt(args.deployer)?),
+            ("pipeline.runId", opt(args.run_id)?),
+            ("pipeline.url", opt(args.run_url)?),
+            ("triggeredBy", opt(args.triggered_by)?),
+            ("authorizedBy", list(args.authorized_by)?),
+            ("time", opt(args.time)?),
+        ],
+        vec![("time", value(Timestamp::now())?)],
+    )?;
+    sign_and_write(d, &args.common)
+}
+
+/// `vouch attest approve`: names the approved statement by its digest.
+fn approve(args: ApproveArgs) -> CliResult {
+    let statement = args
+        .statement
+        .as_deref()
+        .map(|a| digest_or_file(a, statement_digest))
+        .transpose()?;
+    let role = args.role.map(|r| match r {
+        RoleArg::Trigger => "trigger",
+        RoleArg::Authorize => "authorize",
+    });
+    let a: Approval = predicate(
+        "approval",
+        args.common.from.as_deref(),
+        vec![
+            ("statement", opt(statement)?),
+            ("role", opt(role)?),
+            ("identity", opt(args.id)?),
+            ("time", opt(args.time)?),
+        ],
+        vec![("time", value(Timestamp::now())?)],
+    )?;
+    sign_and_write(a, &args.common)
+}
+
+/// Runs `vouch cosign`: one more signature over the same statement bytes.
+pub(crate) fn cosign(args: CosignArgs) -> CliResult {
+    let bytes = crate::io::read(&args.signed)?;
+    let mut envelope = vouch_core::cose::Sign::from_bytes(&bytes).map_err(|e| {
+        let hint = if bytes.first().is_some_and(|b| b >> 5 == 4) {
+            " (a roster chain file? co-sign rosters with `vouch roster sign --chain`)"
+        } else {
+            ""
+        };
+        CliError::usage(
+            format!("{} is not a signed statement{hint}", args.signed.display()),
+            e,
+        )
+    })?;
+    if envelope.content_type() != Some(STATEMENT_CONTENT_TYPE) {
+        return Err(CliError::usage_msg(format!(
+            "{} is a COSE_Sign envelope but not a vouch statement",
+            args.signed.display()
+        )));
+    }
+    let signer = args.signer.open()?;
+    let key_id = signer.key_id();
+    if envelope.signature_key_ids().contains(&Some(key_id)) {
+        return Err(CliError::usage_msg(format!(
+            "{} is already signed by key {key_id}",
+            args.signed.display()
+        )));
+    }
+    envelope
+        .add_signature(&*signer)
+        .map_err(|e| CliError::usage("cannot add the signature", e))?;
+    let out = args.out.as_ref().unwrap_or(&args.signed);
+    let encoded = envelope
+        .to_bytes()
+        .map_err(|e| CliError::usage("cannot encode the statement", e))?;
+    crate::io::write(out, &encoded)?;
+    crate::io::outln!(
+        "{}  {} ({} signatures)",
+        Digest::sha256(envelope.unverified_payload()),
+        out.display(),
+        envelope.signature_count()
+    );
+    Ok(Outcome::Done)
+}

@@ -1,0 +1,150 @@
+//! `vouch key generate` and `vouch key show`.
+
+use std::path::PathBuf;
+
+use clap::{Args, Subcommand, ValueEnum};
+use vouch_core::{Algorithm, PublicKey};
+use vouch_keys::FileKey;
+
+use crate::cmd::PassphraseArgs;
+use crate::exit::{CliError, CliResult, Outcome};
+
+/// `vouch key ...`
+#[derive(Subcommand, Debug)]
+pub(crate) enum KeyCommand {
+    /// Generate a file key: the private key (mode 0600) and PATH.pub (an OpenSSH public key line).
+    ///
+    /// The private key is written in vouch's format, encrypted (argon2id and
+    /// XChaCha20-Poly1305) when a passphrase is given with --passphrase-file
+    /// or VOUCH_PASSPHRASE. Neither file may exist yet.
+    Generate(GenerateArgs),
+    /// Show a key's id, algorithm, OpenSSH public key line and hardware evidence.
+    ///
+    /// The key id is SHA-256 of the SSH public key blob: the same hash
+    /// `ssh-keygen -l` prints as SHA256:<base64>, shown here in hex as
+    /// rosters and traces use it.
+    Show(ShowArgs),
+}
+
+/// The algorithms file keys are made for.
+#[derive(ValueEnum, Clone, Copy, Debug)]
+pub(crate) enum KeyAlgorithm {
+    /// Ed25519.
+    Ed25519,
+    /// ECDSA on NIST P-256 (COSE ES256).
+    #[value(alias = "es256")]
+    P256,
+}
+
+/// Arguments of `vouch key generate`.
+#[derive(Args, Debug)]
+pub(crate) struct GenerateArgs {
+    /// The signature algorithm.
+    #[arg(long, value_enum, default_value = "ed25519")]
+    algorithm: KeyAlgorithm,
+    /// Where to write the private key; the public key goes to PATH.pub.
+    #[arg(long, value_name = "PATH")]
+    out: PathBuf,
+    /// A comment for the public key line (default: vouch- and the start of the key id).
+    #[arg(long)]
+    comment: Option<String>,
+    /// The passphrase to encrypt the key with.
+    #[command(flatten)]
+    passphrase: PassphraseArgs,
+}
+
+/// Arguments of `vouch key show`.
+#[derive(Args, Debug)]
+pub(crate) struct ShowArgs {
+    /// The key: file:PATH, soft-fido:PATH (a file key acting as a software
+    /// FIDO authenticator, for tests and demos), or a bare PATH.
+    #[arg(value_name = "KEYREF")]
+    key: String,
+    /// Print JSON instead of text.
+    #[arg(long, conflicts_with = "openssh")]
+    json: bool,
+    /// Print only the OpenSSH public key line (e.g. for `roster add-key --pubkey`).
+    #[arg(long)]
+    openssh: bool,
+    /// How to unlock the key.
+    #[command(flatten)]
+    passphrase: PassphraseArgs,
+}
+
+/// Runs `vouch key ...`.
+pub(crate) fn run(command: KeyCommand) -> CliResult {
+    match command {
+        KeyCommand::Generate(a) => generate(a),
+        KeyCommand::Show(a) => show(a),
+    }
+}
+
+/// `vouch key generate`: refuses to replace either file.
+fn generate(args: GenerateArgs) -> CliResult {
+    let mut public = args.out.clone().into_os_string();
+    public.push(".pub");
+    let public = PathBuf::from(public);
+    for path in [&args.out, &public] {
+        if path.exists() {
+            return Err(CliError::usage_msg(format!(
+                "{} already exists; refusing to overwrite it",
+                path.display()
+            )));
+        }
+    }
+    let passphrase = crate::io::passphrase(args.passphrase.file())?;
+    let algorithm = match args.algorithm {
+        KeyAlgorithm::Ed25519 => Algorithm::Ed25519,
+        KeyAlgorithm::P256 => Algorithm::Es256,
+    };
+    let mut key =
+        FileKey::generate(algorithm).map_err(|e| CliError::usage("cannot generate the key", e))?;
+    if let Some(c) = &args.comment {
+        key = key.with_comment(c);
+    }
+    key.save(&args.out, passphrase.as_ref())
+        .map_err(|e| CliError::usage("cannot save the private key", e))?;
+    key.save_public(&public)
+        .map_err(|e| CliError::usage("cannot save the public key", e))?;
+    crate::io::outln!("key id {} ({})", key.key_id(), key.algorithm());
+    crate::io::outln!("private key {}", args.out.display());
+    crate::io::outln!("public key {}", public.display());
+    Ok(Outcome::Done)
+}
+
+/// What hardware evidence the key's signatures carry: a key bound to a FIDO
+/// application can only sign authenticator data (flags and counter).
+fn evidence(key: &PublicKey) -> String {
+    match key.fido_application() {
+        Some(application) => format!("fido (application {application})"),
+        None => "none".to_owned(),
+    }
+}
+
+/// `vouch key show`.
+fn show(args: ShowArgs) -> CliResult {
+    let reference = crate::io::key_ref(&args.key)?;
+    let signer = crate::io::open_signer(&args.key, args.passphrase.file())?;
+    let key = signer.public_key();
+    if args.openssh {
+        crate::io::outln!("{}", key.to_openssh());
+    } else if args.json {
+        let json = serde_json::json!({
+            "keyRef": reference.to_string(),
+            "keyId": key.key_id().to_string(),
+            "fingerprint": key.key_id().ssh_fingerprint(),
+            "algorithm": key.algorithm().name(),
+            "publicKey": key.to_openssh(),
+            "evidence": evidence(key),
+        });
+        crate::io::outln!("{json:#}");
+    } else {
+        crate::io::outln!("key ref      {reference}");
+        crate::io::outln!("key id       {}", key.key_id());
+        crate::io::outln!("fingerprint  {}", key.key_id().ssh_fingerprint());
+        crate::io::outln!("algorithm    {}", key.algorithm());
+        crate::io::outln!("public key   {}", key.to_openssh());
+        crate::io::outln!("evidence     {}", evidence(key));
+    }
+    Ok(Outcome::Done)
+}

@@ -1,0 +1,674 @@
+//! `vouch roster ...`: the editable draft, the signed chain, rotation.
+
+use std::path::{Path, PathBuf};
+
+use clap::{Args, Subcommand, ValueEnum};
+use vouch_core::{Digest, KeyId, Timestamp};
+use vouch_manifest::{
+    HardwareClaim, Identity, IdentityId, IdentityProof, Predicate as _, Revocation,
+    RevocationReason, RoleName, RootKeys, Roster, RosterChain, RosterKey, Signed, Statement,
+    TrustedRoster,
+};
+
+use crate::cmd::SignerArgs;
+use crate::exit::{CliError, CliResult, Outcome};
+
+/// The long help of `vouch roster`: how the draft and the chain relate.
+pub(crate) const LONG_ABOUT: &str = "\
+Build, sign, rotate and verify the roster: the trust root.
+
+A roster lists identities (person:... and workload:...), their keys with
+validity windows, revocations and hardware claims, the roles they hold, and
+the root keys that sign the roster itself. Two files:
+
+  DRAFT   one roster version being edited, unsigned: JSON of the roster, or
+          TOML when the file name ends in .toml. `roster init` creates it;
+          add-identity, add-key, grant and revoke edit it in place (every
+          edit is checked); a text editor may edit it too.
+  CHAIN   the signed roster file that `vouch verify --roster` reads: every
+          version, oldest first, each signed by its root keys (canonical CBOR).
+
+The first version:
+  vouch roster init --name acme --root-key root1.key.pub --root-key root2.key.pub --threshold 2 -o roster.json
+  vouch roster add-identity roster.json --id person:alice@example.com --name Alice
+  vouch roster add-key roster.json --id person:alice@example.com --pubkey alice.key.pub
+  vouch roster grant roster.json --role maintainer --id person:alice@example.com
+  vouch roster sign roster.json --key root1.key -o roster.chain
+  vouch roster sign roster.json --key root2.key --chain roster.chain -o roster.chain
+
+`roster sign` reads the chain given with --chain (without it, it starts a new
+chain and OUT must not exist). When the chain already holds exactly this
+draft, the signature is added to it: that is how a second root key co-signs.
+Otherwise the draft is appended and must be the next version. A version is
+trusted once a threshold of its own root keys signed it and, from the second
+version on, a threshold of the previous version's root keys too; `roster sign`
+says what is still missing.
+
+The next version (rotation, new people, revocations):
+  vouch roster init --from roster.chain -o roster-v2.json
+  vouch roster revoke roster-v2.json --key <KEYID> --reason superseded
+  vouch roster sign roster-v2.json --key root1.key --chain roster.chain -o roster.chain
+  vouch roster sign roster-v2.json --key root2.key --chain roster.chain -o roster.chain
+`init --from` copies the newest verified version with the version number
+raised by one; --root-key and --threshold replace its root keys, and then the
+old and the new root keys must both sign.
+
+Check the result, pinning the first version's digest (distributed out of band):
+  vouch roster verify roster.chain --pin sha256:<digest of version 1>";
+
+/// `vouch roster ...`
+#[derive(Subcommand, Debug)]
+pub(crate) enum RosterCommand {
+    /// Create a draft: version 1, or with --from the next version of a chain.
+    Init(InitArgs),
+    /// Add a person or workload to a draft.
+    AddIdentity(AddIdentityArgs),
+    /// Add a key to an identity of a draft.
+    AddKey(AddKeyArgs),
+    /// Give an identity a role in a draft.
+    Grant(GrantArgs),
+    /// Revoke a key in a draft (a compromise voids everything the key ever signed).
+    Revoke(RevokeArgs),
+    /// Sign a draft into a chain file: append it as the next version, or co-sign it.
+    Sign(SignArgs),
+    /// Verify a chain file and print the newest trusted version (exit 1 if it does not verify).
+    ///
+    /// Without --pin, the oldest version in the file is the trust anchor:
+    /// whoever handed over the file is trusted for that version. Pin the
+    /// digest of a version you trust (e.g. the first) to check the file
+    /// against it.
+    Verify(VerifyArgs),
+}
+
+/// Arguments of `vouch roster init`.
+#[derive(Args, Debug)]
+pub(crate) struct InitArgs {
+    /// The roster's name (an organisation or project).
+    #[arg(long, required_unless_present = "from")]
+    name: Option<String>,
+    /// A root key (PUB; repeatable). With --from, the list replaces the root keys.
+    #[arg(
+        long = "root-key",
+        value_name = "PUB",
+        required_unless_present = "from"
+    )]
+    root_keys: Vec<String>,
+    /// How many distinct root keys must sign each version (default 1, or
+    /// the previous version's with --from).
+    #[arg(long, value_name = "N")]
+    threshold: Option<u32>,
+    /// Start the next version's draft from the newest verified version of CHAINFILE.
+    #[arg(long, value_name = "CHAINFILE")]
+    from: Option<PathBuf>,
+    /// The digest of a version of CHAINFILE to trust (default: its oldest).
+    #[arg(long, value_name = "DIGEST", requires = "from")]
+    pin: Option<Digest>,
+    /// Where to write the draft (TOML if the name ends in .toml, else JSON); must not exist.
+    #[arg(short = 'o', long = "out", value_name = "FILE")]
+    out: PathBuf,
+}
+
+/// Arguments of `vouch roster add-identity`.
+#[derive(Args, Debug)]
+pub(crate) struct AddIdentityArgs {
+    /// The draft.
+    #[arg(value_name = "FILE")]
+    file: PathBuf,
+    /// The identity id: person:NAME or workload:NAME.
+    #[arg(long, value_name = "ID")]
+    id: IdentityId,
+    /// A name for people to read.
+    #[arg(long)]
+    name: String,
+    /// An email address the identity controls (repeatable).
+    #[arg(long, value_name = "ADDRESS")]
+    email: Vec<String>,
+    /// An OpenID Connect issuer URL and subject (repeatable).
+    #[arg(long, num_args = 2, value_names = ["ISSUER", "SUBJECT"])]
+    oidc: Vec<String>,
+}
+
+/// Hardware claims a roster makes about a key.
+#[derive(ValueEnum, Clone, Copy, Debug)]
+pub(crate) enum HardwareArg {
+    /// The private key is non-exportable in a TPM.
+    TpmResident,
+    /// The key lives in a FIDO authenticator.
+    FidoAuthenticator,
+}
+
+/// Arguments of `vouch roster add-key`.
+#[derive(Args, Debug)]
+pub(crate) struct AddKeyArgs {
+    /// The draft.
+    #[arg(value_name = "FILE")]
+    file: PathBuf,
+    /// The identity the key belongs to.
+    #[arg(long, value_name = "ID")]
+    id: IdentityId,
+    /// The public key (PUB: an OpenSSH line inline or in a file, PEM, or COSE_Key).
+    #[arg(long, value_name = "PUB")]
+    pubkey: String,
+    /// Valid from this time (RFC 3339 UTC; default now). Statements are
+    /// checked at the time they claim, so cover older commits with an earlier time.
+    #[arg(long, value_name = "T")]
+    valid_from: Option<Timestamp>,
+    /// Valid until this time (exclusive; default unbounded).
+    #[arg(long, value_name = "T")]
+    valid_until: Option<Timestamp>,
+    /// What the roster's owners checked about where the key lives (repeatable).
+    #[arg(long, value_enum)]
+    hardware: Vec<HardwareArg>,
+}
+
+/// Arguments of `vouch roster grant`.
+#[derive(Args, Debug)]
+pub(crate) struct GrantArgs {
+    /// The draft.
+    #[arg(value_name = "FILE")]
+    file: PathBuf,
+    /// The role (lowercase letters, digits, - and _), e.g. maintainer.
+    #[arg(long)]
+    role: RoleName,
+    /// The identity that gets the role.
+    #[arg(long, value_name = "ID")]
+    id: IdentityId,
+}
+
+/// Why a key is revoked.
+#[derive(ValueEnum, Clone, Copy, Debug)]
+pub(crate) enum ReasonArg {
+    /// The key may be in someone else's hands: nothing it signed is trusted.
+    KeyCompromise,
+    /// Replaced by a newer key: signatures made before the revocation stay valid.
+    Superseded,
+    /// No longer needed: signatures made before the revocation stay valid.
+    Retired,
+}
+
+/// Arguments of `vouch roster revoke`.
+#[derive(Args, Debug)]
+pub(crate) struct RevokeArgs {
+    /// The draft.
+    #[arg(value_name = "FILE")]
+    file: PathBuf,
+    /// The key: its key id (hex, as `vouch key show` prints it) or its public key (PUB).
+    #[arg(long, value_name = "KEYID")]
+    key: String,
+    /// When the key stopped being valid (RFC 3339 UTC; default now).
+    #[arg(long, value_name = "T")]
+    at: Option<Timestamp>,
+    /// Why.
+    #[arg(long, value_enum)]
+    reason: ReasonArg,
+}
+
+/// Arguments of `vouch roster sign`.
+#[derive(Args, Debug)]
+pub(crate) struct SignArgs {
+    /// The draft to sign.
+    #[arg(value_name = "FILE")]
+    file: PathBuf,
+    /// A root key of this version, or of the previous one.
+    #[command(flatten)]
+    signer: SignerArgs,
+    /// The chain file to add to (without it, a new chain is started).
+    #[arg(long, value_name = "CHAINFILE")]
+    chain: Option<PathBuf>,
+    /// Where to write the chain (may be the same file as --chain).
+    #[arg(short = 'o', long = "out", value_name = "CHAINFILE")]
+    out: PathBuf,
+}
+
+/// Arguments of `vouch roster verify`.
+#[derive(Args, Debug)]
+pub(crate) struct VerifyArgs {
+    /// The chain file.
+    #[arg(value_name = "CHAINFILE")]
+    chain: PathBuf,
+    /// The statement digest of the version to trust (default: the oldest in the file).
+    #[arg(long, value_name = "DIGEST")]
+    pin: Option<Digest>,
+    /// Print JSON instead of text.
+    #[arg(long)]
+    json: bool,
+}
+
+/// Runs `vouch roster ...`.
+pub(crate) fn run(command: RosterCommand) -> CliResult {
+    match command {
+        RosterCommand::Init(a) => init(a),
+        RosterCommand::AddIdentity(a) => edit(&a.file, |r| add_identity(r, &a)),
+        RosterCommand::AddKey(a) => edit(&a.file, |r| add_key(r, &a)),
+        RosterCommand::Grant(a) => edit(&a.file, |r| grant(r, &a)),
+        RosterCommand::Revoke(a) => edit(&a.file, |r| revoke(r, &a)),
+        RosterCommand::Sign(a) => sign(a),
+        RosterCommand::Verify(a) => verify(a),
+    }
+}
+
+/// Reads a draft: JSON when it starts with `{`, TOML otherwise.
+fn read_draft(path: &Path) -> Result<Roster, CliError> {
+    let text = crate::io::read_text(path)?;
+    let bad = |e: Box<dyn std::error::Error + Send + Sync>| {
+        CliError::usage(format!("{} is not a roster draft", path.display()), e)
+    };
+    if text.trim_start().starts_with('{') {
+        serde_json::from_str(&text).map_err(|e| bad(e.into()))
+    } else {
+        toml::from_str(&text).map_err(|e| bad(e.into()))
+    }
+}
+
+/// Writes a draft: TOML when the file name ends in `.toml`, JSON otherwise.
+fn write_draft(path: &Path, roster: &Roster, new: bool) -> Result<(), CliError> {
+    let text = if path.extension().is_some_and(|x| x == "toml") {
+        toml::to_string_pretty(roster)
+            .map_err(|e| CliError::usage("cannot write the draft as TOML", e))?
+    } else {
+        let mut t = serde_json::to_string_pretty(roster)
+            .map_err(|e| CliError::usage("cannot write the draft as JSON", e))?;
+        t.push('\n');
+        t
+    };
+    if new {
+        crate::io::write_new(path, text.as_bytes())
+    } else {
+        crate::io::write(path, text.as_bytes())
+    }
+}
+
+/// Loads a draft, applies one edit, checks the result and saves it.
+fn edit(path: &Path, f: impl FnOnce(&mut Roster) -> Result<String, CliError>) -> CliResult {
+    let mut roster = read_draft(path)?;
+    let done = f(&mut roster)?;
+    roster.check().map_err(|e| {
+        CliError::usage(
+            format!("refusing an edit that makes {} invalid", path.display()),
+            e,
+        )
+    })?;
+    write_draft(path, &roster, false)?;
+    crate::io::outln!("{done} [{} v{}]", path.display(), roster.version);
+    Ok(Outcome::Done)
+}
+
+/// The identity `id` of the draft.
+fn identity_mut<'r>(roster: &'r mut Roster, id: &IdentityId) -> Result<&'r mut Identity, CliError> {
+    let missing = || {
+        CliError::usage_msg(format!(
+            "the draft has no identity {id} (add it with roster add-identity)"
+        ))
+    };
+    roster
+        .identities
+        .iter_mut()
+        .find(|i| i.id == *id)
+        .ok_or_else(missing)
+}
+
+/// `vouch roster init`: version 1, or the next version of a verified chain.
+fn init(args: InitArgs) -> CliResult {
+    let mut roster = match &args.from {
+        Some(chain) => {
+            let trusted = read_chain(chain)?.verify(args.pin.as_ref()).map_err(|e| {
+                CliError::usage(
+                    format!(
+                        "{} does not verify; sign its newest version first",
+                        chain.display()
+                    ),
+                    e,
+                )
+            })?;
+            let mut next = trusted.roster().clone();
+            next.version = next.version.checked_add(1).ok_or_else(|| {
+                CliError::usage_msg("the chain's newest version is the last one possible")
+            })?;
+            next
+        }
+        None => Roster {
+            name: String::new(),
+            version: 1,
+            root: RootKeys {
+                keys: Vec::new(),
+                threshold: 1,
+            },
+            identities: Vec::new(),
+            roles: Default::default(),
+        },
+    };
+    if let Some(name) = args.name {
+        roster.name = name;
+    }
+    if !args.root_keys.is_empty() {
+        roster.root.keys = args
+            .root_keys
+            .iter()
+            .map(|k| crate::io::public_key(k))
+            .collect::<Result<_, _>>()?;
+    }
+    if let Some(t) = args.threshold {
+        roster.root.threshold = t;
+    }
+    roster
+        .check()
+        .map_err(|e| CliError::usage("the new draft is not a valid roster", e))?;
+    write_draft(&args.out, &roster, true)?;
+    crate::io::outln!(
+        "draft of roster {} v{} ({} of {} root keys must sign) written to {}",
+        roster.name,
+        roster.version,
+        roster.root.threshold,
+        roster.root.keys.len(),
+        args.out.display()
+    );
+    Ok(Outcome::Done)
+}
+
+/// `vouch roster add-identity`.
+fn add_identity(roster: &mut Roster, args: &AddIdentityArgs) -> Result<String, CliError> {
+    if roster.identities.iter().any(|i| i.id == args.id) {
+        return Err(CliError::usage_msg(format!(
+            "identity {} is already in the draft",
+            args.id
+        )));
+    }
+    let mut proofs: Vec<IdentityProof> = args
+        .email
+        .iter()
+        .map(|a| IdentityProof::Email { address: a.clone() })
+        .collect();
+    for pair in args.oidc.chunks(2) {
+        if let [issuer, subject] = pair {
+            proofs.push(IdentityProof::Oidc {
+                issuer: issuer.clone(),
+                subject: subject.clone(),
+            });
+        }
+    }
+    roster.identities.push(Identity {
+        id: args.id.clone(),
+        display_name: args.name.clone(),
+        proofs,
+        keys: Vec::new(),
+    });
+    Ok(format!("added identity {}", args.id))
+}
+
+/// `vouch roster add-key`.
+fn add_key(roster: &mut Roster, args: &AddKeyArgs) -> Result<String, CliError> {
+    let key = crate::io::public_key(&args.pubkey)?;
+    let key_id = key.key_id();
+    let identity = identity_mut(roster, &args.id)?;
+    let mut entry = RosterKey::new(key, args.valid_from.unwrap_or_else(Timestamp::now));
+    entry.valid_until = args.valid_until;
+    entry.hardware = args
+        .hardware
+        .iter()
+        .map(|h| match h {
+            HardwareArg::TpmResident => HardwareClaim::TpmResident,
+            HardwareArg::FidoAuthenticator => HardwareClaim::FidoAuthenticator,
+        })
+        .collect();
+    let from = entry.valid_from;
+    identity.keys.push(entry);
+    Ok(format!(
+        "added key {key_id} to {} (valid from {from})",
+        args.id
+    ))
+}
+
+/// `vouch roster grant` (granting a role twice changes nothing).
+fn grant(roster: &mut Roster, args: &GrantArgs) -> Result<String, CliError> {
+    identity_mut(roster, &args.id)?;
+    let members = roster.roles.entry(args.role.clone()).or_default();
+    if members.contains(&args.id) {
+        return Ok(format!("{} already holds role {}", args.id, args.role));
+    }
+    members.push(args.id.clone());
+    Ok(format!("granted role {} to {}", args.role, args.id))
+}
+
+/// `vouch roster revoke`.
+fn revoke(roster: &mut Roster, args: &RevokeArgs) -> Result<String, CliError> {
+    let key_id: KeyId = match args.key.parse() {
+        Ok(id) => id,
+        Err(_) => crate::io::public_key(&args.key)?.key_id(),
+    };
+    let entry = roster
+        .identities
+        .iter_mut()
+        .flat_map(|i| i.keys.iter_mut())
+        .find(|k| k.key.key_id() == key_id)
+        .ok_or_else(|| CliError::usage_msg(format!("the draft has no key {key_id}")))?;
+    let reason = match args.reason {
+        ReasonArg::KeyCompromise => RevocationReason::KeyCompromise,
+        ReasonArg::Superseded => RevocationReason::Superseded,
+        ReasonArg::Retired => RevocationReason::Retired,
+    };
+    let at = args.at.unwrap_or_else(Timestamp::now);
+    entry.revoked = Some(Revocation { at, reason });
+    Ok(format!("revoked key {key_id} at {at} ({reason})"))
+}
+
+/// Reads a chain file; a file that does not decode is refused (exit 1),
+/// since it is signed data presented for verification.
+fn read_chain(path: &Path) -> Result<RosterChain, CliError> {
+    RosterChain::from_bytes(&crate::io::read(path)?)
+        .map_err(|e| CliError::refused(format!("{} is not a roster chain file", path.display()), e))
+}
+
+/// `vouch roster sign`: co-signs the chain's copy of the draft, or
+/// appends the draft as the next version.
+fn sign(args: SignArgs) -> CliResult {
+    let draft = read_draft(&args.file)?;
+    let version = draft.version;
+    let statement = Statement::from_predicate(draft).map_err(|e| {
+        CliError::usage(format!("{} is not a valid roster", args.file.display()), e)
+    })?;
+    let signer = args.signer.open()?;
+    let key_id = signer.key_id();
+    let mut versions = match &args.chain {
+        Some(chain) => read_chain(chain)?.versions().to_vec(),
+        None if args.out.exists() => {
+            return Err(CliError::usage_msg(format!(
+                "{} already exists; pass --chain {} to add to it",
+                args.out.display(),
+                args.out.display()
+            )));
+        }
+        None => Vec::new(),
+    };
+    let version_of = |s: &Signed<Roster>| s.unverified().predicate().version;
+    let is_root = |root: &RootKeys| root.keys.iter().any(|k| k.key_id() == key_id);
+    let previous_root = versions
+        .iter()
+        .find(|s| version_of(s).checked_add(1) == Some(version))
+        .map(|s| &s.unverified().predicate().root);
+    if !is_root(&statement.predicate().root) && !previous_root.is_some_and(is_root) {
+        return Err(CliError::usage_msg(format!(
+            "key {key_id} is not a root key of roster v{version} or of the version before it"
+        )));
+    }
+    let digest = Digest::sha256(
+        &statement
+            .to_canonical_bytes()
+            .map_err(|e| CliError::usage("cannot encode the roster", e))?,
+    );
+    let action = if let Some(existing) = versions.iter_mut().find(|s| s.digest() == digest) {
+        if existing.signature_key_ids().contains(&Some(key_id)) {
+            return Err(CliError::usage_msg(format!(
+                "roster v{version} is already signed by key {key_id}"
+            )));
+        }
+        existing
+            .cosign(&*signer)
+            .map_err(|e| CliError::usage("cannot sign the roster", e))?;
+        "added a signature to"
+    } else {
+        if let Some(other) = versions.iter().find(|s| version_of(s) == version) {
+            return Err(CliError::usage_msg(format!(
+                "the chain already holds a different roster v{version} ({}); \
+                 start the next version with `vouch roster init --from`",
+                other.digest()
+            )));
+        }
+        if let Some(newest) = versions.iter().map(version_of).max()
+            && newest.checked_add(1) != Some(version)
+        {
+            return Err(CliError::usage_msg(format!(
+                "the chain's newest version is v{newest}, \
+                 so the draft must be the version after it, not v{version}"
+            )));
+        }
+        versions.push(
+            Signed::sign(&statement, &*signer)
+                .map_err(|e| CliError::usage("cannot sign the roster", e))?,
+        );
+        "signed"
+    };
+    let chain = RosterChain::new(versions);
+    let bytes = chain
+        .to_bytes()
+        .map_err(|e| CliError::usage("cannot encode the chain", e))?;
+    crate::io::write(&args.out, &bytes)?;
+    crate::io::outln!(
+        "{action} roster v{version} {digest} with key {key_id} into {}",
+        args.out.display()
+    );
+    match chain.verify(None) {
+        Ok(t) => crate::io::outln!(
+            "the chain verifies: newest trusted version v{} {}",
+            t.version(),
+            t.digest()
+        ),
+        Err(e) => crate::io::outln!("the chain does not verify yet: {e}"),
+    }
+    Ok(Outcome::Done)
+}
+
+/// `vouch roster verify`: a chain that does not verify exits 1.
+fn verify(args: VerifyArgs) -> CliResult {
+    let checked = read_chain(&args.chain).and_then(|chain| {
+        let anchor = match args.pin {
+            Some(pin) => Some(pin),
+            None => chain
+                .versions()
+                .iter()
+                .min_by_key(|v| v.unverified().predicate().version)
+                .map(Signed::digest),
+        };
+        chain
+            .verify(args.pin.as_ref())
+            .map(|t| (t, chain.versions().len(), anchor))
+            .map_err(|e| {
+                CliError::refused(
+                    format!("roster {} does not verify", args.chain.display()),
+                    e,
+                )
+            })
+    });
+    let (trusted, count, anchor) = match checked {
+        Ok(c) => c,
+        Err(e) if args.json => {
+            let json = serde_json::json!({ "verified": false, "error": error_chain(&e) });
+            crate::io::outln!("{json:#}");
+            return Ok(Outcome::Refused);
+        }
+        Err(e) => return Err(e),
+    };
+    if args.json {
+        let json = serde_json::json!({
+            "verified": true,
+            "version": trusted.version(),
+            "digest": trusted.digest(),
+            "anchor": anchor,
+            "pinned": args.pin.is_some(),
+            "versions": count,
+            "roster": trusted.roster(),
+        });
+        crate::io::outln!("{json:#}");
+    } else {
+        print_roster(&trusted, count, anchor, args.pin.is_some());
+    }
+    Ok(Outcome::Done)
+}
+
+/// The error and its causes on one line, for JSON output.
+fn error_chain(e: &CliError) -> String {
+    let mut text = e.to_string();
+    let mut cause = std::error::Error::source(e);
+    while let Some(c) = cause {
+        text.push_str(": ");
+        text.push_str(&c.to_string());
+        cause = c.source();
+    }
+    text
+}
+
+/// Prints a verified roster for people.
+fn print_roster(trusted: &TrustedRoster, count: usize, anchor: Option<Digest>, pinned: bool) {
+    let r = trusted.roster();
+    crate::io::outln!(
+        "roster {} v{}: verified ({count} version(s) in the file)",
+        r.name,
+        r.version
+    );
+    crate::io::outln!("digest   {}", trusted.digest());
+    if let Some(a) = anchor {
+        let how = if pinned {
+            "pinned"
+        } else {
+            "oldest version in the file, not pinned"
+        };
+        crate::io::outln!("anchor   {a} ({how})");
+    }
+    crate::io::outln!(
+        "root keys: {} of {} must sign",
+        r.root.threshold,
+        r.root.keys.len()
+    );
+    for k in &r.root.keys {
+        crate::io::outln!("  {} {}", k.key_id(), k.algorithm());
+    }
+    crate::io::outln!("identities:");
+    for i in &r.identities {
+        crate::io::outln!("  {} \"{}\"", i.id, i.display_name);
+        for p in &i.proofs {
+            match p {
+                IdentityProof::Email { address } => crate::io::outln!("    email {address}"),
+                IdentityProof::Oidc { issuer, subject } => {
+                    crate::io::outln!("    oidc {issuer} {subject}")
+                }
+            }
+        }
+        for k in &i.keys {
+            let mut line = format!(
+                "    key {} {} valid from {}",
+                k.key.key_id(),
+                k.key.algorithm(),
+                k.valid_from
+            );
+            if let Some(u) = k.valid_until {
+                line.push_str(&format!(" until {u}"));
+            }
+            for h in &k.hardware {
+                line.push_str(match h {
+                    HardwareClaim::TpmResident => " tpm-resident",
+                    HardwareClaim::FidoAuthenticator => " fido-authenticator",
+                    #[allow(unreachable_patterns)]
+                    _ => " hardware",
+                });
+            }
+            if let Some(rev) = &k.revoked {
+                line.push_str(&format!(" REVOKED at {} ({})", rev.at, rev.reason));
+            }
+            crate::io::outln!("{line}");
+        }
+    }
+    crate::io::outln!("roles:");
+    for (role, members) in &r.roles {
+        let ids: Vec<&str> = members.iter().map(IdentityId::as_str).collect();
+        crate::io::outln!("  {role}: {}", ids.join(", "));
+    }
+}

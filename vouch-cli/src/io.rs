@@ -1,0 +1,191 @@
+//! Reading and writing the files commands take, with errors that name the
+//! file; parsing public keys, key references and passphrases.
+
+use std::fs;
+use std::io::{Read as _, Write as _};
+use std::path::{Path, PathBuf};
+
+use vouch_core::{PublicKey, Signer};
+use vouch_keys::{KeyRef, Passphrase};
+
+use crate::exit::CliError;
+
+/// Largest input file read whole (the bundle limit of vouch-chain); the
+/// libraries apply their own, usually smaller, limits after this.
+pub(crate) const MAX_INPUT: u64 = vouch_chain::MAX_BUNDLE as u64;
+
+/// The environment variable a passphrase may come from.
+pub(crate) const PASSPHRASE_ENV: &str = "VOUCH_PASSPHRASE";
+
+/// Reads a whole file (`-` is standard input), refusing more than [`MAX_INPUT`] bytes.
+pub(crate) fn read(path: &Path) -> Result<Vec<u8>, CliError> {
+    let cannot = |e: std::io::Error| CliError::usage(format!("cannot read {}", path.display()), e);
+    let mut bytes = Vec::new();
+    if path == Path::new("-") {
+        std::io::stdin()
+            .take(MAX_INPUT + 1)
+            .read_to_end(&mut bytes)
+            .map_err(cannot)?;
+    } else {
+        fs::File::open(path)
+            .map_err(cannot)?
+            .take(MAX_INPUT + 1)
+            .read_to_end(&mut bytes)
+            .map_err(cannot)?;
+    }
+    if bytes.len() as u64 > MAX_INPUT {
+        return Err(CliError::usage_msg(format!(
+            "{} is larger than the {MAX_INPUT} bytes vouch reads",
+            path.display()
+        )));
+    }
+    Ok(bytes)
+}
+
+/// Reads a whole file as UTF-8 text.
+pub(crate) fn read_text(path: &Path) -> Result<String, CliError> {
+    String::from_utf8(read(path)?)
+        .map_err(|e| CliError::usage(format!("{} is not UTF-8 text", path.display()), e))
+}
+
+/// Writes `bytes` to `path` (`-` is standard output), replacing the file
+/// atomically: the bytes go to a temporary file beside it, which is then
+/// renamed over it, so a reader never sees half a file and a failed write
+/// leaves the old one in place.
+pub(crate) fn write(path: &Path, bytes: &[u8]) -> Result<(), CliError> {
+    let cannot = |e: std::io::Error| CliError::usage(format!("cannot write {}", path.display()), e);
+    if path == Path::new("-") {
+        let mut out = std::io::stdout().lock();
+        return out
+            .write_all(bytes)
+            .and_then(|()| out.flush())
+            .map_err(cannot);
+    }
+    let tmp = temporary_sibling(path);
+    let result = fs::File::create(&tmp)
+        .and_then(|mut f| f.write_all(bytes).and_then(|()| f.sync_all()))
+        .and_then(|()| fs::rename(&tmp, path));
+    if result.is_err() {
+        let _ = fs::remove_file(&tmp);
+    }
+    result.map_err(cannot)
+}
+
+/// Writes `bytes` to a file that must not exist yet.
+pub(crate) fn write_new(path: &Path, bytes: &[u8]) -> Result<(), CliError> {
+    let cannot = |e: std::io::Error| {
+        let message = if e.kind() == std::io::ErrorKind::AlreadyExists {
+            format!(
+                "{} already exists; refusing to overwrite it",
+                path.display()
+            )
+        } else {
+            format!("cannot write {}", path.display())
+        };
+        CliError::usage(message, e)
+    };
+    let mut f = fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .open(path)
+        .map_err(cannot)?;
+    f.write_all(bytes)
+        .and_then(|()| f.sync_all())
+        .map_err(cannot)
+}
+
+/// `dir/.name.vouch-tmp-<pid>`: on the same file system as `path`, so the rename is atomic.
+fn temporary_sibling(path: &Path) -> PathBuf {
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    path.with_file_name(format!(".{name}.vouch-tmp-{}", std::process::id()))
+}
+
+/// Whether `arg` is an OpenSSH public key line given inline rather than a file.
+fn is_inline_openssh(arg: &str) -> bool {
+    let t = arg.trim_start();
+    (t.starts_with("ssh-") || t.starts_with("ecdsa-") || t.starts_with("sk-")) && t.contains(' ')
+}
+
+/// Parses a PUB argument: an OpenSSH public key line given inline, or a file
+/// holding an OpenSSH line, PEM or DER SubjectPublicKeyInfo, or a COSE_Key.
+pub(crate) fn public_key(arg: &str) -> Result<PublicKey, CliError> {
+    if is_inline_openssh(arg) {
+        return PublicKey::from_openssh(arg.trim())
+            .map_err(|e| CliError::usage("the public key line is not one vouch reads", e));
+    }
+    let path = Path::new(arg);
+    PublicKey::parse_any(&read(path)?).map_err(|e| {
+        CliError::usage(
+            format!(
+                "{} is not a public key vouch reads \
+                 (OpenSSH line, PEM SubjectPublicKeyInfo or COSE_Key)",
+                path.display()
+            ),
+            e,
+        )
+    })
+}
+
+/// Parses a KEYREF: `file:PATH` (or another backend's scheme), or a bare
+/// path, which means `file:PATH`. A bare path is one with no `:`, or one
+/// that starts with `/` or `.`.
+pub(crate) fn key_ref(arg: &str) -> Result<KeyRef, CliError> {
+    if !arg.contains(':') || arg.starts_with('/') || arg.starts_with('.') {
+        return Ok(KeyRef::file(arg));
+    }
+    arg.parse()
+        .map_err(|e| CliError::usage(format!("invalid key reference {arg:?}"), e))
+}
+
+/// The passphrase from `--passphrase-file` (its first line), else from
+/// `VOUCH_PASSPHRASE` when that is set; `None` when neither is given.
+pub(crate) fn passphrase(file: Option<&Path>) -> Result<Option<Passphrase>, CliError> {
+    if let Some(path) = file {
+        // The text moves into the Passphrase, which wipes it when dropped.
+        let mut text = read_text(path)?;
+        text.truncate(text.find(['\r', '\n']).unwrap_or(text.len()));
+        return Ok(Some(Passphrase::new(text)));
+    }
+    match std::env::var(PASSPHRASE_ENV) {
+        Ok(p) => Ok(Some(Passphrase::new(p))),
+        Err(std::env::VarError::NotPresent) => Ok(None),
+        Err(e) => Err(CliError::usage(format!("{PASSPHRASE_ENV} is not valid"), e)),
+    }
+}
+
+/// Opens the signer a KEYREF names, decrypting a file key with the
+/// passphrase from `passphrase_file` or `VOUCH_PASSPHRASE`.
+pub(crate) fn open_signer(
+    key: &str,
+    passphrase_file: Option<&Path>,
+) -> Result<Box<dyn Signer + Send + Sync>, CliError> {
+    let reference = key_ref(key)?;
+    let pass = passphrase(passphrase_file)?;
+    reference.open(pass.as_ref()).map_err(|e| {
+        let hint = if matches!(e, vouch_keys::Error::PassphraseRequired { .. }) {
+            format!(" (give --passphrase-file FILE or set {PASSPHRASE_ENV})")
+        } else {
+            String::new()
+        };
+        CliError::usage(format!("cannot open key {reference}{hint}"), e)
+    })
+}
+
+/// Writes `text` to standard output. A closed pipe (`vouch ... | head`) or
+/// another write error is ignored: the output is informational and the exit
+/// code still tells the outcome.
+pub(crate) fn print(text: &str) {
+    let mut out = std::io::stdout().lock();
+    let _ = out.write_all(text.as_bytes()).and_then(|()| out.flush());
+}
+
+/// `println!` that never panics on a closed standard output (see [`print`]).
+macro_rules! outln {
+    ($($arg:tt)*) => {
+        $crate::io::print(&format!("{}\n", format_args!($($arg)*)))
+    };
+}
+pub(crate) use outln;

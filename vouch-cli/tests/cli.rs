@@ -1,0 +1,1196 @@
+//! The `vouch` binary, driven as a shell user would: every command's happy
+//! path, the exit codes, key file modes, the three public key formats, and a
+//! whole chain made with CLI commands only (then tampered with).
+
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+/// A scratch directory, removed when the test ends.
+struct Sandbox {
+    dir: PathBuf,
+}
+
+impl Sandbox {
+    fn new(name: &str) -> Sandbox {
+        static NEXT: AtomicUsize = AtomicUsize::new(0);
+        let dir = std::env::temp_dir().join(format!(
+            "vouch-cli-{name}-{}-{}",
+            std::process::id(),
+            NEXT.fetch_add(1, Ordering::Relaxed)
+        ));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).unwrap();
+        Sandbox { dir }
+    }
+
+    fn path(&self, name: &str) -> PathBuf {
+        self.dir.join(name)
+    }
+
+    fn write(&self, name: &str, bytes: impl AsRef<[u8]>) -> PathBuf {
+        let p = self.path(name);
+        if let Some(parent) = p.parent() {
+            std::fs::create_dir_all(parent).unwrap();
+        }
+        std::fs::write(&p, bytes).unwrap();
+        p
+    }
+
+    fn read(&self, name: &str) -> Vec<u8> {
+        std::fs::read(self.path(name)).unwrap()
+    }
+
+    /// Runs `vouch` in the sandbox, without VOUCH_PASSPHRASE from outside.
+    fn run(&self, args: &[&str]) -> Output {
+        self.run_env(args, &[])
+    }
+
+    fn run_env(&self, args: &[&str], env: &[(&str, &str)]) -> Output {
+        let mut cmd = Command::new(env!("CARGO_BIN_EXE_vouch"));
+        cmd.current_dir(&self.dir)
+            .args(args)
+            .env_remove("VOUCH_PASSPHRASE");
+        for (k, v) in env {
+            cmd.env(k, v);
+        }
+        cmd.output().unwrap()
+    }
+
+    /// Runs `vouch` and expects exit 0; returns standard output.
+    fn ok(&self, args: &[&str]) -> String {
+        let out = self.run(args);
+        assert_eq!(code(&out), 0, "vouch {args:?} failed:\n{}", text(&out));
+        String::from_utf8(out.stdout).unwrap()
+    }
+
+    /// Runs `vouch` and expects exit `expected`; returns stdout and stderr.
+    fn fails(&self, expected: i32, args: &[&str]) -> String {
+        let out = self.run(args);
+        assert_eq!(code(&out), expected, "vouch {args:?}:\n{}", text(&out));
+        text(&out)
+    }
+
+    /// Generates an Ed25519 key NAME.key (and NAME.key.pub).
+    fn key(&self, name: &str) {
+        self.ok(&["key", "generate", "--out", &format!("{name}.key")]);
+    }
+}
+
+impl Drop for Sandbox {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.dir);
+    }
+}
+
+fn code(out: &Output) -> i32 {
+    out.status.code().unwrap_or(-1)
+}
+
+fn text(out: &Output) -> String {
+    format!(
+        "--- stdout\n{}--- stderr\n{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    )
+}
+
+/// The first word of the first line: a digest that `attest` or `digest` printed.
+fn first_word(s: &str) -> String {
+    s.split_whitespace().next().unwrap().to_owned()
+}
+
+/// Flips one bit `from_end` bytes before the end of a file.
+fn flip(path: &Path, from_end: usize) {
+    let mut bytes = std::fs::read(path).unwrap();
+    let i = bytes.len() - from_end;
+    bytes[i] ^= 0x01;
+    std::fs::write(path, bytes).unwrap();
+}
+
+#[cfg(unix)]
+fn mode(path: &Path) -> u32 {
+    use std::os::unix::fs::PermissionsExt as _;
+    std::fs::metadata(path).unwrap().permissions().mode() & 0o777
+}
+
+#[test]
+fn key_generate_and_show() {
+    let s = Sandbox::new("keys");
+    for alg in ["ed25519", "p256"] {
+        let out = s.ok(&["key", "generate", "--algorithm", alg, "--out", alg]);
+        assert!(out.contains("key id "), "{out}");
+        #[cfg(unix)]
+        assert_eq!(mode(&s.path(alg)), 0o600);
+        let public = String::from_utf8(s.read(&format!("{alg}.pub"))).unwrap();
+        let key = vouch_core::PublicKey::from_openssh(public.trim()).unwrap();
+        let shown = s.ok(&["key", "show", &format!("file:{alg}")]);
+        assert!(shown.contains(&key.key_id().to_string()), "{shown}");
+        assert!(shown.contains("evidence     none"), "{shown}");
+        // A bare path means file:PATH; --json has the same facts.
+        let json: serde_json::Value =
+            serde_json::from_str(&s.ok(&["key", "show", alg, "--json"])).unwrap();
+        assert_eq!(json["keyId"], key.key_id().to_string());
+        assert_eq!(json["publicKey"], key.to_openssh());
+        assert_eq!(json["evidence"], "none");
+        assert_eq!(
+            json["algorithm"],
+            if alg == "p256" { "es256" } else { "ed25519" }
+        );
+    }
+    // Never overwrites.
+    let e = s.fails(2, &["key", "generate", "--out", "ed25519"]);
+    assert!(e.contains("already exists"), "{e}");
+    // An unknown algorithm is a usage error.
+    s.fails(2, &["key", "generate", "--algorithm", "rsa", "--out", "x"]);
+}
+
+#[test]
+fn passphrases_come_from_a_file_or_the_environment() {
+    let s = Sandbox::new("pass");
+    s.write("pass.txt", "correct horse\n");
+    s.ok(&[
+        "key",
+        "generate",
+        "--out",
+        "enc.key",
+        "--passphrase-file",
+        "pass.txt",
+    ]);
+    let e = s.fails(2, &["key", "show", "enc.key"]);
+    assert!(e.contains("--passphrase-file"), "{e}");
+    s.ok(&["key", "show", "enc.key", "--passphrase-file", "pass.txt"]);
+    let out = s.run_env(
+        &["key", "show", "enc.key"],
+        &[("VOUCH_PASSPHRASE", "correct horse")],
+    );
+    assert_eq!(code(&out), 0, "{}", text(&out));
+    let out = s.run_env(
+        &["key", "show", "enc.key"],
+        &[("VOUCH_PASSPHRASE", "wrong")],
+    );
+    assert_eq!(code(&out), 2, "{}", text(&out));
+    // There is no flag that takes the passphrase itself.
+    s.fails(2, &["key", "show", "enc.key", "--passphrase", "x"]);
+}
+
+#[test]
+fn digests_and_tree_manifests() {
+    let s = Sandbox::new("digest");
+    s.write("tree/a.txt", "hello world");
+    s.write("tree/sub/b.txt", "b");
+    s.write("tree/.git/HEAD", "ref: x");
+    s.write("tree/target/junk", "x");
+    let out = s.ok(&["digest", "tree/a.txt"]);
+    assert_eq!(
+        out,
+        "sha256:b94d27b9934d3e08a52e52d7da7dabfac484efe37a5380ee9088f7ace2efcde9  tree/a.txt\n"
+    );
+    let dir = first_word(&s.ok(&["digest", "tree", "--ignore", "target"]));
+    // The manifest's root is the directory digest; JSON on stdout by default.
+    let json: serde_json::Value =
+        serde_json::from_str(&s.ok(&["manifest", "tree", "tree", "--ignore", "target"])).unwrap();
+    assert_eq!(json["root"], dir.as_str());
+    let paths: Vec<&str> = json["entries"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["path"].as_str().unwrap())
+        .collect();
+    assert_eq!(paths, ["a.txt", "sub/b.txt"]);
+    // Canonical CBOR with -o; --include-git changes the root.
+    let out = s.ok(&[
+        "manifest", "tree", "tree", "--ignore", "target", "-o", "m.cbor",
+    ]);
+    assert!(out.starts_with(&dir), "{out}");
+    let m = vouch_manifest::tree::TreeManifest::from_canonical_bytes(&s.read("m.cbor")).unwrap();
+    assert_eq!(m.root().to_string(), dir);
+    let with_git = first_word(&s.ok(&["digest", "tree", "--ignore", "target", "--include-git"]));
+    assert_ne!(with_git, dir);
+    let e = s.fails(2, &["digest", "missing.txt"]);
+    assert!(e.contains("cannot read missing.txt"), "{e}");
+}
+
+#[test]
+fn cose_envelopes_with_every_public_key_format() {
+    let s = Sandbox::new("cose");
+    s.ok(&["key", "generate", "--algorithm", "p256", "--out", "k"]);
+    s.key("other");
+    s.write("payload.txt", "release v1.0\n");
+    s.ok(&[
+        "envelope",
+        "sign",
+        "--key",
+        "file:k",
+        "--content-type",
+        "text/plain",
+        "payload.txt",
+        "-o",
+        "p.cose",
+    ]);
+    let line = String::from_utf8(s.read("k.pub")).unwrap();
+    let key = vouch_core::PublicKey::from_openssh(line.trim()).unwrap();
+    s.write("k.pem", key.to_spki_pem().unwrap());
+    s.write("k.cose_key", key.to_cose_key());
+    let inline = key.to_openssh();
+    for public in ["k.pub", "k.pem", "k.cose_key", inline.as_str()] {
+        let out = s.ok(&["envelope", "verify", "--pubkey", public, "p.cose"]);
+        assert!(out.contains(&key.key_id().to_string()), "{out}");
+        assert!(out.contains("payload 13 bytes"), "{out}");
+        assert!(out.contains("text/plain"), "{out}");
+    }
+    s.ok(&[
+        "envelope",
+        "verify",
+        "--pubkey",
+        "k.pem",
+        "p.cose",
+        "--payload-out",
+        "back.txt",
+    ]);
+    assert_eq!(s.read("back.txt"), b"release v1.0\n");
+    // Another key: refused (1).
+    let e = s.fails(
+        1,
+        &["envelope", "verify", "--pubkey", "other.key.pub", "p.cose"],
+    );
+    assert!(e.contains("refused"), "{e}");
+    // A tampered payload: refused (1). The payload sits before the 64-byte signature.
+    std::fs::copy(s.path("p.cose"), s.path("bad.cose")).unwrap();
+    flip(&s.path("bad.cose"), 70);
+    s.fails(1, &["envelope", "verify", "--pubkey", "k.pub", "bad.cose"]);
+    // Missing file, unparsable key, bad flag: usage (2).
+    s.fails(2, &["envelope", "verify", "--pubkey", "k.pub", "nope.cose"]);
+    s.fails(
+        2,
+        &["envelope", "verify", "--pubkey", "payload.txt", "p.cose"],
+    );
+    s.fails(
+        2,
+        &[
+            "envelope", "verify", "--pubkey", "k.pub", "p.cose", "--bogus",
+        ],
+    );
+    s.fails(
+        2,
+        &[
+            "envelope",
+            "sign",
+            "--key",
+            "tpm:1",
+            "payload.txt",
+            "-o",
+            "x",
+        ],
+    );
+}
+
+#[test]
+fn dsse_envelopes() {
+    let s = Sandbox::new("dsse");
+    s.key("k");
+    s.write(
+        "statement.json",
+        r#"{"_type":"https://in-toto.io/Statement/v1"}"#,
+    );
+    s.ok(&[
+        "dsse",
+        "sign",
+        "--key",
+        "k.key",
+        "--payload-type",
+        "application/vnd.in-toto+json",
+        "statement.json",
+        "-o",
+        "s.dsse",
+    ]);
+    let envelope: serde_json::Value = serde_json::from_slice(&s.read("s.dsse")).unwrap();
+    assert_eq!(envelope["payloadType"], "application/vnd.in-toto+json");
+    let out = s.ok(&[
+        "dsse",
+        "verify",
+        "--pubkey",
+        "k.key.pub",
+        "s.dsse",
+        "--payload-type",
+        "application/vnd.in-toto+json",
+        "--payload-out",
+        "back.json",
+    ]);
+    assert!(out.contains("verified"), "{out}");
+    assert_eq!(s.read("back.json"), s.read("statement.json"));
+    s.fails(
+        1,
+        &[
+            "dsse",
+            "verify",
+            "--pubkey",
+            "k.key.pub",
+            "s.dsse",
+            "--payload-type",
+            "text/plain",
+        ],
+    );
+    // A tampered signature: refused (1).
+    let tampered =
+        String::from_utf8(s.read("s.dsse"))
+            .unwrap()
+            .replacen("\"sig\":\"", "\"sig\":\"AAAA", 1);
+    s.write("bad.dsse", tampered);
+    s.fails(1, &["dsse", "verify", "--pubkey", "k.key.pub", "bad.dsse"]);
+}
+
+#[test]
+fn help_documents_exit_codes_everywhere() {
+    let s = Sandbox::new("help");
+    for args in [
+        vec!["--help"],
+        vec!["verify", "--help"],
+        vec!["roster", "sign", "--help"],
+        vec!["attest", "release", "--help"],
+        vec!["cosign", "--help"],
+    ] {
+        let out = s.ok(&args);
+        assert!(out.contains("Exit codes:"), "{args:?}: {out}");
+        assert!(out.contains("verification refused"), "{args:?}: {out}");
+    }
+    let out = s.ok(&["roster", "--help"]);
+    assert!(out.contains("init --from"), "{out}");
+    // No command at all, or an unknown one: usage (2).
+    s.fails(2, &[]);
+    s.fails(2, &["frobnicate"]);
+}
+
+/// Writes a roster draft of one root key, signs it, and returns its digest.
+fn one_root_roster(s: &Sandbox) -> String {
+    s.key("root");
+    s.key("alice");
+    s.ok(&[
+        "roster",
+        "init",
+        "--name",
+        "acme",
+        "--root-key",
+        "root.key.pub",
+        "-o",
+        "r.toml",
+    ]);
+    s.ok(&[
+        "roster",
+        "add-identity",
+        "r.toml",
+        "--id",
+        "person:alice@example.com",
+        "--name",
+        "Alice",
+        "--email",
+        "alice@example.com",
+        "--oidc",
+        "https://issuer.example.com",
+        "alice",
+    ]);
+    s.ok(&[
+        "roster",
+        "add-key",
+        "r.toml",
+        "--id",
+        "person:alice@example.com",
+        "--pubkey",
+        "alice.key.pub",
+    ]);
+    s.ok(&[
+        "roster",
+        "grant",
+        "r.toml",
+        "--role",
+        "maintainer",
+        "--id",
+        "person:alice@example.com",
+    ]);
+    let out = s.ok(&[
+        "roster", "sign", "r.toml", "--key", "root.key", "-o", "r.chain",
+    ]);
+    assert!(out.contains("the chain verifies"), "{out}");
+    out.split_whitespace()
+        .find(|w| w.starts_with("sha256:"))
+        .unwrap()
+        .to_owned()
+}
+
+#[test]
+fn roster_draft_edits_and_refusals() {
+    let s = Sandbox::new("roster-edit");
+    let v1 = one_root_roster(&s);
+    // The TOML draft is readable text with what the commands put in.
+    let toml = String::from_utf8(s.read("r.toml")).unwrap();
+    assert!(toml.contains("person:alice@example.com"), "{toml}");
+    assert!(toml.contains("https://issuer.example.com"), "{toml}");
+    // Edits that break the roster are refused, the draft stays as it was.
+    let e = s.fails(
+        2,
+        &[
+            "roster",
+            "grant",
+            "r.toml",
+            "--role",
+            "x",
+            "--id",
+            "person:nobody@example.com",
+        ],
+    );
+    assert!(e.contains("no identity person:nobody@example.com"), "{e}");
+    s.fails(
+        2,
+        &[
+            "roster",
+            "add-identity",
+            "r.toml",
+            "--id",
+            "person:alice@example.com",
+            "--name",
+            "A",
+        ],
+    );
+    s.fails(
+        2,
+        &[
+            "roster",
+            "add-identity",
+            "r.toml",
+            "--id",
+            "alice",
+            "--name",
+            "A",
+        ],
+    );
+    s.fails(
+        2,
+        &[
+            "roster",
+            "add-key",
+            "r.toml",
+            "--id",
+            "person:alice@example.com",
+            "--pubkey",
+            "alice.key.pub",
+        ],
+    );
+    assert_eq!(String::from_utf8(s.read("r.toml")).unwrap(), toml);
+    // Signing the same version twice with one key is refused; a non-root key too.
+    s.fails(
+        2,
+        &[
+            "roster", "sign", "r.toml", "--key", "root.key", "--chain", "r.chain", "-o", "r.chain",
+        ],
+    );
+    s.fails(
+        2,
+        &[
+            "roster",
+            "sign",
+            "r.toml",
+            "--key",
+            "alice.key",
+            "--chain",
+            "r.chain",
+            "-o",
+            "r.chain",
+        ],
+    );
+    // Without --chain, an existing output is not overwritten.
+    let e = s.fails(
+        2,
+        &[
+            "roster", "sign", "r.toml", "--key", "root.key", "-o", "r.chain",
+        ],
+    );
+    assert!(e.contains("--chain"), "{e}");
+    // Verify: text, JSON, pin.
+    let out = s.ok(&["roster", "verify", "r.chain", "--pin", &v1]);
+    assert!(out.contains("roster acme v1: verified"), "{out}");
+    assert!(
+        out.contains("maintainer: person:alice@example.com"),
+        "{out}"
+    );
+    let json: serde_json::Value =
+        serde_json::from_str(&s.ok(&["roster", "verify", "r.chain", "--json"])).unwrap();
+    assert_eq!(json["verified"], true);
+    assert_eq!(json["digest"], v1.as_str());
+    assert_eq!(json["roster"]["identities"][0]["displayName"], "Alice");
+    let wrong = vouch_core::Digest::sha256(b"x").to_string();
+    let e = s.fails(1, &["roster", "verify", "r.chain", "--pin", &wrong]);
+    assert!(e.contains("does not match the pinned"), "{e}");
+    let out = s.fails(
+        1,
+        &["roster", "verify", "r.chain", "--pin", &wrong, "--json"],
+    );
+    assert!(out.contains("\"verified\": false"), "{out}");
+    // A tampered chain is refused.
+    std::fs::copy(s.path("r.chain"), s.path("bad.chain")).unwrap();
+    flip(&s.path("bad.chain"), 1);
+    s.fails(1, &["roster", "verify", "bad.chain"]);
+    s.fails(2, &["roster", "verify", "missing.chain"]);
+}
+
+#[test]
+fn roster_rotation_needs_old_and_new_root_keys() {
+    let s = Sandbox::new("roster-rotate");
+    let v1 = one_root_roster(&s);
+    s.key("root2");
+    // Version 2 from the chain, with a new root key replacing the old one.
+    s.ok(&[
+        "roster",
+        "init",
+        "--from",
+        "r.chain",
+        "--root-key",
+        "root2.key.pub",
+        "-o",
+        "v2.json",
+    ]);
+    let alice = {
+        let line = String::from_utf8(s.read("alice.key.pub")).unwrap();
+        vouch_core::PublicKey::from_openssh(line.trim())
+            .unwrap()
+            .key_id()
+            .to_string()
+    };
+    s.ok(&[
+        "roster",
+        "revoke",
+        "v2.json",
+        "--key",
+        &alice,
+        "--at",
+        "2030-01-01T00:00:00Z",
+        "--reason",
+        "superseded",
+    ]);
+    let draft: serde_json::Value = serde_json::from_slice(&s.read("v2.json")).unwrap();
+    assert_eq!(draft["version"], 2);
+    assert_eq!(
+        draft["identities"][0]["keys"][0]["revoked"]["reason"],
+        "superseded"
+    );
+    // The new root alone is not enough: the old root must sign the rotation.
+    let out = s.ok(&[
+        "roster",
+        "sign",
+        "v2.json",
+        "--key",
+        "root2.key",
+        "--chain",
+        "r.chain",
+        "-o",
+        "r.chain",
+    ]);
+    assert!(out.contains("does not verify yet"), "{out}");
+    s.fails(1, &["roster", "verify", "r.chain", "--pin", &v1]);
+    let out = s.ok(&[
+        "roster", "sign", "v2.json", "--key", "root.key", "--chain", "r.chain", "-o", "r.chain",
+    ]);
+    assert!(
+        out.contains("the chain verifies: newest trusted version v2"),
+        "{out}"
+    );
+    let out = s.ok(&["roster", "verify", "r.chain", "--pin", &v1]);
+    assert!(out.contains("acme v2: verified (2 version(s)"), "{out}");
+    assert!(
+        out.contains("REVOKED at 2030-01-01T00:00:00Z (superseded)"),
+        "{out}"
+    );
+    // A draft that skips a version is refused.
+    s.ok(&["roster", "init", "--from", "r.chain", "-o", "v3.json"]);
+    let v4 = String::from_utf8(s.read("v3.json"))
+        .unwrap()
+        .replace("\"version\": 3", "\"version\": 4");
+    s.write("v4.json", v4);
+    let e = s.fails(
+        2,
+        &[
+            "roster",
+            "sign",
+            "v4.json",
+            "--key",
+            "root2.key",
+            "--chain",
+            "r.chain",
+            "-o",
+            "r.chain",
+        ],
+    );
+    assert!(e.contains("newest version is v2"), "{e}");
+}
+
+#[test]
+fn cosign_in_place_and_to_a_new_file() {
+    let s = Sandbox::new("cosign");
+    s.key("a");
+    s.key("b");
+    s.key("c");
+    let out = s.ok(&[
+        "attest",
+        "approve",
+        "--statement",
+        &vouch_core::Digest::sha256(b"d").to_string(),
+        "--role",
+        "authorize",
+        "--id",
+        "person:a@example.com",
+        "--key",
+        "a.key",
+        "-o",
+        "ap.signed",
+    ]);
+    let digest = first_word(&out);
+    let out = s.ok(&["cosign", "ap.signed", "--key", "b.key"]);
+    assert!(out.contains("(2 signatures)"), "{out}");
+    assert_eq!(first_word(&out), digest);
+    let out = s.ok(&["cosign", "ap.signed", "--key", "c.key", "-o", "ap3.signed"]);
+    assert!(out.contains("(3 signatures)"), "{out}");
+    let signed = vouch_core::cose::Sign::from_bytes(&s.read("ap.signed")).unwrap();
+    assert_eq!(signed.signature_count(), 2);
+    assert_eq!(
+        first_word(&s.ok(&["digest", "--statement", "ap3.signed"])),
+        digest
+    );
+    let e = s.fails(2, &["cosign", "ap.signed", "--key", "b.key"]);
+    assert!(e.contains("already signed"), "{e}");
+    s.write("junk", "not an envelope");
+    s.fails(2, &["cosign", "junk", "--key", "b.key"]);
+}
+
+#[test]
+fn attest_from_a_predicate_file_with_flags_over_it() {
+    let s = Sandbox::new("from");
+    s.key("k");
+    let image = vouch_core::Digest::sha256(b"image").to_string();
+    s.write(
+        "deploy.toml",
+        format!(
+            "environment = \"staging\"\nimage = \"{image}\"\nteam = \"payments\"\n\
+             deployer = \"workload:ci/deploy\"\ntriggeredBy = \"person:a@example.com\"\n\
+             authorizedBy = [\"person:b@example.com\"]\n\
+             [target]\ncluster = \"c\"\nnamespace = \"n\"\nservice = \"s\"\n\
+             [pipeline]\nrunId = \"1\"\nurl = \"https://ci.example.com/1\"\n"
+        ),
+    );
+    s.ok(&[
+        "attest",
+        "deploy",
+        "--from",
+        "deploy.toml",
+        "--environment",
+        "production",
+        "--key",
+        "k.key",
+        "-o",
+        "d.signed",
+    ]);
+    let signed =
+        vouch_manifest::Signed::<vouch_manifest::Deployment>::from_bytes(&s.read("d.signed"))
+            .unwrap();
+    let d = signed.unverified().predicate();
+    assert_eq!(d.environment, "production");
+    assert_eq!(d.target.service, "s");
+    // A missing field is named.
+    let e = s.fails(
+        2,
+        &[
+            "attest",
+            "deploy",
+            "--environment",
+            "x",
+            "--key",
+            "k.key",
+            "-o",
+            "x",
+        ],
+    );
+    assert!(e.contains("missing field"), "{e}");
+    // Image builders must be workloads: the library's check reaches the user.
+    let e = s.fails(
+        2,
+        &[
+            "attest",
+            "image",
+            "--name",
+            "r/x",
+            "--image",
+            &image,
+            "--config",
+            &image,
+            "--builder",
+            "person:a@example.com",
+            "--invocation-id",
+            "1",
+            "--key",
+            "k.key",
+            "-o",
+            "i",
+        ],
+    );
+    assert!(e.contains("workload"), "{e}");
+}
+
+/// Runs git with a configuration that ignores the user's.
+fn git(dir: &Path, args: &[&str]) -> Option<String> {
+    let out = Command::new("git")
+        .arg("-C")
+        .arg(dir)
+        .args(args)
+        .env("GIT_CONFIG_GLOBAL", "/dev/null")
+        .env("GIT_CONFIG_NOSYSTEM", "1")
+        .env("GIT_AUTHOR_NAME", "Alice")
+        .env("GIT_AUTHOR_EMAIL", "alice@example.com")
+        .env("GIT_COMMITTER_NAME", "Alice")
+        .env("GIT_COMMITTER_EMAIL", "alice@example.com")
+        .output()
+        .ok()?;
+    out.status
+        .success()
+        .then(|| String::from_utf8_lossy(&out.stdout).trim().to_owned())
+}
+
+const POLICY: &str = r#"
+[deployment]
+signers = { roles = ["deployer"], threshold = 1 }
+environments = ["production"]
+authorizers = { roles = ["approver"], threshold = 1 }
+trigger_roles = ["developer", "maintainer"]
+max_age = "7d"
+separate_trigger_and_authorizer = true
+
+[image]
+signers = { roles = ["builder"], threshold = 1, hardware = ["tpm-attested"] }
+max_age = "30d"
+
+[release]
+signers = { any_of = [
+    { roles = ["maintainer"], threshold = 2 },
+    { roles = ["security"], threshold = 1 },
+] }
+certifier_not_sole_author = true
+
+[commit]
+signers = { roles = ["developer", "maintainer"], threshold = 1, hardware = ["user-presence"] }
+legacy = { commits = ["4b825dc642cb6eb9a060e54bf8d69288fbee4904"] }
+"#;
+
+const SBOM: &str = r#"{"bomFormat": "CycloneDX", "specVersion": "1.5",
+  "components": [{"name": "serde", "version": "1.0.228", "purl": "pkg:cargo/serde@1.0.228"}]}"#;
+
+#[test]
+fn a_whole_chain_made_with_the_cli() {
+    let s = Sandbox::new("chain");
+    let repo = s.path("shop");
+    s.write("shop/src/main.rs", "fn main() {}\n");
+    if git(&repo, &["init", "-q"]).is_none() {
+        eprintln!("git is not installed; skipping the whole-chain test");
+        return;
+    }
+    git(&repo, &["add", "."]).unwrap();
+    git(&repo, &["commit", "-q", "-m", "First commit"]).unwrap();
+    let commit = git(&repo, &["rev-parse", "HEAD"]).unwrap();
+
+    // Keys and the roster: two root keys, threshold 2. Alice signs through
+    // a software FIDO authenticator, so her signatures show user presence.
+    for k in [
+        "root1", "root2", "alice", "bob", "carol", "erin", "builder", "deployer", "verifier",
+    ] {
+        s.key(k);
+    }
+    let shown = s.ok(&["key", "show", "soft-fido:alice.key"]);
+    assert!(
+        shown.contains("evidence     fido (application ssh:)"),
+        "{shown}"
+    );
+    let line = s.ok(&["key", "show", "soft-fido:alice.key", "--openssh"]);
+    assert!(line.starts_with("sk-ssh-ed25519@openssh.com "), "{line}");
+    s.write("alice.fido.pub", line);
+    s.ok(&[
+        "roster",
+        "init",
+        "--name",
+        "acme",
+        "--root-key",
+        "root1.key.pub",
+        "--root-key",
+        "root2.key.pub",
+        "--threshold",
+        "2",
+        "-o",
+        "roster.json",
+    ]);
+    let people = [
+        ("person:alice@example.com", "Alice", "alice", "developer"),
+        ("person:bob@example.com", "Bob", "bob", "maintainer"),
+        ("person:carol@example.com", "Carol", "carol", "maintainer"),
+        ("person:erin@example.com", "Erin", "erin", "approver"),
+        ("workload:ci/build", "CI builder", "builder", "builder"),
+        ("workload:ci/deploy", "CI deployer", "deployer", "deployer"),
+    ];
+    for (id, name, key, role) in people {
+        s.ok(&[
+            "roster",
+            "add-identity",
+            "roster.json",
+            "--id",
+            id,
+            "--name",
+            name,
+        ]);
+        let pubkey = if key == "alice" {
+            "alice.fido.pub".to_owned()
+        } else {
+            format!("{key}.key.pub")
+        };
+        let mut add = vec![
+            "roster",
+            "add-key",
+            "roster.json",
+            "--id",
+            id,
+            "--pubkey",
+            &pubkey,
+            "--valid-from",
+            "2020-01-01T00:00:00Z",
+        ];
+        if key == "builder" {
+            add.extend(["--hardware", "tpm-resident"]);
+        }
+        s.ok(&add);
+        s.ok(&["roster", "grant", "roster.json", "--role", role, "--id", id]);
+    }
+    let out = s.ok(&[
+        "roster",
+        "sign",
+        "roster.json",
+        "--key",
+        "root1.key",
+        "-o",
+        "roster.chain",
+    ]);
+    assert!(out.contains("does not verify yet"), "{out}");
+    let out = s.ok(&[
+        "roster",
+        "sign",
+        "roster.json",
+        "--key",
+        "root2.key",
+        "--chain",
+        "roster.chain",
+        "-o",
+        "roster.chain",
+    ]);
+    assert!(out.contains("the chain verifies"), "{out}");
+    let pin = out
+        .split_whitespace()
+        .find(|w| w.starts_with("sha256:"))
+        .unwrap()
+        .to_owned();
+
+    // The statements, bottom up.
+    let repo_arg = repo.to_str().unwrap();
+    s.ok(&[
+        "attest",
+        "commit",
+        "--repo",
+        repo_arg,
+        "HEAD",
+        "--signer",
+        "person:alice@example.com",
+        "--repository",
+        "https://git.example.com/shop.git",
+        "--key",
+        "soft-fido:alice.key",
+        "-o",
+        "commit.signed",
+        "--object-out",
+        "head.commit",
+    ]);
+    let c = vouch_manifest::Signed::<vouch_manifest::Commit>::from_bytes(&s.read("commit.signed"))
+        .unwrap();
+    assert_eq!(c.unverified().predicate().commit_id.as_str(), commit);
+    assert_eq!(c.unverified().predicate().author.email, "alice@example.com");
+    s.write("sbom.json", SBOM);
+    s.ok(&[
+        "attest",
+        "release",
+        "--contents",
+        "shop/src",
+        "--sbom",
+        "sbom.json",
+        "--commit",
+        &commit,
+        "--package",
+        "shop",
+        "--version",
+        "1.0.0",
+        "--purl",
+        "pkg:cargo/shop@1.0.0",
+        "--key",
+        "bob.key",
+        "-o",
+        "release.signed",
+    ]);
+    s.ok(&["cosign", "release.signed", "--key", "carol.key"]);
+    let r =
+        vouch_manifest::Signed::<vouch_manifest::Release>::from_bytes(&s.read("release.signed"))
+            .unwrap();
+    assert_eq!(r.unverified().predicate().dependencies[0].name, "serde");
+    let image = vouch_core::Digest::sha256(b"oci manifest").to_string();
+    let config = vouch_core::Digest::sha256(b"oci config").to_string();
+    let source = format!("https://git.example.com/shop.git={commit}");
+    s.ok(&[
+        "attest",
+        "image",
+        "--name",
+        "registry.example.com/shop",
+        "--image",
+        &image,
+        "--config",
+        &config,
+        "--layer",
+        &config,
+        "--release",
+        "release.signed",
+        "--source-commit",
+        &source,
+        "--builder",
+        "workload:ci/build",
+        "--invocation-id",
+        "run-1",
+        "--key",
+        "builder.key",
+        "-o",
+        "image.signed",
+    ]);
+    let deployment = first_word(&s.ok(&[
+        "attest",
+        "deploy",
+        "--environment",
+        "production",
+        "--cluster",
+        "eu-1",
+        "--namespace",
+        "shop",
+        "--service",
+        "api",
+        "--image",
+        "image.signed",
+        "--team",
+        "payments",
+        "--deployer",
+        "workload:ci/deploy",
+        "--run-id",
+        "42",
+        "--run-url",
+        "https://ci.example.com/42",
+        "--triggered-by",
+        "person:alice@example.com",
+        "--authorized-by",
+        "person:erin@example.com",
+        "--key",
+        "deployer.key",
+        "-o",
+        "deploy.signed",
+    ]));
+    s.ok(&[
+        "attest",
+        "approve",
+        "--statement",
+        "deploy.signed",
+        "--role",
+        "trigger",
+        "--id",
+        "person:alice@example.com",
+        "--key",
+        "soft-fido:alice.key",
+        "-o",
+        "trigger.signed",
+    ]);
+    s.ok(&[
+        "attest",
+        "approve",
+        "--statement",
+        &deployment,
+        "--role",
+        "authorize",
+        "--id",
+        "person:erin@example.com",
+        "--key",
+        "erin.key",
+        "-o",
+        "authorize.signed",
+    ]);
+    let all = [
+        "commit.signed",
+        "release.signed",
+        "image.signed",
+        "deploy.signed",
+        "trigger.signed",
+        "authorize.signed",
+        "head.commit",
+    ];
+    let mut create = vec!["bundle", "create", "-o", "chain.bundle"];
+    create.extend(all);
+    let out = s.ok(&create);
+    assert!(out.contains("6 statements and 1 commit objects"), "{out}");
+    s.write("policy.toml", POLICY);
+
+    // Verify: pass, with a trace.
+    let target = format!("deployment:{deployment}");
+    let verify = |bundle: &str, target: &str, extra: &[&str]| -> Vec<String> {
+        let mut v: Vec<String> = [
+            "verify",
+            "--policy",
+            "policy.toml",
+            "--roster",
+            "roster.chain",
+            "--roster-pin",
+            &pin,
+            "--bundle",
+            bundle,
+            target,
+        ]
+        .iter()
+        .map(|a| a.to_string())
+        .collect();
+        v.extend(extra.iter().map(|a| a.to_string()));
+        v
+    };
+    let args = verify(
+        "chain.bundle",
+        &target,
+        &[
+            "--summary-key",
+            "verifier.key",
+            "--summary-out",
+            "vsa.signed",
+        ],
+    );
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    let out = s.ok(&args);
+    assert!(out.starts_with("verdict: PASS"), "{out}");
+    for who in [
+        "signer workload:ci/deploy",
+        "triggered by person:alice@example.com",
+        "authorized by person:erin@example.com",
+        "built by workload:ci/build [builder]",
+        "certified by person:bob@example.com",
+        "certified by person:carol@example.com",
+        "signed by person:alice@example.com",
+        "fido(up=true",
+    ] {
+        assert!(out.contains(who), "{who}: {out}");
+    }
+    let vsa = vouch_manifest::Signed::<vouch_chain::VerificationSummary>::from_bytes(
+        &s.read("vsa.signed"),
+    )
+    .unwrap();
+    assert_eq!(vsa.unverified().predicate().verification_result, "PASSED");
+    assert_eq!(
+        vsa.unverified().subjects()[0]
+            .digest
+            .sha256
+            .unwrap()
+            .to_string(),
+        image
+    );
+    // The same with JSON, the statement file as target, and a directory bundle.
+    for name in all {
+        std::fs::create_dir_all(s.path("bundle-dir")).unwrap();
+        std::fs::copy(s.path(name), s.path(&format!("bundle-dir/{name}"))).unwrap();
+    }
+    let args = verify("bundle-dir", "deploy.signed", &["--json"]);
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    let json: serde_json::Value = serde_json::from_str(&s.ok(&args)).unwrap();
+    assert_eq!(json["outcome"], "pass");
+    assert_eq!(json["trace"]["kind"], "deployment");
+
+    // Tampered: the authorizer's approval is missing.
+    let mut create = vec!["bundle", "create", "-o", "no-approval.bundle"];
+    create.extend(all.iter().filter(|f| **f != "authorize.signed"));
+    s.ok(&create);
+    let args = verify("no-approval.bundle", &target, &[]);
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    let out = s.fails(1, &args);
+    assert!(out.contains("verdict: FAIL"), "{out}");
+    assert!(
+        out.contains("authorizedBy names person:erin@example.com"),
+        "{out}"
+    );
+
+    // Tampered: a maintainer's signature on the release is broken (its last byte).
+    flip(&s.path("release.signed"), 1);
+    let mut create = vec!["bundle", "create", "-o", "bad-sig.bundle"];
+    create.extend(all);
+    s.ok(&create);
+    let args = verify("bad-sig.bundle", &target, &[]);
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    let out = s.fails(1, &args);
+    assert!(out.contains("✗ release shop 1.0.0"), "{out}");
+    assert!(out.contains("reason(s):"), "{out}");
+
+    // A policy that cannot be read, a bad target, a missing bundle: usage (2).
+    s.write("bad.toml", "[deployment]\n");
+    s.fails(
+        2,
+        &[
+            "verify",
+            "--policy",
+            "bad.toml",
+            "--roster",
+            "roster.chain",
+            "--bundle",
+            "chain.bundle",
+            &target,
+        ],
+    );
+    s.fails(
+        2,
+        &[
+            "verify",
+            "--policy",
+            "policy.toml",
+            "--roster",
+            "roster.chain",
+            "--bundle",
+            "chain.bundle",
+            "nonsense",
+        ],
+    );
+    s.fails(
+        2,
+        &[
+            "verify",
+            "--policy",
+            "policy.toml",
+            "--roster",
+            "roster.chain",
+            "--bundle",
+            "missing",
+            &target,
+        ],
+    );
+    // A roster that does not verify against the pin: refused (1).
+    let wrong = vouch_core::Digest::sha256(b"x").to_string();
+    s.fails(
+        1,
+        &[
+            "verify",
+            "--policy",
+            "policy.toml",
+            "--roster",
+            "roster.chain",
+            "--roster-pin",
+            &wrong,
+            "--bundle",
+            "chain.bundle",
+            &target,
+        ],
+    );
+}
