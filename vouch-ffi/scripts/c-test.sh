@@ -1,0 +1,118 @@
+#!/usr/bin/env bash
+# Builds vouch's C library, installs it with its header and pkg-config file
+# into a scratch prefix (once shared, once static), compiles
+# tests/c/test_vouch.c against each with the system C compiler, and runs the
+# program on fixtures made by the Rust side: natively, linked both ways, then
+# under valgrind's leak checker. Also checks that the header compiles on its
+# own as C99, C11 and C++.
+#
+#   bash vouch-ffi/scripts/c-test.sh
+#
+# Needs: cargo, cc, c++ (optional), nm (binutils), pkg-config, valgrind.
+# Environment: VOUCH_C_TEST_KEEP=1 keeps the scratch directory.
+set -euo pipefail
+
+CRATE=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+cd "$CRATE"
+
+for tool in cargo cc nm pkg-config valgrind; do
+    command -v "$tool" >/dev/null || {
+        echo "c-test: $tool is required (Debian: build-essential pkg-config valgrind)" >&2
+        exit 1
+    }
+done
+
+WORK=$(mktemp -d "${TMPDIR:-/tmp}/vouch-c-test.XXXXXX")
+if [[ ${VOUCH_C_TEST_KEEP:-} == 1 ]]; then
+    echo "c-test: keeping $WORK"
+else
+    trap 'rm -rf "$WORK"' EXIT
+fi
+
+step() { printf '\n--- c-test: %s\n' "$*"; }
+
+step "build the library and make the fixtures"
+bash scripts/install.sh --prefix "$WORK/shared" --shared-only
+bash scripts/install.sh --prefix "$WORK/static" --static-only --no-build
+cargo run -p vouch-ffi --example make_fixtures -- "$WORK/fixtures"
+
+CFLAGS=(-std=c11 -Wall -Wextra -Wpedantic -Werror -O1 -g)
+
+step "the header compiles on its own (C99, C11, C++)"
+printf '#include <vouch.h>\nint main(void) { return vouch_version() == 0; }\n' >"$WORK/header.c"
+for std in c99 c11; do
+    cc -std=$std -Wall -Wextra -Wpedantic -Werror -fsyntax-only -I"$CRATE/include" "$WORK/header.c"
+done
+if command -v c++ >/dev/null; then
+    c++ -x c++ -std=c++17 -Wall -Wextra -Wpedantic -Werror -fsyntax-only -I"$CRATE/include" "$WORK/header.c"
+fi
+
+step "the shared library exports exactly the header's functions"
+nm -D --defined-only "$WORK/shared/lib/libvouch_ffi.so" | awk '{ print $3 }' | sort >"$WORK/exported"
+grep -o '\bvouch_[a-z0-9_]*(' include/vouch.h | tr -d '(' | sort -u >"$WORK/declared"
+if ! diff -u --label exported --label declared "$WORK/exported" "$WORK/declared"; then
+    echo "c-test: libvouch_ffi.so and include/vouch.h disagree" >&2
+    exit 1
+fi
+echo "$(wc -l <"$WORK/declared") functions"
+
+step "compile against the shared library (pkg-config --cflags --libs vouch)"
+export PKG_CONFIG_PATH=$WORK/shared/lib/pkgconfig
+echo "pkg-config: $(pkg-config --cflags --libs vouch)"
+# shellcheck disable=SC2046 # pkg-config output is a list of flags
+cc "${CFLAGS[@]}" $(pkg-config --cflags vouch) tests/c/test_vouch.c -o "$WORK/test_vouch_shared" \
+    $(pkg-config --libs vouch) -pthread
+
+step "compile against the static library (pkg-config --static)"
+export PKG_CONFIG_PATH=$WORK/static/lib/pkgconfig
+echo "pkg-config: $(pkg-config --static --cflags --libs vouch)"
+# shellcheck disable=SC2046
+cc "${CFLAGS[@]}" $(pkg-config --cflags vouch) tests/c/test_vouch.c -o "$WORK/test_vouch_static" \
+    $(pkg-config --static --libs vouch) -pthread
+if readelf -d "$WORK/test_vouch_static" 2>/dev/null | grep -q 'libvouch_ffi'; then
+    echo "c-test: the static build depends on libvouch_ffi.so" >&2
+    exit 1
+fi
+
+step "run (shared)"
+LD_LIBRARY_PATH=$WORK/shared/lib "$WORK/test_vouch_shared" "$WORK/fixtures"
+
+step "run (static)"
+"$WORK/test_vouch_static" "$WORK/fixtures"
+
+step "the README's C example compiles as shown and gates"
+awk '/<!-- c-example/ { marked = 1; next }
+     marked && /^```c$/ { code = 1; next }
+     code && /^```$/ { exit }
+     code' README.md >"$WORK/gate.c"
+[[ -s $WORK/gate.c ]] || {
+    echo "c-test: no C example found in README.md" >&2
+    exit 1
+}
+export PKG_CONFIG_PATH=$WORK/shared/lib/pkgconfig
+# shellcheck disable=SC2046
+cc "${CFLAGS[@]}" "$WORK/gate.c" $(pkg-config --cflags --libs vouch) -o "$WORK/gate"
+gate() {
+    LD_LIBRARY_PATH=$WORK/shared/lib "$WORK/gate" "$WORK/fixtures/policy.toml" "$WORK/fixtures/roster.cbor" \
+        "$WORK/fixtures/bundle.cbor" "$(cat "$WORK/fixtures/$1")" >"$WORK/gate.out" 2>&1
+}
+gate target.txt || {
+    cat "$WORK/gate.out"
+    echo "c-test: the gate refused the fixture deployment" >&2
+    exit 1
+}
+rc=0
+gate missing-target.txt || rc=$?
+if [[ $rc != 1 ]]; then
+    cat "$WORK/gate.out"
+    echo "c-test: the gate answered $rc for a deployment not in the bundle (expected 1)" >&2
+    exit 1
+fi
+echo "gate: exit 0 for the deployment, 1 for one not in the bundle"
+
+step "run under valgrind (shared)"
+LD_LIBRARY_PATH=$WORK/shared/lib valgrind --leak-check=full \
+    --show-leak-kinds=definite,indirect,possible --errors-for-leak-kinds=definite,indirect,possible \
+    --error-exitcode=1 "$WORK/test_vouch_shared" "$WORK/fixtures"
+
+step "all C tests passed"

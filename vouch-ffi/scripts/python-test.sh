@@ -1,0 +1,91 @@
+#!/usr/bin/env bash
+# Runs the Python ctypes example (examples/python/verify.py) against the
+# shared library on fixtures made by the Rust side, and checks its answers:
+# a passing deployment, a failing one (not in the bundle), a pinned roster,
+# and input it cannot evaluate.
+#
+#   bash vouch-ffi/scripts/python-test.sh
+#
+# Needs: cargo, python3 (standard library only).
+set -euo pipefail
+
+CRATE=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+ROOT=$(cd "$CRATE/.." && pwd)
+VERIFY=$ROOT/examples/python/verify.py
+cd "$CRATE"
+
+command -v python3 >/dev/null || {
+    echo "python-test: python3 is required" >&2
+    exit 1
+}
+
+WORK=$(mktemp -d "${TMPDIR:-/tmp}/vouch-py-test.XXXXXX")
+trap 'rm -rf "$WORK"' EXIT
+
+bash scripts/install.sh --prefix "$WORK/prefix" --shared-only
+cargo run -p vouch-ffi --example make_fixtures -- "$WORK/fixtures"
+export VOUCH_FFI_LIB=$WORK/prefix/lib/libvouch_ffi.so
+FX=$WORK/fixtures
+
+passes=0
+fails=0
+# expect STATUS DESCRIPTION -- COMMAND...: runs COMMAND, checks its exit status.
+expect() {
+    local want=$1 what=$2 got=0
+    shift 3
+    "$@" >"$WORK/out" 2>"$WORK/err" || got=$?
+    if [[ $got == "$want" ]]; then
+        echo "ok: $what (exit $got)"
+        passes=$((passes + 1))
+    else
+        echo "FAILED: $what: exit $got, expected $want" >&2
+        sed 's/^/    /' "$WORK/out" "$WORK/err" >&2
+        fails=$((fails + 1))
+    fi
+}
+# contains FILE TEXT: the last command's output has TEXT.
+contains() {
+    if grep -qF -- "$2" "$WORK/$1"; then
+        echo "ok:   ... and its $1 has: $2"
+        passes=$((passes + 1))
+    else
+        echo "FAILED: $1 lacks: $2" >&2
+        sed 's/^/    /' "$WORK/$1" >&2
+        fails=$((fails + 1))
+    fi
+}
+
+expect 0 "the deployment passes" -- python3 "$VERIFY" --fixtures "$FX"
+contains out "verdict: PASS"
+contains out "deployment production/eu-1/shop/api"
+
+expect 0 "the image passes, with the library given by --lib" -- \
+    env -u VOUCH_FFI_LIB python3 "$VERIFY" --lib "$VOUCH_FFI_LIB" --fixtures "$FX" \
+    --target "$(cat "$FX/image-target.txt")"
+
+expect 0 "explicit files and a pinned roster" -- python3 "$VERIFY" \
+    --policy "$FX/policy.toml" --roster "$FX/roster.cbor" --bundle "$FX/bundle.cbor" \
+    --target "$(cat "$FX/target.txt")" --pin "$(cat "$FX/roster.pin")" --at "$(($(cat "$FX/made-at.txt") + 60))"
+
+expect 1 "a deployment not in the bundle fails" -- python3 "$VERIFY" --fixtures "$FX" \
+    --target "$(cat "$FX/missing-target.txt")" --json
+contains out '"outcome": "fail"'
+contains out '"kind": "deployment-missing"'
+
+expect 1 "a month later the deployment is too old" -- python3 "$VERIFY" --fixtures "$FX" \
+    --at "$(($(cat "$FX/made-at.txt") + 31 * 86400))" --json
+contains out '"kind": "too-old"'
+
+printf '[deployment]\nsigners = 3\n' >"$WORK/bad-policy.toml"
+expect 2 "a bad policy cannot be evaluated" -- python3 "$VERIFY" --fixtures "$FX" \
+    --policy "$WORK/bad-policy.toml"
+contains err "the policy could not be read (code 9): policy: policy TOML is invalid"
+
+expect 2 "a wrong pin is refused" -- python3 "$VERIFY" --fixtures "$FX" --pin "$(printf '0%.0s' {1..64})"
+contains err "(code 10)"
+
+expect 2 "a malformed target is refused" -- python3 "$VERIFY" --fixtures "$FX" --target "sha256:xyz"
+contains err "(code 12)"
+
+echo "python-test: $passes passed, $fails failed"
+((fails == 0))

@@ -1,0 +1,446 @@
+//! Whole-chain verification through the C ABI, on the fixture chain of the
+//! `make_fixtures` example, and the crate-wide rules.
+
+use std::ffi::{CString, c_char};
+use std::ptr::{null, null_mut};
+use std::sync::OnceLock;
+
+use vouch_core::Timestamp;
+
+use crate::ffi::read;
+use crate::*;
+
+#[path = "../examples/make_fixtures/chain.rs"]
+mod chain;
+
+/// One chain for all tests (building it generates a dozen keys).
+fn fixtures() -> &'static chain::Fixtures {
+    static F: OnceLock<chain::Fixtures> = OnceLock::new();
+    F.get_or_init(|| chain::build(Timestamp::now()).unwrap())
+}
+
+fn cstring(s: &str) -> CString {
+    CString::new(s).unwrap()
+}
+
+fn last_error() -> String {
+    let mut buf = [0 as c_char; 2048];
+    let _ = vouch_last_error_message(buf.as_mut_ptr(), buf.len(), null_mut());
+    read::string(buf.as_ptr())
+}
+
+fn new_verifier(policy: &[u8], roster: &[u8]) -> (vouch_result, *mut vouch_verifier) {
+    let mut v = std::ptr::NonNull::dangling().as_ptr();
+    let r = vouch_verifier_new(
+        policy.as_ptr(),
+        policy.len(),
+        roster.as_ptr(),
+        roster.len(),
+        &mut v,
+    );
+    if r != vouch_result::Ok {
+        assert!(v.is_null());
+    }
+    (r, v)
+}
+
+fn verifier() -> *mut vouch_verifier {
+    let f = fixtures();
+    let (r, v) = new_verifier(f.policy.as_bytes(), &f.roster);
+    assert_eq!(r, vouch_result::Ok, "{}", last_error());
+    v
+}
+
+fn verify_at(
+    v: *const vouch_verifier,
+    bundle: &[u8],
+    target: &str,
+    at: i64,
+) -> (vouch_result, *mut vouch_verdict) {
+    let target = cstring(target);
+    let mut out = std::ptr::NonNull::dangling().as_ptr();
+    let r = vouch_verifier_verify_at(
+        v,
+        bundle.as_ptr(),
+        bundle.len(),
+        target.as_ptr(),
+        at,
+        &mut out,
+    );
+    if r != vouch_result::Ok {
+        assert!(out.is_null());
+    }
+    (r, out)
+}
+
+fn json(verdict: *const vouch_verdict) -> serde_json::Value {
+    let mut b = null_mut();
+    assert_eq!(vouch_verdict_trace_json(verdict, &mut b), vouch_result::Ok);
+    let bytes = read::bytes(vouch_bytes_data(b), vouch_bytes_len(b));
+    vouch_bytes_free(b);
+    serde_json::from_slice(&bytes).unwrap()
+}
+
+fn at() -> i64 {
+    fixtures().made_at.unix_seconds() + 60
+}
+
+#[test]
+fn the_fixture_chain_passes() {
+    let f = fixtures();
+    let v = verifier();
+    assert_eq!(vouch_verifier_roster_version(v), 2);
+    for target in [&f.deployment_target, &f.image_target] {
+        let (r, verdict) = verify_at(v, &f.bundle, target, at());
+        assert_eq!(r, vouch_result::Ok);
+        assert!(vouch_verdict_passed(verdict), "{}", json(verdict));
+        assert_eq!(vouch_verdict_failure_count(verdict), 0);
+        let j = json(verdict);
+        assert_eq!(j["outcome"], "pass");
+        assert_eq!(j["roster_version"], 2);
+        vouch_verdict_free(verdict);
+    }
+    // Now (the system clock) too.
+    let target = cstring(&f.deployment_target);
+    let mut verdict = null_mut();
+    let r = vouch_verifier_verify(
+        v,
+        f.bundle.as_ptr(),
+        f.bundle.len(),
+        target.as_ptr(),
+        &mut verdict,
+    );
+    assert_eq!(r, vouch_result::Ok);
+    assert!(vouch_verdict_passed(verdict));
+
+    let mut text = null_mut();
+    assert_eq!(vouch_verdict_text(verdict, &mut text), vouch_result::Ok);
+    let text = read::string(vouch_bytes_data(text).cast());
+    assert!(text.starts_with("verdict: PASS"), "{text}");
+    vouch_verdict_free(verdict);
+    vouch_verifier_free(v);
+}
+
+#[test]
+fn the_trace_names_every_link_and_signer() {
+    let f = fixtures();
+    let v = verifier();
+    let (_, verdict) = verify_at(v, &f.bundle, &f.deployment_target, at());
+    let j = json(verdict);
+    let deployment = &j["trace"];
+    assert_eq!(deployment["kind"], "deployment");
+    assert_eq!(deployment["name"], "production/eu-1/shop/api");
+    let signers: Vec<(&str, &str)> = deployment["signers"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| {
+            (
+                s["identity"].as_str().unwrap(),
+                s["capacity"].as_str().unwrap(),
+            )
+        })
+        .collect();
+    assert!(
+        signers.contains(&("workload:ci/deploy", "signer")),
+        "{signers:?}"
+    );
+    assert!(
+        signers.contains(&("person:alice@example.com", "triggered by")),
+        "{signers:?}"
+    );
+    assert!(
+        signers.contains(&("person:erin@example.com", "authorized by")),
+        "{signers:?}"
+    );
+    let image = &deployment["children"][0];
+    assert_eq!(image["kind"], "image");
+    assert_eq!(image["signers"][0]["identity"], "workload:ci/build");
+    let kinds: Vec<&str> = image["children"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["kind"].as_str().unwrap())
+        .collect();
+    assert_eq!(kinds, ["release", "commit"]);
+    let commit = &image["children"][0]["children"][0];
+    assert_eq!(commit["signers"][0]["evidence"]["user_present"], true);
+    vouch_verdict_free(verdict);
+    vouch_verifier_free(v);
+}
+
+#[test]
+fn failing_verdicts_say_why() {
+    let f = fixtures();
+    let v = verifier();
+
+    // A deployment that is not in the bundle.
+    let (r, verdict) = verify_at(v, &f.bundle, &f.missing_target, at());
+    assert_eq!(
+        r,
+        vouch_result::Ok,
+        "a failing chain is still an evaluation"
+    );
+    assert!(!vouch_verdict_passed(verdict));
+    assert_eq!(vouch_verdict_failure_count(verdict), 1);
+    let j = json(verdict);
+    assert_eq!(j["outcome"], "fail");
+    assert_eq!(j["failures"][0]["reason"]["kind"], "deployment-missing");
+    vouch_verdict_free(verdict);
+
+    // The same chain a month later: the deployment is too old.
+    let (r, verdict) = verify_at(v, &f.bundle, &f.deployment_target, at() + 30 * 86_400);
+    assert_eq!(r, vouch_result::Ok);
+    assert!(!vouch_verdict_passed(verdict));
+    let kinds: Vec<String> = json(verdict)["failures"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|x| x["reason"]["kind"].as_str().unwrap().to_owned())
+        .collect();
+    assert!(kinds.contains(&"too-old".to_owned()), "{kinds:?}");
+    vouch_verdict_free(verdict);
+
+    // An empty bundle: nothing is found.
+    let empty = vouch_chain::Bundle::new().to_bytes().unwrap();
+    let (r, verdict) = verify_at(v, &empty, &f.deployment_target, at());
+    assert_eq!(r, vouch_result::Ok);
+    assert!(!vouch_verdict_passed(verdict));
+    vouch_verdict_free(verdict);
+    vouch_verifier_free(v);
+}
+
+#[test]
+fn inputs_that_cannot_be_evaluated() {
+    let f = fixtures();
+    let v = verifier();
+    assert_eq!(
+        verify_at(v, b"not a bundle", &f.deployment_target, at()).0,
+        vouch_result::Bundle
+    );
+    assert!(last_error().starts_with("bundle: "), "{}", last_error());
+    assert_eq!(
+        verify_at(v, &[], &f.deployment_target, at()).0,
+        vouch_result::Bundle
+    );
+    assert_eq!(
+        verify_at(v, &f.bundle, "deployment:md5:00", at()).0,
+        vouch_result::Target
+    );
+    assert_eq!(verify_at(v, &f.bundle, "", at()).0, vouch_result::Target);
+    assert_eq!(
+        verify_at(v, &f.bundle, &f.deployment_target, i64::MAX).0,
+        vouch_result::BadArgument
+    );
+
+    let not_utf8 = CString::new(b"deployment:\xff".to_vec()).unwrap();
+    let mut out = null_mut();
+    let r = vouch_verifier_verify(
+        v,
+        f.bundle.as_ptr(),
+        f.bundle.len(),
+        not_utf8.as_ptr(),
+        &mut out,
+    );
+    assert_eq!(r, vouch_result::Target);
+    vouch_verifier_free(v);
+}
+
+#[test]
+fn verifiers_refuse_bad_policies_and_rosters() {
+    let f = fixtures();
+    assert_eq!(
+        new_verifier(b"[deployment]\nnonsense = 1\n", &f.roster).0,
+        vouch_result::Policy
+    );
+    assert!(last_error().starts_with("policy: "), "{}", last_error());
+    assert_eq!(new_verifier(b"{", &f.roster).0, vouch_result::Policy);
+    assert_eq!(new_verifier(&[], &f.roster).0, vouch_result::Policy);
+    assert_eq!(
+        new_verifier(f.policy.as_bytes(), b"junk").0,
+        vouch_result::Roster
+    );
+    assert_eq!(
+        new_verifier(f.policy.as_bytes(), &[]).0,
+        vouch_result::Roster
+    );
+    // A roster whose signature was tampered with.
+    let mut tampered = f.roster.clone();
+    let last = tampered.len() - 1;
+    tampered[last] ^= 1;
+    assert_eq!(
+        new_verifier(f.policy.as_bytes(), &tampered).0,
+        vouch_result::Roster
+    );
+    // The policy may be JSON too.
+    let json = serde_json::to_vec(&vouch_chain::Policy::from_toml(&f.policy).unwrap()).unwrap();
+    let (r, v) = new_verifier(&json, &f.roster);
+    assert_eq!(r, vouch_result::Ok, "{}", last_error());
+    vouch_verifier_free(v);
+}
+
+#[test]
+fn pinned_rosters() {
+    let f = fixtures();
+    let p = f.policy.as_bytes();
+    let mut v = null_mut();
+    let pin = *f.roster_pin.as_sha256().unwrap();
+    let r = vouch_verifier_new_pinned(
+        p.as_ptr(),
+        p.len(),
+        f.roster.as_ptr(),
+        f.roster.len(),
+        pin.as_ptr(),
+        &mut v,
+    );
+    assert_eq!(r, vouch_result::Ok, "{}", last_error());
+    assert_eq!(vouch_verifier_roster_version(v), 2);
+    vouch_verifier_free(v);
+
+    let wrong = [0u8; 32];
+    let r = vouch_verifier_new_pinned(
+        p.as_ptr(),
+        p.len(),
+        f.roster.as_ptr(),
+        f.roster.len(),
+        wrong.as_ptr(),
+        &mut v,
+    );
+    assert_eq!(r, vouch_result::Roster);
+    assert!(v.is_null());
+    assert!(last_error().contains("pin"), "{}", last_error());
+    let r = vouch_verifier_new_pinned(
+        p.as_ptr(),
+        p.len(),
+        f.roster.as_ptr(),
+        f.roster.len(),
+        null(),
+        &mut v,
+    );
+    assert_eq!(r, vouch_result::NullParameter);
+}
+
+#[test]
+fn null_arguments() {
+    let f = fixtures();
+    let n = vouch_result::NullParameter;
+    let (p, r) = (f.policy.as_bytes(), &f.roster);
+    let mut v = null_mut();
+    assert_eq!(
+        vouch_verifier_new(null(), 1, r.as_ptr(), r.len(), &mut v),
+        n
+    );
+    assert_eq!(
+        vouch_verifier_new(p.as_ptr(), p.len(), null(), 1, &mut v),
+        n
+    );
+    assert_eq!(
+        vouch_verifier_new(p.as_ptr(), p.len(), r.as_ptr(), r.len(), null_mut()),
+        n
+    );
+    assert_eq!(
+        vouch_verifier_new(p.as_ptr(), usize::MAX, r.as_ptr(), r.len(), &mut v),
+        vouch_result::InvalidLength
+    );
+
+    let v = verifier();
+    let target = cstring(&f.deployment_target);
+    let b = &f.bundle;
+    let mut out = null_mut();
+    assert_eq!(
+        vouch_verifier_verify(null(), b.as_ptr(), b.len(), target.as_ptr(), &mut out),
+        n
+    );
+    assert_eq!(
+        vouch_verifier_verify(v, null(), 1, target.as_ptr(), &mut out),
+        n
+    );
+    assert_eq!(
+        vouch_verifier_verify(v, b.as_ptr(), b.len(), null(), &mut out),
+        n
+    );
+    assert_eq!(
+        vouch_verifier_verify(v, b.as_ptr(), b.len(), target.as_ptr(), null_mut()),
+        n
+    );
+    assert_eq!(
+        vouch_verifier_verify_at(null(), b.as_ptr(), b.len(), target.as_ptr(), 0, &mut out),
+        n
+    );
+    assert_eq!(
+        vouch_verifier_verify(v, b.as_ptr(), usize::MAX, target.as_ptr(), &mut out),
+        vouch_result::InvalidLength
+    );
+
+    assert!(!vouch_verdict_passed(null()));
+    assert_eq!(vouch_verdict_failure_count(null()), 0);
+    assert_eq!(vouch_verifier_roster_version(null()), 0);
+    let mut bytes = null_mut();
+    assert_eq!(vouch_verdict_trace_json(null(), &mut bytes), n);
+    assert_eq!(vouch_verdict_text(null(), &mut bytes), n);
+    let (_, verdict) = verify_at(v, b, &f.deployment_target, at());
+    assert_eq!(vouch_verdict_trace_json(verdict, null_mut()), n);
+    assert_eq!(vouch_verdict_text(verdict, null_mut()), n);
+    vouch_verdict_free(verdict);
+    vouch_verdict_free(null_mut());
+    vouch_verifier_free(null_mut());
+    vouch_verifier_free(v);
+}
+
+#[test]
+fn one_verifier_serves_many_threads() {
+    let f = fixtures();
+    let v = verifier();
+    // Raw pointers are not Send; C code shares the address, and so does this.
+    let shared = v as usize;
+    std::thread::scope(|s| {
+        for t in 0..4 {
+            s.spawn(move || {
+                let v = shared as *const vouch_verifier;
+                for i in 0..8 {
+                    let target = if (t + i) % 2 == 0 {
+                        &f.deployment_target
+                    } else {
+                        &f.missing_target
+                    };
+                    let (r, verdict) = verify_at(v, &f.bundle, target, at());
+                    assert_eq!(r, vouch_result::Ok);
+                    assert_eq!(
+                        vouch_verdict_passed(verdict),
+                        target == &f.deployment_target
+                    );
+                    vouch_verdict_free(verdict);
+                }
+            });
+        }
+    });
+    vouch_verifier_free(v);
+}
+
+/// Every `unsafe` block (and `unsafe impl`) of the crate is in src/ffi.rs.
+#[test]
+fn unsafe_lives_only_in_the_ffi_module() {
+    const KEYWORD: &str = "unsafe";
+    let src = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
+    let mut checked = 0;
+    for entry in std::fs::read_dir(&src).unwrap() {
+        let path = entry.unwrap().path();
+        if path.file_name().is_some_and(|n| n == "ffi.rs") {
+            continue;
+        }
+        let text = std::fs::read_to_string(&path).unwrap();
+        for (i, line) in text.lines().enumerate() {
+            let code = line.split("//").next().unwrap_or_default();
+            for needle in ["{", "impl", "fn", "extern"].map(|next| format!("{KEYWORD} {next}")) {
+                assert!(
+                    !code.contains(&needle),
+                    "{}:{}: `{needle}` outside src/ffi.rs",
+                    path.display(),
+                    i + 1
+                );
+            }
+        }
+        checked += 1;
+    }
+    assert!(checked >= 6);
+}
