@@ -25,9 +25,15 @@ pub fn vectors_dir() -> Option<PathBuf> {
         return Some(dir);
     }
     if std::env::var("CI").map(|v| v == "true").unwrap_or(false) {
-        panic!("test vectors folder {} is missing (set VOUCH_VECTORS); CI=true forbids skipping", dir.display());
+        panic!(
+            "test vectors folder {} is missing (set VOUCH_VECTORS); CI=true forbids skipping",
+            dir.display()
+        );
     }
-    eprintln!("SKIP: test vectors folder {} not found (set VOUCH_VECTORS to run these tests)", dir.display());
+    eprintln!(
+        "SKIP: test vectors folder {} not found (set VOUCH_VECTORS to run these tests)",
+        dir.display()
+    );
     None
 }
 
@@ -55,6 +61,7 @@ pub fn vector(set: &str, file: &str) -> Option<PathBuf> {
 #[allow(clippy::panic)]
 pub fn vector_json(set: &str, file: &str) -> Option<serde_json::Value> {
     let p = vector(set, file)?;
-    let text = std::fs::read_to_string(&p).unwrap_or_else(|e| panic!("reading {}: {e}", p.display()));
+    let text =
+        std::fs::read_to_string(&p).unwrap_or_else(|e| panic!("reading {}: {e}", p.display()));
     Some(serde_json::from_str(&text).unwrap_or_else(|e| panic!("parsing {}: {e}", p.display())))
 }
