@@ -57,6 +57,13 @@ pub enum Strictness {
     /// Any well-formed CBOR with valid UTF-8 text: for formats written by
     /// other tools (COSE examples, WebAuthn), still bounded by [`Limits`].
     WellFormed,
+    /// [`Strictness::Canonical`], and the shape of a serde document: map
+    /// keys are text, and there are no tags and no nulls. A typed decoder
+    /// would read a byte-string key as the same field name, skip a tag and
+    /// read `null` as an absent option, so without these rules two byte
+    /// strings could decode to one value; with them, a document that
+    /// decodes re-encodes to exactly its bytes.
+    Document,
 }
 
 /// Why bytes were refused as CBOR. Offsets are byte positions in the input.
@@ -135,6 +142,24 @@ pub enum CborError {
         /// The simple value number.
         value: u8,
     },
+    /// A map key that is not a text string (document profile).
+    #[error("map key at byte {offset} is not a text string")]
+    NonTextMapKey {
+        /// Start of the key.
+        offset: usize,
+    },
+    /// A tag (document profile).
+    #[error("tag at byte {offset} is not allowed in a document")]
+    TagNotAllowed {
+        /// Start of the tag.
+        offset: usize,
+    },
+    /// A null (document profile: absent fields are omitted, never null).
+    #[error("null at byte {offset} is not allowed in a document (omit the field)")]
+    NullNotAllowed {
+        /// Start of the item.
+        offset: usize,
+    },
     /// A text string that is not valid UTF-8.
     #[error("text string at byte {offset} is not valid UTF-8")]
     InvalidUtf8 {
@@ -178,7 +203,8 @@ pub fn validate(bytes: &[u8], strictness: Strictness, limits: Limits) -> Result<
     let mut v = Validator {
         bytes,
         pos: 0,
-        strict: strictness == Strictness::Canonical,
+        strict: strictness != Strictness::WellFormed,
+        document: strictness == Strictness::Document,
         max_depth: limits.max_depth,
     };
     v.item(0)?;
@@ -195,6 +221,7 @@ pub fn item_len(bytes: &[u8], limits: Limits) -> Result<usize, CborError> {
         bytes,
         pos: 0,
         strict: false,
+        document: false,
         max_depth: limits.max_depth,
     };
     v.item(0)?;
@@ -216,6 +243,7 @@ pub fn map_text_field<'a>(
         bytes,
         pos: 0,
         strict: false,
+        document: false,
         max_depth: limits.max_depth,
     };
     let h = v.head()?;
@@ -239,6 +267,7 @@ struct Validator<'a> {
     bytes: &'a [u8],
     pos: usize,
     strict: bool,
+    document: bool,
     max_depth: usize,
 }
 
@@ -381,6 +410,10 @@ impl<'a> Validator<'a> {
                         let mut prev: Option<(usize, usize)> = None;
                         for _ in 0..n {
                             let key_start = self.pos;
+                            if self.document && self.bytes.get(key_start).map(|b| b >> 5) != Some(3)
+                            {
+                                return Err(CborError::NonTextMapKey { offset: key_start });
+                            }
                             self.item(depth + 1)?;
                             let key = (key_start, self.pos);
                             if self.strict {
@@ -417,6 +450,9 @@ impl<'a> Validator<'a> {
             6 => {
                 if h.arg.is_none() {
                     return Err(CborError::Malformed { offset: h.start });
+                }
+                if self.document {
+                    return Err(CborError::TagNotAllowed { offset: h.start });
                 }
                 if self.strict && Self::non_shortest(&h) {
                     return Err(CborError::NonShortestInteger { offset: h.start });
@@ -499,6 +535,7 @@ impl<'a> Validator<'a> {
                 }
                 Ok(())
             }
+            22 if self.document => Err(CborError::NullNotAllowed { offset: h.start }),
             20..=22 => Ok(()),
             24 => {
                 let v = h.arg.unwrap_or(0);
@@ -693,6 +730,35 @@ mod tests {
             canon(&[0xf8, 0x10]),
             Err(CborError::Malformed { offset: 0 })
         );
+    }
+
+    #[test]
+    fn document_profile() {
+        let doc = |b: &[u8]| validate(b, Strictness::Document, Limits::DEFAULT);
+        // {"a": 1} passes; {h'61': 1}, {1: 1}, a tag and a null do not.
+        assert_eq!(doc(&[0xa1, 0x61, b'a', 0x01]), Ok(()));
+        assert_eq!(
+            doc(&[0xa1, 0x41, b'a', 0x01]),
+            Err(CborError::NonTextMapKey { offset: 1 })
+        );
+        assert_eq!(
+            doc(&[0xa1, 0x01, 0x01]),
+            Err(CborError::NonTextMapKey { offset: 1 })
+        );
+        assert_eq!(
+            doc(&[0xc1, 0x01]),
+            Err(CborError::TagNotAllowed { offset: 0 })
+        );
+        assert_eq!(
+            doc(&[0x81, 0xf6]),
+            Err(CborError::NullNotAllowed { offset: 1 })
+        );
+        // Canonical rules still apply.
+        assert_eq!(
+            doc(&[0x18, 0x01]),
+            Err(CborError::NonShortestInteger { offset: 0 })
+        );
+        assert_eq!(canon(&[0xa1, 0x01, 0xf6]), Ok(()));
     }
 
     #[test]

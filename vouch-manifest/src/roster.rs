@@ -77,8 +77,8 @@ pub struct RosterKey {
     /// Revocation, if any.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub revoked: Option<Revocation>,
-    /// Hardware claims.
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    /// Hardware claims (always written, possibly empty, so that a roster
+    /// has exactly one encoding).
     pub hardware: Vec<HardwareClaim>,
 }
 
@@ -97,7 +97,7 @@ impl RosterKey {
 
 /// A link from an identity to a real-world identity proof.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase", tag = "kind")]
+#[serde(rename_all = "camelCase", tag = "kind", deny_unknown_fields)]
 pub enum IdentityProof {
     /// An email address the identity controls.
     Email {
@@ -121,8 +121,7 @@ pub struct Identity {
     pub id: IdentityId,
     /// A name for people to read.
     pub display_name: String,
-    /// Links to real-world identity proofs.
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    /// Links to real-world identity proofs (always written, possibly empty).
     pub proofs: Vec<IdentityProof>,
     /// The identity's keys.
     pub keys: Vec<RosterKey>,

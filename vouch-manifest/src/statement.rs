@@ -201,8 +201,12 @@ impl<P: Predicate> Statement<P> {
     }
 
     /// Decodes canonical CBOR (one validation pass, one typed decode).
+    ///
+    /// The bytes must follow the document profile
+    /// ([`Strictness::Document`](vouch_core::cbor::Strictness::Document)), so
+    /// a statement that decodes re-encodes to exactly these bytes.
     pub fn from_canonical_bytes(bytes: &[u8]) -> Result<Self, ManifestError> {
-        cbor::validate(bytes, cbor::Strictness::Canonical, Limits::DEFAULT)?;
+        cbor::validate(bytes, cbor::Strictness::Document, Limits::DEFAULT)?;
         // Name the wrong type before trying to decode a predicate of another shape.
         match cbor::map_text_field(bytes, "predicateType", Limits::DEFAULT)? {
             Some(t) if t != P::PREDICATE_TYPE => {
