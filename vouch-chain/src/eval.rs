@@ -7,8 +7,8 @@ use vouch_core::cose::Sign;
 use vouch_core::{Digest, Evidence, KeyId, Timestamp};
 use vouch_manifest::{
     Approval, ApprovalRole, Commit, Deployment, GitObjectId, HardwareClaim, Identity, IdentityId,
-    IdentityKind, Image, Predicate, Release, RosterError, RosterKey, Signed, TrustedRoster,
-    peek_predicate_type,
+    IdentityKind, Image, Predicate, Release, RoleName, RosterError, RosterKey, Signed,
+    TrustedRoster, peek_predicate_type,
 };
 
 use crate::bundle::Bundle;
@@ -82,6 +82,7 @@ impl Verifier {
         let mut eval = Eval {
             policy: &self.policy,
             roster: &self.roster,
+            roles: roles_by_identity(&self.roster),
             index: &index,
             now,
             commits: HashMap::new(),
@@ -108,6 +109,23 @@ pub fn verify(
     Verifier::new(policy.clone(), roster.clone()).verify(bundle, target, now)
 }
 
+/// Each identity's roles, in role-name order, so that role checks are one
+/// hash lookup instead of a scan of every role's member list (rosters list
+/// hundreds of developers under one role).
+fn roles_by_identity(roster: &TrustedRoster) -> HashMap<&IdentityId, Vec<&RoleName>> {
+    let mut out: HashMap<&IdentityId, Vec<&RoleName>> = HashMap::new();
+    for (role, members) in &roster.roster().roles {
+        for m in members {
+            let roles = out.entry(m).or_default();
+            // A member listed twice under one role still holds it once.
+            if roles.last() != Some(&role) {
+                roles.push(role);
+            }
+        }
+    }
+    out
+}
+
 /// The bundle's statements, decoded once and indexed by the digests and ids
 /// other statements use to name them.
 #[derive(Default)]
@@ -128,11 +146,22 @@ impl Index {
             let Ok(env) = Sign::from_bytes(bytes) else {
                 continue;
             };
-            let ty = match peek_predicate_type(env.unverified_payload()) {
-                Ok(Some(t)) => t.to_owned(),
-                _ => continue,
+            let Ok(Some(ty)) = peek_predicate_type(env.unverified_payload()) else {
+                continue;
             };
-            match ty.as_str() {
+            // Resolved to a static string so the envelope can move on.
+            let Some(ty) = [
+                Deployment::PREDICATE_TYPE,
+                Image::PREDICATE_TYPE,
+                Release::PREDICATE_TYPE,
+                Commit::PREDICATE_TYPE,
+                Approval::PREDICATE_TYPE,
+            ]
+            .into_iter()
+            .find(|known| *known == ty) else {
+                continue;
+            };
+            match ty {
                 Deployment::PREDICATE_TYPE => {
                     if let Ok(s) = Signed::<Deployment>::from_envelope(env) {
                         ix.deployments.entry(s.digest()).or_default().push(s);
@@ -186,6 +215,7 @@ struct Attested<'r> {
 struct Eval<'a> {
     policy: &'a Policy,
     roster: &'a TrustedRoster,
+    roles: HashMap<&'a IdentityId, Vec<&'a RoleName>>,
     index: &'a Index,
     now: Timestamp,
     commits: HashMap<GitObjectId, TraceNode>,
@@ -302,11 +332,7 @@ impl<'a> Eval<'a> {
                 let mut hw = Vec::new();
                 let qualifying: Vec<&Attested<'_>> = signers
                     .iter()
-                    .filter(|s| {
-                        roles
-                            .iter()
-                            .any(|r| self.roster.has_role(&s.identity.id, r))
-                    })
+                    .filter(|s| roles.iter().any(|r| self.has_role(&s.identity.id, r)))
                     .filter(|s| {
                         let missing: Vec<_> = hardware
                             .iter()
@@ -363,15 +389,19 @@ impl<'a> Eval<'a> {
         }
     }
 
+    /// Whether `id` holds `role` in the roster.
+    fn has_role(&self, id: &IdentityId, role: &RoleName) -> bool {
+        self.roles
+            .get(id)
+            .is_some_and(|roles| roles.contains(&role))
+    }
+
     fn trace_signer(&self, s: &Attested<'_>, capacity: &'static str) -> TraceSigner {
         let roles = self
-            .roster
-            .roster()
             .roles
-            .iter()
-            .filter(|(_, m)| m.contains(&s.identity.id))
-            .map(|(r, _)| r.clone())
-            .collect();
+            .get(&s.identity.id)
+            .map(|roles| roles.iter().map(|r| (*r).clone()).collect())
+            .unwrap_or_default();
         TraceSigner {
             identity: s.identity.id.clone(),
             key_id: s.key_id,
@@ -491,7 +521,7 @@ impl<'a> Eval<'a> {
         if !pol
             .trigger_roles
             .iter()
-            .any(|r| self.roster.has_role(&d.triggered_by, r))
+            .any(|r| self.has_role(&d.triggered_by, r))
         {
             failures.push(Reason::RoleNotHeld {
                 field: "triggeredBy",

@@ -625,6 +625,17 @@ impl Sign {
         self.msg.signatures.len()
     }
 
+    /// The bytes signature `index` covers: the RFC 9052 §4.4 `Sig_structure`
+    /// `["Signature", body_protected, sign_protected, aad, payload]`, with
+    /// both protected headers exactly as received and no external data.
+    /// This is what [`Sign::verify_each`] checks that signature over (as
+    /// [`Sign1::to_be_signed`] does for a single signer); `None` when there
+    /// is no signature `index`.
+    pub fn to_be_signed(&self, index: usize) -> Option<Vec<u8>> {
+        let s = self.msg.signatures.get(index)?;
+        Some(self.msg.tbs_data(b"", s))
+    }
+
     /// The protected key id of each signature (`None` when absent or not a vouch key id).
     pub fn signature_key_ids(&self) -> Vec<Option<KeyId>> {
         self.msg
