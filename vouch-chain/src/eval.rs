@@ -5,6 +5,7 @@ use std::str::FromStr;
 
 use vouch_core::cose::Sign;
 use vouch_core::{Digest, Evidence, KeyId, Timestamp};
+use vouch_manifest::git::{CommitObject, GitError, ObjectFormat};
 use vouch_manifest::{
     Approval, ApprovalRole, Commit, Deployment, GitObjectId, HardwareClaim, Identity, IdentityId,
     IdentityKind, Image, Predicate, Release, RoleName, RosterError, RosterKey, Signed,
@@ -135,11 +136,23 @@ struct Index {
     releases: HashMap<Digest, Vec<Signed<Release>>>,
     commits: HashMap<GitObjectId, Vec<Signed<Commit>>>,
     approvals: HashMap<Digest, Vec<Signed<Approval>>>,
+    /// Raw git commit objects, by the id recomputed from their bytes.
+    objects: HashMap<GitObjectId, CommitObject>,
 }
 
 impl Index {
     fn build(bundle: &Bundle) -> Self {
         let mut ix = Index::default();
+        for raw in bundle.commit_objects() {
+            // The tree line's length tells the object format; the id is
+            // computed from the bytes, so an altered object gets another id
+            // and nothing that names the original finds it.
+            let parsed = CommitObject::parse(raw, ObjectFormat::Sha1)
+                .or_else(|_| CommitObject::parse(raw, ObjectFormat::Sha256));
+            if let Ok(obj) = parsed {
+                ix.objects.insert(obj.id().clone(), obj);
+            }
+        }
         for bytes in bundle.envelopes() {
             // Envelopes that do not decode, or carry other statements (rosters,
             // summaries), are not part of any chain: nothing can reach them.
@@ -273,52 +286,71 @@ impl<'a> Eval<'a> {
                 if !seen.insert(v.key_id()) {
                     continue;
                 }
-                match roster.key_holder(&v.key_id(), at) {
-                    Ok((identity, roster_key)) => out.push(Attested {
-                        identity,
-                        roster_key,
-                        key_id: v.key_id(),
-                        evidence: v.evidence().cloned(),
-                    }),
-                    Err(RosterError::Revoked {
-                        identity,
-                        key_id,
-                        revoked_at,
-                        reason,
-                        ..
-                    }) => {
-                        failures.push(Reason::KeyRevoked {
-                            key_id,
-                            identity,
-                            revoked_at,
-                            reason,
-                        });
-                    }
-                    Err(
-                        RosterError::NotYetValid {
-                            identity,
-                            key_id,
-                            at,
-                            ..
-                        }
-                        | RosterError::Expired {
-                            identity,
-                            key_id,
-                            at,
-                            ..
-                        },
-                    ) => {
-                        failures.push(Reason::KeyOutsideWindow {
-                            key_id,
-                            identity,
-                            at,
-                        });
-                    }
-                    Err(_) => failures.push(Reason::UnknownKey { key_id: v.key_id() }),
+                if let Some(a) = self.holder(v.key_id(), v.evidence().cloned(), at, failures) {
+                    out.push(a);
                 }
             }
         }
         out
+    }
+
+    /// Maps a verified key to the identity that held it at `at`, or records
+    /// why it cannot count (revoked, outside its window, not in the roster).
+    fn holder(
+        &self,
+        key_id: KeyId,
+        evidence: Option<Evidence>,
+        at: Timestamp,
+        failures: &mut Vec<Reason>,
+    ) -> Option<Attested<'a>> {
+        match self.roster.key_holder(&key_id, at) {
+            Ok((identity, roster_key)) => Some(Attested {
+                identity,
+                roster_key,
+                key_id,
+                evidence,
+            }),
+            Err(RosterError::Revoked {
+                identity,
+                key_id,
+                revoked_at,
+                reason,
+                ..
+            }) => {
+                failures.push(Reason::KeyRevoked {
+                    key_id,
+                    identity,
+                    revoked_at,
+                    reason,
+                });
+                None
+            }
+            Err(
+                RosterError::NotYetValid {
+                    identity,
+                    key_id,
+                    at,
+                    ..
+                }
+                | RosterError::Expired {
+                    identity,
+                    key_id,
+                    at,
+                    ..
+                },
+            ) => {
+                failures.push(Reason::KeyOutsideWindow {
+                    key_id,
+                    identity,
+                    at,
+                });
+                None
+            }
+            Err(_) => {
+                failures.push(Reason::UnknownKey { key_id });
+                None
+            }
+        }
     }
 
     /// Checks a signer rule over attested signers; empty means satisfied.
@@ -711,21 +743,80 @@ impl<'a> Eval<'a> {
             node.settle();
             return node;
         }
-        let Some(all) = self.index.commits.get(id) else {
+        // A commit is proven by a signed commit attestation, or by the SSH
+        // signature inside the git commit object itself; either will do.
+        let statements = self
+            .index
+            .commits
+            .get(id)
+            .map(Vec::as_slice)
+            .unwrap_or_default();
+        let object = self.index.objects.get(id);
+        if statements.is_empty() && object.is_none() {
             node.failures
                 .push(Reason::CommitUnsigned { commit: id.clone() });
             node.settle();
             return node;
-        };
+        }
         let mut first_failed = None;
-        for group in group_by_digest(all) {
+        for group in group_by_digest(statements) {
             let n = self.commit_statement(id, &group);
             if n.outcome == crate::trace::Outcome::Pass {
                 return n;
             }
             first_failed.get_or_insert(n);
         }
+        if let Some(obj) = object {
+            let n = self.commit_object(obj);
+            if n.outcome == crate::trace::Outcome::Pass {
+                return n;
+            }
+            first_failed.get_or_insert(n);
+        }
         first_failed.unwrap_or(node)
+    }
+
+    /// A commit proven by the SSH signature in its git object (as `git
+    /// commit -S` made it), checked against the roster at the committer time.
+    fn commit_object(&self, obj: &CommitObject) -> TraceNode {
+        let mut node = TraceNode::new(LinkKind::Commit, obj.id().to_string());
+        let at = obj.committer().time;
+        node.time = Some(at);
+        node.note = Some("verified from the SSH signature in the git commit object".into());
+        let mut failures = Vec::new();
+        if at > self.now {
+            failures.push(Reason::FromTheFuture { at });
+        }
+        let mut signers = Vec::new();
+        match obj.verify_signature() {
+            Ok(sig) => {
+                if self.roster.public_key(&sig.key_id()).is_none() {
+                    failures.push(Reason::UnknownKey {
+                        key_id: sig.key_id(),
+                    });
+                } else if let Some(a) = self.holder(
+                    sig.key_id(),
+                    sig.signature().evidence().cloned(),
+                    at,
+                    &mut failures,
+                ) {
+                    signers.push(a);
+                }
+            }
+            Err(GitError::Unsigned(_) | GitError::NotSsh { .. }) => {
+                failures.push(Reason::CommitUnsigned {
+                    commit: obj.id().clone(),
+                });
+            }
+            Err(_) => failures.push(Reason::BadSignature { key_id: None }),
+        }
+        failures.extend(self.check_rule(&self.policy.commit.signers, &signers));
+        for s in &signers {
+            node.signers.push(self.trace_signer(s, "signed by"));
+        }
+        node.failures = failures;
+        node.settle();
+        node
     }
 
     fn commit_statement(&self, id: &GitObjectId, group: &[&Signed<Commit>]) -> TraceNode {

@@ -1,0 +1,135 @@
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+//! Commits proven by the SSH signature inside the git commit object (as
+//! `git commit -S` makes it), carried raw in the bundle.
+
+mod common;
+
+use common::*;
+use vouch_chain::{Reason, Target};
+use vouch_core::Signer;
+use vouch_core::sshsig::{self, HashAlgorithm};
+use vouch_manifest::git::{CommitObject, ObjectFormat};
+use vouch_manifest::{GitObjectId, SourceCommit};
+
+/// A commit object signed as git does: the SSHSIG over the object without
+/// its `gpgsig` header, in namespace `git`, inserted after `committer`.
+fn signed_object(signer: &dyn Signer, message: &str, unix_time: i64) -> (GitObjectId, Vec<u8>) {
+    let headers = format!(
+        "tree 4b825dc642cb6eb9a060e54bf8d69288fbee4904\n\
+         author Alice <alice@example.com> {unix_time} +0100\n\
+         committer Alice <alice@example.com> {unix_time} +0100\n"
+    );
+    let payload = format!("{headers}\n{message}\n");
+    let sig = sshsig::sign(signer, "git", payload.as_bytes(), HashAlgorithm::Sha512).unwrap();
+    let gpgsig = sig.trim_end().lines().collect::<Vec<_>>().join("\n ");
+    let raw = format!("{headers}gpgsig {gpgsig}\n\n{message}\n").into_bytes();
+    let obj = CommitObject::parse(&raw, ObjectFormat::Sha1).unwrap();
+    assert_eq!(
+        obj.payload(),
+        payload.as_bytes(),
+        "git's payload is the object without gpgsig"
+    );
+    (obj.id().clone(), raw)
+}
+
+fn alice_time() -> i64 {
+    t(ALICE_COMMIT_AT).unix_seconds()
+}
+
+/// Replaces Alice's commit attestation by her raw signed commit object.
+fn with_object(s: &mut Scenario<'_>, raw_id: &GitObjectId) {
+    let alice = alice_commit();
+    s.commits.retain(|c| c.commit.commit_id != alice);
+    for c in s.release.commits.iter_mut().filter(|c| **c == alice) {
+        *c = raw_id.clone();
+    }
+    s.image.source_commits.retain(|c| c.commit != alice);
+    s.image.source_commits.push(SourceCommit {
+        repository: REPOSITORY.into(),
+        commit: raw_id.clone(),
+    });
+}
+
+#[test]
+fn a_signed_commit_object_proves_its_commit() {
+    let w = World::new();
+    let mut s = w.scenario();
+    let (oid, raw) = signed_object(&w.alice, "add the checkout endpoint", alice_time());
+    with_object(&mut s, &oid);
+    let mut built = s.build();
+    built.bundle.add_commit_object(raw);
+    let verdict = s
+        .verifier()
+        .verify(&built.bundle, &Target::Deployment(built.deployment), s.now);
+    assert!(verdict.passed(), "{}", verdict.render_text());
+    let node = find_node(&verdict.trace, oid.as_str()).unwrap();
+    assert_eq!(node.signers[0].identity, id(ALICE));
+    assert!(node.note.as_deref().unwrap().contains("git commit object"));
+}
+
+#[test]
+fn an_altered_object_proves_nothing() {
+    let w = World::new();
+    let mut s = w.scenario();
+    let (oid, raw) = signed_object(&w.alice, "add the checkout endpoint", alice_time());
+    with_object(&mut s, &oid);
+    let mut built = s.build();
+    // Change the message: the object now has another id, so the listed one is unproven.
+    let text = String::from_utf8(raw)
+        .unwrap()
+        .replace("checkout", "backdoor");
+    built.bundle.add_commit_object(text.into_bytes());
+    let verdict = s
+        .verifier()
+        .verify(&built.bundle, &Target::Deployment(built.deployment), s.now);
+    assert!(!verdict.passed());
+    assert!(
+        reasons(&verdict)
+            .iter()
+            .any(|r| matches!(r, Reason::CommitUnsigned { commit } if *commit == oid))
+    );
+}
+
+#[test]
+fn an_object_without_user_presence_is_refused() {
+    let w = World::new();
+    let mut s = w.scenario();
+    let (oid, raw) = signed_object(
+        &w.alice_untouched,
+        "add the checkout endpoint",
+        alice_time(),
+    );
+    with_object(&mut s, &oid);
+    let mut built = s.build();
+    built.bundle.add_commit_object(raw);
+    let verdict = s
+        .verifier()
+        .verify(&built.bundle, &Target::Deployment(built.deployment), s.now);
+    assert!(!verdict.passed());
+    assert!(reasons(&verdict).iter().any(|r| matches!(
+        r,
+        Reason::MissingHardware {
+            requirement: vouch_chain::HardwareRequirement::UserPresence,
+            ..
+        }
+    )));
+}
+
+#[test]
+fn an_object_signed_by_a_stranger_is_refused() {
+    let w = World::new();
+    let mut s = w.scenario();
+    let (oid, raw) = signed_object(&w.mallory, "add the checkout endpoint", alice_time());
+    with_object(&mut s, &oid);
+    let mut built = s.build();
+    built.bundle.add_commit_object(raw);
+    let verdict = s
+        .verifier()
+        .verify(&built.bundle, &Target::Deployment(built.deployment), s.now);
+    assert!(!verdict.passed());
+    assert!(
+        reasons(&verdict)
+            .iter()
+            .any(|r| matches!(r, Reason::UnknownKey { key_id } if *key_id == w.mallory.key_id()))
+    );
+}
