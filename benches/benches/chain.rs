@@ -1,0 +1,488 @@
+//! Whole-chain verification of a realistic bundle, and its floor.
+//!
+//! The bundle: 1 deployment (with a trigger and an authorize approval), 1
+//! image, one release per 100 commits (50 releases for 5 000 commits), each
+//! release certified by 2 maintainers, each commit attestation signed by one
+//! of 150 developers. The roster has 200 identities (150 developers, 20
+//! maintainers, 5 approvers, 23 auditors, a builder and a deployer), every
+//! key a plain Ed25519 key (no FIDO), and the policy is the example policy
+//! without the commit hardware requirement.
+//!
+//! The image lists every release as a package and, as `source_commits`, the
+//! head commit of each release (one per release): an image is built from a
+//! few heads, not from every commit of its history, which the releases
+//! already certify. Those commits are reached twice (through their release
+//! and from the image) and verified once.
+//!
+//! Measured:
+//! - `evaluate/N`: `Bundle::from_bytes` + `Verifier::verify` from the bundle
+//!   file's bytes, for N = 500, 5 000 and 50 000 commits;
+//! - `decode/N`: `Bundle::from_bytes` and every envelope decoded into its
+//!   typed statement (what indexing a bundle costs), nothing verified;
+//! - `floor/N`: the same signatures verified alone, one by one, with
+//!   `PublicKey::verify` from pre-parsed keys over pre-built to-be-signed
+//!   bytes (`Sign::to_be_signed`): the cost no evaluation can go below.
+//!
+//! The design goal is `evaluate / floor <= 1.25`.
+
+// A bench is a program, not a library: a failure to set up is a bug to see
+// at once, so `unwrap`/`expect` are fine here.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+use std::cell::OnceCell;
+use std::collections::{BTreeMap, HashMap};
+use std::hint::black_box;
+use std::time::{Duration, Instant};
+
+use criterion::{
+    BenchmarkId, Criterion, SamplingMode, Throughput, criterion_group, criterion_main,
+};
+use vouch_chain::{Bundle, Policy, Target, Verifier};
+use vouch_core::cose::Sign;
+use vouch_core::{Algorithm, Digest, KeyId, PublicKey, SignError, Signature, Signer, Timestamp};
+use vouch_manifest::tree::{EntryKind, TreeEntry, TreeManifest, TreePath};
+use vouch_manifest::{
+    Approval, ApprovalRole, Commit, DeployTarget, Deployment, GitObjectId, GitPerson,
+    HardwareClaim, Identity, IdentityId, Image, ImagePackage, Pipeline, Predicate as _, Release,
+    RoleName, RootKeys, Roster, RosterKey, Signed, SourceCommit, Statement, TrustedRoster,
+    peek_predicate_type,
+};
+
+/// Commits per release.
+const COMMITS_PER_RELEASE: usize = 100;
+const DEVELOPERS: usize = 150;
+const MAINTAINERS: usize = 20;
+const APPROVERS: usize = 5;
+/// Identities with no part in the chain, to make the roster 200 strong.
+const AUDITORS: usize = 200 - DEVELOPERS - MAINTAINERS - APPROVERS - 2;
+
+/// The example policy (`examples/policy.toml`), commits without `user-presence`.
+const POLICY: &str = r#"
+[deployment]
+signers = { roles = ["deployer"], threshold = 1 }
+environments = ["production"]
+authorizers = { roles = ["approver"], threshold = 1 }
+trigger_roles = ["developer", "maintainer"]
+max_age = "7d"
+separate_trigger_and_authorizer = true
+
+[image]
+signers = { roles = ["builder"], threshold = 1, hardware = ["tpm-attested"] }
+max_age = "30d"
+
+[release]
+signers = { any_of = [
+    { roles = ["maintainer"], threshold = 2 },
+    { roles = ["security"], threshold = 1 },
+] }
+certifier_not_sole_author = true
+
+[commit]
+signers = { roles = ["developer", "maintainer"], threshold = 1 }
+"#;
+
+/// A plain Ed25519 key made directly with ed25519-dalek (no key backend):
+/// signing is set-up, not what is measured.
+struct Ed25519Key {
+    key: ed25519_dalek::SigningKey,
+    public: PublicKey,
+}
+
+impl Ed25519Key {
+    fn new(label: &str) -> Self {
+        let seed = *Digest::sha256(label.as_bytes()).as_sha256().unwrap();
+        let key = ed25519_dalek::SigningKey::from_bytes(&seed);
+        let public = PublicKey::ed25519(&key.verifying_key().to_bytes()).unwrap();
+        Ed25519Key { key, public }
+    }
+}
+
+impl Signer for Ed25519Key {
+    fn public_key(&self) -> &PublicKey {
+        &self.public
+    }
+
+    fn try_sign(&self, message: &[u8]) -> Result<Signature, SignError> {
+        use ed25519_dalek::Signer as _;
+        let sig = self.key.sign(message);
+        Ok(Signature::new(Algorithm::Ed25519, &sig.to_bytes()).unwrap())
+    }
+}
+
+fn t(s: &str) -> Timestamp {
+    s.parse().unwrap()
+}
+
+fn id(s: &str) -> IdentityId {
+    s.parse().unwrap()
+}
+
+fn role(s: &str) -> RoleName {
+    s.parse().unwrap()
+}
+
+fn commit_id(i: usize) -> GitObjectId {
+    Digest::sha256(format!("commit {i}").as_bytes()).hex()[..40]
+        .parse()
+        .unwrap()
+}
+
+fn sign<P: vouch_manifest::Predicate>(predicate: P, signers: &[&Ed25519Key]) -> Signed<P> {
+    let mut s = Signed::sign(&Statement::from_predicate(predicate).unwrap(), signers[0]).unwrap();
+    for k in &signers[1..] {
+        s.cosign(*k).unwrap();
+    }
+    s
+}
+
+/// A person or workload with one key.
+struct Member {
+    id: IdentityId,
+    key: Ed25519Key,
+}
+
+impl Member {
+    fn new(who: String) -> Self {
+        let key = Ed25519Key::new(&who);
+        Member { id: id(&who), key }
+    }
+}
+
+/// A bundle file and everything needed to evaluate it and its floor.
+struct Fixture {
+    /// The bundle file.
+    bytes: Vec<u8>,
+    verifier: Verifier,
+    target: Target,
+    now: Timestamp,
+    /// Every signature in the bundle: key, to-be-signed bytes, signature.
+    floor: Vec<(PublicKey, Vec<u8>, Signature)>,
+}
+
+fn fixture(commits: usize) -> Fixture {
+    assert_eq!(commits % COMMITS_PER_RELEASE, 0);
+    let releases = commits / COMMITS_PER_RELEASE;
+    let people = |n: usize, what: &str| -> Vec<Member> {
+        (0..n)
+            .map(|i| Member::new(format!("person:{what}-{i:03}@example.com")))
+            .collect()
+    };
+    let developers = people(DEVELOPERS, "dev");
+    let maintainers = people(MAINTAINERS, "maintainer");
+    let approvers = people(APPROVERS, "approver");
+    let auditors = people(AUDITORS, "auditor");
+    let builder = Member::new("workload:ci/build".into());
+    let deployer = Member::new("workload:ci/deploy".into());
+    let root = Ed25519Key::new("root");
+
+    // The roster (trusted once, outside the measurement).
+    let from = t("2026-01-01T00:00:00Z");
+    let identity = |m: &Member, hardware: Vec<HardwareClaim>| {
+        let mut key = RosterKey::new(m.key.public_key().clone(), from);
+        key.hardware = hardware;
+        Identity {
+            id: m.id.clone(),
+            display_name: m.id.name().to_owned(),
+            proofs: Vec::new(),
+            keys: vec![key],
+        }
+    };
+    let mut identities = Vec::new();
+    let mut roles = BTreeMap::new();
+    for (name, group) in [
+        ("developer", &developers),
+        ("maintainer", &maintainers),
+        ("approver", &approvers),
+        ("auditor", &auditors),
+    ] {
+        identities.extend(group.iter().map(|m| identity(m, Vec::new())));
+        roles.insert(role(name), group.iter().map(|m| m.id.clone()).collect());
+    }
+    identities.push(identity(&builder, vec![HardwareClaim::TpmResident]));
+    identities.push(identity(&deployer, Vec::new()));
+    roles.insert(role("builder"), vec![builder.id.clone()]);
+    roles.insert(role("deployer"), vec![deployer.id.clone()]);
+    assert_eq!(identities.len(), 200);
+    let roster = Roster {
+        name: "bench.example.com".into(),
+        version: 1,
+        root: RootKeys {
+            keys: vec![root.public_key().clone()],
+            threshold: 1,
+        },
+        identities,
+        roles,
+    };
+    let roster = sign(roster, &[&root]);
+    let roster = TrustedRoster::from_pinned(&roster, &roster.digest()).unwrap();
+
+    let contents = TreeManifest::from_entries(vec![TreeEntry {
+        path: TreePath::new("src/lib.rs").unwrap(),
+        kind: EntryKind::File {
+            size: 14,
+            digest: Digest::sha256(b"pub fn f() {}\n"),
+            executable: false,
+        },
+    }])
+    .unwrap();
+
+    let mut bundle = Bundle::new();
+    let mut packages = Vec::new();
+    let mut heads = Vec::new();
+    let commit_time = t("2026-11-01T09:00:00Z");
+    for r in 0..releases {
+        let ids: Vec<GitObjectId> = (r * COMMITS_PER_RELEASE..(r + 1) * COMMITS_PER_RELEASE)
+            .map(commit_id)
+            .collect();
+        for (n, cid) in ids.iter().enumerate() {
+            let i = r * COMMITS_PER_RELEASE + n;
+            let dev = &developers[i % DEVELOPERS];
+            let who = GitPerson {
+                name: dev.id.name().to_owned(),
+                email: dev.id.name().to_owned(),
+                time: commit_time.plus_seconds(i as i64),
+            };
+            let commit = Commit {
+                repository: "https://git.example.com/monorepo.git".into(),
+                commit_id: cid.clone(),
+                tree_id: commit_id(i + 1_000_000),
+                parents: n
+                    .checked_sub(1)
+                    .map(|p| ids[p].clone())
+                    .into_iter()
+                    .collect(),
+                author: who.clone(),
+                committer: who,
+                signer: dev.id.clone(),
+            };
+            bundle.add_envelope(sign(commit, &[&dev.key]).to_bytes().unwrap());
+        }
+        heads.push(ids[COMMITS_PER_RELEASE - 1].clone());
+        let release = Release {
+            package: format!("pkg-{r:03}"),
+            version: format!("1.0.{r}"),
+            purl: None,
+            contents: contents.clone(),
+            dependencies: Vec::new(),
+            commits: ids,
+            released_at: t("2026-11-10T12:00:00Z"),
+        };
+        let certifiers = [
+            &maintainers[(2 * r) % MAINTAINERS].key,
+            &maintainers[(2 * r + 1) % MAINTAINERS].key,
+        ];
+        let release = sign(release, &certifiers);
+        packages.push(ImagePackage {
+            name: release.unverified().predicate().package.clone(),
+            version: release.unverified().predicate().version.clone(),
+            release: release.digest(),
+        });
+        bundle.add_envelope(release.to_bytes().unwrap());
+    }
+
+    let image_digest = Digest::sha256(b"OCI manifest of the monorepo image");
+    let image = Image {
+        name: "registry.example.com/monorepo/app".into(),
+        image: image_digest,
+        config: Digest::sha256(b"config"),
+        layers: vec![Digest::sha256(b"layer")],
+        packages,
+        source_commits: heads
+            .into_iter()
+            .map(|commit| SourceCommit {
+                repository: "https://git.example.com/monorepo.git".into(),
+                commit,
+            })
+            .collect(),
+        builder: builder.id.clone(),
+        invocation_id: "build-1".into(),
+        started_at: t("2026-11-20T08:00:00Z"),
+        finished_at: t("2026-11-20T08:30:00Z"),
+    };
+    bundle.add_envelope(sign(image, &[&builder.key]).to_bytes().unwrap());
+
+    let deployment = Deployment {
+        environment: "production".into(),
+        target: DeployTarget {
+            cluster: "eu-1".into(),
+            namespace: "app".into(),
+            service: "app".into(),
+        },
+        image: image_digest,
+        team: "platform".into(),
+        deployer: deployer.id.clone(),
+        pipeline: Pipeline {
+            run_id: "deploy-1".into(),
+            url: "https://ci.example.com/deploy/1".into(),
+        },
+        triggered_by: developers[0].id.clone(),
+        authorized_by: vec![approvers[0].id.clone()],
+        time: t("2026-11-24T10:00:00Z"),
+    };
+    let deployment = sign(deployment, &[&deployer.key]);
+    bundle.add_envelope(deployment.to_bytes().unwrap());
+    for (who, role) in [
+        (&developers[0], ApprovalRole::Trigger),
+        (&approvers[0], ApprovalRole::Authorize),
+    ] {
+        let approval = Approval {
+            statement: deployment.digest(),
+            role,
+            identity: who.id.clone(),
+            time: t("2026-11-24T10:05:00Z"),
+        };
+        bundle.add_envelope(sign(approval, &[&who.key]).to_bytes().unwrap());
+    }
+
+    // The floor: every signature of the bundle, with its key parsed and its
+    // to-be-signed bytes built in advance.
+    let keys: HashMap<KeyId, PublicKey> = roster
+        .roster()
+        .identities
+        .iter()
+        .flat_map(|i| i.keys.iter().map(|k| (k.key.key_id(), k.key.clone())))
+        .collect();
+    let mut floor = Vec::new();
+    for bytes in bundle.envelopes() {
+        let envelope = Sign::from_bytes(bytes).unwrap();
+        let (ok, failed) = envelope.verify_each(|k| keys.get(k));
+        assert!(failed.is_empty());
+        for (index, signer) in ok.unwrap().signers().iter().enumerate() {
+            floor.push((
+                keys[&signer.key_id()].clone(),
+                envelope.to_be_signed(index).unwrap(),
+                signer.signature().clone(),
+            ));
+        }
+    }
+
+    let fixture = Fixture {
+        bytes: bundle.to_bytes().unwrap(),
+        verifier: Verifier::new(Policy::from_toml(POLICY).unwrap(), roster),
+        target: Target::Deployment(deployment.digest()),
+        now: t("2026-11-25T12:00:00Z"),
+        floor,
+    };
+    let verdict = fixture.evaluate();
+    assert!(verdict.passed(), "{}", verdict.render_text());
+    assert_eq!(verdict.failures.len(), 0);
+    eprintln!(
+        "chain/{commits}: {} envelopes, {} signatures, bundle of {} bytes",
+        bundle.envelopes().len(),
+        fixture.floor.len(),
+        fixture.bytes.len()
+    );
+    fixture
+}
+
+impl Fixture {
+    /// What a deploy gate does with a bundle file.
+    fn evaluate(&self) -> vouch_chain::Verdict {
+        let bundle = Bundle::from_bytes(black_box(&self.bytes)).unwrap();
+        self.verifier.verify(&bundle, &self.target, self.now)
+    }
+
+    /// Every signature, one by one, and nothing else.
+    fn floor(&self) {
+        for (key, tbs, sig) in &self.floor {
+            key.verify(black_box(tbs), black_box(sig)).unwrap();
+        }
+    }
+
+    /// Prints the best of `runs` interleaved timings of [`Fixture::evaluate`]
+    /// and [`Fixture::floor`] and their ratio: on a shared machine the
+    /// minimum of interleaved runs is steadier than two separate means.
+    fn print_ratio(&self, commits: usize, runs: usize) {
+        let mut eval = Duration::MAX;
+        let mut floor = Duration::MAX;
+        for _ in 0..runs {
+            let start = Instant::now();
+            black_box(self.evaluate());
+            eval = eval.min(start.elapsed());
+            let start = Instant::now();
+            self.floor();
+            floor = floor.min(start.elapsed());
+        }
+        eprintln!(
+            "chain/{commits}: best of {runs} interleaved: evaluate {eval:.1?}, floor {floor:.1?}, \
+             evaluate/floor {:.3}",
+            eval.as_secs_f64() / floor.as_secs_f64()
+        );
+    }
+
+    /// The decoding an evaluation cannot avoid, verifying nothing: the
+    /// bundle file, then each envelope and the typed statement in it.
+    fn decode(&self) -> usize {
+        let bundle = Bundle::from_bytes(black_box(&self.bytes)).unwrap();
+        let mut decoded = 0;
+        for bytes in bundle.envelopes() {
+            let envelope = Sign::from_bytes(bytes).unwrap();
+            let ty = peek_predicate_type(envelope.unverified_payload())
+                .unwrap()
+                .unwrap()
+                .to_owned();
+            decoded += match ty.as_str() {
+                Commit::PREDICATE_TYPE => decoded_len(Signed::<Commit>::from_envelope(envelope)),
+                Release::PREDICATE_TYPE => decoded_len(Signed::<Release>::from_envelope(envelope)),
+                Image::PREDICATE_TYPE => decoded_len(Signed::<Image>::from_envelope(envelope)),
+                Deployment::PREDICATE_TYPE => {
+                    decoded_len(Signed::<Deployment>::from_envelope(envelope))
+                }
+                Approval::PREDICATE_TYPE => {
+                    decoded_len(Signed::<Approval>::from_envelope(envelope))
+                }
+                other => panic!("unexpected predicate type {other}"),
+            };
+        }
+        decoded
+    }
+}
+
+fn decoded_len<P: vouch_manifest::Predicate>(
+    s: Result<Signed<P>, vouch_manifest::ManifestError>,
+) -> usize {
+    black_box(s.unwrap()).envelope().signature_count()
+}
+
+fn chain(c: &mut Criterion) {
+    let mut group = c.benchmark_group("chain");
+    group.sample_size(10);
+    group.sampling_mode(SamplingMode::Flat);
+    group.warm_up_time(Duration::from_secs(1));
+    for commits in [500, 5_000, 50_000] {
+        // Built on first use, so a filtered run only builds what it measures.
+        let f = OnceCell::new();
+        let f = || {
+            f.get_or_init(|| {
+                let f = fixture(commits);
+                f.print_ratio(commits, if commits > 5_000 { 3 } else { 9 });
+                f
+            })
+        };
+        let signatures = signatures_in(commits) as u64;
+        group.measurement_time(Duration::from_secs(if commits > 5_000 { 40 } else { 5 }));
+        group.throughput(Throughput::Elements(signatures));
+        group.bench_function(BenchmarkId::new("evaluate", commits), |b| {
+            let f = f();
+            b.iter(|| f.evaluate())
+        });
+        group.bench_function(BenchmarkId::new("floor", commits), |b| {
+            let f = f();
+            b.iter(|| f.floor())
+        });
+        group.bench_function(BenchmarkId::new("decode", commits), |b| {
+            let f = f();
+            b.iter(|| f.decode())
+        });
+    }
+    group.finish();
+}
+
+/// Signatures in a bundle of `commits` commits: one per commit, two per
+/// release, and the image, the deployment and its two approvals.
+fn signatures_in(commits: usize) -> usize {
+    commits + 2 * (commits / COMMITS_PER_RELEASE) + 4
+}
+
+criterion_group!(benches, chain);
+criterion_main!(benches);
