@@ -131,6 +131,7 @@ use std::fs::{File, Metadata};
 use std::io::{self, Read};
 use std::path::{Component, Path, PathBuf};
 use std::str::FromStr;
+use std::sync::{Mutex, MutexGuard, PoisonError};
 
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
@@ -138,11 +139,10 @@ use vouch_core::cbor::{self, CborError, Limits};
 use vouch_core::{Digest, DigestAlgorithm, Hasher};
 use walkdir::WalkDir;
 
-/// Read buffer per hashing task. Every file of up to this size is read with
-/// one `read` (plus the one that reports the end); larger files stream
-/// through it. 256 KiB keeps the syscall count low on large files while the
-/// buffer, allocated once per rayon task and reused for all its files, stays
-/// small next to the page cache it copies from.
+/// Read buffer of a hashing task. A file smaller than this is read with one
+/// `read`; larger files stream through it. 256 KiB keeps the system calls
+/// per byte low on large files, and since buffers are recycled between
+/// tasks there are only about as many as threads.
 const READ_BUF: usize = 256 * 1024;
 
 /// A path inside a tree: relative, UTF-8, `/`-separated, with no empty,
@@ -582,20 +582,24 @@ impl TreeManifest {
     /// Walks `root` and hashes every file under it (see the module docs for
     /// what is recorded and skipped).
     ///
-    /// The tree must not change while it is read; a file that does may be
-    /// recorded in either state, or fail with [`TreeError::Changed`].
+    /// One thread of the pool walks the tree while the others hash what it
+    /// has found; the result does not depend on the number of threads, and
+    /// when several files fail the error returned is that of the first in
+    /// path order (a failure of the walk itself comes before any).
+    ///
+    /// The tree must not change while it is read: a file written meanwhile
+    /// may be recorded with its old content, its new one or a mix, or fail
+    /// with [`TreeError::Changed`].
     pub fn build(root: &Path, options: &TreeOptions) -> Result<Self, TreeError> {
         let filter = Filter::new(options)?;
-        let jobs = walk(root, &filter)?;
         let entries = match options.threads {
             Some(threads) if threads > 0 => rayon::ThreadPoolBuilder::new()
                 .num_threads(threads)
                 .build()
                 .map_err(|source| TreeError::ThreadPool { threads, source })?
-                .install(|| hash_all(jobs)),
-            _ => hash_all(jobs),
+                .install(|| walk_and_hash(root, &filter)),
+            _ => walk_and_hash(root, &filter),
         }?;
-        // The walk sorted the jobs and the parallel map keeps their order.
         Self::from_sorted(entries)
     }
 
@@ -893,8 +897,9 @@ impl Pattern {
         }
     }
 
-    /// `rel` is the path below the root, `name` its last component.
-    fn matches(&self, rel: &Path, name: &OsStr) -> bool {
+    /// `path` is the entry's full path, `depth` its number of components
+    /// below the root, `name` its last component.
+    fn matches(&self, path: &Path, depth: usize, name: &OsStr) -> bool {
         // Encoded bytes are a superset of UTF-8, so comparing them with a
         // UTF-8 pattern is exact, and names that are not UTF-8 can match.
         let bytes = name.as_encoded_bytes();
@@ -902,12 +907,13 @@ impl Pattern {
             Pattern::Name(n) => bytes == n.as_bytes(),
             Pattern::Prefix(p) => bytes.starts_with(p.as_bytes()),
             Pattern::Suffix(s) => bytes.ends_with(s.as_bytes()),
+            // The last `depth` components are the path below the root;
+            // comparing from the end spares a `strip_prefix` per entry.
             Pattern::Path(parts) => {
-                let mut components = rel.components();
-                parts.iter().all(|part| {
-                    matches!(components.next(),
-                        Some(Component::Normal(c)) if c.as_encoded_bytes() == part.as_bytes())
-                }) && components.next().is_none()
+                depth == parts.len()
+                    && parts.iter().rev().zip(path.components().rev()).all(|(part, c)| {
+                        matches!(c, Component::Normal(c) if c.as_encoded_bytes() == part.as_bytes())
+                    })
             }
         }
     }
@@ -931,8 +937,9 @@ impl Filter {
         })
     }
 
-    fn skips(&self, rel: &Path, name: &OsStr) -> bool {
-        (!self.include_git && name == ".git") || self.patterns.iter().any(|p| p.matches(rel, name))
+    fn skips(&self, path: &Path, depth: usize, name: &OsStr) -> bool {
+        (!self.include_git && name == ".git")
+            || self.patterns.iter().any(|p| p.matches(path, depth, name))
     }
 }
 
@@ -943,9 +950,91 @@ struct Job {
     symlink: bool,
 }
 
+/// Files the walk hands out at a time: enough to make the cost of a task
+/// vanish, few enough that hashing starts at once. Each batch is itself a
+/// parallel iterator, so a batch of a few huge files still spreads over
+/// all threads.
+const BATCH: usize = 64;
+
+/// Walks `root` on this thread while the other threads of the current pool
+/// hash what it has found, batch by batch, and returns the entries sorted.
+fn walk_and_hash(root: &Path, filter: &Filter) -> Result<Vec<TreeEntry>, TreeError> {
+    type Hashed = (TreePath, Result<EntryKind, TreeError>);
+    let hashed: Mutex<Vec<Hashed>> = Mutex::new(Vec::new());
+    let buffers = BufferPool(Mutex::new(Vec::new()));
+    let walked = rayon::scope(|scope| {
+        let spawn = |jobs: Vec<Job>| {
+            let (hashed, buffers) = (&hashed, &buffers);
+            scope.spawn(move |_| {
+                let done: Vec<Hashed> = jobs
+                    .into_par_iter()
+                    .map_init(
+                        || buffers.take(),
+                        |buf, job| {
+                            let kind = kind_of(&job, &mut buf.buf);
+                            (job.path, kind)
+                        },
+                    )
+                    .collect();
+                lock(hashed).extend(done);
+            });
+        };
+        let mut batch = Vec::with_capacity(BATCH);
+        let walked = walk(root, filter, |job| {
+            batch.push(job);
+            if batch.len() == BATCH {
+                spawn(std::mem::replace(&mut batch, Vec::with_capacity(BATCH)));
+            }
+        });
+        spawn(batch);
+        walked
+    });
+    // A walk error comes first: the walk is sequential, so it is the same
+    // error whatever the thread count.
+    walked?;
+    let mut hashed = hashed.into_inner().unwrap_or_else(PoisonError::into_inner);
+    hashed.sort_unstable_by(|a, b| a.0.cmp(&b.0));
+    // Then the first failed file in path order, again independent of which
+    // thread hashed what.
+    hashed
+        .into_iter()
+        .map(|(path, kind)| kind.map(|kind| TreeEntry { path, kind }))
+        .collect()
+}
+
+/// Read buffers recycled between rayon tasks, so that there are about as
+/// many as threads rather than one per task: a fresh 256 KiB buffer costs
+/// an allocation and page faults.
+struct BufferPool(Mutex<Vec<Vec<u8>>>);
+
+impl BufferPool {
+    fn take(&self) -> PooledBuffer<'_> {
+        let buf = lock(&self.0).pop().unwrap_or_else(|| vec![0u8; READ_BUF]);
+        PooledBuffer { buf, pool: self }
+    }
+}
+
+/// A buffer that goes back to its pool when the task holding it ends.
+struct PooledBuffer<'a> {
+    buf: Vec<u8>,
+    pool: &'a BufferPool,
+}
+
+impl Drop for PooledBuffer<'_> {
+    fn drop(&mut self) {
+        lock(&self.pool.0).push(std::mem::take(&mut self.buf));
+    }
+}
+
+/// Locks a mutex whose data stays valid even if a holder panicked (the
+/// panic itself reaches the caller through `rayon::scope`).
+fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(PoisonError::into_inner)
+}
+
 /// Walks `root` (without following links below it), applying `filter`, and
-/// returns the files and links sorted by tree path.
-fn walk(root: &Path, filter: &Filter) -> Result<Vec<Job>, TreeError> {
+/// hands every file and link to `found`, in walk order.
+fn walk(root: &Path, filter: &Filter, mut found: impl FnMut(Job)) -> Result<(), TreeError> {
     // The root itself is followed when it is a link (walkdir does too, but
     // reports the root entry as the link, not as what it points to).
     let metadata = std::fs::metadata(root).map_err(|source| TreeError::ReadDir {
@@ -960,14 +1049,7 @@ fn walk(root: &Path, filter: &Filter) -> Result<Vec<Job>, TreeError> {
     let walker = WalkDir::new(root)
         .follow_links(false)
         .into_iter()
-        .filter_entry(|e| {
-            e.depth() == 0
-                || !filter.skips(
-                    e.path().strip_prefix(root).unwrap_or(e.path()),
-                    e.file_name(),
-                )
-        });
-    let mut jobs = Vec::new();
+        .filter_entry(|e| e.depth() == 0 || !filter.skips(e.path(), e.depth(), e.file_name()));
     for item in walker {
         let entry = item.map_err(|err| {
             let path = err.path().unwrap_or(root).to_path_buf();
@@ -993,14 +1075,13 @@ fn walk(root: &Path, filter: &Filter) -> Result<Vec<Job>, TreeError> {
             });
         };
         let path = tree_path(root, entry.path())?;
-        jobs.push(Job {
+        found(Job {
             path,
             abs: entry.into_path(),
             symlink,
         });
     }
-    jobs.sort_unstable_by(|a, b| a.path.cmp(&b.path));
-    Ok(jobs)
+    Ok(())
 }
 
 /// The `/`-joined UTF-8 path of `abs` relative to `root`.
@@ -1045,39 +1126,22 @@ fn special_file_type(file_type: &std::fs::FileType) -> &'static str {
     "special file"
 }
 
-/// Hashes every job on the current rayon pool, keeping the jobs' order.
-fn hash_all(jobs: Vec<Job>) -> Result<Vec<TreeEntry>, TreeError> {
-    let results: Vec<Result<TreeEntry, TreeError>> = jobs
-        .into_par_iter()
-        // One buffer per rayon task, reused for all of its files: no
-        // allocation per file.
-        .map_init(|| vec![0u8; READ_BUF], |buf, job| entry_of(job, buf))
-        .collect();
-    // Collected whole so that, when several files fail, the error reported is
-    // the first in path order whatever the thread count.
-    results.into_iter().collect()
-}
-
-fn entry_of(job: Job, buf: &mut [u8]) -> Result<TreeEntry, TreeError> {
-    let kind =
-        if job.symlink {
-            let target = std::fs::read_link(&job.abs).map_err(|source| TreeError::ReadLink {
+fn kind_of(job: &Job, buf: &mut [u8]) -> Result<EntryKind, TreeError> {
+    if !job.symlink {
+        return hash_file(&job.abs, buf);
+    }
+    let target = std::fs::read_link(&job.abs).map_err(|source| TreeError::ReadLink {
+        path: job.abs.clone(),
+        source,
+    })?;
+    let target =
+        target
+            .into_os_string()
+            .into_string()
+            .map_err(|_| TreeError::NonUtf8LinkTarget {
                 path: job.abs.clone(),
-                source,
             })?;
-            let target = target.into_os_string().into_string().map_err(|_| {
-                TreeError::NonUtf8LinkTarget {
-                    path: job.abs.clone(),
-                }
-            })?;
-            EntryKind::Symlink { target }
-        } else {
-            hash_file(&job.abs, buf)?
-        };
-    Ok(TreeEntry {
-        path: job.path,
-        kind,
-    })
+    Ok(EntryKind::Symlink { target })
 }
 
 fn hash_file(path: &Path, buf: &mut [u8]) -> Result<EntryKind, TreeError> {
@@ -1094,6 +1158,7 @@ fn hash_file(path: &Path, buf: &mut [u8]) -> Result<EntryKind, TreeError> {
         });
     }
     let mut hasher = Hasher::new(DigestAlgorithm::Sha256);
+    let expected = metadata.len();
     let mut size = 0u64;
     loop {
         match file.read(buf) {
@@ -1102,6 +1167,12 @@ fn hash_file(path: &Path, buf: &mut [u8]) -> Result<EntryKind, TreeError> {
                 // `Read` guarantees n <= buf.len().
                 hasher.update(&buf[..n]);
                 size += n as u64;
+                // A short read that reaches the size `fstat` gave is the end
+                // of a regular file; skipping the read that would return 0
+                // saves a system call per file, which is most files.
+                if n < buf.len() && size == expected {
+                    break;
+                }
             }
             Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
             Err(e) => return Err(read_err(e)),
@@ -1145,6 +1216,12 @@ mod tests {
         for ok in ["a", "a/b", "a b/c.txt", "ü/ß", "...", ".a/..b", "a:b"] {
             assert_eq!(TreePath::new(ok).unwrap().as_str(), ok);
         }
+        assert_eq!(
+            TreePath::new("a/b/c")
+                .unwrap()
+                .to_path_under(Path::new("/r")),
+            Path::new("/r").join("a").join("b").join("c")
+        );
         let cases = [
             ("", InvalidPathReason::Empty),
             ("/a", InvalidPathReason::Absolute),
@@ -1194,8 +1271,9 @@ mod tests {
     fn patterns() {
         let m = |pat: &str, rel: &str| {
             let p = Pattern::parse(pat).unwrap();
-            let rel = Path::new(rel);
-            p.matches(rel, rel.file_name().unwrap())
+            let full = Path::new("/some/root").join(rel);
+            let depth = Path::new(rel).components().count();
+            p.matches(&full, depth, full.file_name().unwrap())
         };
         assert!(m("target", "target"));
         assert!(m("target", "a/b/target"));
@@ -1288,6 +1366,61 @@ mod tests {
         let mut array = vec![0x81];
         array.extend(&expected);
         assert_eq!(m.root(), Digest::sha256(&array));
+    }
+
+    #[test]
+    fn streamed_root_matches_the_generic_encoder() {
+        // Every width of CBOR head: sizes and text lengths on each side of
+        // 24, 2^8, 2^16 and 2^32.
+        let sizes = [
+            0,
+            23,
+            24,
+            255,
+            256,
+            65_535,
+            65_536,
+            u64::from(u32::MAX),
+            1 << 32,
+            u64::MAX,
+        ];
+        let lengths = [1, 23, 24, 255, 256, 65_535, 65_536];
+        let mut entries = Vec::new();
+        for (i, size) in sizes.into_iter().enumerate() {
+            entries.push(TreeEntry {
+                path: TreePath::new(format!("f{i}")).unwrap(),
+                kind: EntryKind::File {
+                    size,
+                    digest: Digest::sha256(&size.to_be_bytes()),
+                    executable: i % 2 == 0,
+                },
+            });
+        }
+        for (i, len) in lengths.into_iter().enumerate() {
+            entries.push(TreeEntry {
+                path: TreePath::new(format!("l{i}/{}", "p".repeat(len))).unwrap(),
+                kind: EntryKind::Symlink {
+                    target: "t".repeat(len),
+                },
+            });
+        }
+        let m = TreeManifest::from_entries(entries).unwrap();
+        assert_eq!(
+            m.root(),
+            Digest::sha256(&cbor::to_canonical(m.entries()).unwrap())
+        );
+        for n in [0, 1, 23, 24, 300] {
+            let few = &m.entries()[..n.min(m.entries().len())];
+            assert_eq!(
+                root_of(few),
+                Digest::sha256(&cbor::to_canonical(few).unwrap())
+            );
+        }
+        let many: Vec<TreeEntry> = (0..70_000).map(|i| file(&format!("{i:06}"), b"")).collect();
+        assert_eq!(
+            root_of(&many),
+            Digest::sha256(&cbor::to_canonical(&many).unwrap())
+        );
     }
 
     #[test]

@@ -281,10 +281,16 @@ fn roster_chain_file() {
     assert_eq!(back.verify(None).unwrap().version(), 2);
     assert_eq!(back.verify(Some(&v1.digest())).unwrap().version(), 2);
     let wrong = vouch_core::Digest::sha256(b"x");
-    assert!(matches!(back.verify(Some(&wrong)), Err(ManifestError::Roster(RosterError::PinMismatch { .. }))));
+    assert!(matches!(
+        back.verify(Some(&wrong)),
+        Err(ManifestError::Roster(RosterError::PinMismatch { .. }))
+    ));
     // A single envelope is a valid roster file too.
     let single = RosterChain::from_bytes(&v1.to_bytes().unwrap()).unwrap();
     assert_eq!(single.verify(None).unwrap().version(), 1);
-    assert!(matches!(RosterChain::new(vec![]).verify(None), Err(ManifestError::Roster(RosterError::EmptyChain))));
+    assert!(matches!(
+        RosterChain::new(vec![]).verify(None),
+        Err(ManifestError::Roster(RosterError::EmptyChain))
+    ));
     assert!(RosterChain::from_bytes(b"\x81\x01").is_err());
 }

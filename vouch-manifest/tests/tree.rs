@@ -340,6 +340,23 @@ fn non_utf8_link_target_is_a_typed_error() {
 }
 
 #[test]
+fn the_error_reported_does_not_depend_on_the_thread_count() {
+    let dir = varied_tree();
+    // Two files that fail while being read, far apart in the walk.
+    for name in ["d6/zz-bad", "d0/aa-bad"] {
+        symlink(std::ffi::OsStr::from_bytes(b"\xff"), dir.path().join(name)).unwrap();
+    }
+    for n in [1, 2, 4, 0] {
+        match TreeManifest::build(dir.path(), &threads(n)) {
+            Err(TreeError::NonUtf8LinkTarget { path }) => {
+                assert_eq!(path, dir.path().join("d0/aa-bad"), "threads = {n}");
+            }
+            other => panic!("threads = {n}: {other:?}"),
+        }
+    }
+}
+
+#[test]
 fn backslash_in_a_name_is_refused() {
     let dir = TempDir::new("backslash");
     dir.write("a\\b", b"");
@@ -598,14 +615,22 @@ fn arb_component() -> impl Strategy<Value = String> {
 }
 
 fn arb_path() -> impl Strategy<Value = TreePath> {
-    proptest::collection::vec(arb_component(), 1..4)
+    // Mostly short names, sometimes long ones, so text lengths cross the
+    // one- and two-byte CBOR length forms.
+    let component = prop_oneof![4 => arb_component(), 1 => "[a-z]{20,300}"];
+    proptest::collection::vec(component, 1..4)
         .prop_map(|parts| TreePath::new(parts.join("/")).unwrap())
 }
 
 fn arb_kind() -> impl Strategy<Value = EntryKind> {
     prop_oneof![
         (
-            any::<u64>(),
+            prop_oneof![
+                0u64..30,
+                200u64..70_000,
+                any::<u32>().prop_map(u64::from),
+                any::<u64>()
+            ],
             proptest::array::uniform32(any::<u8>()),
             any::<bool>()
         )
@@ -614,7 +639,7 @@ fn arb_kind() -> impl Strategy<Value = EntryKind> {
                 digest: Digest::from_sha256(d),
                 executable,
             }),
-        "[^\u{0}]{1,24}".prop_map(|target| EntryKind::Symlink { target }),
+        "[^\u{0}]{1,300}".prop_map(|target| EntryKind::Symlink { target }),
     ]
 }
 
@@ -633,6 +658,12 @@ fn arb_manifest() -> impl Strategy<Value = TreeManifest> {
 proptest! {
     #[test]
     fn round_trip(m in arb_manifest()) {
+        // The root is the digest of the generic canonical encoder's output
+        // (the library streams its own encoding; they must agree).
+        prop_assert_eq!(
+            m.root(),
+            Digest::sha256(&vouch_core::cbor::to_canonical(m.entries()).unwrap())
+        );
         let bytes = m.to_canonical_bytes().unwrap();
         let back = TreeManifest::from_canonical_bytes(&bytes).unwrap();
         prop_assert_eq!(back.to_canonical_bytes().unwrap(), bytes);
