@@ -2,44 +2,224 @@
 //!
 //! Run with `cargo run --release --example code_to_cloud`.
 //!
-//! For now the story covers the first link: the keys. In a private
-//! temporary directory it generates an author's Ed25519 key and a build
-//! service's P-256 key (the latter passphrase-encrypted), saves and reloads
-//! them, signs a small payload in a COSE_Sign1 envelope with each, verifies
-//! the envelopes against the saved public keys, and shows that a tampered
-//! envelope is refused. Statements, rosters, policies and the chain join the
-//! story as they are built.
+//! In a private temporary directory: a signed roster names the people and
+//! workloads of a small shop; developers commit to a real git repository,
+//! each commit signed through git's `gpg.ssh.program` by a software FIDO
+//! authenticator; the commits are verified against the roster and attested;
+//! two maintainers certify a release (a signed SBOM), the CI build signs an
+//! image and the CI deploy job signs a production deployment that one person
+//! triggered and another authorized. The bundle of statements is verified
+//! against `examples/policy.toml` and the verdict tree printed. Three
+//! tampering attempts follow, each refused with its reason; finally the
+//! verdict is signed as an SLSA verification summary.
+//!
+//! git can only sign through an external program, so this example is also
+//! that program: run as `code_to_cloud -Y sign -n git -f KEYREF FILE` (as
+//! git runs `gpg.ssh.program`), it signs FILE with the key reference and
+//! writes `FILE.sig`, as `ssh-keygen -Y sign` does.
+//!
+//! The process exits with an error if the genuine chain is refused or any
+//! tampered one passes, so it doubles as an end-to-end check.
 
+use std::collections::BTreeMap;
 use std::error::Error;
-use std::fmt::Write as _;
+use std::ffi::{OsStr, OsString};
 use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::time::Instant;
 
-use vouch_core::cose::Sign1;
-use vouch_core::{Algorithm, PublicKey, Signer};
-use vouch_keys::{Error as KeyError, FileKey, KeyRef, Passphrase};
+use vouch_chain::{Bundle, Policy, Reason, Target, Verdict, Verifier};
+use vouch_core::sshsig::{self, HashAlgorithm};
+use vouch_core::{Algorithm, Digest, PublicKey, Signer, Timestamp};
+use vouch_keys::{FileKey, KeyRef};
+use vouch_manifest::git::{GitError, verify_commit};
+use vouch_manifest::tree::{TreeManifest, TreeOptions};
+use vouch_manifest::{
+    Approval, ApprovalRole, DeployTarget, Deployment, GitObjectId, HardwareClaim, Identity,
+    IdentityId, IdentityProof, Image, ImagePackage, Pipeline, Predicate, Release, RoleName,
+    RootKeys, Roster, RosterChain, RosterKey, Signed, SourceCommit, Statement, TrustedRoster,
+};
 
 type Result<T> = std::result::Result<T, Box<dyn Error>>;
 
-/// The demo's passphrase. A real deployment reads it from a prompt or a
-/// secret store; the library never asks for it itself.
-const BUILDER_PASSPHRASE: &str = "correct horse battery staple";
+const REPOSITORY: &str = "https://git.example.com/shop/api.git";
+const IMAGE_NAME: &str = "registry.example.com/shop/api";
+const PACKAGE: &str = "shop-api";
+const MINUTE: i64 = 60;
+const HOUR: i64 = 60 * MINUTE;
+const DAY: i64 = 24 * HOUR;
 
 fn main() -> Result<()> {
+    let args: Vec<OsString> = std::env::args_os().skip(1).collect();
+    let result = if args.first().is_some_and(|a| a == "-Y") {
+        sign_for_git(&args)
+    } else {
+        story()
+    };
+    // Errors are reported with their causes, for people rather than as `Debug`.
+    result.map_err(|e| Box::new(Report(e)) as Box<dyn Error>)
+}
+
+/// The whole story, step by step; the scratch directory goes when it ends.
+fn story() -> Result<()> {
+    let started = Instant::now();
     println!("vouch: code to cloud\n");
-    let workspace = Workspace::create()?;
+    let ws = Workspace::create()?;
+    let t = Timeline::ending(Timestamp::now());
+
+    let (cast, roster) = step_roster(&ws, &t)?;
+    let repo = step_git_commits(&ws, &cast, &t)?;
+    let mut bundle = Bundle::new();
+    let commits = step_verify_commits(&repo, &cast, &roster, &mut bundle)?;
+    let release = step_release(&repo, &cast, &t, &commits, &mut bundle)?;
+    let image = step_image(&ws, &cast, &t, &release, &commits, &mut bundle)?;
+    let deployment = step_deploy(&cast, &t, &image, &mut bundle)?;
+    let (verifier, verdict, bundle) = step_verify(&ws, roster, bundle, &deployment)?;
+    let genuine = Genuine {
+        verifier: &verifier,
+        bundle: &bundle,
+        commits: &commits,
+        image: &image,
+    };
+    step_attacks(&ws, &repo, &cast, &t, &genuine)?;
+    step_summary(&verifier, &verdict, &image)?;
+
     println!(
-        "Working in {} (mode {:04o})\n",
-        workspace.dir.display(),
-        mode(&workspace.dir)?
+        "\nDone in {:.1} s: the genuine chain passed, every tampered one was refused.",
+        started.elapsed().as_secs_f64()
     );
-
-    let passphrase = Passphrase::new(BUILDER_PASSPHRASE);
-    let author = step_generate_keys(&workspace, &passphrase)?;
-    let (author_signer, builder_signer) = step_reload_keys(&workspace, &author, &passphrase)?;
-    step_sign_and_verify(&workspace, &*author_signer, &*builder_signer)?;
-
-    println!("\nDone: every signature verified, every forgery was refused.");
     Ok(())
+}
+
+// ---------------------------------------------------------------------------
+// The people, the timeline, the scratch directory
+// ---------------------------------------------------------------------------
+
+/// A roster identity and the key it signs with in this story.
+struct Member {
+    id: IdentityId,
+    /// The display name (and git author name).
+    name: &'static str,
+    /// The email address (git author email), for people.
+    email: String,
+    role: &'static str,
+    key: Box<dyn Signer + Send + Sync>,
+    /// What the roster claims about where the key lives.
+    hardware: Vec<HardwareClaim>,
+}
+
+type BoxedSigner = Box<dyn Signer + Send + Sync>;
+
+impl Member {
+    fn person(
+        login: &str,
+        name: &'static str,
+        role: &'static str,
+        key: BoxedSigner,
+    ) -> Result<Self> {
+        let email = format!("{login}@example.com");
+        Ok(Member {
+            id: format!("person:{email}").parse()?,
+            name,
+            email,
+            role,
+            key,
+            hardware: Vec::new(),
+        })
+    }
+
+    fn workload(
+        job: &str,
+        name: &'static str,
+        role: &'static str,
+        key: BoxedSigner,
+    ) -> Result<Self> {
+        Ok(Member {
+            id: format!("workload:{job}").parse()?,
+            name,
+            email: String::new(),
+            role,
+            key,
+            hardware: Vec::new(),
+        })
+    }
+
+    fn signer(&self) -> &dyn Signer {
+        &*self.key
+    }
+
+    /// How the key is really held on this machine.
+    fn held(&self) -> &'static str {
+        if self.key.public_key().fido_application().is_some() {
+            "software FIDO authenticator (touch simulated)"
+        } else if self.hardware.contains(&HardwareClaim::TpmResident) {
+            "file key, claimed tpm-resident (see note)"
+        } else {
+            "file key"
+        }
+    }
+}
+
+/// Everyone in the story. The root keys sign the roster and nothing else.
+struct Cast {
+    roots: Vec<FileKey>,
+    alice: Member,
+    bob: Member,
+    carol: Member,
+    dave: Member,
+    erin: Member,
+    build: Member,
+    deploy: Member,
+    /// The key references git is given for Alice's and Bob's commits.
+    alice_ref: KeyRef,
+    bob_ref: KeyRef,
+}
+
+impl Cast {
+    fn members(&self) -> [&Member; 7] {
+        [
+            &self.alice,
+            &self.bob,
+            &self.carol,
+            &self.dave,
+            &self.erin,
+            &self.build,
+            &self.deploy,
+        ]
+    }
+}
+
+/// When things happen: days and hours before the run, so that every key
+/// window covers them and every statement is fresh for the policy.
+struct Timeline {
+    keys_from: Timestamp,
+    alice_commits: Timestamp,
+    bob_commits: Timestamp,
+    unsigned_commit: Timestamp,
+    released: Timestamp,
+    build_started: Timestamp,
+    build_finished: Timestamp,
+    deployed: Timestamp,
+    triggered: Timestamp,
+    authorized: Timestamp,
+}
+
+impl Timeline {
+    fn ending(now: Timestamp) -> Self {
+        let ago = |secs: i64| now.plus_seconds(-secs);
+        Timeline {
+            keys_from: ago(90 * DAY),
+            alice_commits: ago(5 * DAY),
+            bob_commits: ago(4 * DAY),
+            unsigned_commit: ago(3 * DAY),
+            released: ago(2 * DAY),
+            build_started: ago(DAY),
+            build_finished: ago(DAY - 12 * MINUTE),
+            deployed: ago(40 * MINUTE),
+            triggered: ago(38 * MINUTE),
+            authorized: ago(30 * MINUTE),
+        }
+    }
 }
 
 /// A private scratch directory (0700) that is removed when the story ends,
@@ -50,12 +230,25 @@ struct Workspace {
 
 impl Workspace {
     fn create() -> Result<Workspace> {
-        let dir = std::env::temp_dir().join(format!("vouch-code-to-cloud-{}", std::process::id()));
+        let nanos = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| d.subsec_nanos())
+            .unwrap_or_default();
+        let dir = std::env::temp_dir().join(format!(
+            "vouch-code-to-cloud-{}-{nanos:08x}",
+            std::process::id()
+        ));
         let mut builder = std::fs::DirBuilder::new();
         #[cfg(unix)]
         std::os::unix::fs::DirBuilderExt::mode(&mut builder, 0o700);
-        builder.create(&dir)?;
-        Ok(Workspace { dir })
+        builder
+            .create(&dir)
+            .map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
+        let ws = Workspace { dir };
+        for sub in ["home", "keys", "shop-api"] {
+            std::fs::create_dir(ws.path(sub))?;
+        }
+        Ok(ws)
     }
 
     fn path(&self, name: &str) -> PathBuf {
@@ -69,195 +262,1019 @@ impl Drop for Workspace {
     }
 }
 
-/// Step 1: the author's and the builder's keys are made and saved.
-fn step_generate_keys(ws: &Workspace, passphrase: &Passphrase) -> Result<FileKey> {
-    println!("1. Generate keys");
-    let author = FileKey::generate(Algorithm::Ed25519)?.with_comment("alice@example.com");
-    author.save(ws.path("author.key"), None)?;
-    author.save_public(ws.path("author.pub"))?;
-    describe_saved(ws, "author", &author, "unencrypted")?;
+// ---------------------------------------------------------------------------
+// Step 1: the roster
+// ---------------------------------------------------------------------------
 
-    let builder = FileKey::generate(Algorithm::Es256)?.with_comment("ci-builder@example.com");
-    // Encrypted with argon2id (RFC 9106 recommended cost) + XChaCha20-Poly1305.
-    builder.save(ws.path("builder.key"), Some(passphrase))?;
-    builder.save_public(ws.path("builder.pub"))?;
-    describe_saved(ws, "builder", &builder, "passphrase-encrypted")?;
-    Ok(author)
-}
-
-fn describe_saved(ws: &Workspace, who: &str, key: &FileKey, protection: &str) -> Result<()> {
-    let private = ws.path(&format!("{who}.key"));
-    let public = ws.path(&format!("{who}.pub"));
-    println!("   {who}: {} key {}", key.algorithm(), key.key_id());
-    println!("      fingerprint {}", key.key_id().ssh_fingerprint());
-    println!(
-        "      {} ({protection}, mode {:04o}), {} (mode {:04o})",
-        file_name(&private),
-        mode(&private)?,
-        file_name(&public),
-        mode(&public)?
-    );
-    Ok(())
-}
-
-/// Step 2: the keys are read back, one directly, one through a key
-/// reference, and the safety checks on loading are shown.
-fn step_reload_keys(
-    ws: &Workspace,
-    author: &FileKey,
-    passphrase: &Passphrase,
-) -> Result<(Box<dyn Signer + Send + Sync>, Box<dyn Signer + Send + Sync>)> {
-    println!("\n2. Reload keys");
-    let reloaded = FileKey::load(ws.path("author.key"), None)?;
-    println!(
-        "   author.key loaded: {} ({})",
-        reloaded.key_id(),
-        verdict(
-            reloaded.public_key() == author.public_key(),
-            "same key",
-            "DIFFERENT KEY"
-        )
-    );
-
-    let reference: KeyRef = format!("file:{}", ws.path("builder.key").display()).parse()?;
-    match reference.open(Some(&Passphrase::new("wrong passphrase"))) {
-        Err(e @ KeyError::WrongPassphrase { .. }) => {
-            println!("   wrong passphrase refused: {}", reasons(&e))
-        }
-        Err(e) => return Err(e.into()),
-        Ok(_) => return Err("a wrong passphrase opened the builder key".into()),
+/// Step 1: everyone's keys, and the roster that binds them to identities
+/// and roles, signed by 2 of 3 root keys, written as a roster file and
+/// trusted by its pinned digest.
+fn step_roster(ws: &Workspace, t: &Timeline) -> Result<(Cast, TrustedRoster)> {
+    let cast = make_cast(ws)?;
+    let mut roles: BTreeMap<RoleName, Vec<IdentityId>> = BTreeMap::new();
+    let mut identities = Vec::new();
+    for m in cast.members() {
+        roles.entry(m.role.parse()?).or_default().push(m.id.clone());
+        let mut key = RosterKey::new(m.key.public_key().clone(), t.keys_from);
+        key.hardware = m.hardware.clone();
+        let proof = match m.id.kind() {
+            vouch_manifest::IdentityKind::Person => IdentityProof::Email {
+                address: m.email.clone(),
+            },
+            _ => IdentityProof::Oidc {
+                issuer: "https://ci.example.com".into(),
+                subject: m.id.name().into(),
+            },
+        };
+        identities.push(Identity {
+            id: m.id.clone(),
+            display_name: m.name.into(),
+            proofs: vec![proof],
+            keys: vec![key],
+        });
     }
-    let builder = reference.open(Some(passphrase))?;
+    let roster = Roster {
+        name: "example.com".into(),
+        version: 1,
+        root: RootKeys {
+            keys: cast.roots.iter().map(|k| k.public_key().clone()).collect(),
+            threshold: 2,
+        },
+        identities,
+        roles,
+    };
+    let roots: [&dyn Signer; 2] = [&cast.roots[0], &cast.roots[2]];
+    let signed = sign_by(roster, &roots)?;
+    let pin = signed.digest();
+    let file = ws.path("roster.cbor");
+    std::fs::write(&file, RosterChain::new(vec![signed]).to_bytes()?)?;
+    let trusted = RosterChain::from_bytes(&std::fs::read(&file)?)?.verify(Some(&pin))?;
+
     println!(
-        "   {} opened with the passphrase: {}",
-        file_name(&ws.path("builder.key")),
-        builder.key_id()
+        "1. Roster {} v{}: {} identities, root keys 2 of 3 (signed by roots 1 and 3)",
+        trusted.roster().name,
+        trusted.version(),
+        trusted.roster().identities.len()
     );
-
-    show_permission_check(ws, author)?;
-    Ok((Box::new(reloaded), builder))
-}
-
-/// A copy of a private key that others may read is refused.
-fn show_permission_check(ws: &Workspace, author: &FileKey) -> Result<()> {
-    let leaky = ws.path("leaky.key");
-    author.save(&leaky, None)?;
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::PermissionsExt as _;
-        std::fs::set_permissions(&leaky, std::fs::Permissions::from_mode(0o644))?;
-        match FileKey::load(&leaky, None) {
-            Err(e @ KeyError::InsecurePermissions { .. }) => {
-                println!("   a copy with mode 0644 is refused: {}", reasons(&e));
-            }
-            Err(e) => return Err(e.into()),
-            Ok(_) => return Err("a world-readable private key was accepted".into()),
-        }
-    }
-    std::fs::remove_file(&leaky)?;
-    Ok(())
-}
-
-/// Step 3: each key signs a payload in a COSE_Sign1 envelope; the envelope
-/// verifies against the public key file, and a tampered copy does not.
-fn step_sign_and_verify(
-    ws: &Workspace,
-    author: &(dyn Signer + Send + Sync),
-    builder: &(dyn Signer + Send + Sync),
-) -> Result<()> {
-    println!("\n3. Sign and verify");
-    let payloads: [(&str, &dyn Signer, &str, &[u8]); 2] = [
-        (
-            "author",
-            author,
-            "text/plain",
-            b"commit 3f2a9c1: fix the release script",
-        ),
-        (
-            "builder",
-            builder,
-            "application/json",
-            br#"{"image":"sha256:9b2f...","built_from":"3f2a9c1"}"#,
-        ),
-    ];
-    for (who, signer, content_type, payload) in payloads {
-        let public = PublicKey::parse_any(&std::fs::read(ws.path(&format!("{who}.pub")))?)?;
-        let envelope = Sign1::sign(signer, content_type, payload)?.to_bytes()?;
-        let verified = Sign1::from_bytes(&envelope)?.verify(&public)?;
+    for m in cast.members() {
         println!(
-            "   {who} signed {} bytes ({}, {} byte envelope): {}",
-            payload.len(),
-            signer.algorithm(),
-            envelope.len(),
-            verdict(verified.value() == payload, "VERIFIED", "PAYLOAD MISMATCH")
+            "   {:<26} {:<10} {:<10} key {}  {}",
+            m.id.as_str(),
+            m.role,
+            key_type(m.key.public_key()),
+            short_key(m.key.public_key()),
+            m.held()
         );
-        println!("      signed by {}", short_ids(verified.key_ids()));
+    }
+    println!(
+        "   note: the roster claims ci/build's key is TPM-resident; on this machine a file key\n   \
+         stands in for it (the TPM backend joins later)"
+    );
+    println!(
+        "   roster.cbor ({} bytes) trusted by pin {}",
+        std::fs::metadata(&file)?.len(),
+        short_digest(&pin)
+    );
+    Ok((cast, trusted))
+}
 
-        let tampered = tamper(&envelope, payload)?;
-        let refused = Sign1::from_bytes(&tampered).and_then(|e| e.verify(&public));
-        match refused {
-            Err(e) => println!("      tampered copy: REFUSED ({})", reasons(&e)),
-            Ok(_) => return Err(format!("a tampered {who} envelope verified").into()),
+/// Generates every key. Alice's and Bob's are saved as key files and opened
+/// as software FIDO authenticators through `soft-fido:` key references, the
+/// same references git hands to the signing program.
+fn make_cast(ws: &Workspace) -> Result<Cast> {
+    let roots = (0..3)
+        .map(|_| FileKey::generate(Algorithm::Ed25519))
+        .collect::<std::result::Result<Vec<_>, _>>()?;
+    let fido = |login: &str| -> Result<(KeyRef, BoxedSigner)> {
+        let path = ws.path(&format!("keys/{login}.key"));
+        FileKey::generate(Algorithm::Ed25519)?
+            .with_comment(&format!("{login}@example.com"))
+            .save(&path, None)?;
+        let key_ref: KeyRef = format!("soft-fido:{}", path.display()).parse()?;
+        let signer = key_ref.open(None)?;
+        Ok((key_ref, signer))
+    };
+    let (alice_ref, alice) = fido("alice")?;
+    let (bob_ref, bob) = fido("bob")?;
+    let key = |alg| -> Result<BoxedSigner> { Ok(Box::new(FileKey::generate(alg)?)) };
+    let mut build = Member::workload("ci/build", "CI build", "builder", key(Algorithm::Es256)?)?;
+    build.hardware = vec![HardwareClaim::TpmResident];
+    Ok(Cast {
+        roots,
+        alice: Member::person("alice", "Alice", "developer", alice)?,
+        bob: Member::person("bob", "Bob", "developer", bob)?,
+        carol: Member::person("carol", "Carol", "maintainer", key(Algorithm::Ed25519)?)?,
+        dave: Member::person("dave", "Dave", "maintainer", key(Algorithm::Es256)?)?,
+        erin: Member::person("erin", "Erin", "approver", key(Algorithm::Ed25519)?)?,
+        build,
+        deploy: Member::workload(
+            "ci/deploy",
+            "CI deploy",
+            "deployer",
+            key(Algorithm::Ed25519)?,
+        )?,
+        alice_ref,
+        bob_ref,
+    })
+}
+
+// ---------------------------------------------------------------------------
+// Step 2: git
+// ---------------------------------------------------------------------------
+
+/// A git repository driven through the stock `git` command, isolated from
+/// the user's configuration: empty environment but `PATH`, `HOME` in the
+/// scratch directory, no system configuration.
+struct Repo {
+    dir: PathBuf,
+    home: PathBuf,
+    program: PathBuf,
+}
+
+impl Repo {
+    fn git(&self) -> Command {
+        let mut c = Command::new("git");
+        c.current_dir(&self.dir).env_clear();
+        if let Some(path) = std::env::var_os("PATH") {
+            c.env("PATH", path);
         }
+        c.env("HOME", &self.home)
+            .env("TMPDIR", &self.home)
+            .env("GIT_CONFIG_NOSYSTEM", "1")
+            .env("GIT_TERMINAL_PROMPT", "0")
+            .env("LC_ALL", "C")
+            .env("TZ", "UTC");
+        c
+    }
+
+    /// Runs git and returns its standard output; fails with its standard error.
+    fn run(&self, mut command: Command) -> Result<Vec<u8>> {
+        let out = command
+            .output()
+            .map_err(|e| format!("cannot run git: {e}"))?;
+        if !out.status.success() {
+            return Err(format!(
+                "git failed ({}): {}",
+                out.status,
+                String::from_utf8_lossy(&out.stderr).trim()
+            )
+            .into());
+        }
+        Ok(out.stdout)
+    }
+
+    fn write(&self, path: &str, text: &str) -> Result<()> {
+        let path = self.dir.join(path);
+        if let Some(parent) = path.parent() {
+            std::fs::create_dir_all(parent)?;
+        }
+        Ok(std::fs::write(path, text)?)
+    }
+
+    /// Commits the work tree as `who` at `at`; with a key reference, signed
+    /// through `gpg.ssh.program` (this program, re-executed by git).
+    fn commit(
+        &self,
+        who: &Member,
+        at: Timestamp,
+        message: &str,
+        key: Option<&KeyRef>,
+    ) -> Result<GitObjectId> {
+        let mut add = self.git();
+        add.args(["add", "-A"]);
+        self.run(add)?;
+        let date = format!("@{} +0000", at.unix_seconds());
+        let mut commit = self.git();
+        commit
+            .env("GIT_AUTHOR_DATE", &date)
+            .env("GIT_COMMITTER_DATE", &date)
+            .arg("-c")
+            .arg(format!("user.name={}", who.name))
+            .arg("-c")
+            .arg(format!("user.email={}", who.email));
+        match key {
+            Some(key) => {
+                let mut program = OsString::from("gpg.ssh.program=");
+                program.push(&self.program);
+                commit
+                    .args(["-c", "gpg.format=ssh", "-c"])
+                    .arg(program)
+                    .arg("-c")
+                    .arg(format!("user.signingkey={key}"))
+                    .args(["commit", "-q", "-S", "-m", message]);
+            }
+            None => {
+                commit.args(["commit", "-q", "--no-gpg-sign", "-m", message]);
+            }
+        }
+        self.run(commit)?;
+        self.head()
+    }
+
+    fn head(&self) -> Result<GitObjectId> {
+        let mut c = self.git();
+        c.args(["rev-parse", "HEAD"]);
+        Ok(String::from_utf8(self.run(c)?)?.trim().parse()?)
+    }
+
+    /// The raw commit object, the bytes git hashes to name it.
+    fn cat_commit(&self, id: &GitObjectId) -> Result<Vec<u8>> {
+        let mut c = self.git();
+        c.args(["cat-file", "commit", id.as_str()]);
+        self.run(c)
+    }
+}
+
+/// Step 2: a git repository with a commit by Alice and one by Bob, each
+/// signed by stock git through `gpg.format=ssh` with this program as
+/// `gpg.ssh.program` and a `soft-fido:` key reference as `user.signingkey`;
+/// then stock `git verify-commit` (with OpenSSH's ssh-keygen) checks one.
+fn step_git_commits(ws: &Workspace, cast: &Cast, t: &Timeline) -> Result<Repo> {
+    let repo = Repo {
+        dir: ws.path("shop-api"),
+        home: ws.path("home"),
+        program: std::env::current_exe()?,
+    };
+    let mut init = repo.git();
+    init.args(["-c", "init.defaultBranch=main", "init", "-q"]);
+    repo.run(init)?;
+    println!(
+        "\n2. git repository shop-api; commits signed by git through gpg.ssh.program = {} -Y sign",
+        file_name(&repo.program)
+    );
+
+    repo.write(
+        "Cargo.toml",
+        "[package]\nname = \"shop-api\"\nversion = \"1.4.0\"\nedition = \"2024\"\n",
+    )?;
+    repo.write("README.md", "# shop-api\n\nThe shop's HTTP API.\n")?;
+    repo.write(
+        "src/main.rs",
+        "mod checkout;\n\nfn main() {\n    checkout::serve();\n}\n",
+    )?;
+    repo.write(
+        "src/checkout.rs",
+        "pub fn serve() {\n    println!(\"POST /checkout\");\n}\n",
+    )?;
+    let alice = repo.commit(
+        &cast.alice,
+        t.alice_commits,
+        "Add the checkout endpoint",
+        Some(&cast.alice_ref),
+    )?;
+    println!(
+        "   {} Alice  \"Add the checkout endpoint\"  user.signingkey=soft-fido:…/alice.key",
+        short_id(&alice)
+    );
+
+    repo.write(
+        "src/cart.rs",
+        "pub fn total(items: &[u64]) -> Option<u64> {\n    items.iter().try_fold(0u64, |a, &i| a.checked_add(i))\n}\n",
+    )?;
+    repo.write(
+        "src/main.rs",
+        "mod cart;\nmod checkout;\n\nfn main() {\n    checkout::serve();\n}\n",
+    )?;
+    let bob = repo.commit(
+        &cast.bob,
+        t.bob_commits,
+        "Validate cart totals",
+        Some(&cast.bob_ref),
+    )?;
+    println!(
+        "   {} Bob    \"Validate cart totals\"       user.signingkey=soft-fido:…/bob.key",
+        short_id(&bob)
+    );
+
+    git_verify_commit(ws, &repo, cast, &alice)?;
+    Ok(repo)
+}
+
+/// Stock `git verify-commit` with an allowed signers file and git's default
+/// `ssh-keygen`: proof that the signatures are ordinary OpenSSH ones.
+fn git_verify_commit(ws: &Workspace, repo: &Repo, cast: &Cast, id: &GitObjectId) -> Result<()> {
+    if !in_path("ssh-keygen") {
+        println!("   note: ssh-keygen not found, skipping the check with stock git verify-commit");
+        return Ok(());
+    }
+    let allowed = ws.path("allowed_signers");
+    let mut lines = String::new();
+    for m in [&cast.alice, &cast.bob] {
+        lines.push_str(&format!(
+            "{} namespaces=\"git\" {}\n",
+            m.email,
+            m.key.public_key().to_openssh()
+        ));
+    }
+    std::fs::write(&allowed, lines)?;
+    let mut c = repo.git();
+    c.arg("-c")
+        .arg(format!("gpg.ssh.allowedSignersFile={}", allowed.display()))
+        .args(["verify-commit", id.as_str()]);
+    let out = c.output()?;
+    let text = format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let good = text.lines().find(|l| l.starts_with("Good "));
+    match (out.status.success(), good) {
+        (true, Some(line)) => {
+            println!("   git verify-commit {}: {line}", short_id(id));
+            Ok(())
+        }
+        _ => Err(format!("stock git verify-commit refused {id}: {}", text.trim()).into()),
+    }
+}
+
+// ---------------------------------------------------------------------------
+// Step 3: commits verified and attested
+// ---------------------------------------------------------------------------
+
+/// Step 3: the commit objects are read back with `git cat-file`, verified
+/// against the roster (the bytes hash to the id, the SSH signature verifies,
+/// the key belonged to an identity at the committer time), and attested: the
+/// author signs a commit statement with the same FIDO key, touched, as the
+/// policy's user-presence rule demands. The raw objects go in the bundle too.
+fn step_verify_commits(
+    repo: &Repo,
+    cast: &Cast,
+    roster: &TrustedRoster,
+    bundle: &mut Bundle,
+) -> Result<Vec<GitObjectId>> {
+    println!("\n3. Commits read back (git cat-file), verified against the roster, attested");
+    let mut log = repo.git();
+    log.args(["rev-list", "--reverse", "HEAD"]);
+    let ids: Vec<GitObjectId> = String::from_utf8(repo.run(log)?)?
+        .lines()
+        .map(str::parse)
+        .collect::<std::result::Result<_, _>>()?;
+    for id in &ids {
+        let raw = repo.cat_commit(id)?;
+        let verified = verify_commit(&raw, id, roster)?;
+        let fido = verified
+            .fido()
+            .map(|a| {
+                format!(
+                    "up={} uv={} counter={}",
+                    a.flags.user_present(),
+                    a.flags.user_verified(),
+                    a.counter
+                )
+            })
+            .unwrap_or_else(|| "no FIDO data".into());
+        println!(
+            "   {} signed by {} key {} ({fido})",
+            short_id(id),
+            verified.signer(),
+            short_key(verified.public_key())
+        );
+        let author = cast
+            .members()
+            .into_iter()
+            .find(|m| m.id == *verified.signer())
+            .ok_or("the signer is not in the cast")?;
+        let attestation = sign_by(verified.to_predicate(REPOSITORY), &[author.signer()])?;
+        println!(
+            "      attestation {} signed by the author's FIDO key",
+            short_digest(&attestation.digest())
+        );
+        add(bundle, &attestation)?;
+        bundle.add_commit_object(raw);
+    }
+    println!("   the raw commit objects go in the bundle too (their SSH signatures are evidence)");
+    Ok(ids)
+}
+
+// ---------------------------------------------------------------------------
+// Steps 4–6: release, image, deployment
+// ---------------------------------------------------------------------------
+
+/// A release of the work tree as it is now: its content manifest (the
+/// repository's files, `.git` skipped) and the commits it certifies,
+/// signed by Carol and co-signed by Dave.
+fn certify_release(
+    repo: &Repo,
+    cast: &Cast,
+    version: &str,
+    commits: &[GitObjectId],
+    at: Timestamp,
+) -> Result<Signed<Release>> {
+    let contents = TreeManifest::build(&repo.dir, &TreeOptions::default())?;
+    let release = Release {
+        package: PACKAGE.into(),
+        version: version.into(),
+        purl: Some(format!("pkg:cargo/{PACKAGE}@{version}")),
+        contents,
+        dependencies: Vec::new(),
+        commits: commits.to_vec(),
+        released_at: at,
+    };
+    sign_by(release, &[cast.carol.signer(), cast.dave.signer()])
+}
+
+/// Step 4: the release shop-api 1.4.0, certified by two maintainers.
+fn step_release(
+    repo: &Repo,
+    cast: &Cast,
+    t: &Timeline,
+    commits: &[GitObjectId],
+    bundle: &mut Bundle,
+) -> Result<Signed<Release>> {
+    let release = certify_release(repo, cast, "1.4.0", commits, t.released)?;
+    let r = release.unverified().predicate();
+    println!(
+        "\n4. Release {} {} ({}): {} files, contents {}, {} commits",
+        r.package,
+        r.version,
+        r.purl.as_deref().unwrap_or_default(),
+        r.contents.entries().len(),
+        short_digest(&r.contents.root()),
+        r.commits.len()
+    );
+    println!(
+        "   certified by {} and {}: statement {}",
+        cast.carol.id,
+        cast.dave.id,
+        short_digest(&release.digest())
+    );
+    add(bundle, &release)?;
+    Ok(release)
+}
+
+/// An image built by ci/build from a release: a made-up OCI manifest
+/// (written to the workspace) whose digest names the image, with its config
+/// and layer digests, the package pointing at the release statement, and
+/// the source commits.
+fn build_image(
+    ws: &Workspace,
+    cast: &Cast,
+    release: &Signed<Release>,
+    commits: &[GitObjectId],
+    invocation: &str,
+    (started, finished): (Timestamp, Timestamp),
+) -> Result<Signed<Image>> {
+    let r = release.unverified().predicate();
+    let config = format!(
+        r#"{{"architecture":"amd64","os":"linux","config":{{"Entrypoint":["/usr/local/bin/{PACKAGE}"]}},"rootfs":{{"type":"layers"}}}}"#
+    );
+    let base = Digest::sha256(b"made-up base layer: debian:stable-slim");
+    let app = Digest::sha256(
+        format!(
+            "made-up app layer: {PACKAGE} {} from {}",
+            r.version,
+            r.contents.root()
+        )
+        .as_bytes(),
+    );
+    let config_digest = Digest::sha256(config.as_bytes());
+    let layer = |d: &Digest| {
+        format!(
+            r#"{{"mediaType":"application/vnd.oci.image.layer.v1.tar+gzip","digest":"{d}","size":1024}}"#
+        )
+    };
+    let manifest = format!(
+        r#"{{"schemaVersion":2,"mediaType":"application/vnd.oci.image.manifest.v1+json","config":{{"mediaType":"application/vnd.oci.image.config.v1+json","digest":"{config_digest}","size":{}}},"layers":[{},{}]}}"#,
+        config.len(),
+        layer(&base),
+        layer(&app)
+    );
+    std::fs::write(ws.path(&format!("{invocation}.manifest.json")), &manifest)?;
+    let image = Image {
+        name: IMAGE_NAME.into(),
+        image: Digest::sha256(manifest.as_bytes()),
+        config: config_digest,
+        layers: vec![base, app],
+        packages: vec![ImagePackage {
+            name: r.package.clone(),
+            version: r.version.clone(),
+            release: release.digest(),
+        }],
+        source_commits: commits
+            .iter()
+            .map(|c| SourceCommit {
+                repository: REPOSITORY.into(),
+                commit: c.clone(),
+            })
+            .collect(),
+        builder: cast.build.id.clone(),
+        invocation_id: invocation.into(),
+        started_at: started,
+        finished_at: finished,
+    };
+    sign_by(image, &[cast.build.signer()])
+}
+
+/// Step 5: the image, signed by the build workload.
+fn step_image(
+    ws: &Workspace,
+    cast: &Cast,
+    t: &Timeline,
+    release: &Signed<Release>,
+    commits: &[GitObjectId],
+    bundle: &mut Bundle,
+) -> Result<Signed<Image>> {
+    let image = build_image(
+        ws,
+        cast,
+        release,
+        commits,
+        "build-4711",
+        (t.build_started, t.build_finished),
+    )?;
+    let i = image.unverified().predicate();
+    println!(
+        "\n5. Image {IMAGE_NAME}@{} ({} layers), invocation {}",
+        short_digest(&i.image),
+        i.layers.len(),
+        i.invocation_id
+    );
+    println!(
+        "   package {PACKAGE} {} → release statement {}, {} source commits",
+        release.unverified().predicate().version,
+        short_digest(&release.digest()),
+        i.source_commits.len()
+    );
+    println!(
+        "   signed by {}: statement {}",
+        i.builder,
+        short_digest(&image.digest())
+    );
+    add(bundle, &image)?;
+    Ok(image)
+}
+
+/// A deployment of `image` to production, signed by ci/deploy, and the
+/// approvals proving who triggered and who authorized it, each signed by
+/// the person named.
+struct Deploy<'c> {
+    image: Digest,
+    run: &'static str,
+    at: Timestamp,
+    triggered_by: (&'c Member, Timestamp),
+    authorized_by: (&'c Member, Timestamp),
+}
+
+impl Deploy<'_> {
+    fn sign(&self, cast: &Cast) -> Result<(Signed<Deployment>, Vec<Signed<Approval>>)> {
+        let (trigger, triggered_at) = self.triggered_by;
+        let (authorizer, authorized_at) = self.authorized_by;
+        let deployment = Deployment {
+            environment: "production".into(),
+            target: DeployTarget {
+                cluster: "eu-1".into(),
+                namespace: "shop".into(),
+                service: "api".into(),
+            },
+            image: self.image,
+            team: "shop".into(),
+            deployer: cast.deploy.id.clone(),
+            pipeline: Pipeline {
+                run_id: self.run.into(),
+                url: format!("https://ci.example.com/shop/api/{}", self.run),
+            },
+            triggered_by: trigger.id.clone(),
+            authorized_by: vec![authorizer.id.clone()],
+            time: self.at,
+        };
+        let signed = sign_by(deployment, &[cast.deploy.signer()])?;
+        let approve = |who: &Member, role, time| {
+            let approval = Approval {
+                statement: signed.digest(),
+                role,
+                identity: who.id.clone(),
+                time,
+            };
+            sign_by(approval, &[who.signer()])
+        };
+        let approvals = vec![
+            approve(trigger, ApprovalRole::Trigger, triggered_at)?,
+            approve(authorizer, ApprovalRole::Authorize, authorized_at)?,
+        ];
+        Ok((signed, approvals))
+    }
+}
+
+/// Step 6: the production deployment, signed by ci/deploy, triggered by
+/// Alice (her approval signed with her FIDO key) and authorized by Erin.
+fn step_deploy(
+    cast: &Cast,
+    t: &Timeline,
+    image: &Signed<Image>,
+    bundle: &mut Bundle,
+) -> Result<Digest> {
+    let plan = Deploy {
+        image: image.unverified().predicate().image,
+        run: "deploy-815",
+        at: t.deployed,
+        triggered_by: (&cast.alice, t.triggered),
+        authorized_by: (&cast.erin, t.authorized),
+    };
+    let (deployment, approvals) = plan.sign(cast)?;
+    println!(
+        "\n6. Deployment production/eu-1/shop/api of image {}",
+        short_digest(&plan.image)
+    );
+    println!(
+        "   signed by {}: statement {}",
+        cast.deploy.id,
+        short_digest(&deployment.digest())
+    );
+    println!(
+        "   triggered by {} (approval signed with her FIDO key)",
+        cast.alice.id
+    );
+    println!(
+        "   authorized by {} (approval signed with her key)",
+        cast.erin.id
+    );
+    add(bundle, &deployment)?;
+    for a in &approvals {
+        add(bundle, a)?;
+    }
+    Ok(deployment.digest())
+}
+
+// ---------------------------------------------------------------------------
+// Step 7: verify
+// ---------------------------------------------------------------------------
+
+/// Step 7: the bundle goes through its file form, the policy is read from
+/// `examples/policy.toml`, and the chain below the deployment is verified.
+fn step_verify(
+    ws: &Workspace,
+    roster: TrustedRoster,
+    bundle: Bundle,
+    deployment: &Digest,
+) -> Result<(Verifier, Verdict, Bundle)> {
+    let file = ws.path("bundle.cbor");
+    std::fs::write(&file, bundle.to_bytes()?)?;
+    let bundle = Bundle::read(&file)?;
+    let policy_path = concat!(env!("CARGO_MANIFEST_DIR"), "/policy.toml");
+    let policy = Policy::from_toml(&std::fs::read_to_string(policy_path)?)?;
+    println!(
+        "\n7. bundle.cbor: {} envelopes + {} git commit objects, {} bytes, written and read back",
+        bundle.envelopes().len(),
+        bundle.commit_objects().len(),
+        std::fs::metadata(&file)?.len()
+    );
+    println!(
+        "   policy examples/policy.toml ({}); target deployment {}\n",
+        short_digest(&policy.digest()),
+        short_digest(deployment)
+    );
+    let verifier = Verifier::new(policy, roster);
+    let verdict = verifier.verify(&bundle, &Target::Deployment(*deployment), Timestamp::now());
+    for line in verdict.render_text().lines() {
+        println!("   {line}");
+    }
+    if !verdict.passed() {
+        return Err("the genuine chain was refused".into());
+    }
+    Ok((verifier, verdict, bundle))
+}
+
+// ---------------------------------------------------------------------------
+// Step 8: tampering
+// ---------------------------------------------------------------------------
+
+/// What the genuine chain left for the attackers to build on.
+struct Genuine<'a> {
+    verifier: &'a Verifier,
+    bundle: &'a Bundle,
+    commits: &'a [GitObjectId],
+    image: &'a Signed<Image>,
+}
+
+/// Step 8: three tampering attempts, each on top of the genuine bundle, each
+/// refused for its specific reason.
+fn step_attacks(
+    ws: &Workspace,
+    repo: &Repo,
+    cast: &Cast,
+    t: &Timeline,
+    genuine: &Genuine<'_>,
+) -> Result<()> {
+    let Genuine {
+        verifier,
+        bundle: genuine,
+        commits,
+        image,
+    } = *genuine;
+    println!("\n8. Tampering attempts");
+
+    // (a) The deploy job is pointed at another image; it signs and people
+    // approve as usual, but no build ever vouched for that image.
+    let other = Digest::sha256(b"an image nobody built from this repository");
+    println!(
+        "   a) a deployment of another image {}, signed by ci/deploy, approved as before",
+        short_digest(&other)
+    );
+    let plan = Deploy {
+        image: other,
+        run: "deploy-816",
+        at: t.deployed.plus_seconds(MINUTE),
+        triggered_by: (&cast.alice, t.triggered.plus_seconds(MINUTE)),
+        authorized_by: (&cast.erin, t.authorized.plus_seconds(MINUTE)),
+    };
+    attack(
+        verifier,
+        genuine.clone(),
+        &plan.sign(cast)?,
+        |r| matches!(r, Reason::ImageMissing { image } if *image == other),
+    )?;
+
+    // (b) An unsigned commit under Bob's name, certified into a new release
+    // by maintainers who did not look, built and deployed.
+    repo.write(
+        "src/admin.rs",
+        "pub fn debug_dump() {\n    // prints every customer's card\n}\n",
+    )?;
+    let unsigned = repo.commit(&cast.bob, t.unsigned_commit, "Add a debug endpoint", None)?;
+    let raw = repo.cat_commit(&unsigned)?;
+    let check = match verify_commit(&raw, &unsigned, verifier.roster()) {
+        Err(e @ GitError::Unsigned(_)) => e.to_string(),
+        Err(e) => return Err(format!("unexpected refusal of the unsigned commit: {e}").into()),
+        Ok(_) => return Err("an unsigned commit verified".into()),
+    };
+    println!(
+        "   b) unsigned commit {} (\"Bob\") in a re-certified release 1.4.1, rebuilt and deployed",
+        short_id(&unsigned)
+    );
+    println!("      verify_commit: {}", abbreviate(&check));
+    let mut all = commits.to_vec();
+    all.push(unsigned.clone());
+    let release = certify_release(repo, cast, "1.4.1", &all, t.released.plus_seconds(DAY))?;
+    let rebuilt = build_image(
+        ws,
+        cast,
+        &release,
+        &all,
+        "build-4712",
+        (
+            t.build_started.plus_seconds(HOUR),
+            t.build_finished.plus_seconds(HOUR),
+        ),
+    )?;
+    let plan = Deploy {
+        image: rebuilt.unverified().predicate().image,
+        run: "deploy-817",
+        at: t.deployed.plus_seconds(2 * MINUTE),
+        triggered_by: (&cast.alice, t.triggered.plus_seconds(2 * MINUTE)),
+        authorized_by: (&cast.erin, t.authorized.plus_seconds(2 * MINUTE)),
+    };
+    let mut bundle = genuine.clone();
+    add(&mut bundle, &release)?;
+    add(&mut bundle, &rebuilt)?;
+    bundle.add_commit_object(raw);
+    attack(
+        verifier,
+        bundle,
+        &plan.sign(cast)?,
+        |r| matches!(r, Reason::CommitUnsigned { commit } if *commit == unsigned),
+    )?;
+
+    // (c) Alice triggers the deployment of the genuine image and authorizes
+    // it herself.
+    println!("   c) a deployment of the genuine image triggered and authorized by Alice alone");
+    let plan = Deploy {
+        image: image.unverified().predicate().image,
+        run: "deploy-818",
+        at: t.deployed.plus_seconds(3 * MINUTE),
+        triggered_by: (&cast.alice, t.triggered.plus_seconds(3 * MINUTE)),
+        authorized_by: (&cast.alice, t.triggered.plus_seconds(4 * MINUTE)),
+    };
+    attack(verifier, genuine.clone(), &plan.sign(cast)?, |r| {
+        matches!(r, Reason::SelfAuthorized { .. })
+    })?;
+    Ok(())
+}
+
+/// Adds a tampered deployment and its approvals to `bundle` (the genuine
+/// one, plus whatever else the attacker brought), verifies it, prints every
+/// reason, and fails unless it is refused with one matching `expected`.
+fn attack(
+    verifier: &Verifier,
+    mut bundle: Bundle,
+    (deployment, approvals): &(Signed<Deployment>, Vec<Signed<Approval>>),
+    expected: impl Fn(&Reason) -> bool,
+) -> Result<()> {
+    add(&mut bundle, deployment)?;
+    for a in approvals {
+        add(&mut bundle, a)?;
+    }
+    let bundle = Bundle::from_bytes(&bundle.to_bytes()?)?;
+    let verdict = verifier.verify(
+        &bundle,
+        &Target::Deployment(deployment.digest()),
+        Timestamp::now(),
+    );
+    if verdict.passed() {
+        println!("{}", verdict.render_text());
+        return Err("a tampered chain passed".into());
+    }
+    // A commit reached both through the release and through the image's
+    // source commits fails on both paths: each reason is printed once.
+    let mut printed = Vec::new();
+    for f in &verdict.failures {
+        let link = f.path.last().map(String::as_str).unwrap_or_default();
+        let line = abbreviate(&format!("REFUSED at {link}: {}", f.reason));
+        if !printed.contains(&line) {
+            println!("      {line}");
+            printed.push(line);
+        }
+    }
+    if !verdict.failures.iter().any(|f| expected(&f.reason)) {
+        return Err("a tampered chain was refused, but not for the expected reason".into());
     }
     Ok(())
 }
 
-/// Changes one byte of the payload inside the encoded envelope.
-fn tamper(envelope: &[u8], payload: &[u8]) -> Result<Vec<u8>> {
-    let at = envelope
-        .windows(payload.len())
-        .position(|w| w == payload)
-        .ok_or("payload not found in the envelope")?;
-    let mut out = envelope.to_vec();
-    if let Some(b) = out.get_mut(at) {
-        *b ^= 0x01;
-    }
-    Ok(out)
+// ---------------------------------------------------------------------------
+// Step 9: the verification summary
+// ---------------------------------------------------------------------------
+
+/// Step 9: the passing verdict as a signed SLSA verification summary (VSA),
+/// one small statement an admission controller can check instead of the chain.
+fn step_summary(verifier: &Verifier, verdict: &Verdict, image: &Signed<Image>) -> Result<()> {
+    let gate = FileKey::generate(Algorithm::Ed25519)?;
+    let vsa = verdict.signed_summary(
+        &gate,
+        "https://deploy-gate.example.com",
+        IMAGE_NAME,
+        image.unverified().predicate().image,
+        verifier.policy(),
+    )?;
+    let bytes = vsa.to_bytes()?;
+    let back = Signed::<vouch_chain::VerificationSummary>::from_bytes(&bytes)?;
+    let checked = back.verify(|k| (*k == gate.key_id()).then_some(gate.public_key()))?;
+    let s = checked.value().predicate();
+    println!(
+        "\n9. SLSA verification summary signed by the deploy gate (key {})",
+        short_key(gate.public_key())
+    );
+    println!(
+        "   {} for {IMAGE_NAME}, {} input statements, {} bytes: statement {}",
+        s.verification_result,
+        s.input_attestations.len(),
+        bytes.len(),
+        short_digest(&back.digest())
+    );
+    Ok(())
 }
 
-fn verdict(ok: bool, yes: &'static str, no: &'static str) -> &'static str {
-    if ok { yes } else { no }
+// ---------------------------------------------------------------------------
+// git's signing program
+// ---------------------------------------------------------------------------
+
+/// Acts as `ssh-keygen -Y sign` for git: git runs
+/// `PROGRAM -Y sign -n git -f KEY [-U] BUFFERFILE` and reads the armored
+/// signature from `BUFFERFILE.sig`. `KEY` is `user.signingkey` as
+/// configured, which git passes through unchanged when it is not a `key::`
+/// literal: here a vouch key reference such as `soft-fido:PATH`.
+fn sign_for_git(args: &[OsString]) -> Result<()> {
+    let (mut op, mut namespace, mut key, mut file) = (None, None, None, None);
+    let mut it = args.iter();
+    while let Some(arg) = it.next() {
+        match arg.to_str() {
+            Some("-Y") => op = it.next().and_then(|v| v.to_str()),
+            Some("-n") => namespace = it.next().and_then(|v| v.to_str()),
+            Some("-f") => key = it.next().and_then(|v| v.to_str()),
+            Some("-U") => {
+                return Err(
+                    "ssh-agent keys (-U) are not supported: set user.signingkey \
+                            to a vouch key reference such as soft-fido:PATH"
+                        .into(),
+                );
+            }
+            Some(flag) if flag.starts_with('-') && flag.len() > 1 => {
+                return Err(format!(
+                    "unsupported option {flag}: only `-Y sign -n NAMESPACE -f KEYREF FILE` \
+                     is implemented here"
+                )
+                .into());
+            }
+            _ => file = Some(arg),
+        }
+    }
+    if op != Some("sign") {
+        return Err(format!("only -Y sign is implemented here, not {op:?}").into());
+    }
+    let namespace = namespace.ok_or("missing -n NAMESPACE")?;
+    let key: KeyRef = key.ok_or("missing -f KEY")?.parse()?;
+    let file = file.ok_or("missing the file to sign")?;
+    let signer = key.open(None)?;
+    let data = std::fs::read(file)?;
+    let armored = sshsig::sign(&*signer, namespace, &data, HashAlgorithm::Sha512)?;
+    let mut out = file.clone();
+    out.push(".sig");
+    std::fs::write(out, armored)?;
+    Ok(())
 }
 
-fn short_ids(ids: impl Iterator<Item = vouch_core::KeyId>) -> String {
-    let mut out = String::new();
-    for id in ids {
-        let hex = id.to_string();
-        let _ = write!(
-            out,
-            "{}{}…",
-            if out.is_empty() { "" } else { ", " },
-            &hex[..16]
-        );
+// ---------------------------------------------------------------------------
+// Small helpers
+// ---------------------------------------------------------------------------
+
+/// An error shown with its causes on one line, also as `Debug` (which is
+/// what `main` prints for an error it returns).
+struct Report(Box<dyn Error>);
+
+impl std::fmt::Display for Report {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}", self.0)?;
+        let mut source = self.0.source();
+        while let Some(cause) = source {
+            write!(f, ": {cause}")?;
+            source = cause.source();
+        }
+        Ok(())
     }
-    out
 }
 
-/// An error and its causes, outermost first.
-fn reasons(error: &dyn Error) -> String {
-    let mut out = error.to_string();
-    let mut source = error.source();
-    while let Some(cause) = source {
-        let _ = write!(out, ": {cause}");
-        source = cause.source();
+impl std::fmt::Debug for Report {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        std::fmt::Display::fmt(self, f)
     }
+}
+
+impl Error for Report {}
+
+/// Signs a statement about `predicate`'s default subjects with every signer
+/// in turn (the first signs, the rest co-sign).
+fn sign_by<P: Predicate>(predicate: P, signers: &[&dyn Signer]) -> Result<Signed<P>> {
+    let statement = Statement::from_predicate(predicate)?;
+    let (first, rest) = signers.split_first().ok_or("no signer")?;
+    let mut signed = Signed::sign(&statement, *first)?;
+    for s in rest {
+        signed.cosign(*s)?;
+    }
+    Ok(signed)
+}
+
+fn add<P: Predicate>(bundle: &mut Bundle, signed: &Signed<P>) -> Result<()> {
+    bundle.add_envelope(signed.to_bytes()?);
+    Ok(())
+}
+
+fn in_path(program: &str) -> bool {
+    std::env::var_os("PATH")
+        .is_some_and(|path| std::env::split_paths(&path).any(|dir| dir.join(program).is_file()))
+}
+
+/// A short name for the key type (`ed25519-sk` for a FIDO Ed25519 key).
+fn key_type(key: &PublicKey) -> &'static str {
+    match key.ssh_key_type() {
+        "ssh-ed25519" => "ed25519",
+        "sk-ssh-ed25519@openssh.com" => "ed25519-sk",
+        "ecdsa-sha2-nistp256" => "ecdsa-p256",
+        "sk-ecdsa-sha2-nistp256@openssh.com" => "ecdsa-p256-sk",
+        other => other,
+    }
+}
+
+/// The key id as the verdict tree shows it (16 hex digits).
+fn short_key(key: &PublicKey) -> String {
+    key.key_id().to_string().chars().take(16).collect()
+}
+
+fn short_digest(d: &Digest) -> String {
+    format!("{}:{}…", d.algorithm(), &d.hex()[..16])
+}
+
+fn short_id(id: &GitObjectId) -> &str {
+    &id.as_str()[..12]
+}
+
+/// `text` with every run of 40 or more hex digits (commit ids, digests)
+/// cut to its first 12.
+fn abbreviate(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut run = String::new();
+    let flush = |run: &mut String, out: &mut String| {
+        if run.len() >= 40 {
+            out.push_str(&run[..12]);
+            out.push('…');
+        } else {
+            out.push_str(run);
+        }
+        run.clear();
+    };
+    for c in text.chars() {
+        if c.is_ascii_hexdigit() {
+            run.push(c);
+        } else {
+            flush(&mut run, &mut out);
+            out.push(c);
+        }
+    }
+    flush(&mut run, &mut out);
     out
 }
 
 fn file_name(path: &Path) -> String {
     path.file_name()
-        .map(|n| n.to_string_lossy().into_owned())
+        .map(OsStr::to_string_lossy)
+        .map(|n| n.into_owned())
         .unwrap_or_default()
-}
-
-#[cfg(unix)]
-fn mode(path: &Path) -> Result<u32> {
-    use std::os::unix::fs::PermissionsExt as _;
-    Ok(std::fs::metadata(path)?.permissions().mode() & 0o7777)
-}
-
-#[cfg(not(unix))]
-fn mode(_path: &Path) -> Result<u32> {
-    Ok(0)
 }
