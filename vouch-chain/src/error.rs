@@ -42,7 +42,7 @@ pub enum ChainError {
 }
 
 /// The rule a link broke. Each names the identity, digest or field it is about.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize)]
 #[serde(tag = "kind", rename_all = "kebab-case")]
 #[non_exhaustive]
 pub enum Reason {

@@ -810,7 +810,13 @@ impl<'a> Eval<'a> {
             }
             Err(_) => failures.push(Reason::BadSignature { key_id: None }),
         }
-        failures.extend(self.check_rule(&self.policy.commit.signers, &signers));
+        // An unsigned object has already said all there is to say.
+        if !failures
+            .iter()
+            .any(|f| matches!(f, Reason::CommitUnsigned { .. }))
+        {
+            failures.extend(self.check_rule(&self.policy.commit.signers, &signers));
+        }
         for s in &signers {
             node.signers.push(self.trace_signer(s, "signed by"));
         }

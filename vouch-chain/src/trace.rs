@@ -1,5 +1,6 @@
 //! The verdict and its trace: a tree of links with who, what, key, evidence and time.
 
+use std::collections::HashSet;
 use std::fmt::{self, Write as _};
 
 use serde::Serialize;
@@ -279,7 +280,7 @@ impl Verdict {
         roster_version: u64,
     ) -> Self {
         let mut failures = Vec::new();
-        collect(&trace, &mut Vec::new(), &mut failures);
+        collect(&trace, &mut Vec::new(), &mut HashSet::new(), &mut failures);
         let outcome = if failures.is_empty() {
             Outcome::Pass
         } else {
@@ -295,17 +296,26 @@ impl Verdict {
     }
 }
 
-fn collect(node: &TraceNode, path: &mut Vec<String>, out: &mut Vec<Failure>) {
+/// Gathers every failure once: a commit reached through two paths (a release
+/// and the image's source commits) is one failure, reported under the first.
+fn collect(
+    node: &TraceNode,
+    path: &mut Vec<String>,
+    seen: &mut HashSet<(String, Reason)>,
+    out: &mut Vec<Failure>,
+) {
     path.push(format!("{} {}", node.kind, node.name));
     for r in &node.failures {
-        out.push(Failure {
-            path: path.clone(),
-            statement: node.statement,
-            reason: r.clone(),
-        });
+        if seen.insert((format!("{} {}", node.kind, node.name), r.clone())) {
+            out.push(Failure {
+                path: path.clone(),
+                statement: node.statement,
+                reason: r.clone(),
+            });
+        }
     }
     for c in &node.children {
-        collect(c, path, out);
+        collect(c, path, seen, out);
     }
     path.pop();
 }

@@ -19,7 +19,7 @@ use crate::statement::{Predicate, Subject};
 
 /// Why a key was revoked. Only a compromise invalidates signatures made
 /// before the revocation.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub enum RevocationReason {
     /// The key may be in someone else's hands: nothing it signed is trusted.
