@@ -84,7 +84,7 @@ step "the README's C example compiles as shown and gates"
 awk '/<!-- c-example/ { marked = 1; next }
      marked && /^```c$/ { code = 1; next }
      code && /^```$/ { exit }
-     code' README.md >"$WORK/gate.c"
+     code' "$CRATE/../README.md" >"$WORK/gate.c"
 [[ -s $WORK/gate.c ]] || {
     echo "c-test: no C example found in README.md" >&2
     exit 1
