@@ -9,7 +9,7 @@ use vouch_manifest::git::{CommitObject, GitError, ObjectFormat};
 use vouch_manifest::{
     Approval, ApprovalRole, Commit, Deployment, GitObjectId, HardwareClaim, Identity, IdentityId,
     IdentityKind, Image, Predicate, Release, RoleName, RosterError, RosterKey, Signed,
-    TrustedRoster, peek_predicate_type,
+    TrustedRoster,
 };
 
 use crate::bundle::Bundle;
@@ -89,6 +89,7 @@ impl Verifier {
             commits: HashMap::new(),
             releases: HashMap::new(),
         };
+        eval.count_reaches();
         let trace = match target {
             Target::Deployment(d) => eval.deployment(d),
             Target::Image(d) => eval.image(d),
@@ -159,22 +160,21 @@ impl Index {
             let Ok(env) = Sign::from_bytes(bytes) else {
                 continue;
             };
-            let Ok(Some(ty)) = peek_predicate_type(env.unverified_payload()) else {
-                continue;
+            // Nearly every envelope of a bundle is a commit attestation: try
+            // that type first. Its one validation pass also reads the
+            // predicate type, which names the type to decode anything else as.
+            let (env, ty) = match Signed::<Commit>::from_envelope_or_other_type(env) {
+                Ok(Ok(s)) => {
+                    ix.commits
+                        .entry(s.unverified().predicate().commit_id.clone())
+                        .or_default()
+                        .push(s);
+                    continue;
+                }
+                Ok(Err(other)) => other,
+                Err(_) => continue,
             };
-            // Resolved to a static string so the envelope can move on.
-            let Some(ty) = [
-                Deployment::PREDICATE_TYPE,
-                Image::PREDICATE_TYPE,
-                Release::PREDICATE_TYPE,
-                Commit::PREDICATE_TYPE,
-                Approval::PREDICATE_TYPE,
-            ]
-            .into_iter()
-            .find(|known| *known == ty) else {
-                continue;
-            };
-            match ty {
+            match ty.as_str() {
                 Deployment::PREDICATE_TYPE => {
                     if let Ok(s) = Signed::<Deployment>::from_envelope(env) {
                         ix.deployments.entry(s.digest()).or_default().push(s);
@@ -191,14 +191,6 @@ impl Index {
                 Release::PREDICATE_TYPE => {
                     if let Ok(s) = Signed::<Release>::from_envelope(env) {
                         ix.releases.entry(s.digest()).or_default().push(s);
-                    }
-                }
-                Commit::PREDICATE_TYPE => {
-                    if let Ok(s) = Signed::<Commit>::from_envelope(env) {
-                        ix.commits
-                            .entry(s.unverified().predicate().commit_id.clone())
-                            .or_default()
-                            .push(s);
                     }
                 }
                 Approval::PREDICATE_TYPE => {
@@ -231,8 +223,42 @@ struct Eval<'a> {
     roles: HashMap<&'a IdentityId, Vec<&'a RoleName>>,
     index: &'a Index,
     now: Timestamp,
-    commits: HashMap<GitObjectId, TraceNode>,
-    releases: HashMap<Digest, TraceNode>,
+    /// Commit links by id, for commits the chain may reach more than once.
+    commits: HashMap<&'a GitObjectId, Reached>,
+    /// Release links by statement digest, likewise.
+    releases: HashMap<Digest, Reached>,
+}
+
+/// A link the chain may reach more than once: how many more times it can
+/// still be reached, and its node once evaluated. Each link is evaluated
+/// once and its node handed out again on later reaches; the last reach
+/// takes the node instead of cloning it, and a link reached once is never
+/// copied at all.
+#[derive(Default)]
+struct Reached {
+    left: u32,
+    node: Option<TraceNode>,
+}
+
+impl Reached {
+    /// The node for one more reach, when evaluated already.
+    fn take(&mut self) -> Option<TraceNode> {
+        let node = self.node.as_ref()?;
+        self.left = self.left.saturating_sub(1);
+        if self.left == 0 {
+            self.node.take()
+        } else {
+            Some(node.clone())
+        }
+    }
+
+    /// Keeps `node` (just evaluated, for this reach) when later reaches may need it.
+    fn keep(&mut self, node: &TraceNode) {
+        self.left = self.left.saturating_sub(1);
+        if self.left > 0 {
+            self.node = Some(node.clone());
+        }
+    }
 }
 
 /// The one place thresholds are counted: distinct identities, never keys.
@@ -260,6 +286,28 @@ fn short(d: &Digest) -> String {
 }
 
 impl<'a> Eval<'a> {
+    /// Counts, over every statement in the index (reachable or not), how
+    /// often a release or a commit is named: an upper bound of how often
+    /// the evaluation can reach it, since each statement is evaluated at
+    /// most once. An undercount would only cost a second evaluation.
+    fn count_reaches(&mut self) {
+        let index = self.index;
+        for group in index.releases.values() {
+            for c in &group[0].unverified().predicate().commits {
+                self.commits.entry(c).or_default().left += 1;
+            }
+        }
+        for image in index.images.values().flatten() {
+            let i = image.unverified().predicate();
+            for p in &i.packages {
+                self.releases.entry(p.release).or_default().left += 1;
+            }
+            for c in &i.source_commits {
+                self.commits.entry(&c.commit).or_default().left += 1;
+            }
+        }
+    }
+
     /// Verifies every signature of the statements in `group` (one statement,
     /// possibly in several envelopes) and maps each key to its holder at `at`.
     /// Each distinct key counts once; every signature that cannot be
@@ -615,7 +663,8 @@ impl<'a> Eval<'a> {
     }
 
     fn image(&mut self, image: &Digest) -> TraceNode {
-        let Some(all) = self.index.images.get(image) else {
+        let index = self.index;
+        let Some(all) = index.images.get(image) else {
             let mut node = TraceNode::new(LinkKind::Image, short(image));
             node.failures.push(Reason::ImageMissing { image: *image });
             node.settle();
@@ -634,7 +683,7 @@ impl<'a> Eval<'a> {
         first_failed.unwrap_or_else(|| TraceNode::new(LinkKind::Image, short(image)))
     }
 
-    fn image_statement(&mut self, group: &[&Signed<Image>]) -> TraceNode {
+    fn image_statement(&mut self, group: &[&'a Signed<Image>]) -> TraceNode {
         let i = group[0].unverified().predicate();
         let pol = &self.policy.image;
         let mut node = TraceNode::new(LinkKind::Image, format!("{}@{}", i.name, short(&i.image)));
@@ -672,16 +721,17 @@ impl<'a> Eval<'a> {
     }
 
     fn release(&mut self, digest: &Digest, package: &str, version: &str) -> TraceNode {
-        if let Some(n) = self.releases.get(digest) {
-            return n.clone();
+        if let Some(n) = self.releases.get_mut(digest).and_then(Reached::take) {
+            return n;
         }
         let node = self.release_uncached(digest, package, version);
-        self.releases.insert(*digest, node.clone());
+        self.releases.entry(*digest).or_default().keep(&node);
         node
     }
 
     fn release_uncached(&mut self, digest: &Digest, package: &str, version: &str) -> TraceNode {
-        let Some(group) = self.index.releases.get(digest) else {
+        let index = self.index;
+        let Some(group) = index.releases.get(digest) else {
             let mut node = TraceNode::new(LinkKind::Release, format!("{package} {version}"));
             node.failures.push(Reason::ReleaseMissing {
                 package: package.to_owned(),
@@ -727,18 +777,19 @@ impl<'a> Eval<'a> {
         node
     }
 
-    fn commit(&mut self, id: &GitObjectId) -> TraceNode {
-        if let Some(n) = self.commits.get(id) {
-            return n.clone();
+    fn commit(&mut self, id: &'a GitObjectId) -> TraceNode {
+        if let Some(n) = self.commits.get_mut(id).and_then(Reached::take) {
+            return n;
         }
         let node = self.commit_uncached(id);
-        self.commits.insert(id.clone(), node.clone());
+        self.commits.entry(id).or_default().keep(&node);
         node
     }
 
-    fn commit_uncached(&mut self, id: &GitObjectId) -> TraceNode {
-        let mut node = TraceNode::new(LinkKind::Commit, id.to_string());
+    fn commit_uncached(&self, id: &GitObjectId) -> TraceNode {
+        let node = || TraceNode::new(LinkKind::Commit, id.to_string());
         if self.policy.commit.legacy.commits.contains(id) {
+            let mut node = node();
             node.note = Some("legacy commit, exempt by policy".into());
             node.settle();
             return node;
@@ -753,6 +804,7 @@ impl<'a> Eval<'a> {
             .unwrap_or_default();
         let object = self.index.objects.get(id);
         if statements.is_empty() && object.is_none() {
+            let mut node = node();
             node.failures
                 .push(Reason::CommitUnsigned { commit: id.clone() });
             node.settle();
@@ -773,7 +825,7 @@ impl<'a> Eval<'a> {
             }
             first_failed.get_or_insert(n);
         }
-        first_failed.unwrap_or(node)
+        first_failed.unwrap_or_else(node)
     }
 
     /// A commit proven by the SSH signature in its git object (as `git
@@ -856,6 +908,20 @@ impl<'a> Eval<'a> {
 /// Groups envelopes of the same statement (same digest) so their signatures
 /// count together, keeping the bundle's order.
 fn group_by_digest<P: Predicate>(all: &[Signed<P>]) -> Vec<Vec<&Signed<P>>> {
+    // Nearly always one statement in one or two envelopes: comparing with
+    // the groups found so far beats hashing, up to a bound that keeps a
+    // bundle of many statements about one link from turning it quadratic.
+    const LINEAR: usize = 16;
+    if all.len() <= LINEAR {
+        let mut groups: Vec<Vec<&Signed<P>>> = Vec::new();
+        for s in all {
+            match groups.iter_mut().find(|g| g[0].digest() == s.digest()) {
+                Some(g) => g.push(s),
+                None => groups.push(vec![s]),
+            }
+        }
+        return groups;
+    }
     let mut order: Vec<Digest> = Vec::new();
     let mut groups: HashMap<Digest, Vec<&Signed<P>>> = HashMap::new();
     for s in all {

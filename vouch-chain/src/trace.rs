@@ -298,20 +298,28 @@ impl Verdict {
 
 /// Gathers every failure once: a commit reached through two paths (a release
 /// and the image's source commits) is one failure, reported under the first.
-fn collect(
-    node: &TraceNode,
-    path: &mut Vec<String>,
+/// The path of links is written out only for a node that has failures, not
+/// for each of the (thousands of) links that pass.
+fn collect<'t>(
+    node: &'t TraceNode,
+    path: &mut Vec<&'t TraceNode>,
     seen: &mut HashSet<(String, Reason)>,
     out: &mut Vec<Failure>,
 ) {
-    path.push(format!("{} {}", node.kind, node.name));
-    for r in &node.failures {
-        if seen.insert((format!("{} {}", node.kind, node.name), r.clone())) {
-            out.push(Failure {
-                path: path.clone(),
-                statement: node.statement,
-                reason: r.clone(),
-            });
+    path.push(node);
+    if !node.failures.is_empty() {
+        let names: Vec<String> = path
+            .iter()
+            .map(|n| format!("{} {}", n.kind, n.name))
+            .collect();
+        for r in &node.failures {
+            if seen.insert((format!("{} {}", node.kind, node.name), r.clone())) {
+                out.push(Failure {
+                    path: names.clone(),
+                    statement: node.statement,
+                    reason: r.clone(),
+                });
+            }
         }
     }
     for c in &node.children {

@@ -263,6 +263,135 @@ pub fn map_text_field<'a>(
     Ok(None)
 }
 
+/// [`validate`] and [`map_text_field`] in one pass: checks that `bytes`
+/// hold exactly one CBOR item under the given rules and, when it is a
+/// definite-length map, returns the text value of its first entry whose
+/// key is `key` (`None` when there is no such entry or its value is not a
+/// definite-length text string).
+///
+/// ```
+/// use vouch_core::cbor::{Limits, Strictness, to_canonical, validate_map_text_field};
+/// let bytes = to_canonical(&serde_json::json!({"predicateType": "uri:x", "z": [1]})).unwrap();
+/// let ty = validate_map_text_field(&bytes, "predicateType", Strictness::Document, Limits::DEFAULT);
+/// assert_eq!(ty, Ok(Some("uri:x")));
+/// ```
+pub fn validate_map_text_field<'a>(
+    bytes: &'a [u8],
+    key: &str,
+    strictness: Strictness,
+    limits: Limits,
+) -> Result<Option<&'a str>, CborError> {
+    if bytes.len() > limits.max_size {
+        return Err(CborError::TooLarge {
+            size: bytes.len(),
+            limit: limits.max_size,
+        });
+    }
+    let mut v = Validator {
+        bytes,
+        pos: 0,
+        strict: strictness != Strictness::WellFormed,
+        document: strictness == Strictness::Document,
+        max_depth: limits.max_depth,
+    };
+    let found = match bytes.first() {
+        // A map head: read it here so its entries can be looked at.
+        Some(b) if b >> 5 == 5 => {
+            let h = v.head()?;
+            v.enter(&h, 0)?;
+            match v.length(&h)? {
+                Some(n) => v.definite_map(n, 0, Some(key))?,
+                None => {
+                    v.pos = 0;
+                    v.item(0)?;
+                    None
+                }
+            }
+        }
+        _ => {
+            v.item(0)?;
+            None
+        }
+    };
+    if v.pos != bytes.len() {
+        return Err(CborError::TrailingBytes { offset: v.pos });
+    }
+    Ok(found)
+}
+
+/// Walks bytes that [`validate`] already accepted, one item at a time, for
+/// decoders of a fixed shape (COSE structures) that need no value tree.
+/// Each reading method returns `None`, consuming nothing, when the next
+/// item is not of the kind asked for.
+pub(crate) struct Reader<'a> {
+    v: Validator<'a>,
+}
+
+impl<'a> Reader<'a> {
+    pub(crate) fn new(bytes: &'a [u8], limits: Limits) -> Self {
+        Reader {
+            v: Validator {
+                bytes,
+                pos: 0,
+                strict: false,
+                document: false,
+                max_depth: limits.max_depth,
+            },
+        }
+    }
+
+    /// Reads a head of major type `major` with a definite argument.
+    fn definite(&mut self, major: u8) -> Result<Option<Head>, CborError> {
+        let start = self.v.pos;
+        match self.v.bytes.get(start) {
+            Some(b) if b >> 5 == major => {}
+            _ => return Ok(None),
+        }
+        let h = self.v.head()?;
+        if h.arg.is_none() {
+            self.v.pos = start;
+            return Ok(None);
+        }
+        Ok(Some(h))
+    }
+
+    /// A tag number.
+    pub(crate) fn tag(&mut self) -> Result<Option<u64>, CborError> {
+        Ok(self.definite(6)?.and_then(|h| h.arg))
+    }
+
+    /// The length of a definite-length array; its items follow.
+    pub(crate) fn array(&mut self) -> Result<Option<usize>, CborError> {
+        match self.definite(4)? {
+            Some(h) => self.v.length(&h),
+            None => Ok(None),
+        }
+    }
+
+    /// The content of a definite-length byte string.
+    pub(crate) fn bytes(&mut self) -> Result<Option<&'a [u8]>, CborError> {
+        match self.definite(2)? {
+            Some(h) => match self.v.length(&h)? {
+                Some(n) => self.v.take(n).map(Some),
+                None => Ok(None),
+            },
+            None => Ok(None),
+        }
+    }
+
+    /// Skips one item of any kind and returns its encoded bytes.
+    pub(crate) fn raw(&mut self) -> Result<&'a [u8], CborError> {
+        let start = self.v.pos;
+        self.v.item(0)?;
+        Ok(&self.v.bytes[start..self.v.pos])
+    }
+
+    /// Whether every byte has been read.
+    pub(crate) fn at_end(&self) -> bool {
+        self.v.pos == self.v.bytes.len()
+    }
+}
+
 struct Validator<'a> {
     bytes: &'a [u8],
     pos: usize,
@@ -406,38 +535,7 @@ impl<'a> Validator<'a> {
             5 => {
                 self.enter(&h, depth)?;
                 match self.length(&h)? {
-                    Some(n) => {
-                        let mut prev: Option<(usize, usize)> = None;
-                        for _ in 0..n {
-                            let key_start = self.pos;
-                            if self.document && self.bytes.get(key_start).map(|b| b >> 5) != Some(3)
-                            {
-                                return Err(CborError::NonTextMapKey { offset: key_start });
-                            }
-                            self.item(depth + 1)?;
-                            let key = (key_start, self.pos);
-                            if self.strict {
-                                if let Some((ps, pe)) = prev {
-                                    match self.bytes[ps..pe].cmp(&self.bytes[key.0..key.1]) {
-                                        std::cmp::Ordering::Less => {}
-                                        std::cmp::Ordering::Equal => {
-                                            return Err(CborError::DuplicateMapKey {
-                                                offset: key_start,
-                                            });
-                                        }
-                                        std::cmp::Ordering::Greater => {
-                                            return Err(CborError::UnsortedMapKeys {
-                                                offset: key_start,
-                                            });
-                                        }
-                                    }
-                                }
-                                prev = Some(key);
-                            }
-                            self.item(depth + 1)?;
-                        }
-                        Ok(())
-                    }
+                    Some(n) => self.definite_map(n, depth, None).map(|_| ()),
                     None => {
                         while !self.at_break()? {
                             self.item(depth + 1)?;
@@ -462,6 +560,74 @@ impl<'a> Validator<'a> {
             }
             _ => self.simple_or_float(&h),
         }
+    }
+
+    /// Checks the `n` entries of a definite-length map whose head was read
+    /// at `depth`. When `want` is given, also returns the value of the first
+    /// entry whose key is that text, when the value is a definite-length
+    /// text string (what [`map_text_field`] finds), in the same pass.
+    fn definite_map(
+        &mut self,
+        n: usize,
+        depth: usize,
+        want: Option<&str>,
+    ) -> Result<Option<&'a str>, CborError> {
+        let mut prev: Option<(usize, usize)> = None;
+        let mut found = None;
+        for _ in 0..n {
+            let key_start = self.pos;
+            if self.document && self.bytes.get(key_start).map(|b| b >> 5) != Some(3) {
+                return Err(CborError::NonTextMapKey { offset: key_start });
+            }
+            self.item(depth + 1)?;
+            let key = (key_start, self.pos);
+            if self.strict {
+                if let Some((ps, pe)) = prev {
+                    match self.bytes[ps..pe].cmp(&self.bytes[key.0..key.1]) {
+                        std::cmp::Ordering::Less => {}
+                        std::cmp::Ordering::Equal => {
+                            return Err(CborError::DuplicateMapKey { offset: key_start });
+                        }
+                        std::cmp::Ordering::Greater => {
+                            return Err(CborError::UnsortedMapKeys { offset: key_start });
+                        }
+                    }
+                }
+                prev = Some(key);
+            }
+            let value_start = self.pos;
+            self.item(depth + 1)?;
+            if let Some(want) = want
+                && found.is_none()
+                && self.text_at(key.0)? == Some(want)
+            {
+                found = Some(self.text_at(value_start)?);
+            }
+        }
+        Ok(found.flatten())
+    }
+
+    /// The definite-length text string at `pos` (an item already checked),
+    /// or `None` for any other item.
+    fn text_at(&self, pos: usize) -> Result<Option<&'a str>, CborError> {
+        let mut v = Validator {
+            bytes: self.bytes,
+            pos,
+            strict: false,
+            document: false,
+            max_depth: self.max_depth,
+        };
+        let h = v.head()?;
+        if h.major != 3 {
+            return Ok(None);
+        }
+        let Some(n) = v.length(&h)? else {
+            return Ok(None);
+        };
+        let s = v.take(n)?;
+        std::str::from_utf8(s)
+            .map(Some)
+            .map_err(|_| CborError::InvalidUtf8 { offset: pos })
     }
 
     /// Reads one item; returns it when it is a definite-length text string.
@@ -560,6 +726,37 @@ impl<'a> Validator<'a> {
             // Additional info 31 here is a break with no open indefinite item.
             _ => Err(CborError::Malformed { offset: h.start }),
         }
+    }
+}
+
+/// Serde helper for `Vec<u8>` fields: a CBOR byte string (serde's default
+/// would be an array of integers). Use as `#[serde(with = "vouch_core::cbor::byte_string")]`.
+pub mod byte_string {
+    use serde::{Deserializer, Serializer};
+
+    /// Writes the bytes as one byte string.
+    pub fn serialize<S: Serializer>(v: &[u8], s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_bytes(v)
+    }
+
+    /// Reads one byte string of any length.
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<u8>, D::Error> {
+        struct V;
+        impl serde::de::Visitor<'_> for V {
+            type Value = Vec<u8>;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("a byte string")
+            }
+            fn visit_bytes<E: serde::de::Error>(self, v: &[u8]) -> Result<Vec<u8>, E> {
+                Ok(v.to_vec())
+            }
+            fn visit_byte_buf<E: serde::de::Error>(self, v: Vec<u8>) -> Result<Vec<u8>, E> {
+                Ok(v)
+            }
+        }
+        // byte_buf, not bytes: ciborium serves `deserialize_bytes` from a
+        // 4 KiB scratch buffer and refuses anything longer.
+        d.deserialize_byte_buf(V)
     }
 }
 
@@ -890,6 +1087,22 @@ mod tests {
             }
             let _ = validate(&bytes, Strictness::WellFormed, Limits::DEFAULT);
             let _ = item_len(&bytes, Limits::DEFAULT);
+        }
+
+        #[test]
+        fn one_pass_lookup_agrees(v in arb_value(), key in "[a-c]{0,2}", idx in any::<usize>(), byte in any::<u8>(), mutate in any::<bool>()) {
+            let value = Value::Map(vec![(Value::Text(key.clone()), Value::Text("t".into())), (Value::Text("b".into()), v)]);
+            if let Ok(mut bytes) = to_canonical(&value) {
+                if mutate {
+                    let i = idx % bytes.len();
+                    bytes[i] = byte;
+                }
+                for strictness in [Strictness::Canonical, Strictness::Document, Strictness::WellFormed] {
+                    let both = validate(&bytes, strictness, Limits::DEFAULT)
+                        .and_then(|()| map_text_field(&bytes, &key, Limits::DEFAULT));
+                    prop_assert_eq!(validate_map_text_field(&bytes, &key, strictness, Limits::DEFAULT), both);
+                }
+            }
         }
 
         #[test]

@@ -49,7 +49,7 @@ use coset::{
     RegisteredLabel, RegisteredLabelWithPrivate, iana,
 };
 
-use crate::cbor::{CborError, Limits, Strictness, validate};
+use crate::cbor::{CborError, Limits, Reader, Strictness, validate};
 use crate::key::{Algorithm, KeyId, PublicKey};
 use crate::sig::{Evidence, Signature, VerifyError};
 use crate::signer::{SignError, Signer};
@@ -393,6 +393,139 @@ fn check_tag(bytes: &[u8], expected: u64) -> Result<bool, EnvelopeError> {
     Ok(true)
 }
 
+/// A structural mismatch in a `COSE_Sign`, reported as coset reports one.
+fn unexpected(want: &'static str) -> EnvelopeError {
+    EnvelopeError::Malformed(coset::CoseError::UnexpectedItem("other item", want))
+}
+
+/// A protected header from its `bstr` content, as coset decodes one: an
+/// empty string is an empty header; the bytes are kept as received.
+fn protected_from(data: &[u8]) -> Result<ProtectedHeader, EnvelopeError> {
+    let header = if data.is_empty() {
+        Header::default()
+    } else {
+        Header::from_slice(data).map_err(EnvelopeError::Malformed)?
+    };
+    Ok(ProtectedHeader {
+        original_data: Some(data.to_vec()),
+        header,
+    })
+}
+
+/// An unprotected header from its encoded map (almost always empty).
+fn unprotected_from(map: &[u8]) -> Result<Header, EnvelopeError> {
+    match map {
+        [0xa0] => Ok(Header::default()),
+        [first, ..] if first >> 5 == 5 => Header::from_slice(map).map_err(EnvelopeError::Malformed),
+        _ => Err(unexpected("map")),
+    }
+}
+
+/// Decodes a tagged `COSE_Sign` from bytes that [`validate`] accepted,
+/// walking the structure head by head: the payload is copied once, out of
+/// `bytes`, and no intermediate value tree is built. Accepts and refuses
+/// what coset's own decoder does.
+fn decode_sign(bytes: &[u8], limits: Limits) -> Result<CoseSign, EnvelopeError> {
+    let mut r = Reader::new(bytes, limits);
+    // The caller checked the tag is 98.
+    r.tag()?;
+    if r.array()? != Some(4) {
+        return Err(unexpected("array with 4 items"));
+    }
+    let protected = protected_from(r.bytes()?.ok_or_else(|| unexpected("bstr"))?)?;
+    let unprotected = unprotected_from(r.raw()?)?;
+    let payload = match r.bytes()? {
+        Some(p) => Some(p.to_vec()),
+        None if r.raw()? == [0xf6] => None,
+        None => return Err(unexpected("bstr or nil")),
+    };
+    let n = r.array()?.ok_or_else(|| unexpected("array"))?;
+    let mut signatures = Vec::with_capacity(n);
+    for _ in 0..n {
+        signatures
+            .push(decode_signature(&mut r).map_err(|_| unexpected("map for COSE_Signature"))?);
+    }
+    // `validate` saw exactly one item; nothing can follow it.
+    if !r.at_end() {
+        return Err(unexpected("end of the envelope"));
+    }
+    if payload.is_none() {
+        return Err(EnvelopeError::DetachedPayload);
+    }
+    Ok(CoseSign {
+        protected,
+        unprotected,
+        payload,
+        signatures,
+    })
+}
+
+/// One `COSE_Signature`: `[protected bstr, unprotected map, signature bstr]`.
+fn decode_signature(r: &mut Reader<'_>) -> Result<CoseSignature, EnvelopeError> {
+    if r.array()? != Some(3) {
+        return Err(unexpected("array with 3 items"));
+    }
+    let protected = protected_from(r.bytes()?.ok_or_else(|| unexpected("bstr"))?)?;
+    let unprotected = unprotected_from(r.raw()?)?;
+    let signature = r.bytes()?.ok_or_else(|| unexpected("bstr"))?.to_vec();
+    Ok(CoseSignature {
+        protected,
+        unprotected,
+        signature,
+    })
+}
+
+/// The bytes of a protected header as they go into a `Sig_structure`:
+/// exactly as received (or as first encoded), as coset does.
+fn protected_bytes(p: &ProtectedHeader) -> std::borrow::Cow<'_, [u8]> {
+    match &p.original_data {
+        Some(data) => std::borrow::Cow::Borrowed(data),
+        None if p.header.is_empty() => std::borrow::Cow::Borrowed(&[]),
+        // Headers vouch builds always encode; an empty encoding is never signed.
+        None => std::borrow::Cow::Owned(p.header.clone().to_vec().unwrap_or_default()),
+    }
+}
+
+/// Appends a CBOR head (shortest form) of major type `major` and argument `n`.
+fn push_head(out: &mut Vec<u8>, major: u8, n: usize) {
+    let m = major << 5;
+    // usize is at most 64 bits on every platform Rust supports.
+    let n = n as u64;
+    if n < 24 {
+        out.push(m | n as u8);
+    } else if let Ok(b) = u8::try_from(n) {
+        out.extend_from_slice(&[m | 24, b]);
+    } else if let Ok(b) = u16::try_from(n) {
+        out.push(m | 25);
+        out.extend_from_slice(&b.to_be_bytes());
+    } else if let Ok(b) = u32::try_from(n) {
+        out.push(m | 26);
+        out.extend_from_slice(&b.to_be_bytes());
+    } else {
+        out.push(m | 27);
+        out.extend_from_slice(&n.to_be_bytes());
+    }
+}
+
+/// The RFC 9052 §4.4 `Sig_structure` of one `COSE_Signature`, with no
+/// external data: `["Signature", body_protected, sign_protected, h'', payload]`,
+/// written directly (the same bytes coset's `tbs_data` produces, without
+/// cloning the headers and the payload into a value tree first).
+fn sig_structure(body: &ProtectedHeader, sign: &ProtectedHeader, payload: &[u8]) -> Vec<u8> {
+    const CONTEXT: &[u8] = b"Signature";
+    let body = protected_bytes(body);
+    let sign = protected_bytes(sign);
+    let mut out = Vec::with_capacity(32 + body.len() + sign.len() + payload.len());
+    out.push(0x85);
+    push_head(&mut out, 3, CONTEXT.len());
+    out.extend_from_slice(CONTEXT);
+    for part in [&body[..], &sign[..], &[][..], payload] {
+        push_head(&mut out, 2, part.len());
+        out.extend_from_slice(part);
+    }
+    out
+}
+
 /// A `COSE_Sign1` envelope: one signer, one payload.
 #[derive(Debug, Clone)]
 pub struct Sign1 {
@@ -574,7 +707,11 @@ impl Sign {
             unprotected: Header::default(),
             signature: Vec::new(),
         };
-        let tbs = self.msg.tbs_data(b"", &cs);
+        let tbs = sig_structure(
+            &self.msg.protected,
+            &cs.protected,
+            self.unverified_payload(),
+        );
         let sig = signer.try_sign(&tbs)?;
         cs.unprotected = unprotected_for(&sig)?;
         cs.signature = sig.value().to_vec();
@@ -596,12 +733,9 @@ impl Sign {
                 found: u64::MAX,
             });
         }
-        let msg = <CoseSign as coset::TaggedCborSerializable>::from_tagged_slice(bytes)
-            .map_err(EnvelopeError::Malformed)?;
-        if msg.payload.is_none() {
-            return Err(EnvelopeError::DetachedPayload);
-        }
-        Ok(Sign { msg })
+        Ok(Sign {
+            msg: decode_sign(bytes, limits)?,
+        })
     }
 
     /// Encodes the envelope (tagged).
@@ -633,7 +767,11 @@ impl Sign {
     /// is no signature `index`.
     pub fn to_be_signed(&self, index: usize) -> Option<Vec<u8>> {
         let s = self.msg.signatures.get(index)?;
-        Some(self.msg.tbs_data(b"", s))
+        Some(sig_structure(
+            &self.msg.protected,
+            &s.protected,
+            self.unverified_payload(),
+        ))
     }
 
     /// The protected key id of each signature (`None` when absent or not a vouch key id).
@@ -673,7 +811,7 @@ impl Sign {
                 });
                 continue;
             };
-            let tbs = self.msg.tbs_data(b"", s);
+            let tbs = sig_structure(&self.msg.protected, &s.protected, self.unverified_payload());
             match check(index, key, &s.protected, &s.unprotected, &tbs, &s.signature) {
                 Ok(v) => ok.push(v),
                 Err(error) => failed.push(SignatureFailure {
@@ -709,3 +847,127 @@ impl Sign {
 
 #[cfg(test)]
 mod tests;
+
+/// The direct `COSE_Sign` decoder and `Sig_structure` writer against coset's.
+#[cfg(test)]
+mod direct_decode {
+    use super::*;
+    use proptest::prelude::*;
+
+    struct Ed(ed25519_dalek::SigningKey, PublicKey);
+
+    impl Signer for Ed {
+        fn public_key(&self) -> &PublicKey {
+            &self.1
+        }
+        fn try_sign(&self, m: &[u8]) -> Result<Signature, SignError> {
+            use ed25519_dalek::Signer as _;
+            Ok(Signature::new(Algorithm::Ed25519, &self.0.sign(m).to_bytes()).unwrap())
+        }
+    }
+
+    fn ed(seed: u8) -> Ed {
+        let sk = ed25519_dalek::SigningKey::from_bytes(&[seed; 32]);
+        let pk = PublicKey::ed25519(&sk.verifying_key().to_bytes()).unwrap();
+        Ed(sk, pk)
+    }
+
+    fn envelope(payload: Vec<u8>, signers: u8) -> Vec<u8> {
+        let mut env = Sign::new("application/vnd.vouch.statement+cbor", payload).unwrap();
+        for i in 0..signers {
+            env.add_signature(&ed(i + 1)).unwrap();
+        }
+        env.to_bytes().unwrap()
+    }
+
+    /// What coset alone makes of bytes that passed canonical validation.
+    fn coset_decode(bytes: &[u8]) -> Result<CoseSign, ()> {
+        let msg = <CoseSign as coset::TaggedCborSerializable>::from_tagged_slice(bytes)
+            .map_err(|_| ())?;
+        if msg.payload.is_none() {
+            return Err(());
+        }
+        Ok(msg)
+    }
+
+    #[test]
+    fn same_structs_and_sig_structure_as_coset() {
+        for (payload, signers) in [(vec![], 0), (b"x".to_vec(), 1), (vec![7; 300], 3)] {
+            let bytes = envelope(payload, signers);
+            let ours = Sign::from_bytes(&bytes).unwrap();
+            let theirs = coset_decode(&bytes).unwrap();
+            assert_eq!(ours.msg, theirs);
+            for (i, s) in theirs.signatures.iter().enumerate() {
+                assert_eq!(ours.to_be_signed(i).unwrap(), theirs.tbs_data(b"", s));
+            }
+            assert_eq!(ours.to_bytes().unwrap(), bytes);
+        }
+        // A protected header coset had to encode itself (no original bytes).
+        let body = ProtectedHeader {
+            original_data: None,
+            header: coset::HeaderBuilder::new()
+                .content_type("a/b".into())
+                .build(),
+        };
+        let sign = ProtectedHeader::default();
+        let msg = CoseSign {
+            protected: body.clone(),
+            payload: Some(vec![1; 70_000]),
+            ..Default::default()
+        };
+        let cs = CoseSignature {
+            protected: sign.clone(),
+            ..Default::default()
+        };
+        assert_eq!(
+            sig_structure(&body, &sign, msg.payload.as_deref().unwrap()),
+            msg.tbs_data(b"", &cs)
+        );
+    }
+
+    #[test]
+    fn detached_payload_refused() {
+        let bytes = envelope(b"x".to_vec(), 1);
+        // The payload bstr h'78' (0x41 0x78) replaced by nil.
+        let pos = bytes.windows(2).position(|w| w == [0x41, b'x']).unwrap();
+        let mut nil = bytes[..pos].to_vec();
+        nil.push(0xf6);
+        nil.extend_from_slice(&bytes[pos + 2..]);
+        assert!(matches!(
+            Sign::from_bytes(&nil),
+            Err(EnvelopeError::DetachedPayload)
+        ));
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(512))]
+
+        /// Any mutation: the direct decoder accepts exactly what coset accepts
+        /// (after the same canonical validation), with the same result.
+        #[test]
+        fn agrees_with_coset(payload in proptest::collection::vec(any::<u8>(), 0..40), signers in 0u8..3, pick in any::<usize>(), byte in any::<u8>(), cut in any::<bool>()) {
+            let mut bytes = envelope(payload, signers);
+            let i = pick % bytes.len();
+            if cut {
+                bytes.truncate(i + 1);
+            } else {
+                bytes[i] = byte;
+            }
+            let ours = Sign::from_bytes(&bytes);
+            if validate(&bytes, Strictness::Canonical, Limits::DEFAULT).is_ok()
+                && check_tag(&bytes, 98).ok() == Some(true)
+            {
+                let theirs = coset_decode(&bytes);
+                prop_assert_eq!(ours.is_ok(), theirs.is_ok(), "{:?}", ours.err());
+                if let (Ok(o), Ok(t)) = (ours, theirs) {
+                    for (n, s) in t.signatures.iter().enumerate() {
+                        prop_assert_eq!(o.to_be_signed(n).unwrap(), t.tbs_data(b"", s));
+                    }
+                    prop_assert_eq!(o.msg, t);
+                }
+            } else {
+                prop_assert!(ours.is_err());
+            }
+        }
+    }
+}

@@ -577,7 +577,7 @@ impl<'de> serde::Deserialize<'de> for PublicKey {
         if d.is_human_readable() {
             d.deserialize_str(V)
         } else {
-            d.deserialize_bytes(V)
+            d.deserialize_byte_buf(V)
         }
     }
 }

@@ -334,7 +334,7 @@ pub(crate) mod serde_bytes_vec {
         if d.is_human_readable() {
             d.deserialize_str(V)
         } else {
-            d.deserialize_bytes(V)
+            d.deserialize_byte_buf(V)
         }
     }
 }

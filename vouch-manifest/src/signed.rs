@@ -73,19 +73,70 @@ impl<P: Predicate> Signed<P> {
 
     /// Wraps an already decoded envelope.
     pub fn from_envelope(envelope: Sign) -> Result<Self, ManifestError> {
+        match Signed::from_envelope_or_other_type(envelope)? {
+            Ok(signed) => Ok(signed),
+            Err((_, found)) => Err(ManifestError::PredicateTypeMismatch {
+                expected: P::PREDICATE_TYPE,
+                found,
+            }),
+        }
+    }
+
+    /// Like [`Signed::from_envelope`], but a statement of another predicate
+    /// type hands the envelope back with the type it names, instead of an
+    /// error.
+    ///
+    /// For a caller that sorts envelopes by type (a bundle holds commits,
+    /// releases, images...): the statement bytes are validated once and
+    /// the type read in that same pass, so trying the most common type
+    /// first and dispatching on the returned type decodes each statement
+    /// without a separate [`peek_predicate_type`](crate::peek_predicate_type)
+    /// pass. Every other failure (content type, canonical form, schema) is
+    /// the error `from_envelope` returns.
+    ///
+    /// ```
+    /// # use vouch_manifest::{Approval, ApprovalRole, Commit, Predicate, Signed, Statement};
+    /// # use vouch_core::{Digest, Signer};
+    /// # fn demo(alice: &dyn Signer) -> Result<(), Box<dyn std::error::Error>> {
+    /// # let approval = Approval {
+    /// #     statement: Digest::sha256(b"deployment statement bytes"),
+    /// #     role: ApprovalRole::Authorize,
+    /// #     identity: "person:erin@example.com".parse()?,
+    /// #     time: "2026-11-25T10:00:00Z".parse()?,
+    /// # };
+    /// # let envelope = Signed::sign(&Statement::from_predicate(approval)?, alice)?.envelope().clone();
+    /// // `envelope` holds an approval, not a commit.
+    /// let Err((envelope, ty)) = Signed::<Commit>::from_envelope_or_other_type(envelope)? else {
+    ///     unreachable!()
+    /// };
+    /// assert_eq!(ty, Approval::PREDICATE_TYPE);
+    /// let approval = Signed::<Approval>::from_envelope(envelope)?;
+    /// assert_eq!(approval.unverified().predicate().role, ApprovalRole::Authorize);
+    /// # Ok(()) }
+    /// ```
+    #[allow(clippy::type_complexity)]
+    pub fn from_envelope_or_other_type(
+        envelope: Sign,
+    ) -> Result<Result<Self, (Sign, String)>, ManifestError> {
         if envelope.content_type() != Some(STATEMENT_CONTENT_TYPE) {
             return Err(ManifestError::ContentType(
                 envelope.content_type().map(str::to_owned),
             ));
         }
         let payload = envelope.unverified_payload();
-        let statement = Statement::from_canonical_bytes(payload)?;
+        let statement = match Statement::from_canonical_bytes(payload) {
+            Ok(statement) => statement,
+            Err(ManifestError::PredicateTypeMismatch { found, .. }) => {
+                return Ok(Err((envelope, found)));
+            }
+            Err(e) => return Err(e),
+        };
         let digest = Digest::sha256(payload);
-        Ok(Signed {
+        Ok(Ok(Signed {
             envelope,
             statement,
             digest,
-        })
+        }))
     }
 
     /// Encodes the envelope.

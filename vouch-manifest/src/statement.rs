@@ -206,9 +206,14 @@ impl<P: Predicate> Statement<P> {
     /// ([`Strictness::Document`](vouch_core::cbor::Strictness::Document)), so
     /// a statement that decodes re-encodes to exactly these bytes.
     pub fn from_canonical_bytes(bytes: &[u8]) -> Result<Self, ManifestError> {
-        cbor::validate(bytes, cbor::Strictness::Document, Limits::DEFAULT)?;
-        // Name the wrong type before trying to decode a predicate of another shape.
-        match cbor::map_text_field(bytes, "predicateType", Limits::DEFAULT)? {
+        // The validation pass also finds the predicate type, so the wrong
+        // type is named before decoding a predicate of another shape.
+        match cbor::validate_map_text_field(
+            bytes,
+            "predicateType",
+            cbor::Strictness::Document,
+            Limits::DEFAULT,
+        )? {
             Some(t) if t != P::PREDICATE_TYPE => {
                 return Err(ManifestError::PredicateTypeMismatch {
                     expected: P::PREDICATE_TYPE,
