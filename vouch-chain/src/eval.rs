@@ -489,6 +489,7 @@ impl<'a> Eval<'a> {
             hardware: s.roster_key.hardware.clone(),
             evidence: s.evidence.as_ref().map(EvidenceSummary::of),
             capacity,
+            statement: None,
         }
     }
 
@@ -538,13 +539,14 @@ impl<'a> Eval<'a> {
 
         // People prove their part with their own signatures: a co-signature on
         // the deployment, or an approval statement naming its digest.
-        let mut approvals: Vec<(ApprovalRole, Attested<'a>)> = Vec::new();
+        // Each with the approval statement that proves it (none for a co-signature).
+        let mut approvals: Vec<(ApprovalRole, Attested<'a>, Option<Digest>)> = Vec::new();
         for s in &signers {
             if s.identity.id == d.triggered_by {
-                approvals.push((ApprovalRole::Trigger, s.clone()));
+                approvals.push((ApprovalRole::Trigger, s.clone(), None));
             }
             if d.authorized_by.contains(&s.identity.id) {
-                approvals.push((ApprovalRole::Authorize, s.clone()));
+                approvals.push((ApprovalRole::Authorize, s.clone(), None));
             }
         }
         let by_statement = group_by_digest(
@@ -577,14 +579,14 @@ impl<'a> Eval<'a> {
                 .into_iter()
                 .filter(|s| s.identity.id == a.identity)
             {
-                approvals.push((a.role, s));
+                approvals.push((a.role, s, Some(group[0].digest())));
             }
         }
 
         let proven = |role: ApprovalRole, id: &IdentityId| {
             approvals
                 .iter()
-                .any(|(r, s)| *r == role && s.identity.id == *id)
+                .any(|(r, s, _)| *r == role && s.identity.id == *id)
         };
         if !proven(ApprovalRole::Trigger, &d.triggered_by) {
             failures.push(Reason::NotProven {
@@ -632,12 +634,12 @@ impl<'a> Eval<'a> {
         // proved it, and never the person who triggered the deployment.
         let authorizers: Vec<Attested<'a>> = approvals
             .iter()
-            .filter(|(r, s)| {
+            .filter(|(r, s, _)| {
                 *r == ApprovalRole::Authorize
                     && s.identity.kind() == IdentityKind::Person
                     && !(pol.separate_trigger_and_authorizer && s.identity.id == d.triggered_by)
             })
-            .map(|(_, s)| s.clone())
+            .map(|(_, s, _)| s.clone())
             .collect();
         failures.extend(self.check_rule(&pol.authorizers, &authorizers));
 
@@ -649,12 +651,14 @@ impl<'a> Eval<'a> {
             };
             node.signers.push(self.trace_signer(s, capacity));
         }
-        for (r, s) in &approvals {
+        for (r, s, statement) in &approvals {
             let capacity = match r {
                 ApprovalRole::Trigger => "triggered by",
                 ApprovalRole::Authorize => "authorized by",
             };
-            node.signers.push(self.trace_signer(s, capacity));
+            let mut signer = self.trace_signer(s, capacity);
+            signer.statement = *statement;
+            node.signers.push(signer);
         }
         node.failures = failures;
         node.children.push(self.image(&d.image));

@@ -93,6 +93,10 @@ pub struct TraceSigner {
     pub evidence: Option<EvidenceSummary>,
     /// What this signature is for on this link (`signer`, `trigger`, `authorizer`).
     pub capacity: &'static str,
+    /// The separate statement carrying this signature (an approval), when
+    /// it is not on the link's own statement.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub statement: Option<Digest>,
 }
 
 /// One link of the chain.

@@ -72,6 +72,34 @@ fn inputs(
             },
         });
     }
+    // Approvals are statements of their own that the verdict rests on.
+    for s in &node.signers {
+        if let Some(d) = s.statement
+            && seen.insert(d)
+        {
+            out.push(ResourceDescriptor {
+                uri: format!("vouch:approval/{}", s.identity),
+                digest: SubjectDigest {
+                    sha256: Some(d),
+                    git_commit: None,
+                },
+            });
+        }
+    }
+    // A commit proven by its git object is named by its commit id.
+    if node.kind == crate::trace::LinkKind::Commit
+        && node.statement.is_none()
+        && !node.signers.is_empty()
+        && let Ok(id) = node.name.parse()
+    {
+        out.push(ResourceDescriptor {
+            uri: format!("vouch:git-commit/{}", node.name),
+            digest: SubjectDigest {
+                sha256: None,
+                git_commit: Some(id),
+            },
+        });
+    }
     for c in &node.children {
         inputs(c, out, seen);
     }

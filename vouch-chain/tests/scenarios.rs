@@ -914,6 +914,15 @@ fn verification_summary_is_signed_and_round_trips() {
     ] {
         assert!(inputs.contains(&d), "{d} missing from {inputs:?}");
     }
+    // Deployment, image, release, two commits and the two approvals.
+    assert_eq!(inputs.len(), 7, "{inputs:?}");
+    assert_eq!(
+        p.input_attestations
+            .iter()
+            .filter(|a| a.uri.starts_with("vouch:approval/"))
+            .count(),
+        2
+    );
     // Another key does not verify it.
     let other = world.mallory.public_key().clone();
     assert!(
