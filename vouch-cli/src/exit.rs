@@ -65,15 +65,6 @@ impl CliError {
         }
     }
 
-    /// A refusal with no further cause.
-    #[allow(dead_code)] // kept for commands that refuse without an error value
-    pub(crate) fn refused_msg(message: impl Into<String>) -> Self {
-        CliError::Refused {
-            message: message.into(),
-            source: None,
-        }
-    }
-
     /// The process exit code for this error.
     pub(crate) fn exit_code(&self) -> ExitCode {
         match self {
