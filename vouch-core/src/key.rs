@@ -183,6 +183,9 @@ enum Material {
 pub struct PublicKey {
     material: Material,
     application: Option<String>,
+    // Derived from the two fields above, kept because every verified
+    // signature reports it and hashing the blob each time shows in profiles.
+    key_id: KeyId,
 }
 
 const SSH_ED25519: &str = "ssh-ed25519";
@@ -201,29 +204,25 @@ impl PublicKey {
             .map_err(|_| KeyError::Ed25519Length(bytes.len()))?;
         let key = ed25519_dalek::VerifyingKey::from_bytes(raw)
             .map_err(|_| KeyError::InvalidPoint(Algorithm::Ed25519))?;
-        Ok(PublicKey {
-            material: Material::Ed25519(key),
-            application: None,
-        })
+        Ok(PublicKey::from_material(Material::Ed25519(key), None))
     }
 
     /// A P-256 key from a SEC1 point (compressed or uncompressed).
     pub fn p256_sec1(bytes: &[u8]) -> Result<Self, KeyError> {
         let key = p256::ecdsa::VerifyingKey::from_sec1_bytes(bytes)
             .map_err(|_| KeyError::InvalidPoint(Algorithm::Es256))?;
-        Ok(PublicKey {
-            material: Material::P256(key),
-            application: None,
-        })
+        Ok(PublicKey::from_material(Material::P256(key), None))
     }
 
     /// Binds this key to a FIDO application (as OpenSSH `sk-` keys are).
-    pub fn with_fido_application(mut self, application: &str) -> Result<Self, KeyError> {
+    pub fn with_fido_application(self, application: &str) -> Result<Self, KeyError> {
         if application.is_empty() || application.len() > MAX_APPLICATION_LEN {
             return Err(KeyError::Application);
         }
-        self.application = Some(application.to_owned());
-        Ok(self)
+        Ok(PublicKey::from_material(
+            self.material,
+            Some(application.to_owned()),
+        ))
     }
 
     /// The algorithm this key signs with.
@@ -314,10 +313,18 @@ impl PublicKey {
 
     /// The key id: SHA-256 of the canonical encoding.
     pub fn key_id(&self) -> KeyId {
-        let d = Digest::sha256(&self.to_canonical_bytes());
-        let mut raw = [0u8; 32];
-        raw.copy_from_slice(d.as_bytes());
-        KeyId(raw)
+        self.key_id
+    }
+
+    fn from_material(material: Material, application: Option<String>) -> Self {
+        let mut key = PublicKey {
+            material,
+            application,
+            key_id: KeyId([0; 32]),
+        };
+        let d = Digest::sha256(&key.to_canonical_bytes());
+        key.key_id.0.copy_from_slice(d.as_bytes());
+        key
     }
 
     /// Parses an OpenSSH public key line: `type base64 [comment]`.
@@ -351,32 +358,20 @@ impl PublicKey {
     /// Parses a DER SubjectPublicKeyInfo (RFC 5280 / RFC 8410 / RFC 5480).
     pub fn from_spki_der(der: &[u8]) -> Result<Self, KeyError> {
         if let Ok(k) = ed25519_dalek::VerifyingKey::from_public_key_der(der) {
-            return Ok(PublicKey {
-                material: Material::Ed25519(k),
-                application: None,
-            });
+            return Ok(PublicKey::from_material(Material::Ed25519(k), None));
         }
         p256::ecdsa::VerifyingKey::from_public_key_der(der)
-            .map(|k| PublicKey {
-                material: Material::P256(k),
-                application: None,
-            })
+            .map(|k| PublicKey::from_material(Material::P256(k), None))
             .map_err(|_| KeyError::Spki)
     }
 
     /// Parses a PEM SubjectPublicKeyInfo (`-----BEGIN PUBLIC KEY-----`).
     pub fn from_spki_pem(pem: &str) -> Result<Self, KeyError> {
         if let Ok(k) = ed25519_dalek::VerifyingKey::from_public_key_pem(pem) {
-            return Ok(PublicKey {
-                material: Material::Ed25519(k),
-                application: None,
-            });
+            return Ok(PublicKey::from_material(Material::Ed25519(k), None));
         }
         p256::ecdsa::VerifyingKey::from_public_key_pem(pem)
-            .map(|k| PublicKey {
-                material: Material::P256(k),
-                application: None,
-            })
+            .map(|k| PublicKey::from_material(Material::P256(k), None))
             .map_err(|_| KeyError::Spki)
     }
 
