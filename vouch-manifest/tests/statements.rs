@@ -76,7 +76,10 @@ fn deployment() -> Deployment {
 }
 
 fn release() -> Release {
-    let dir = std::env::temp_dir().join(format!("vouch-release-{}", std::process::id()));
+    // One directory per call: tests run in parallel threads of one process.
+    static N: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+    let n = N.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    let dir = std::env::temp_dir().join(format!("vouch-release-{}-{n}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
     std::fs::write(dir.join("lib.rs"), b"pub fn f() {}\n").unwrap();
     let contents = TreeManifest::build(&dir, &Default::default()).unwrap();
