@@ -112,6 +112,33 @@ pub struct SourceCommit {
 }
 
 /// An image manifest: what the build put into an image, signed by the builder.
+///
+/// The predicate as JSON (`predicateType` `https://vouch.dev/attestation/image/v1`):
+///
+/// ```
+/// let predicate: vouch_manifest::Image = serde_json::from_str(r#"
+/// {
+///   "builder": "workload:ci/build",
+///   "config": "sha256:b79606fb3afea5bd1609ed40b622142f1c98125abcfe89a76a661b0e8e343910",
+///   "finishedAt": "2026-11-02T10:05:00Z",
+///   "image": "sha256:05b3abf2579a5eb66403cd78be557fd860633a1fe2103c7642030defe32c657f",
+///   "invocationId": "run-77",
+///   "layers": ["sha256:2804bad6fe94a55f18b2b37e300919a5fd517b95aa81e95db574c0ba069a3740"],
+///   "name": "registry.example.com/shop/api",
+///   "packages": [{
+///     "name": "shop-api",
+///     "release": "sha256:68b076be5ba974795f927bf1aa53b0dc2991b90d8d535a9dbaf33bad74a2d3a3",
+///     "version": "1.4.0"
+///   }],
+///   "sourceCommits": [{
+///     "commit": "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa",
+///     "repository": "https://git.example.com/shop.git"
+///   }],
+///   "startedAt": "2026-11-02T10:00:00Z"
+/// }
+/// "#).unwrap();
+/// # let _ = predicate;
+/// ```
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 pub struct Image {
@@ -178,6 +205,25 @@ pub struct Pipeline {
 }
 
 /// A deployment manifest, signed by the deploying CI workload.
+///
+/// The predicate as JSON (`predicateType` `https://vouch.dev/attestation/deployment/v1`):
+///
+/// ```
+/// let predicate: vouch_manifest::Deployment = serde_json::from_str(r#"
+/// {
+///   "authorizedBy": ["person:erin@example.com"],
+///   "deployer": "workload:ci/deploy",
+///   "environment": "production",
+///   "image": "sha256:05b3abf2579a5eb66403cd78be557fd860633a1fe2103c7642030defe32c657f",
+///   "pipeline": { "runId": "991", "url": "https://ci.example.com/runs/991" },
+///   "target": { "cluster": "eu-1", "namespace": "shop", "service": "api" },
+///   "team": "payments",
+///   "time": "2026-11-03T08:00:00Z",
+///   "triggeredBy": "person:alice@example.com"
+/// }
+/// "#).unwrap();
+/// # let _ = predicate;
+/// ```
 ///
 /// The people it names prove themselves with their own signatures: the
 /// approvers and the person who triggered the job each co-sign this
@@ -247,6 +293,20 @@ pub enum ApprovalRole {
 }
 
 /// A person's own signed word about a statement (a deployment), naming it by digest.
+///
+/// The predicate as JSON (`predicateType` `https://vouch.dev/attestation/approval/v1`):
+///
+/// ```
+/// let predicate: vouch_manifest::Approval = serde_json::from_str(r#"
+/// {
+///   "identity": "person:erin@example.com",
+///   "role": "authorize",
+///   "statement": "sha256:2b954adca6d2b1c3102089e4743cb2638cadb2dba04fb6c36057c9bf68a23df6",
+///   "time": "2026-11-03T07:59:00Z"
+/// }
+/// "#).unwrap();
+/// # let _ = predicate;
+/// ```
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 pub struct Approval {

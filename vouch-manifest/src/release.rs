@@ -31,6 +31,35 @@ pub struct Dependency {
 }
 
 /// A release: package, version, contents, dependencies and certified commits.
+///
+/// The predicate as JSON (`predicateType` `https://vouch.dev/attestation/release/v1`):
+///
+/// ```
+/// let predicate: vouch_manifest::Release = serde_json::from_str(r#"
+/// {
+///   "commits": ["aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"],
+///   "contents": {
+///     "entries": [{
+///       "kind": {
+///         "digest": "sha256:16c2fca9e371936458d01576b4ca311c22d166a45539ccbc9104823d0b10db47",
+///         "executable": false, "size": 14, "type": "file"
+///       },
+///       "path": "lib.rs"
+///     }],
+///     "root": "sha256:5c0560fb8afd4098772c243f33ee51040a34478b0b2adb3a0e44298f1c25e9bc"
+///   },
+///   "dependencies": [{
+///     "digest": "sha256:8b917c4b6163bc82ef4aff025c6f5f4d54205232c4595f39b7b43008256a6cb7",
+///     "name": "serde", "purl": "pkg:cargo/serde@1.0.228", "version": "1.0.228"
+///   }],
+///   "package": "shop-api",
+///   "purl": "pkg:cargo/shop-api@1.4.0",
+///   "releasedAt": "2026-11-02T09:00:00Z",
+///   "version": "1.4.0"
+/// }
+/// "#).unwrap();
+/// # let _ = predicate;
+/// ```
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 pub struct Release {

@@ -144,7 +144,35 @@ pub struct RootKeys {
     pub threshold: u32,
 }
 
-/// The roster predicate.
+/// The roster predicate (`predicateType` `https://vouch.dev/roster/v1`).
+///
+/// In JSON, keys are OpenSSH public key lines:
+///
+/// ```
+/// let predicate: vouch_manifest::Roster = serde_json::from_str(r#"
+/// {
+///   "identities": [{
+///     "displayName": "Alice",
+///     "id": "person:alice@example.com",
+///     "keys": [{
+///       "hardware": [],
+///       "key": "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIFOG6kY7Rf4UtCFvPwKgo/BztXck2xC4a2WyA34XtIwZ",
+///       "validFrom": "2026-01-01T00:00:00Z",
+///       "validUntil": "2027-01-01T00:00:00Z"
+///     }],
+///     "proofs": [{ "address": "alice@example.com", "kind": "email" }]
+///   }],
+///   "name": "example.com",
+///   "roles": { "developer": ["person:alice@example.com"] },
+///   "root": {
+///     "keys": ["ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIFOG6kY7Rf4UtCFvPwKgo/BztXck2xC4a2WyA34XtIwZ"],
+///     "threshold": 1
+///   },
+///   "version": 1
+/// }
+/// "#).unwrap();
+/// # let _ = predicate;
+/// ```
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 pub struct Roster {

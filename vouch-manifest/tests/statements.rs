@@ -298,3 +298,4 @@ proptest! {
         prop_assert_eq!(Statement::<Commit>::from_json(&st.to_json().unwrap()).unwrap(), st);
     }
 }
+
