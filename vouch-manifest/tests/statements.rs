@@ -298,4 +298,3 @@ proptest! {
         prop_assert_eq!(Statement::<Commit>::from_json(&st.to_json().unwrap()).unwrap(), st);
     }
 }
-
