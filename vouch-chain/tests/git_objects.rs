@@ -50,17 +50,28 @@ fn with_object(s: &mut Scenario<'_>, raw_id: &GitObjectId) {
     });
 }
 
-#[test]
-fn a_signed_commit_object_proves_its_commit() {
-    let w = World::new();
+/// Builds the happy path with Alice's commit proven by an object that
+/// `signer` signed; `alter` may change the object's bytes before bundling.
+fn verdict_with_object(
+    w: &World,
+    signer: &dyn Signer,
+    alter: impl FnOnce(Vec<u8>) -> Vec<u8>,
+) -> (vouch_chain::Verdict, GitObjectId) {
     let mut s = w.scenario();
-    let (oid, raw) = signed_object(&w.alice, "add the checkout endpoint", alice_time());
+    let (oid, raw) = signed_object(signer, "add the checkout endpoint", alice_time());
     with_object(&mut s, &oid);
     let mut built = s.build();
-    built.bundle.add_commit_object(raw);
+    built.bundle.add_commit_object(alter(raw));
     let verdict = s
         .verifier()
         .verify(&built.bundle, &Target::Deployment(built.deployment), s.now);
+    (verdict, oid)
+}
+
+#[test]
+fn a_signed_commit_object_proves_its_commit() {
+    let w = World::new();
+    let (verdict, oid) = verdict_with_object(&w, &w.alice, |raw| raw);
     assert!(verdict.passed(), "{}", verdict.render_text());
     let node = find_node(&verdict.trace, oid.as_str()).unwrap();
     assert_eq!(node.signers[0].identity, id(ALICE));
@@ -70,18 +81,13 @@ fn a_signed_commit_object_proves_its_commit() {
 #[test]
 fn an_altered_object_proves_nothing() {
     let w = World::new();
-    let mut s = w.scenario();
-    let (oid, raw) = signed_object(&w.alice, "add the checkout endpoint", alice_time());
-    with_object(&mut s, &oid);
-    let mut built = s.build();
     // Change the message: the object now has another id, so the listed one is unproven.
-    let text = String::from_utf8(raw)
-        .unwrap()
-        .replace("checkout", "backdoor");
-    built.bundle.add_commit_object(text.into_bytes());
-    let verdict = s
-        .verifier()
-        .verify(&built.bundle, &Target::Deployment(built.deployment), s.now);
+    let (verdict, oid) = verdict_with_object(&w, &w.alice, |raw| {
+        String::from_utf8(raw)
+            .unwrap()
+            .replace("checkout", "backdoor")
+            .into_bytes()
+    });
     assert!(!verdict.passed());
     assert!(
         reasons(&verdict)
@@ -93,18 +99,7 @@ fn an_altered_object_proves_nothing() {
 #[test]
 fn an_object_without_user_presence_is_refused() {
     let w = World::new();
-    let mut s = w.scenario();
-    let (oid, raw) = signed_object(
-        &w.alice_untouched,
-        "add the checkout endpoint",
-        alice_time(),
-    );
-    with_object(&mut s, &oid);
-    let mut built = s.build();
-    built.bundle.add_commit_object(raw);
-    let verdict = s
-        .verifier()
-        .verify(&built.bundle, &Target::Deployment(built.deployment), s.now);
+    let (verdict, _) = verdict_with_object(&w, &w.alice_untouched, |raw| raw);
     assert!(!verdict.passed());
     assert!(reasons(&verdict).iter().any(|r| matches!(
         r,
@@ -118,14 +113,7 @@ fn an_object_without_user_presence_is_refused() {
 #[test]
 fn an_object_signed_by_a_stranger_is_refused() {
     let w = World::new();
-    let mut s = w.scenario();
-    let (oid, raw) = signed_object(&w.mallory, "add the checkout endpoint", alice_time());
-    with_object(&mut s, &oid);
-    let mut built = s.build();
-    built.bundle.add_commit_object(raw);
-    let verdict = s
-        .verifier()
-        .verify(&built.bundle, &Target::Deployment(built.deployment), s.now);
+    let (verdict, _) = verdict_with_object(&w, &w.mallory, |raw| raw);
     assert!(!verdict.passed());
     assert!(
         reasons(&verdict)
