@@ -39,6 +39,20 @@ pub enum ChainError {
     /// A policy could not be read.
     #[error(transparent)]
     Policy(#[from] crate::policy::PolicyError),
+    /// A summary needs the image the verdict is about, and the verified
+    /// chain named none (no image statement was found).
+    #[error("the verdict names no image, so a summary has no subject")]
+    NoImage,
+    /// A summary's verification time differs from the evaluation time.
+    #[error(
+        "the chain was evaluated for {evaluated_at}, not at the signing time {signed_at}: a summary is only signed for an evaluation at the real time"
+    )]
+    SummaryTime {
+        /// The evaluation time.
+        evaluated_at: Timestamp,
+        /// The time of signing.
+        signed_at: Timestamp,
+    },
 }
 
 /// The rule a link broke. Each names the identity, digest or field it is about.
@@ -79,6 +93,8 @@ pub enum Reason {
     BadSignature {
         /// The key the signature names, if any.
         key_id: Option<KeyId>,
+        /// Why, as the verifier said it.
+        cause: String,
     },
     /// A key was used before or after its validity window.
     KeyOutsideWindow {
@@ -87,6 +103,25 @@ pub enum Reason {
         /// Its holder.
         identity: IdentityId,
         /// When the statement says it was signed.
+        at: Timestamp,
+        /// Start of the key's window.
+        valid_from: Timestamp,
+        /// End of the key's window, if bounded.
+        valid_until: Option<Timestamp>,
+    },
+    /// A revoked or expired key signed, and only the signer's own claimed
+    /// time says it signed in time (not grandfathered by the roster, and
+    /// the policy does not trust claimed time).
+    KeyEnded {
+        /// The key.
+        key_id: KeyId,
+        /// Its holder.
+        identity: IdentityId,
+        /// When the key stopped signing.
+        ended_at: Timestamp,
+        /// Why it stopped (revocation reason or window end).
+        why: String,
+        /// The time the statement claims.
         at: Timestamp,
     },
     /// A key was used after its revocation, or was revoked as compromised.
@@ -153,10 +188,13 @@ pub enum Reason {
         /// The person.
         identity: IdentityId,
     },
-    /// A release was certified by the only author of its commits.
-    SoleAuthorCertified {
-        /// The author.
-        identity: IdentityId,
+    /// A commit's certification rests on its own author: without the
+    /// author's signature, the release rule does not hold for it.
+    SelfCertified {
+        /// The commit.
+        commit: GitObjectId,
+        /// The certifier who is the commit's proven author.
+        certifier: IdentityId,
     },
     /// The deployment is for an environment this verifier does not accept.
     EnvironmentNotAllowed {
@@ -177,6 +215,159 @@ pub enum Reason {
         /// The statement's time.
         at: Timestamp,
     },
+    /// The commit's author is no identity of the roster (no `person:EMAIL`
+    /// id or email proof matches the author email).
+    AuthorNotInRoster {
+        /// The commit.
+        commit: GitObjectId,
+        /// The author email, as the commit has it.
+        email: String,
+    },
+    /// The commit's author did not sign it: the signatures are someone else's.
+    AuthorNotSigner {
+        /// The commit.
+        commit: GitObjectId,
+        /// The author's identity.
+        author: IdentityId,
+        /// Who did sign.
+        signers: Vec<IdentityId>,
+    },
+    /// Under committer attribution, neither the author nor the committer signed.
+    NotAttributed {
+        /// The commit.
+        commit: GitObjectId,
+        /// The author email.
+        author: String,
+        /// The committer email.
+        committer: String,
+        /// Who did sign.
+        signers: Vec<IdentityId>,
+    },
+    /// A commit attestation says something else than the commit object.
+    AttestationDisagrees {
+        /// The commit.
+        commit: GitObjectId,
+        /// The attestation.
+        statement: Digest,
+        /// The field that differs (`author`, `committer`, `parents`, `treeId`).
+        field: &'static str,
+    },
+    /// A git signature problem, as git verification reported it (another
+    /// namespace, two signature headers, a malformed signature...).
+    GitSignature {
+        /// The commit.
+        commit: GitObjectId,
+        /// What is wrong.
+        problem: String,
+    },
+    /// A parent of a certified commit is neither certified by this
+    /// release, nor by its previous release, nor exempt: code that reaches
+    /// the release without anyone certifying it.
+    UncertifiedAncestor {
+        /// The certified commit.
+        commit: GitObjectId,
+        /// Its parent.
+        parent: GitObjectId,
+    },
+    /// The commit's parents are unknown: no commit object and no valid
+    /// attestation says what they are.
+    ParentsUnknown {
+        /// The commit.
+        commit: GitObjectId,
+    },
+    /// The image names no release, but the policy has a release stage.
+    NoRelease {
+        /// The image.
+        image: Digest,
+    },
+    /// A source commit of the image is certified by none of its releases.
+    SourceCommitUncertified {
+        /// The commit.
+        commit: GitObjectId,
+    },
+    /// The image has no packages and no source commits.
+    EmptyImage {
+        /// The image.
+        image: Digest,
+    },
+    /// The image's package name or version differs from the release statement's.
+    PackageMismatch {
+        /// The release statement.
+        release: Digest,
+        /// What the image says (`name version`).
+        image_says: String,
+        /// What the release says.
+        release_says: String,
+    },
+    /// A statement the chain reaches cannot be read: it does not decode,
+    /// or its subject does not bind to what its predicate describes.
+    StatementUnreadable {
+        /// The statement digest, when the envelope had a payload.
+        statement: Option<Digest>,
+        /// Why.
+        error: String,
+    },
+    /// The target is not a deployment, but the policy has a deployment stage.
+    TargetNotDeployment {
+        /// The target digest.
+        target: Digest,
+    },
+    /// The deployment was made for somewhere else than where it is about to run.
+    WrongPlacement {
+        /// `environment`, `cluster`, `namespace` or `service`.
+        field: &'static str,
+        /// Where it is about to run.
+        expected: String,
+        /// What the statement says.
+        found: String,
+    },
+    /// Claimed times out of order: a statement dated before one it depends on.
+    OutOfOrder {
+        /// The later statement (`release`, `image`, `deployment`, `approval by ...`).
+        what: String,
+        /// Its claimed time.
+        at: Timestamp,
+        /// What it must not predate.
+        before: String,
+        /// That one's claimed time.
+        before_at: Timestamp,
+    },
+    /// Two valid statements disagree about one subject.
+    Conflict {
+        /// What they are about.
+        subject: String,
+        /// The first statement.
+        first: Digest,
+        /// The second statement.
+        second: Digest,
+    },
+    /// A signer's identity does not hold any role the rule counts, at the
+    /// time it signed.
+    RoleNotHeldAt {
+        /// The signer.
+        identity: IdentityId,
+        /// The roles the rule counts.
+        roles: Vec<RoleName>,
+        /// When it signed (claimed).
+        at: Timestamp,
+    },
+    /// The release's previous release is not in the bundle.
+    PreviousReleaseMissing {
+        /// Its digest.
+        release: Digest,
+    },
+    /// Each part of an `all_of` holds, but not with distinct identities:
+    /// the same person would have to count toward two parts.
+    NotDistinct {
+        /// The rule.
+        rule: String,
+    },
+    /// A rule could not be decided within its evaluation budget (a
+    /// combination with very many signers); refused rather than guessed.
+    RuleTooComplex {
+        /// The rule.
+        rule: String,
+    },
 }
 
 impl Reason {
@@ -186,6 +377,13 @@ impl Reason {
             max_age: max_age.to_string(),
         }
     }
+}
+
+fn list(ids: &[IdentityId]) -> String {
+    if ids.is_empty() {
+        return "nobody".into();
+    }
+    ids.iter().map(ToString::to_string).collect::<Vec<_>>().join(", ")
 }
 
 impl std::fmt::Display for Reason {
@@ -213,18 +411,45 @@ impl std::fmt::Display for Reason {
             Reason::UnknownKey { key_id } => {
                 write!(f, "signed by key {key_id}, which is not in the roster")
             }
-            Reason::BadSignature { key_id: Some(k) } => {
-                write!(f, "signature by key {k} does not verify")
+            Reason::BadSignature {
+                key_id: Some(k),
+                cause,
+            } => {
+                write!(f, "signature by key {k} does not verify: {cause}")
             }
-            Reason::BadSignature { key_id: None } => {
-                write!(f, "a signature without a key id does not verify")
+            Reason::BadSignature {
+                key_id: None,
+                cause,
+            } => {
+                write!(f, "a signature naming no key id does not verify: {cause}")
             }
             Reason::KeyOutsideWindow {
                 key_id,
                 identity,
                 at,
+                valid_from,
+                valid_until,
             } => {
-                write!(f, "key {key_id} of {identity} was not valid at {at}")
+                write!(f, "key {key_id} of {identity} was not valid at {at} (claimed): ")?;
+                match valid_until {
+                    Some(u) if at >= u => write!(f, "its window ended at {u}"),
+                    Some(u) => write!(f, "its window is {valid_from} to {u}"),
+                    None => write!(f, "its window starts at {valid_from}"),
+                }
+            }
+            Reason::KeyEnded {
+                key_id,
+                identity,
+                ended_at,
+                why,
+                at,
+            } => {
+                write!(
+                    f,
+                    "key {key_id} of {identity} stopped signing at {ended_at} ({why}); \
+                     the statement claims {at}, a time its signer wrote, and the roster \
+                     does not grandfather it (policy roster.trust_claimed_time_after_revocation is off)"
+                )
             }
             Reason::KeyRevoked {
                 key_id,
@@ -277,10 +502,11 @@ impl std::fmt::Display for Reason {
             Reason::SelfAuthorized { identity } => {
                 write!(f, "{identity} both triggered and authorized the deployment")
             }
-            Reason::SoleAuthorCertified { identity } => {
+            Reason::SelfCertified { commit, certifier } => {
                 write!(
                     f,
-                    "{identity} certified a release whose every commit they wrote"
+                    "commit {commit} is certified only with its own author {certifier}: \
+                     without the author, the release rule does not hold"
                 )
             }
             Reason::EnvironmentNotAllowed {
@@ -294,6 +520,126 @@ impl std::fmt::Display for Reason {
             }
             Reason::FromTheFuture { at } => {
                 write!(f, "claims to be made at {at}, after the evaluation time")
+            }
+            Reason::AuthorNotInRoster { commit, email } => write!(
+                f,
+                "commit {commit}: author email {email:?} belongs to no identity of the roster"
+            ),
+            Reason::AuthorNotSigner {
+                commit,
+                author,
+                signers,
+            } => write!(
+                f,
+                "commit {commit} is authored by {author} but signed by {}",
+                list(signers)
+            ),
+            Reason::NotAttributed {
+                commit,
+                author,
+                committer,
+                signers,
+            } => write!(
+                f,
+                "commit {commit}: neither its author {author:?} nor its committer {committer:?} \
+                 signed it (signed by {})",
+                list(signers)
+            ),
+            Reason::AttestationDisagrees {
+                commit,
+                statement,
+                field,
+            } => write!(
+                f,
+                "commit attestation {statement} for {commit} disagrees with the commit object on {field}"
+            ),
+            Reason::GitSignature { commit, problem } => {
+                write!(f, "commit {commit}: {problem}")
+            }
+            Reason::UncertifiedAncestor { commit, parent } => write!(
+                f,
+                "parent {parent} of certified commit {commit} is not certified \
+                 (by this release or its previous one) nor exempt"
+            ),
+            Reason::ParentsUnknown { commit } => write!(
+                f,
+                "the parents of commit {commit} are unknown: no commit object or valid attestation"
+            ),
+            Reason::NoRelease { image } => write!(
+                f,
+                "image {image} names no release, and the policy has a release stage"
+            ),
+            Reason::SourceCommitUncertified { commit } => write!(
+                f,
+                "source commit {commit} is certified by none of the image's releases"
+            ),
+            Reason::EmptyImage { image } => write!(
+                f,
+                "image {image} has no packages and no source commits (policy image.allow_empty is off)"
+            ),
+            Reason::PackageMismatch {
+                release,
+                image_says,
+                release_says,
+            } => write!(
+                f,
+                "the image names package {image_says:?} for release {release}, which is {release_says:?}"
+            ),
+            Reason::StatementUnreadable { statement, error } => match statement {
+                Some(d) => write!(f, "statement {d} cannot be used: {error}"),
+                None => write!(f, "a statement cannot be used: {error}"),
+            },
+            Reason::TargetNotDeployment { target } => write!(
+                f,
+                "target {target} is not a deployment, and the policy has a deployment stage \
+                 (policy image.allow_as_target is off)"
+            ),
+            Reason::WrongPlacement {
+                field,
+                expected,
+                found,
+            } => write!(
+                f,
+                "deployment is for {field} {found:?}, but it is about to run in {expected:?}"
+            ),
+            Reason::OutOfOrder {
+                what,
+                at,
+                before,
+                before_at,
+            } => write!(
+                f,
+                "{what} claims {at}, before {before} at {before_at} (beyond the allowed clock skew)"
+            ),
+            Reason::Conflict {
+                subject,
+                first,
+                second,
+            } => write!(
+                f,
+                "statements {first} and {second} disagree about {subject}"
+            ),
+            Reason::RoleNotHeldAt {
+                identity,
+                roles,
+                at,
+            } => {
+                let r: Vec<&str> = roles.iter().map(RoleName::as_str).collect();
+                write!(
+                    f,
+                    "signer {identity} held none of the roles {} at {at}",
+                    r.join(", ")
+                )
+            }
+            Reason::PreviousReleaseMissing { release } => {
+                write!(f, "previous release {release} is not in the bundle")
+            }
+            Reason::NotDistinct { rule } => write!(
+                f,
+                "needs {rule}: each part holds, but only by counting one identity toward two parts"
+            ),
+            Reason::RuleTooComplex { rule } => {
+                write!(f, "rule {rule} has too many signer combinations to decide")
             }
         }
     }

@@ -69,16 +69,23 @@
 //! # Ok(()) }
 //! ```
 
+mod attest;
 mod bundle;
 mod error;
 mod eval;
+mod index;
 pub mod policy;
+mod rules;
 mod trace;
 mod vsa;
 
 pub use bundle::{Bundle, MAX_BUNDLE, MAX_ITEMS};
 pub use error::{ChainError, Reason};
 pub use eval::{Target, Verifier, verify};
-pub use policy::{HardwareRequirement, Policy, Rule};
-pub use trace::{EvidenceSummary, Failure, LinkKind, Outcome, TraceNode, TraceSigner, Verdict};
+pub use index::BundleCounts;
+pub use policy::{HardwareRequirement, Policy, Rule, RuleView};
+pub use trace::{
+    EvidenceSummary, Failure, LinkKind, Outcome, Placement, RosterSummary, Standing,
+    TargetSummary, TimeKind, TracePerson, TraceNode, TraceSigner, TraceTime, Verdict,
+};
 pub use vsa::{ResourceDescriptor, VerificationSummary, VsaVerifier};

@@ -21,6 +21,7 @@
 //! policy author means.
 
 use std::fmt;
+use std::num::NonZeroU32;
 use std::str::FromStr;
 
 use serde::{Deserialize, Serialize};
@@ -41,6 +42,9 @@ pub enum PolicyError {
     /// The document is too large to be a policy.
     #[error("policy of {0} bytes exceeds the 1 MiB limit")]
     TooLarge(usize),
+    /// A JSON policy holds a `null` (which would silently drop a rule).
+    #[error("policy JSON has null at {0}: leave a setting out instead of writing null")]
+    Null(String),
 }
 
 /// A hardware property a counted signature must show.
@@ -68,23 +72,68 @@ impl fmt::Display for HardwareRequirement {
 }
 
 /// A signer rule: a leaf (roles, threshold, hardware) or a combination.
+///
+/// Only valid rules can exist: a threshold is a [`NonZeroU32`], a leaf names
+/// at least one role, and a combination at least one rule (an empty
+/// `all_of` would be vacuously true). Build them with [`Rule::signers`],
+/// [`Rule::all_of`] and [`Rule::any_of`]; read them with [`Rule::view`].
+///
+/// ```
+/// use std::num::NonZeroU32;
+/// use vouch_chain::Rule;
+/// let two = NonZeroU32::new(2).unwrap();
+/// let maintainers = Rule::signers(vec!["maintainer".parse()?], two, vec![])?;
+/// let security = Rule::signers(vec!["security".parse()?], NonZeroU32::MIN, vec![])?;
+/// let rule = Rule::any_of(vec![maintainers, security])?;
+/// assert_eq!(rule.to_string(), "any of (2 of role maintainer; 1 of role security)");
+/// assert!(Rule::all_of(vec![]).is_err());
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(try_from = "RawRule", into = "RawRule")]
-pub enum Rule {
+pub struct Rule(RuleForm);
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+enum RuleForm {
+    Signers {
+        roles: Vec<RoleName>,
+        threshold: NonZeroU32,
+        hardware: Vec<HardwareRequirement>,
+    },
+    AllOf {
+        rules: Vec<Rule>,
+        distinct_identities: bool,
+    },
+    AnyOf(Vec<Rule>),
+}
+
+/// A read-only view of a [`Rule`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum RuleView<'a> {
     /// At least `threshold` distinct identities holding one of `roles` signed,
     /// each counted signature meeting every `hardware` requirement.
     Signers {
-        /// Roles whose members count.
-        roles: Vec<RoleName>,
-        /// Distinct identities required (at least 1).
-        threshold: u32,
+        /// Roles whose members count (at least one).
+        roles: &'a [RoleName],
+        /// Distinct identities required.
+        threshold: NonZeroU32,
         /// Hardware each counted signature must show.
-        hardware: Vec<HardwareRequirement>,
+        hardware: &'a [HardwareRequirement],
     },
-    /// Every rule holds.
-    AllOf(Vec<Rule>),
-    /// At least one rule holds.
-    AnyOf(Vec<Rule>),
+    /// Every rule holds. With `distinct_identities` (the default), one
+    /// identity counts toward at most one of the rules: `all_of = [1
+    /// maintainer, 1 security]` needs two people even when one person holds
+    /// both roles. Without it, the rules are checked independently and one
+    /// identity may satisfy several.
+    AllOf {
+        /// The rules (at least one).
+        rules: &'a [Rule],
+        /// Whether each identity counts toward one rule only.
+        distinct_identities: bool,
+    },
+    /// At least one rule holds (at least one rule listed).
+    AnyOf(&'a [Rule]),
 }
 
 /// The on-disk shape of a [`Rule`]: exactly one of the three forms.
@@ -99,6 +148,8 @@ struct RawRule {
     hardware: Option<Vec<HardwareRequirement>>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     all_of: Option<Vec<Rule>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    distinct_identities: Option<bool>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     any_of: Option<Vec<Rule>>,
 }
@@ -117,8 +168,77 @@ pub enum RuleError {
     #[error("a signer rule's threshold must be at least 1")]
     ZeroThreshold,
     /// Fields of two forms mixed, or none given.
-    #[error("a rule is exactly one of {{roles, threshold, hardware}}, {{all_of}} or {{any_of}}")]
+    #[error(
+        "a rule is exactly one of {{roles, threshold, hardware}}, {{all_of, distinct_identities}} or {{any_of}}"
+    )]
     Shape,
+}
+
+impl Rule {
+    /// A leaf rule: `threshold` distinct identities holding one of `roles`,
+    /// each signature meeting every `hardware` requirement.
+    pub fn signers(
+        roles: Vec<RoleName>,
+        threshold: NonZeroU32,
+        hardware: Vec<HardwareRequirement>,
+    ) -> Result<Rule, RuleError> {
+        if roles.is_empty() {
+            return Err(RuleError::NoRoles);
+        }
+        Ok(Rule(RuleForm::Signers {
+            roles,
+            threshold,
+            hardware,
+        }))
+    }
+
+    /// Every rule holds, each identity counting toward one rule only.
+    pub fn all_of(rules: Vec<Rule>) -> Result<Rule, RuleError> {
+        Rule::all_of_with(rules, true)
+    }
+
+    /// Every rule holds; `distinct_identities` says whether one identity
+    /// may count toward several of them (see [`RuleView::AllOf`]).
+    pub fn all_of_with(rules: Vec<Rule>, distinct_identities: bool) -> Result<Rule, RuleError> {
+        if rules.is_empty() {
+            return Err(RuleError::EmptyCombinator("all_of"));
+        }
+        Ok(Rule(RuleForm::AllOf {
+            rules,
+            distinct_identities,
+        }))
+    }
+
+    /// At least one rule holds.
+    pub fn any_of(rules: Vec<Rule>) -> Result<Rule, RuleError> {
+        if rules.is_empty() {
+            return Err(RuleError::EmptyCombinator("any_of"));
+        }
+        Ok(Rule(RuleForm::AnyOf(rules)))
+    }
+
+    /// The rule's form.
+    pub fn view(&self) -> RuleView<'_> {
+        match &self.0 {
+            RuleForm::Signers {
+                roles,
+                threshold,
+                hardware,
+            } => RuleView::Signers {
+                roles,
+                threshold: *threshold,
+                hardware,
+            },
+            RuleForm::AllOf {
+                rules,
+                distinct_identities,
+            } => RuleView::AllOf {
+                rules,
+                distinct_identities: *distinct_identities,
+            },
+            RuleForm::AnyOf(rules) => RuleView::AnyOf(rules),
+        }
+    }
 }
 
 impl TryFrom<RawRule> for Rule {
@@ -126,25 +246,17 @@ impl TryFrom<RawRule> for Rule {
 
     fn try_from(r: RawRule) -> Result<Self, RuleError> {
         let leaf = r.roles.is_some() || r.threshold.is_some() || r.hardware.is_some();
-        match (leaf, r.all_of, r.any_of) {
-            (false, Some(all), None) if all.is_empty() => Err(RuleError::EmptyCombinator("all_of")),
-            (false, Some(all), None) => Ok(Rule::AllOf(all)),
-            (false, None, Some(any)) if any.is_empty() => Err(RuleError::EmptyCombinator("any_of")),
-            (false, None, Some(any)) => Ok(Rule::AnyOf(any)),
-            (true, None, None) => {
-                let roles = r.roles.unwrap_or_default();
-                if roles.is_empty() {
-                    return Err(RuleError::NoRoles);
-                }
-                let threshold = r.threshold.unwrap_or(1);
-                if threshold == 0 {
-                    return Err(RuleError::ZeroThreshold);
-                }
-                Ok(Rule::Signers {
-                    roles,
+        match (leaf, r.all_of, r.distinct_identities, r.any_of) {
+            (false, Some(all), distinct, None) => Rule::all_of_with(all, distinct.unwrap_or(true)),
+            (false, None, None, Some(any)) => Rule::any_of(any),
+            (true, None, None, None) => {
+                let threshold =
+                    NonZeroU32::new(r.threshold.unwrap_or(1)).ok_or(RuleError::ZeroThreshold)?;
+                Rule::signers(
+                    r.roles.unwrap_or_default(),
                     threshold,
-                    hardware: r.hardware.unwrap_or_default(),
-                })
+                    r.hardware.unwrap_or_default(),
+                )
             }
             _ => Err(RuleError::Shape),
         }
@@ -153,22 +265,26 @@ impl TryFrom<RawRule> for Rule {
 
 impl From<Rule> for RawRule {
     fn from(rule: Rule) -> RawRule {
-        match rule {
-            Rule::Signers {
+        match rule.0 {
+            RuleForm::Signers {
                 roles,
                 threshold,
                 hardware,
             } => RawRule {
                 roles: Some(roles),
-                threshold: Some(threshold),
+                threshold: Some(threshold.get()),
                 hardware: (!hardware.is_empty()).then_some(hardware),
                 ..RawRule::default()
             },
-            Rule::AllOf(r) => RawRule {
-                all_of: Some(r),
+            RuleForm::AllOf {
+                rules,
+                distinct_identities,
+            } => RawRule {
+                all_of: Some(rules),
+                distinct_identities: (!distinct_identities).then_some(false),
                 ..RawRule::default()
             },
-            Rule::AnyOf(r) => RawRule {
+            RuleForm::AnyOf(r) => RawRule {
                 any_of: Some(r),
                 ..RawRule::default()
             },
@@ -178,8 +294,8 @@ impl From<Rule> for RawRule {
 
 impl fmt::Display for Rule {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            Rule::Signers {
+        match self.view() {
+            RuleView::Signers {
                 roles,
                 threshold,
                 hardware,
@@ -192,8 +308,15 @@ impl fmt::Display for Rule {
                 }
                 Ok(())
             }
-            Rule::AllOf(rules) => write_list(f, "all of", rules),
-            Rule::AnyOf(rules) => write_list(f, "any of", rules),
+            RuleView::AllOf {
+                rules,
+                distinct_identities: true,
+            } => write_list(f, "all of", rules),
+            RuleView::AllOf {
+                rules,
+                distinct_identities: false,
+            } => write_list(f, "all of (identities may repeat)", rules),
+            RuleView::AnyOf(rules) => write_list(f, "any of", rules),
         }
     }
 }
@@ -224,7 +347,11 @@ impl FromStr for MaxAge {
     type Err = String;
     fn from_str(s: &str) -> Result<Self, String> {
         let err = || format!("invalid age {s:?}: expected a number and s, m, h or d (e.g. 30d)");
-        let (num, unit) = s.split_at(s.len().saturating_sub(1));
+        // The unit is the last character, which need not be one byte long.
+        let Some(unit_char) = s.chars().next_back() else {
+            return Err(err());
+        };
+        let (num, unit) = s.split_at(s.len() - unit_char.len_utf8());
         let n: u64 = num.parse().map_err(|_| err())?;
         let mult = match unit {
             "s" => 1,
@@ -297,16 +424,34 @@ pub struct ImagePolicy {
     /// Refuse image statements whose build finished longer ago than this.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub max_age: Option<MaxAge>,
+    /// Accept an image with no packages and no source commits (default
+    /// false: an empty image certifies nothing, so it is refused).
+    #[serde(default)]
+    pub allow_empty: bool,
+    /// Accept an image as the target when the policy has a deployment stage
+    /// (default false: such a check would skip approvals, environments,
+    /// separation of duties and freshness, so it is refused).
+    #[serde(default)]
+    pub allow_as_target: bool,
 }
 
 /// Rules for release statements (signed SBOMs).
+///
+/// With a release stage, an image must name at least one release, and
+/// every source commit of the image must be certified into one of the
+/// releases accepted for it (or be exempt, see [`LegacyCommits`]). A
+/// release's certified commits must be closed under ancestry: every parent
+/// of a certified commit is certified too, or certified by the release's
+/// `previous` release, or exempt.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct ReleasePolicy {
     /// Who must certify a release (e.g. 2 maintainers).
     pub signers: Rule,
-    /// When every commit of a release has one and the same author, that
-    /// author's certification is refused: nobody certifies only their own work.
+    /// Nobody certifies their own code alone: for every certified commit,
+    /// `signers` must hold counting only certifiers other than that
+    /// commit's proven author (default false). A failure names the commit
+    /// and the certifier.
     #[serde(default)]
     pub certifier_not_sole_author: bool,
     /// Refuse releases older than this.
@@ -314,38 +459,85 @@ pub struct ReleasePolicy {
     pub max_age: Option<MaxAge>,
 }
 
-/// Rules for commit attestations.
+/// Whose signature attributes a commit.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Attribution {
+    /// The author (matched by email) must have signed the commit (its object
+    /// or a commit attestation over its id). The default.
+    #[default]
+    Author,
+    /// The committer's signature also attributes the commit (rebases,
+    /// cherry-picks, a maintainer applying a patch); the trace names both,
+    /// and an author outside the roster is marked unverified.
+    Committer,
+}
+
+/// Rules for commits.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct CommitPolicy {
-    /// Who must sign a commit (its author, usually with user presence).
+    /// Who must sign a commit (its author, usually with user presence);
+    /// only signatures by the attributed identity count (see `attribution`).
     pub signers: Rule,
-    /// Commits exempt from the rule, listed explicitly.
+    /// Whose signature attributes a commit (default `author`).
+    #[serde(default)]
+    pub attribution: Attribution,
+    /// Commits exempt from the rule.
     #[serde(default)]
     pub legacy: LegacyCommits,
 }
 
 /// Explicit exceptions for history made before signing was required.
+///
+/// Exceptions name commits, never dates: a date is what the signer wrote.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct LegacyCommits {
     /// Commit ids exempt from the commit rule.
     #[serde(default)]
     pub commits: Vec<GitObjectId>,
+    /// A cut-over commit: it and its ancestors (as git counts them,
+    /// `git merge-base --is-ancestor`), proven by the parent lines of commit
+    /// objects in the bundle, are exempt.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cutover: Option<GitObjectId>,
+}
+
+/// How the roster's times are trusted.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RosterPolicy {
+    /// Accept a signature by a key that has since been revoked (for any
+    /// reason but compromise) or whose window has ended, when the time the
+    /// statement claims lies inside the key's window (default false: only
+    /// signatures the roster grandfathers count).
+    #[serde(default)]
+    pub trust_claimed_time_after_revocation: bool,
 }
 
 /// A complete policy: one section per stage of the chain.
+///
+/// `image` is required; `deployment`, `release` and `commit` are optional,
+/// and a stage that is absent is not checked. `roster` says how roster
+/// times are trusted.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Policy {
     /// The deployment stage.
-    pub deployment: DeploymentPolicy,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub deployment: Option<DeploymentPolicy>,
     /// The image stage.
     pub image: ImagePolicy,
     /// The release stage.
-    pub release: ReleasePolicy,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub release: Option<ReleasePolicy>,
     /// The commit stage.
-    pub commit: CommitPolicy,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub commit: Option<CommitPolicy>,
+    /// Roster time rules.
+    #[serde(default)]
+    pub roster: RosterPolicy,
 }
 
 fn yes() -> bool {
@@ -353,6 +545,11 @@ fn yes() -> bool {
 }
 
 const MAX_POLICY: usize = 1 << 20;
+
+/// The clock skew allowed between honest machines: every ordering of
+/// claimed times (a release not before its commits, an approval not before
+/// what it approves, nothing after the evaluation time) tolerates this much.
+pub const CLOCK_SKEW_SECONDS: i64 = 300;
 
 impl Policy {
     /// Reads a policy from TOML.
@@ -363,12 +560,17 @@ impl Policy {
         Ok(toml::from_str(text)?)
     }
 
-    /// Reads a policy from JSON.
+    /// Reads a policy from JSON. A `null` anywhere is refused: read as
+    /// absent, it would silently drop the rule it stands for.
     pub fn from_json(bytes: &[u8]) -> Result<Self, PolicyError> {
         if bytes.len() > MAX_POLICY {
             return Err(PolicyError::TooLarge(bytes.len()));
         }
-        Ok(serde_json::from_slice(bytes)?)
+        let value: serde_json::Value = serde_json::from_slice(bytes)?;
+        if let Some(path) = find_null(&value, &mut String::new()) {
+            return Err(PolicyError::Null(path));
+        }
+        Ok(serde_json::from_value(value)?)
     }
 
     /// Reads TOML or JSON, whichever the bytes are (JSON starts with `{`).
@@ -383,6 +585,51 @@ impl Policy {
     pub fn digest(&self) -> vouch_core::Digest {
         // A policy always has a canonical form (strings, integers, lists, maps).
         vouch_core::Digest::sha256(&vouch_core::cbor::to_canonical(self).unwrap_or_default())
+    }
+
+    /// The stages this policy checks, in chain order.
+    pub fn stages(&self) -> Vec<&'static str> {
+        let mut out = Vec::new();
+        if self.deployment.is_some() {
+            out.push("deployment");
+        }
+        out.push("image");
+        if self.release.is_some() {
+            out.push("release");
+        }
+        if self.commit.is_some() {
+            out.push("commit");
+        }
+        out
+    }
+}
+
+/// The path of the first `null` in a JSON document, if any.
+fn find_null(v: &serde_json::Value, path: &mut String) -> Option<String> {
+    match v {
+        serde_json::Value::Null => Some(if path.is_empty() {
+            "(the document)".into()
+        } else {
+            path.clone()
+        }),
+        serde_json::Value::Array(items) => items.iter().enumerate().find_map(|(i, x)| {
+            let len = path.len();
+            path.push_str(&format!("[{i}]"));
+            let found = find_null(x, path);
+            path.truncate(len);
+            found
+        }),
+        serde_json::Value::Object(map) => map.iter().find_map(|(k, x)| {
+            let len = path.len();
+            if !path.is_empty() {
+                path.push('.');
+            }
+            path.extend(k.chars().take(64).flat_map(char::escape_default));
+            let found = find_null(x, path);
+            path.truncate(len);
+            found
+        }),
+        _ => None,
     }
 }
 
@@ -411,11 +658,12 @@ mod tests {
                 .unwrap();
         assert_eq!(
             r,
-            Rule::Signers {
-                roles: vec!["maintainer".parse().unwrap()],
-                threshold: 2,
-                hardware: vec![]
-            }
+            Rule::signers(
+                vec!["maintainer".parse().unwrap()],
+                NonZeroU32::new(2).unwrap(),
+                vec![]
+            )
+            .unwrap()
         );
         let empty: Result<Rule, _> = serde_json::from_str(r#"{"all_of": []}"#);
         assert!(empty.unwrap_err().to_string().contains("all_of"));
@@ -437,5 +685,56 @@ mod tests {
         assert!("d".parse::<MaxAge>().is_err());
         assert!("10w".parse::<MaxAge>().is_err());
         assert!("99999999999999999999d".parse::<MaxAge>().is_err());
+        // A multi-byte last character is a bad unit, not a panic.
+        assert!("30é".parse::<MaxAge>().is_err());
+        assert!("é".parse::<MaxAge>().is_err());
+        assert!("".parse::<MaxAge>().is_err());
+    }
+
+    #[test]
+    fn json_null_is_refused_anywhere() {
+        let base = r#"{"image": {"signers": {"roles": ["builder"], "threshold": 1}}}"#;
+        assert!(Policy::from_json(base.as_bytes()).is_ok());
+        for doc in [
+            r#"{"image": {"signers": {"roles": ["builder"], "threshold": null}}}"#,
+            r#"{"image": {"signers": {"roles": ["builder"], "hardware": null}}}"#,
+            r#"{"image": {"signers": {"roles": ["builder"]}, "max_age": null}}"#,
+            r#"{"image": {"signers": {"roles": ["builder"]}}, "release": null}"#,
+        ] {
+            let err = Policy::from_json(doc.as_bytes()).unwrap_err();
+            assert!(matches!(err, PolicyError::Null(_)), "{doc}: {err}");
+        }
+    }
+
+    #[test]
+    fn rules_are_valid_by_construction() {
+        assert_eq!(
+            Rule::signers(vec![], NonZeroU32::MIN, vec![]),
+            Err(RuleError::NoRoles)
+        );
+        assert_eq!(
+            Rule::any_of(vec![]),
+            Err(RuleError::EmptyCombinator("any_of"))
+        );
+        assert_eq!(
+            Rule::all_of(vec![]),
+            Err(RuleError::EmptyCombinator("all_of"))
+        );
+        let r: Rule = serde_json::from_str(
+            r#"{"all_of": [{"roles": ["a"]}, {"roles": ["b"]}], "distinct_identities": false}"#,
+        )
+        .unwrap();
+        assert!(matches!(
+            r.view(),
+            RuleView::AllOf {
+                distinct_identities: false,
+                ..
+            }
+        ));
+        let back: Rule = serde_json::from_str(&serde_json::to_string(&r).unwrap()).unwrap();
+        assert_eq!(back, r);
+        let bad: Result<Rule, _> =
+            serde_json::from_str(r#"{"any_of": [{"roles": ["a"]}], "distinct_identities": false}"#);
+        assert!(bad.is_err());
     }
 }

@@ -4,10 +4,12 @@ use std::collections::HashSet;
 use std::fmt::{self, Write as _};
 
 use serde::Serialize;
+use vouch_core::text::Escaped;
 use vouch_core::{Digest, Evidence, KeyId, Timestamp};
-use vouch_manifest::{HardwareClaim, IdentityId, RoleName};
+use vouch_manifest::{HardwareClaim, IdentityId, KeyStanding, RoleName};
 
 use crate::error::Reason;
+use crate::index::BundleCounts;
 
 /// Pass or fail.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
@@ -76,6 +78,66 @@ impl EvidenceSummary {
     }
 }
 
+/// Where a time comes from.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+#[non_exhaustive]
+pub enum TimeKind {
+    /// Written by the signer: a claim, not a proof.
+    Claimed,
+}
+
+/// A time on a link: when, what kind of time, and who claimed it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct TraceTime {
+    /// The time.
+    pub at: Timestamp,
+    /// Claimed (later: proven by a log or a timestamp authority).
+    pub kind: TimeKind,
+    /// Who wrote it: the verified signers of the statement (empty when
+    /// nobody the roster knows signed it).
+    pub claimed_by: Vec<IdentityId>,
+}
+
+/// How a signer's key counted.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+#[non_exhaustive]
+pub enum Standing {
+    /// The key is live.
+    Live,
+    /// The key has ended; the roster grandfathers this signature.
+    Grandfathered,
+    /// The key has ended; the policy accepts the claimed signing time.
+    ClaimedTime,
+}
+
+impl From<KeyStanding> for Standing {
+    fn from(k: KeyStanding) -> Self {
+        match k {
+            KeyStanding::Live => Standing::Live,
+            KeyStanding::Grandfathered => Standing::Grandfathered,
+            KeyStanding::ClaimedTime => Standing::ClaimedTime,
+        }
+    }
+}
+
+/// An author or committer of a commit, and what the roster says of them.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct TracePerson {
+    /// `author` or `committer`.
+    pub capacity: &'static str,
+    /// The name in the commit.
+    pub name: String,
+    /// The email in the commit.
+    pub email: String,
+    /// The roster identity the email belongs to, if any.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub identity: Option<IdentityId>,
+    /// Whether this person's own signature is on the commit.
+    pub signed: bool,
+}
+
 /// One verified signature on a link and who made it.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct TraceSigner {
@@ -97,6 +159,8 @@ pub struct TraceSigner {
     /// it is not on the link's own statement.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub statement: Option<Digest>,
+    /// How the key counted (live, grandfathered, claimed time trusted).
+    pub standing: Standing,
 }
 
 /// One link of the chain.
@@ -109,9 +173,13 @@ pub struct TraceNode {
     /// The statement's digest, when one was found.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub statement: Option<Digest>,
-    /// The time the statement claims (the time keys must be valid at).
+    /// The time the statement claims (the time keys must be valid at),
+    /// marked as claimed, with who claimed it.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub time: Option<Timestamp>,
+    pub time: Option<TraceTime>,
+    /// For a commit: its author and committer.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub people: Vec<TracePerson>,
     /// Verified signatures and their identities.
     pub signers: Vec<TraceSigner>,
     /// Pass when this link and everything under it held.
@@ -134,6 +202,7 @@ impl TraceNode {
             name,
             statement: None,
             time: None,
+            people: Vec::new(),
             signers: Vec::new(),
             outcome: Outcome::Pass,
             failures: Vec::new(),
@@ -155,13 +224,37 @@ impl TraceNode {
             Outcome::Pass => "✓",
             Outcome::Fail => "✗",
         };
-        let _ = write!(out, "{pad}{mark} {} {}", self.kind, self.name);
-        if let Some(t) = self.time {
-            let _ = write!(out, "  at {t}");
+        let _ = write!(out, "{pad}{mark} {} {}", self.kind, Escaped(&self.name));
+        if let Some(t) = &self.time {
+            let by: Vec<String> = t
+                .claimed_by
+                .iter()
+                .map(|i| Escaped(i.as_str()).to_string())
+                .collect();
+            let by = if by.is_empty() {
+                "nobody verified".to_owned()
+            } else {
+                by.join(", ")
+            };
+            let _ = write!(out, "  at {} (claimed by {by})", t.at);
         }
         out.push('\n');
         if let Some(d) = self.statement {
             let _ = writeln!(out, "{pad}    statement {d}");
+        }
+        for p in &self.people {
+            let who = match &p.identity {
+                Some(i) => Escaped(i.as_str()).to_string(),
+                None => "not in the roster (unverified)".to_owned(),
+            };
+            let _ = writeln!(
+                out,
+                "{pad}    {} {} <{}> = {who}{}",
+                p.capacity,
+                Escaped(&p.name),
+                Escaped(&p.email),
+                if p.signed { ", signed" } else { "" }
+            );
         }
         for s in &self.signers {
             let roles: Vec<&str> = s.roles.iter().map(RoleName::as_str).collect();
@@ -169,10 +262,17 @@ impl TraceNode {
                 out,
                 "{pad}    {} {} [{}] key {}",
                 s.capacity,
-                s.identity,
+                Escaped(s.identity.as_str()),
                 roles.join(", "),
                 &s.key_id.to_string()[..16]
             );
+            match s.standing {
+                Standing::Live => {}
+                Standing::Grandfathered => out.push_str(" (ended key, grandfathered by the roster)"),
+                Standing::ClaimedTime => {
+                    out.push_str(" (ended key, counted on its claimed time by policy)")
+                }
+            }
             for h in &s.hardware {
                 let _ = write!(
                     out,
@@ -199,10 +299,10 @@ impl TraceNode {
             out.push('\n');
         }
         if let Some(n) = &self.note {
-            let _ = writeln!(out, "{pad}    note: {n}");
+            let _ = writeln!(out, "{pad}    note: {}", Escaped(n));
         }
         for f in &self.failures {
-            let _ = writeln!(out, "{pad}    refused: {f}");
+            let _ = writeln!(out, "{pad}    refused: {}", Escaped(&f.to_string()));
         }
         for c in &self.children {
             c.render(depth + 1, out);
@@ -229,19 +329,78 @@ impl fmt::Display for Failure {
     }
 }
 
+/// What a verdict answered: the target, as asked and as resolved.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct TargetSummary {
+    /// `deployment` or `image`: what the target turned out to be.
+    pub kind: LinkKind,
+    /// The target digest (a deployment statement's or an image's).
+    pub digest: Digest,
+    /// The image that would run, as the verified chain names it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub image: Option<Digest>,
+}
+
+/// Where a deployment runs: from the deployment statement (in a verdict)
+/// or from the caller (where it is about to run).
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct Placement {
+    /// The environment (`production`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub environment: Option<String>,
+    /// The cluster.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub cluster: Option<String>,
+    /// The namespace.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub namespace: Option<String>,
+    /// The service.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub service: Option<String>,
+}
+
+/// The roster a verdict was reached against.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct RosterSummary {
+    /// The version used (the newest verified).
+    pub version: u64,
+    /// That version's statement digest.
+    pub digest: Digest,
+    /// The trust anchor (the pinned version's digest).
+    pub anchor: Digest,
+    /// Whether the anchor was pinned by the caller (false: whoever supplied
+    /// the roster file chose the trust root).
+    pub pinned: bool,
+}
+
 /// The answer to "may this run?", with the whole trace.
+///
+/// Only vouch-chain makes a verdict: its fields are read through methods,
+/// so no caller can build a passing one and sign a summary with it.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct Verdict {
-    /// Pass or fail.
-    pub outcome: Outcome,
-    /// When the evaluation ran (the "now" maximum ages are measured from).
-    pub evaluated_at: Timestamp,
-    /// The roster version used.
-    pub roster_version: u64,
-    /// The trace, rooted at the target.
-    pub trace: TraceNode,
-    /// Every broken rule, in trace order (empty on pass).
-    pub failures: Vec<Failure>,
+    outcome: Outcome,
+    evaluated_at: Timestamp,
+    target: TargetSummary,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    placement: Option<Placement>,
+    roster: RosterSummary,
+    policy: Digest,
+    stages: Vec<&'static str>,
+    bundle: BundleCounts,
+    trace: TraceNode,
+    failures: Vec<Failure>,
+}
+
+/// What the evaluation knows besides the trace, for the verdict.
+pub(crate) struct VerdictContext {
+    pub(crate) evaluated_at: Timestamp,
+    pub(crate) target: TargetSummary,
+    pub(crate) placement: Option<Placement>,
+    pub(crate) roster: RosterSummary,
+    pub(crate) policy: Digest,
+    pub(crate) stages: Vec<&'static str>,
+    pub(crate) bundle: BundleCounts,
 }
 
 impl Verdict {
@@ -250,13 +409,71 @@ impl Verdict {
         self.outcome == Outcome::Pass
     }
 
-    /// The trace as JSON.
+    /// Pass or fail.
+    pub fn outcome(&self) -> Outcome {
+        self.outcome
+    }
+
+    /// When the evaluation ran (the "now" maximum ages are measured from).
+    pub fn evaluated_at(&self) -> Timestamp {
+        self.evaluated_at
+    }
+
+    /// The roster version used.
+    pub fn roster_version(&self) -> u64 {
+        self.roster.version
+    }
+
+    /// The roster used: version, digest, anchor, whether pinned.
+    pub fn roster(&self) -> &RosterSummary {
+        &self.roster
+    }
+
+    /// What was verified: the target's kind and digest, and the image.
+    pub fn target(&self) -> &TargetSummary {
+        &self.target
+    }
+
+    /// Where the verified deployment runs (from its statement), for a
+    /// deployment target.
+    pub fn placement(&self) -> Option<&Placement> {
+        self.placement.as_ref()
+    }
+
+    /// The digest of the policy applied.
+    pub fn policy_digest(&self) -> Digest {
+        self.policy
+    }
+
+    /// The policy stages evaluated, in chain order.
+    pub fn stages(&self) -> &[&'static str] {
+        &self.stages
+    }
+
+    /// How many of the bundle's statements were used, ignored, unreadable.
+    pub fn bundle_counts(&self) -> BundleCounts {
+        self.bundle
+    }
+
+    /// The trace, rooted at the target.
+    pub fn trace(&self) -> &TraceNode {
+        &self.trace
+    }
+
+    /// Every broken rule, in trace order (empty on pass).
+    pub fn failures(&self) -> &[Failure] {
+        &self.failures
+    }
+
+    /// The trace as JSON (strings exactly as the statements have them).
     pub fn to_json(&self) -> String {
         // Serializing plain data to a string cannot fail.
         serde_json::to_string_pretty(self).unwrap_or_default()
     }
 
-    /// The trace as an indented text tree for people.
+    /// The trace as an indented text tree for people. Every string that
+    /// comes from a statement, a roster or a git object is escaped, so none
+    /// can move the cursor or fake a line.
     pub fn render_text(&self) -> String {
         let mut out = String::new();
         let word = match self.outcome {
@@ -266,23 +483,26 @@ impl Verdict {
         let _ = writeln!(
             out,
             "verdict: {word} (roster v{}, evaluated at {})",
-            self.roster_version, self.evaluated_at
+            self.roster.version, self.evaluated_at
         );
+        if !self.roster.pinned {
+            let _ = writeln!(
+                out,
+                "warning: the roster was NOT pinned (--insecure-no-pin): whoever supplied \
+                 the roster file chose the trust root"
+            );
+        }
         self.trace.render(0, &mut out);
         if !self.failures.is_empty() {
             let _ = writeln!(out, "\n{} reason(s):", self.failures.len());
             for f in &self.failures {
-                let _ = writeln!(out, "  - {f}");
+                let _ = writeln!(out, "  - {}", Escaped(&f.to_string()));
             }
         }
         out
     }
 
-    pub(crate) fn from_trace(
-        trace: TraceNode,
-        evaluated_at: Timestamp,
-        roster_version: u64,
-    ) -> Self {
+    pub(crate) fn from_trace(trace: TraceNode, context: VerdictContext) -> Self {
         let mut failures = Vec::new();
         collect(&trace, &mut Vec::new(), &mut HashSet::new(), &mut failures);
         let outcome = if failures.is_empty() {
@@ -292,8 +512,13 @@ impl Verdict {
         };
         Verdict {
             outcome,
-            evaluated_at,
-            roster_version,
+            evaluated_at: context.evaluated_at,
+            target: context.target,
+            placement: context.placement,
+            roster: context.roster,
+            policy: context.policy,
+            stages: context.stages,
+            bundle: context.bundle,
             trace,
             failures,
         }

@@ -534,6 +534,86 @@ fn roster_draft_edits_and_refusals() {
     s.fails(2, &["roster", "verify", "missing.chain"]);
 }
 
+/// Strings a roster's authors chose reach the terminal escaped: a display
+/// name that clears the screen and rewrites the line, a bidi override in an
+/// id, an email with a line feed.
+#[test]
+fn roster_verify_escapes_the_roster_text() {
+    let s = Sandbox::new("roster-escape");
+    s.key("root");
+    let out = s.ok(&[
+        "roster",
+        "init",
+        "--name",
+        "acme\x1b]0;pwned\x07",
+        "--root-key",
+        "root.key.pub",
+        "-o",
+        "r.json",
+    ]);
+    assert!(out.contains(r"roster acme\u{1b}]0;pwned\u{7} v1"), "{out}");
+    let id = "person:eve\u{202e}moc.elpmaxe@";
+    s.ok(&[
+        "roster",
+        "add-identity",
+        "r.json",
+        "--id",
+        id,
+        "--name",
+        "Eve\x1b[2J\rverdict: PASS",
+        "--email",
+        "eve@example.com\nemail alice@example.com",
+        "--oidc",
+        "https://issuer.example.com\u{200b}",
+        "eve\t",
+    ]);
+    s.ok(&[
+        "roster",
+        "grant",
+        "r.json",
+        "--role",
+        "maintainer",
+        "--id",
+        id,
+    ]);
+    s.ok(&[
+        "roster", "sign", "r.json", "--key", "root.key", "-o", "r.chain",
+    ]);
+    let out = s.ok(&["roster", "verify", "r.chain"]);
+    for bad in ['\x1b', '\r', '\x07', '\u{202e}', '\u{200b}', '\t'] {
+        assert!(!out.contains(bad), "raw {bad:?} in:\n{out}");
+    }
+    assert!(
+        out.contains(r"roster acme\u{1b}]0;pwned\u{7} v1: verified"),
+        "{out}"
+    );
+    assert!(
+        out.contains(r#"  person:eve\u{202e}moc.elpmaxe@ "Eve\u{1b}[2J\u{d}verdict: PASS""#),
+        "{out}"
+    );
+    assert!(
+        out.contains(r"    email eve@example.com\u{a}email alice@example.com"),
+        "{out}"
+    );
+    assert!(
+        out.contains(r"    oidc https://issuer.example.com\u{200b} eve\u{9}"),
+        "{out}"
+    );
+    assert!(
+        out.contains(r"  maintainer: person:eve\u{202e}moc.elpmaxe@"),
+        "{out}"
+    );
+    // Every line of the text output is one line: no LF smuggled in.
+    assert!(!out.lines().any(|l| l.starts_with("email ")), "{out}");
+    // The JSON form keeps the exact text (JSON escapes it by itself).
+    let json: serde_json::Value =
+        serde_json::from_str(&s.ok(&["roster", "verify", "r.chain", "--json"])).unwrap();
+    assert_eq!(
+        json["roster"]["identities"][0]["displayName"],
+        "Eve\x1b[2J\rverdict: PASS"
+    );
+}
+
 #[test]
 fn roster_rotation_needs_old_and_new_root_keys() {
     let s = Sandbox::new("roster-rotate");

@@ -136,36 +136,40 @@ impl<T> Verified<T> {
     }
 }
 
-/// Verifies one signature over `signed` and returns the proof over `payload`.
+/// Verifies one signature over exactly `signed` and returns the proof over
+/// those bytes.
 ///
 /// For envelope formats other than COSE (DSSE in `vouch-manifest`), so they
 /// hand out the same [`Verified`] proof while its construction stays in this
-/// crate. The caller's duty: `signed` must be the format's encoding of
-/// `payload` (DSSE's PAE of its type and body), computed from the very bytes
-/// passed as `payload`; this function cannot see that link. `payload` is
-/// generic so a caller can prove a borrowed `&[u8]` and copy only on success.
+/// crate. The proof is about the bytes the signature covers and nothing
+/// else; a format whose signed bytes are an encoding of its payload (DSSE's
+/// PAE of its type and body) carries the proof over to the payload with
+/// [`Verified::map`] or [`Verified::try_map`], and that link is its own duty.
 ///
 /// ```
 /// # use vouch_core::{Algorithm, PublicKey, Signature};
 /// use ed25519_dalek::Signer as _;
 /// let sk = ed25519_dalek::SigningKey::from_bytes(&[5; 32]);
 /// let key = PublicKey::ed25519(&sk.verifying_key().to_bytes()).unwrap();
-/// let signed = b"prefix:hello";
-/// let sig = Signature::new(Algorithm::Ed25519, &sk.sign(signed).to_bytes()).unwrap();
-/// let proof = vouch_core::cose::verify_detached(&key, signed, &sig, &b"hello"[..]).unwrap();
-/// assert_eq!(*proof.value(), b"hello");
+/// let payload = &b"hello"[..];
+/// let signed = [&b"prefix:"[..], payload].concat();
+/// let sig = Signature::new(Algorithm::Ed25519, &sk.sign(&signed).to_bytes()).unwrap();
+/// let proof = vouch_core::cose::verify_detached(&key, &signed, &sig).unwrap();
+/// assert_eq!(*proof.value(), b"prefix:hello");
 /// assert_eq!(proof.key_ids().collect::<Vec<_>>(), [key.key_id()]);
-/// assert!(vouch_core::cose::verify_detached(&key, b"prefix:other", &sig, ()).is_err());
+/// // The caller maps the proof onto what the signed bytes encode.
+/// let proof = proof.map(|signed| &signed[b"prefix:".len()..]);
+/// assert_eq!(*proof.value(), payload);
+/// assert!(vouch_core::cose::verify_detached(&key, b"prefix:other", &sig).is_err());
 /// ```
-pub fn verify_detached<T>(
+pub fn verify_detached<'s>(
     key: &PublicKey,
-    signed: &[u8],
+    signed: &'s [u8],
     signature: &Signature,
-    payload: T,
-) -> Result<Verified<T>, VerifyError> {
+) -> Result<Verified<&'s [u8]>, VerifyError> {
     key.verify(signed, signature)?;
     Ok(Verified::new(
-        payload,
+        signed,
         vec![VerifiedSigner {
             key_id: key.key_id(),
             signature: signature.clone(),

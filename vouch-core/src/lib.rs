@@ -9,7 +9,8 @@
 //!   the signature vocabulary, with verification on [`PublicKey::verify`];
 //! - [`Signer`]: the one trait key backends implement;
 //! - [`Timestamp`]: RFC 3339 UTC instants for validity windows and statements;
-//! - [`cose`]: `COSE_Sign1` / `COSE_Sign` envelopes and [`Verified`] proofs.
+//! - [`cose`]: `COSE_Sign1` / `COSE_Sign` envelopes and [`Verified`] proofs;
+//! - [`text`]: escaping strings from statements before they reach a terminal.
 //!
 //! Verification is the hot path registries embed, so it lives here, lean.
 
@@ -22,6 +23,7 @@ mod key;
 mod sig;
 mod signer;
 pub mod sshsig;
+pub mod text;
 mod time;
 mod wire;
 

@@ -221,6 +221,10 @@ pub enum VerifyError {
     /// The key is a FIDO key but the signature carries no FIDO evidence.
     #[error("key {0} is a FIDO security key but the signature has no authenticator data")]
     MissingFidoEvidence(KeyId),
+    /// The signature carries FIDO evidence but the key is no FIDO security
+    /// key (it has no FIDO application), so the evidence cannot be its own.
+    #[error("key {0} is not a FIDO security key but the signature carries FIDO authenticator data")]
+    UnexpectedFidoEvidence(KeyId),
     /// The FIDO evidence names another application than the key is bound to.
     #[error("FIDO application {found:?} does not match key {key_id} bound to {expected:?}")]
     FidoApplicationMismatch {
@@ -244,8 +248,12 @@ impl PublicKey {
     /// strictly (canonical `S`, no small-order points), so no signature has a
     /// second valid encoding. ES256 accepts any valid `s`, high or low, as
     /// standard ECDSA does; vouch's own signers always produce low-S.
-    /// When the signature carries FIDO evidence, the bytes checked are the
-    /// authenticator's (see [`FidoAssertion::signed_data`]).
+    /// A FIDO key (one with a [`fido_application`](PublicKey::fido_application))
+    /// requires FIDO evidence for exactly its own application, and the bytes
+    /// checked are then the authenticator's (see [`FidoAssertion::signed_data`]).
+    /// Any other key refuses a signature carrying FIDO evidence
+    /// ([`VerifyError::UnexpectedFidoEvidence`]): user presence is a property
+    /// of the key type, never of what a signature claims about itself.
     pub fn verify(&self, message: &[u8], signature: &Signature) -> Result<(), VerifyError> {
         if signature.algorithm != self.algorithm() {
             return Err(VerifyError::AlgorithmMismatch {
@@ -254,17 +262,27 @@ impl PublicKey {
                 signature: signature.algorithm,
             });
         }
-        let fido = match (self.fido_application(), &signature.evidence) {
-            (Some(_), None) => return Err(VerifyError::MissingFidoEvidence(self.key_id())),
-            (Some(expected), Some(Evidence::Fido(a))) if a.application != expected => {
-                return Err(VerifyError::FidoApplicationMismatch {
-                    key_id: self.key_id(),
-                    expected: expected.to_owned(),
-                    found: a.application.clone(),
-                });
-            }
-            (_, Some(Evidence::Fido(a))) => Some(a.signed_data(message)),
+        // Exhaustive on purpose, with no catch-all: every pairing of key kind
+        // and evidence is decided here, and a new kind of evidence must be
+        // decided explicitly before it compiles.
+        let fido = match (self.fido_application(), signature.evidence.as_ref()) {
             (None, None) => None,
+            // FIDO evidence on a key that is no FIDO key would let a plain key
+            // claim user presence; it is refused, never ignored.
+            (None, Some(Evidence::Fido(_))) => {
+                return Err(VerifyError::UnexpectedFidoEvidence(self.key_id()));
+            }
+            (Some(_), None) => return Err(VerifyError::MissingFidoEvidence(self.key_id())),
+            (Some(expected), Some(Evidence::Fido(a))) => {
+                if a.application != expected {
+                    return Err(VerifyError::FidoApplicationMismatch {
+                        key_id: self.key_id(),
+                        expected: expected.to_owned(),
+                        found: a.application.clone(),
+                    });
+                }
+                Some(a.signed_data(message))
+            }
         };
         let signed = fido.as_deref().unwrap_or(message);
         self.verify_raw(signed, &signature.value)
@@ -432,6 +450,64 @@ mod tests {
             pk.verify(b"msg", &wrong),
             Err(VerifyError::FidoApplicationMismatch { .. })
         ));
+    }
+
+    fn up_uv(application: &str) -> FidoAssertion {
+        FidoAssertion::new(
+            application,
+            AuthenticatorFlags(
+                AuthenticatorFlags::USER_PRESENT | AuthenticatorFlags::USER_VERIFIED,
+            ),
+            1,
+        )
+    }
+
+    #[test]
+    fn fido_evidence_on_a_plain_ed25519_key_is_refused() {
+        let (sk, pk) = ed_key(4);
+        assert_eq!(pk.fido_application(), None);
+        let a = up_uv("ssh:");
+        // A valid signature over exactly the bytes an authenticator would sign:
+        // only the missing FIDO key type may refuse it.
+        let value = sk.sign(&a.signed_data(b"msg")).to_bytes();
+        let raw = Signature::new(Algorithm::Ed25519, &value).unwrap();
+        assert_eq!(pk.verify_raw(&a.signed_data(b"msg"), raw.value()), Ok(()));
+        let sig = raw.with_evidence(Evidence::Fido(a));
+        assert_eq!(
+            pk.verify(b"msg", &sig),
+            Err(VerifyError::UnexpectedFidoEvidence(pk.key_id()))
+        );
+        // Evidence on a signature that is valid over the message itself is
+        // refused as well, not stripped and ignored.
+        let plain = sk.sign(b"msg").to_bytes();
+        let sig = Signature::new(Algorithm::Ed25519, &plain)
+            .unwrap()
+            .with_evidence(Evidence::Fido(up_uv("ssh:")));
+        assert_eq!(
+            pk.verify(b"msg", &sig),
+            Err(VerifyError::UnexpectedFidoEvidence(pk.key_id()))
+        );
+        let msg = VerifyError::UnexpectedFidoEvidence(pk.key_id()).to_string();
+        assert!(msg.contains("not a FIDO security key"), "{msg}");
+    }
+
+    #[test]
+    fn fido_evidence_on_a_plain_p256_key_is_refused() {
+        let sk = p256::ecdsa::SigningKey::from_slice(&[11u8; 32]).unwrap();
+        let pk = PublicKey::p256_sec1(sk.verifying_key().to_sec1_point(false).as_bytes()).unwrap();
+        assert_eq!(pk.fido_application(), None);
+        let a = up_uv("ssh:");
+        let s: p256::ecdsa::Signature = signature::Signer::sign(&sk, &a.signed_data(b"msg"));
+        let raw = Signature::new(Algorithm::Es256, &s.to_bytes()).unwrap();
+        assert_eq!(pk.verify_raw(&a.signed_data(b"msg"), raw.value()), Ok(()));
+        let sig = raw.with_evidence(Evidence::Fido(a));
+        assert_eq!(
+            pk.verify(b"msg", &sig),
+            Err(VerifyError::UnexpectedFidoEvidence(pk.key_id()))
+        );
+        // The same key type bound to the application accepts it.
+        let fido = pk.with_fido_application("ssh:").unwrap();
+        assert_eq!(fido.verify(b"msg", &sig), Ok(()));
     }
 
     #[test]

@@ -592,6 +592,9 @@ fn failure(
 
 /// Checks one signature value with one key. The key's algorithm decides how
 /// the value is read: raw for Ed25519; DER, else raw `r || s`, for ES256.
+///
+/// `pae` must be [`pae`] of the envelope's type and `payload`: the proof
+/// vouch-core returns is over `pae`, and is carried over to `payload` here.
 fn check<'p>(
     key: &PublicKey,
     pae: &[u8],
@@ -601,23 +604,20 @@ fn check<'p>(
     let alg = key.algorithm();
     if alg != Algorithm::Es256 {
         let sig = Signature::new(alg, value)?;
-        return verify_detached(key, pae, &sig, payload);
+        return verify_detached(key, pae, &sig).map(|v| v.map(|_| payload));
     }
     // Both readings are tried: a raw value that also parses as DER (or the
     // reverse) is astronomically unlikely, and either way the signature must
     // still verify under this key, so trying both accepts nothing forged.
     let mut result = Err(VerifyError::MalformedSignature(alg));
     if let Ok(sig) = Signature::from_es256_der(value) {
-        result = verify_detached(key, pae, &sig, payload);
-        if result.is_ok() {
-            return result;
-        }
+        result = verify_detached(key, pae, &sig);
     }
-    if value.len() == alg.signature_len() {
+    if result.is_err() && value.len() == alg.signature_len() {
         let sig = Signature::new(alg, value)?;
-        result = verify_detached(key, pae, &sig, payload);
+        result = verify_detached(key, pae, &sig);
     }
-    result
+    result.map(|v| v.map(|_| payload))
 }
 
 /// Decodes base64 in the standard or the URL-safe alphabet, padded or not.

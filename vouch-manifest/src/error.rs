@@ -63,6 +63,21 @@ pub enum ManifestError {
     /// A roster rule was broken.
     #[error(transparent)]
     Roster(#[from] RosterError),
+    /// A statement's subject does not name what its predicate describes.
+    #[error("subject {subject:?} does not carry the {what} of the {predicate} predicate ({expected})")]
+    SubjectBinding {
+        /// The predicate kind.
+        predicate: &'static str,
+        /// What the subject must carry (`image manifest digest`, ...).
+        what: &'static str,
+        /// The digest (or commit id) it must carry.
+        expected: String,
+        /// The subject's name.
+        subject: String,
+    },
+    /// A file could not be read or written.
+    #[error("I/O error")]
+    Io(#[source] std::io::Error),
 }
 
 /// Which root keys a roster rotation was checked against.
@@ -174,6 +189,73 @@ pub enum RosterError {
     /// A roster statement's subject does not name the roster's own digest.
     #[error("roster subject digest does not match its content")]
     SubjectMismatch,
+    /// A revoked or expired key's signature whose only evidence of being
+    /// made in time is the time the signer wrote: it is neither
+    /// grandfathered by the roster nor accepted by the verifier's policy.
+    #[error(
+        "key {key_id} of {identity} stopped signing at {ended_at} ({why}); the statement claims {at}, \
+         a time its signer wrote, and the roster does not grandfather it"
+    )]
+    EndedKeyClaimedTime {
+        /// The identity.
+        identity: IdentityId,
+        /// The key.
+        key_id: KeyId,
+        /// When the key stopped signing (revocation or end of its window).
+        ended_at: Timestamp,
+        /// `revoked (superseded)`, `window ended`, ...
+        why: String,
+        /// The time the statement claims.
+        at: Timestamp,
+    },
+    /// The newest roster version has passed its expiry.
+    #[error("roster version {version} expired at {expires} (now {now}); the root keys must sign a new version")]
+    RosterExpired {
+        /// The version.
+        version: u64,
+        /// Its expiry.
+        expires: Timestamp,
+        /// The time of the check.
+        now: Timestamp,
+    },
+    /// A role grant's window ends before it starts.
+    #[error("role {role} of {identity} has validUntil before validFrom")]
+    InvalidGrantWindow {
+        /// The role.
+        role: RoleName,
+        /// The identity.
+        identity: IdentityId,
+    },
+    /// A role lists an identity twice with overlapping windows.
+    #[error("role {role} grants {identity} twice")]
+    DuplicateGrant {
+        /// The role.
+        role: RoleName,
+        /// The identity.
+        identity: IdentityId,
+    },
+    /// A key's grandfathered list is present but empty (write nothing instead).
+    #[error("key {key_id} of {identity} has an empty grandfathered list")]
+    EmptyGrandfathered {
+        /// The identity.
+        identity: IdentityId,
+        /// The key.
+        key_id: KeyId,
+    },
+    /// The verifier's state recorded another digest for a roster version
+    /// than the chain passes through (a fork signed by old root keys).
+    #[error("roster version {version} in the trusted state is {expected}, but the roster file has {found:?} for it")]
+    StateFork {
+        /// The recorded version.
+        version: u64,
+        /// The digest recorded.
+        expected: Digest,
+        /// The digest the file's chain has for that version, if any.
+        found: Option<Digest>,
+    },
+    /// The roster state file has an unknown format version.
+    #[error("roster state format version {0} is not supported (expected 1)")]
+    StateVersion(u64),
     /// The key is not in the roster.
     #[error("key {0} is not in the roster")]
     UnknownKey(KeyId),
@@ -214,5 +296,77 @@ pub enum RosterError {
         reason: crate::roster::RevocationReason,
         /// When it was used.
         at: Timestamp,
+    },
+    /// Two identity ids are the same name once compared as
+    /// [`names::skeleton`](crate::names::skeleton) compares them: up to
+    /// case, width and look-alike letters of other scripts.
+    #[error(
+        "identities {first:?} and {second:?} are confusable: the same name up to case, width or look-alike letters",
+        first = first.as_str(),
+        second = second.as_str()
+    )]
+    ConfusableIdentities {
+        /// The identity listed first.
+        first: IdentityId,
+        /// The identity listed later, confusable with the first.
+        second: IdentityId,
+    },
+    /// An email proof is confusable with an email proof of another identity,
+    /// or is listed twice for one identity (then `first == second`).
+    #[error(
+        "email proof {address:?} of {second:?} is confusable with an email proof of {first:?}",
+        second = second.as_str(),
+        first = first.as_str()
+    )]
+    DuplicateEmail {
+        /// The later address, as the roster wrote it (at most 128 characters).
+        address: String,
+        /// The identity holding the earlier, confusable address.
+        first: IdentityId,
+        /// The identity holding this address.
+        second: IdentityId,
+    },
+    /// An email proof is confusable with another identity's `person:` id:
+    /// an email names exactly one identity.
+    #[error(
+        "email proof {address:?} of {identity:?} is confusable with the id of {other:?}",
+        identity = identity.as_str(),
+        other = other.as_str()
+    )]
+    EmailNamesOtherIdentity {
+        /// The address, as the roster wrote it (at most 128 characters).
+        address: String,
+        /// The identity listing the proof.
+        identity: IdentityId,
+        /// The person whose id the address names.
+        other: IdentityId,
+    },
+    /// An email proof contains an invisible (format or default-ignorable),
+    /// control or whitespace character.
+    #[error(
+        "email proof {address:?} of {identity:?} contains an invisible, control or whitespace character",
+        identity = identity.as_str()
+    )]
+    InvisibleCharacter {
+        /// The identity listing the proof.
+        identity: IdentityId,
+        /// The address, as the roster wrote it (at most 128 characters).
+        address: String,
+    },
+    /// One public key (the same algorithm and curve point) is enrolled
+    /// twice among the identities' keys, under different key types or FIDO
+    /// applications (so under different key ids), for one identity or two.
+    #[error(
+        "key {key_id} of {second:?} is the same public key as a key of {first:?}",
+        second = second.as_str(),
+        first = first.as_str()
+    )]
+    KeyMaterialReused {
+        /// The identity listing the key first.
+        first: IdentityId,
+        /// The identity listing it again.
+        second: IdentityId,
+        /// The key id of the later listing.
+        key_id: KeyId,
     },
 }

@@ -198,8 +198,8 @@ struct Header<'a> {
     value: &'a [u8],
 }
 
-/// The object id git gives `raw` as a commit in `format`.
-fn object_id(raw: &[u8], format: ObjectFormat) -> Result<GitObjectId, GitError> {
+/// The object id git gives `raw` (a commit object's bytes) in `format`.
+pub fn object_id(raw: &[u8], format: ObjectFormat) -> Result<GitObjectId, GitError> {
     let prefix = format!("commit {}\0", raw.len());
     let hex = match format {
         ObjectFormat::Sha1 => {

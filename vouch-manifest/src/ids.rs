@@ -31,6 +31,13 @@ impl IdentityKind {
 /// The kind is part of the id so that a workload can never be mistaken for
 /// a person in a separation-of-duties rule, whatever a roster says elsewhere.
 ///
+/// The name is 1 to 256 bytes with no whitespace, no control character, no
+/// invisible character ([`names::is_invisible`](crate::names::is_invisible):
+/// format characters such as U+200B ZERO WIDTH SPACE and the bidi controls,
+/// soft hyphen, variation selectors, ...), and does not end with a dot
+/// (`.`, or U+3002, U+FF0E, U+FF61). A roster further refuses two ids that
+/// are confusable ([`names::skeleton`](crate::names::skeleton)).
+///
 /// ```
 /// use vouch_manifest::{IdentityId, IdentityKind};
 /// let id: IdentityId = "person:alice@example.com".parse().unwrap();
@@ -46,10 +53,18 @@ pub struct IdentityId {
 
 const MAX_NAME: usize = 256;
 
+/// Dots that end a DNS name (`example.com.`), in ASCII and the forms UTS #46
+/// maps to it: a name may not end with one, as `bob@example.com.` would be a
+/// second spelling of `bob@example.com`.
+const NAME_DOTS: [char; 4] = ['.', '\u{3002}', '\u{FF0E}', '\u{FF61}'];
+
 fn valid_name(name: &str) -> bool {
     !name.is_empty()
         && name.len() <= MAX_NAME
-        && name.chars().all(|c| !c.is_whitespace() && !c.is_control())
+        && name
+            .chars()
+            .all(|c| !c.is_whitespace() && !c.is_control() && !crate::names::is_invisible(c))
+        && !name.ends_with(NAME_DOTS)
 }
 
 impl IdentityId {
@@ -221,6 +236,11 @@ mod tests {
         assert!("person:".parse::<IdentityId>().is_err());
         assert!("person:a b".parse::<IdentityId>().is_err());
         assert!("robot:x".parse::<IdentityId>().is_err());
+        assert!("person:a\u{200B}b".parse::<IdentityId>().is_err());
+        assert!("person:ab\u{FE0F}".parse::<IdentityId>().is_err());
+        assert!("person:\u{202E}ab".parse::<IdentityId>().is_err());
+        assert!("person:a@example.com.".parse::<IdentityId>().is_err());
+        assert!("person:a.b@example.com".parse::<IdentityId>().is_ok());
         assert_eq!(
             IdentityId::new(IdentityKind::Workload, "ci/build")
                 .unwrap()

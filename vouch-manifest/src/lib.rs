@@ -20,15 +20,18 @@ pub mod dsse;
 mod error;
 pub mod git;
 mod ids;
+pub mod names;
 mod predicates;
 mod release;
 mod roster;
+mod roster_state;
 mod signed;
 mod statement;
 pub mod tree;
 
 pub use error::{ManifestError, RootSet, RosterError};
 pub use ids::{GitObjectId, IdentityId, IdentityKind, RoleName};
+pub use names::{identity_key, same_email};
 pub use predicates::{
     Approval, ApprovalRole, Commit, DeployTarget, Deployment, GitPerson, Image, ImagePackage,
     Pipeline, SourceCommit,
@@ -38,9 +41,11 @@ pub use release::{
     dependencies_from_sbom, dependencies_from_spdx,
 };
 pub use roster::{
-    HardwareClaim, Identity, IdentityProof, Revocation, RevocationReason, RootKeys, Roster,
-    RosterChain, RosterKey, TrustedRoster,
+    ClaimedTimeTrust, Grandfathered, HardwareClaim, Identity, IdentityProof, KeyStanding,
+    Revocation, RevocationReason, RoleGrant, RootKeys, Roster, RosterChain, RosterKey,
+    SignedThing, TrustedRoster,
 };
+pub use roster_state::{RosterState, RosterStateEntry};
 pub use signed::{STATEMENT_CONTENT_TYPE, Signed};
 pub use statement::{
     Predicate, STATEMENT_TYPE, Statement, Subject, SubjectDigest, peek_predicate_type,

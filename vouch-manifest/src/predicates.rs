@@ -7,7 +7,7 @@ use vouch_core::{Digest, Timestamp};
 
 use crate::error::ManifestError;
 use crate::ids::{GitObjectId, IdentityId, IdentityKind};
-use crate::statement::{Predicate, Subject};
+use crate::statement::{Predicate, Subject, SubjectDigest};
 
 fn invalid(predicate: &'static str, field: &'static str, problem: &'static str) -> ManifestError {
     ManifestError::InvalidPredicate {
@@ -86,6 +86,11 @@ impl Predicate for Commit {
             self.repository.clone(),
             self.commit_id.clone(),
         )]
+    }
+
+    /// A commit attestation's subject is the commit id (`gitCommit`).
+    fn subject_binding(&self) -> Option<(SubjectDigest, &'static str)> {
+        Some((SubjectDigest::git_commit(self.commit_id.clone()), "commit id"))
     }
 }
 
@@ -179,6 +184,11 @@ impl Predicate for Image {
 
     fn default_subjects(&self) -> Vec<Subject> {
         vec![Subject::sha256(self.name.clone(), self.image)]
+    }
+
+    /// An image statement's subject is the image manifest digest.
+    fn subject_binding(&self) -> Option<(SubjectDigest, &'static str)> {
+        Some((SubjectDigest::sha256(self.image), "image manifest digest"))
     }
 }
 
@@ -280,6 +290,11 @@ impl Predicate for Deployment {
             self.image,
         )]
     }
+
+    /// A deployment statement's subject is the digest of the image it deploys.
+    fn subject_binding(&self) -> Option<(SubjectDigest, &'static str)> {
+        Some((SubjectDigest::sha256(self.image), "deployed image digest"))
+    }
 }
 
 /// What a person's approval statement says about a deployment.
@@ -325,5 +340,10 @@ impl Predicate for Approval {
 
     fn default_subjects(&self) -> Vec<Subject> {
         vec![Subject::sha256("statement", self.statement)]
+    }
+
+    /// An approval's subject is the digest of the statement it approves.
+    fn subject_binding(&self) -> Option<(SubjectDigest, &'static str)> {
+        Some((SubjectDigest::sha256(self.statement), "approved statement digest"))
     }
 }

@@ -10,7 +10,7 @@ use vouch_core::{Digest, DigestAlgorithm, Timestamp};
 
 use crate::error::ManifestError;
 use crate::ids::GitObjectId;
-use crate::statement::{Predicate, Subject};
+use crate::statement::{Predicate, Subject, SubjectDigest};
 use crate::tree::TreeManifest;
 
 /// A dependency of a release.
@@ -78,6 +78,12 @@ pub struct Release {
     pub commits: Vec<GitObjectId>,
     /// When the maintainers cut the release (the time their keys must be valid at).
     pub released_at: Timestamp,
+    /// The statement digest of the package's previous release, whose
+    /// certified commits bound this release's history: every parent of a
+    /// commit certified here must be certified here, by the previous
+    /// release, or be exempt by policy.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub previous: Option<Digest>,
 }
 
 impl Predicate for Release {
@@ -108,6 +114,11 @@ impl Predicate for Release {
             .clone()
             .unwrap_or_else(|| format!("{}@{}", self.package, self.version));
         vec![Subject::sha256(name, self.contents.root())]
+    }
+
+    /// A release statement's subject is the root digest of its content manifest.
+    fn subject_binding(&self) -> Option<(SubjectDigest, &'static str)> {
+        Some((SubjectDigest::sha256(self.contents.root()), "contents root digest"))
     }
 }
 

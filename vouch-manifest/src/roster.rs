@@ -13,12 +13,16 @@ use serde::{Deserialize, Serialize};
 use vouch_core::{Digest, KeyId, PublicKey, Timestamp};
 
 use crate::error::{ManifestError, RootSet, RosterError};
-use crate::ids::{IdentityId, IdentityKind, RoleName};
+use crate::ids::{GitObjectId, IdentityId, IdentityKind, RoleName};
 use crate::signed::Signed;
-use crate::statement::{Predicate, Subject};
+use crate::statement::{Predicate, Subject, SubjectDigest};
 
-/// Why a key was revoked. Only a compromise invalidates signatures made
-/// before the revocation.
+/// Why a key was revoked.
+///
+/// Whatever the reason, a revocation ends what the key can sign. Signatures
+/// made before it stay valid only when they are known to predate it: the
+/// roster lists them in the key's [`Grandfathered`] set, or the verifier's
+/// policy accepts the time the signer wrote (never for a compromise).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub enum RevocationReason {
@@ -80,6 +84,80 @@ pub struct RosterKey {
     /// Hardware claims (always written, possibly empty, so that a roster
     /// has exactly one encoding).
     pub hardware: Vec<HardwareClaim>,
+    /// What this key signed that stays valid after it was revoked or its
+    /// window ended: the roster's owners vouch that these predate the end.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub grandfathered: Option<Grandfathered>,
+}
+
+/// Statements and commits a revoked or expired key signed that remain
+/// valid, listed by the roster version that ends the key.
+///
+/// A time written by a signer is only a claim: a stolen key can sign a
+/// statement dated last month. Listing what the key signed before it was
+/// revoked is how the roster's owners keep honest history valid without
+/// trusting any claimed time. A grandfathered release also covers the
+/// signatures inside the commit objects it certifies, since the commit id
+/// covers them.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct Grandfathered {
+    /// Statement digests (of their canonical payloads).
+    pub statements: Vec<Digest>,
+    /// Git commit ids whose signatures (in the object or an attestation) stay valid.
+    pub commits: Vec<GitObjectId>,
+}
+
+impl Grandfathered {
+    /// Whether `statement` (a statement digest) is listed.
+    pub fn covers_statement(&self, statement: &Digest) -> bool {
+        self.statements.contains(statement)
+    }
+
+    /// Whether `commit` is listed.
+    pub fn covers_commit(&self, commit: &GitObjectId) -> bool {
+        self.commits.contains(commit)
+    }
+}
+
+/// What a signature signed, for looking it up in a [`Grandfathered`] set:
+/// covered when the statement or the commit is listed.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct SignedThing<'a> {
+    /// The statement, by the digest of its canonical payload.
+    pub statement: Option<&'a Digest>,
+    /// The git commit the signature is on or about.
+    pub commit: Option<&'a GitObjectId>,
+}
+
+impl SignedThing<'_> {
+    fn covered_by(self, g: &Grandfathered) -> bool {
+        self.statement.is_some_and(|d| g.covers_statement(d))
+            || self.commit.is_some_and(|c| g.covers_commit(c))
+    }
+}
+
+/// How a key's signature counts at the time it claims.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum KeyStanding {
+    /// The key is live: its window is open at the claimed time and has not
+    /// ended by the evaluation time.
+    Live,
+    /// The key has ended, but the roster grandfathers what it signed.
+    Grandfathered,
+    /// The key has ended and the signature counts only because the caller
+    /// accepts the time the signer wrote.
+    ClaimedTime,
+}
+
+/// Whether a verifier accepts a claimed signing time for a key that has
+/// since been revoked or has expired (never for a key compromise).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ClaimedTimeTrust {
+    /// Only grandfathered signatures of an ended key count (the default).
+    Refuse,
+    /// A signature claiming a time inside the key's window counts.
+    Accept,
 }
 
 impl RosterKey {
@@ -91,7 +169,55 @@ impl RosterKey {
             valid_until: None,
             revoked: None,
             hardware: Vec::new(),
+            grandfathered: None,
         }
+    }
+
+    /// When the key stopped signing (its revocation or the end of its
+    /// window, whichever is first), and why, if it has an end.
+    pub fn end(&self) -> Option<(Timestamp, String)> {
+        let revoked = self
+            .revoked
+            .as_ref()
+            .map(|r| (r.at, format!("revoked: {}", r.reason)));
+        let until = self.valid_until.map(|u| (u, "its validity window ended".to_owned()));
+        match (revoked, until) {
+            (Some(r), Some(u)) => Some(if u.0 < r.0 { u } else { r }),
+            (r, u) => r.or(u),
+        }
+    }
+}
+
+/// A role held by an identity for a time, as a key is.
+///
+/// A role granted in a later roster version does not validate a statement
+/// signed before the grant: the grant's window must contain the time the
+/// statement was signed.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct RoleGrant {
+    /// The member.
+    pub identity: IdentityId,
+    /// Held from this time on.
+    pub valid_from: Timestamp,
+    /// Held until this time (exclusive), if bounded.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub valid_until: Option<Timestamp>,
+}
+
+impl RoleGrant {
+    /// A grant to `identity` from `valid_from` with no end.
+    pub fn new(identity: IdentityId, valid_from: Timestamp) -> Self {
+        RoleGrant {
+            identity,
+            valid_from,
+            valid_until: None,
+        }
+    }
+
+    /// Whether the grant holds at `at`.
+    pub fn holds_at(&self, at: Timestamp) -> bool {
+        at >= self.valid_from && self.valid_until.is_none_or(|u| at < u)
     }
 }
 
@@ -162,8 +288,9 @@ pub struct RootKeys {
 ///     }],
 ///     "proofs": [{ "address": "alice@example.com", "kind": "email" }]
 ///   }],
+///   "expires": "2027-06-01T00:00:00Z",
 ///   "name": "example.com",
-///   "roles": { "developer": ["person:alice@example.com"] },
+///   "roles": { "developer": [{ "identity": "person:alice@example.com", "validFrom": "2026-01-01T00:00:00Z" }] },
 ///   "root": {
 ///     "keys": ["ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIFOG6kY7Rf4UtCFvPwKgo/BztXck2xC4a2WyA34XtIwZ"],
 ///     "threshold": 1
@@ -180,12 +307,16 @@ pub struct Roster {
     pub name: String,
     /// The version; each rotation adds one.
     pub version: u64,
+    /// When this version stops being trusted: a verifier refuses a newest
+    /// version past its expiry, so a frozen roster (an attacker withholding
+    /// the version that revokes a key) is noticed.
+    pub expires: Timestamp,
     /// Root keys and threshold.
     pub root: RootKeys,
     /// Identities.
     pub identities: Vec<Identity>,
-    /// Roles: role name to member identities.
-    pub roles: BTreeMap<RoleName, Vec<IdentityId>>,
+    /// Roles: role name to the grants of it, each with its window.
+    pub roles: BTreeMap<RoleName, Vec<RoleGrant>>,
 }
 
 impl Roster {
@@ -239,18 +370,62 @@ impl Predicate for Roster {
                     }
                     .into());
                 }
+                if k
+                    .grandfathered
+                    .as_ref()
+                    .is_some_and(|g| g.statements.is_empty() && g.commits.is_empty())
+                {
+                    return Err(RosterError::EmptyGrandfathered {
+                        identity: ident.id.clone(),
+                        key_id: kid,
+                    }
+                    .into());
+                }
             }
         }
-        for (role, members) in &self.roles {
-            if let Some(m) = members.iter().find(|m| !ids.contains(m)) {
+        for (role, grants) in &self.roles {
+            if let Some(g) = grants.iter().find(|g| !ids.contains(&g.identity)) {
                 return Err(RosterError::UnknownRoleMember {
                     role: role.clone(),
-                    identity: m.clone(),
+                    identity: g.identity.clone(),
                 }
                 .into());
             }
+            for (i, g) in grants.iter().enumerate() {
+                if g.valid_until.is_some_and(|u| u <= g.valid_from) {
+                    return Err(RosterError::InvalidGrantWindow {
+                        role: role.clone(),
+                        identity: g.identity.clone(),
+                    }
+                    .into());
+                }
+                // Two grants of one role to one identity must not overlap:
+                // each moment has one answer to "did she hold it?".
+                let overlaps = grants[..i].iter().any(|h| {
+                    h.identity == g.identity
+                        && h.valid_until.is_none_or(|u| g.valid_from < u)
+                        && g.valid_until.is_none_or(|u| h.valid_from < u)
+                });
+                if overlaps {
+                    return Err(RosterError::DuplicateGrant {
+                        role: role.clone(),
+                        identity: g.identity.clone(),
+                    }
+                    .into());
+                }
+            }
         }
+        crate::names::check_roster_names(self)?;
+        crate::names::check_roster_keys(self)?;
         Ok(())
+    }
+
+    /// A roster statement's subject is the digest of its own content
+    /// ([`Roster::content_digest`]).
+    fn subject_binding(&self) -> Option<(SubjectDigest, &'static str)> {
+        self.content_digest()
+            .ok()
+            .map(|d| (SubjectDigest::sha256(d), "roster content digest"))
     }
 
     fn default_subjects(&self) -> Vec<Subject> {
@@ -271,6 +446,10 @@ impl Predicate for Roster {
 pub struct TrustedRoster {
     roster: Roster,
     digest: Digest,
+    anchor: Digest,
+    pinned: bool,
+    /// Every version verified on the way from the anchor, oldest first.
+    history: Vec<(u64, Digest)>,
     by_key: HashMap<KeyId, (usize, usize)>,
     by_id: HashMap<IdentityId, usize>,
 }
@@ -325,6 +504,8 @@ impl TrustedRoster {
         Ok(TrustedRoster::index(
             signed.unverified().predicate().clone(),
             signed.digest(),
+            *pin,
+            vec![(signed.unverified().predicate().version, signed.digest())],
         ))
     }
 
@@ -346,10 +527,29 @@ impl TrustedRoster {
         subject_matches(next)?;
         require(next, &self.roster.root, RootSet::Previous)?;
         require(next, &next.unverified().predicate().root, RootSet::Own)?;
-        Ok(TrustedRoster::index(
+        let mut history = self.history.clone();
+        history.push((offered, next.digest()));
+        let mut trusted = TrustedRoster::index(
             next.unverified().predicate().clone(),
             next.digest(),
-        ))
+            self.anchor,
+            history,
+        );
+        trusted.pinned = self.pinned;
+        Ok(trusted)
+    }
+
+    /// Refuses this version when it has expired at `now`: only the newest
+    /// version's expiry matters, as in TUF.
+    pub fn check_expiry(&self, now: Timestamp) -> Result<(), RosterError> {
+        if now >= self.roster.expires {
+            return Err(RosterError::RosterExpired {
+                version: self.roster.version,
+                expires: self.roster.expires,
+                now,
+            });
+        }
+        Ok(())
     }
 
     /// Verifies a rotation chain from the pinned first version through every
@@ -375,7 +575,7 @@ impl TrustedRoster {
         Ok(trusted)
     }
 
-    fn index(roster: Roster, digest: Digest) -> Self {
+    fn index(roster: Roster, digest: Digest, anchor: Digest, history: Vec<(u64, Digest)>) -> Self {
         let mut by_key = HashMap::new();
         let mut by_id = HashMap::new();
         for (i, ident) in roster.identities.iter().enumerate() {
@@ -387,9 +587,30 @@ impl TrustedRoster {
         TrustedRoster {
             roster,
             digest,
+            anchor,
+            pinned: true,
+            history,
             by_key,
             by_id,
         }
+    }
+
+    /// The digest of the version this roster was trusted from (the pin).
+    pub fn anchor(&self) -> Digest {
+        self.anchor
+    }
+
+    /// Whether the anchor was pinned by the caller; `false` only for
+    /// [`RosterChain::verify_insecure_unpinned`], where whoever supplied
+    /// the roster file chose the trust root.
+    pub fn pinned(&self) -> bool {
+        self.pinned
+    }
+
+    /// Every version verified from the anchor to this one, oldest first,
+    /// with its statement digest.
+    pub fn history(&self) -> &[(u64, Digest)] {
+        &self.history
     }
 
     /// The roster.
@@ -468,8 +689,57 @@ impl TrustedRoster {
         Ok((ident, k))
     }
 
-    /// The members of a role (empty when the role does not exist).
-    pub fn members(&self, role: &RoleName) -> &[IdentityId] {
+    /// The identity that held `key_id` when `signed` was signed, judged
+    /// without trusting the claimed time `at` beyond what the roster allows.
+    ///
+    /// The key must be valid at `at` ([`TrustedRoster::key_holder`]). When the
+    /// key has ended by `now` (revoked, for any reason, or past its window),
+    /// `at` is only the signer's word: the signature counts when the roster
+    /// grandfathers `signed`, or when `trust` is
+    /// [`ClaimedTimeTrust::Accept`] and the key was not revoked as
+    /// compromised. A key revoked as compromised counts only for what the
+    /// roster grandfathers.
+    pub fn key_standing(
+        &self,
+        key_id: &KeyId,
+        at: Timestamp,
+        now: Timestamp,
+        signed: SignedThing<'_>,
+        trust: ClaimedTimeTrust,
+    ) -> Result<(&Identity, &RosterKey, KeyStanding), RosterError> {
+        let &(i, j) = self
+            .by_key
+            .get(key_id)
+            .ok_or(RosterError::UnknownKey(*key_id))?;
+        let k = &self.roster.identities[i].keys[j];
+        if k.grandfathered.as_ref().is_some_and(|g| signed.covered_by(g)) {
+            return Ok((&self.roster.identities[i], k, KeyStanding::Grandfathered));
+        }
+        let (ident, k) = self.key_holder(key_id, at)?;
+        let Some((ended_at, why)) = k.end() else {
+            return Ok((ident, k, KeyStanding::Live));
+        };
+        if now < ended_at {
+            return Ok((ident, k, KeyStanding::Live));
+        }
+        let compromised = k
+            .revoked
+            .as_ref()
+            .is_some_and(|r| r.reason == RevocationReason::KeyCompromise);
+        if trust == ClaimedTimeTrust::Accept && !compromised {
+            return Ok((ident, k, KeyStanding::ClaimedTime));
+        }
+        Err(RosterError::EndedKeyClaimedTime {
+            identity: ident.id.clone(),
+            key_id: *key_id,
+            ended_at,
+            why,
+            at,
+        })
+    }
+
+    /// The grants of a role (empty when the role does not exist).
+    pub fn grants(&self, role: &RoleName) -> &[RoleGrant] {
         self.roster
             .roles
             .get(role)
@@ -477,9 +747,16 @@ impl TrustedRoster {
             .unwrap_or_default()
     }
 
-    /// Whether `id` holds `role`.
-    pub fn has_role(&self, id: &IdentityId, role: &RoleName) -> bool {
-        self.members(role).contains(id)
+    /// The identities granted a role at any time.
+    pub fn members(&self, role: &RoleName) -> impl Iterator<Item = &IdentityId> {
+        self.grants(role).iter().map(|g| &g.identity)
+    }
+
+    /// Whether `id` holds `role` at `at` (a grant's window contains it).
+    pub fn has_role_at(&self, id: &IdentityId, role: &RoleName, at: Timestamp) -> bool {
+        self.grants(role)
+            .iter()
+            .any(|g| g.identity == *id && g.holds_at(at))
     }
 }
 
@@ -544,19 +821,30 @@ impl RosterChain {
     }
 
     /// Verifies the chain from `pin` (the digest of a trusted version, known
-    /// out of band) to the newest version. Without a pin, the oldest version
-    /// in the file is the trust anchor: whoever supplied the file is trusted
-    /// for its first version, as with a configured CA bundle.
-    pub fn verify(&self, pin: Option<&Digest>) -> Result<TrustedRoster, ManifestError> {
-        let anchor = match pin {
-            Some(p) => *p,
-            None => self
-                .versions
-                .iter()
-                .min_by_key(|v| v.unverified().predicate().version)
-                .map(|v| v.digest())
-                .ok_or(RosterError::EmptyChain)?,
-        };
-        TrustedRoster::verify_chain(&anchor, &self.versions)
+    /// out of band) to the newest version, and refuses a newest version that
+    /// has expired at `now`.
+    ///
+    /// Rollback protection beyond the pin (a file cut back to an older
+    /// version) needs trusted state: see [`crate::RosterState`].
+    pub fn verify(&self, pin: &Digest, now: Timestamp) -> Result<TrustedRoster, ManifestError> {
+        let trusted = TrustedRoster::verify_chain(pin, &self.versions)?;
+        trusted.check_expiry(now)?;
+        Ok(trusted)
+    }
+
+    /// Verifies the chain with the oldest version in the file as its trust
+    /// anchor: whoever supplied the file chose the trust root, so an
+    /// attacker's self-signed roster passes. For demos and first contact
+    /// only; the result says [`TrustedRoster::pinned`] is `false`.
+    pub fn verify_insecure_unpinned(&self, now: Timestamp) -> Result<TrustedRoster, ManifestError> {
+        let anchor = self
+            .versions
+            .iter()
+            .min_by_key(|v| v.unverified().predicate().version)
+            .map(|v| v.digest())
+            .ok_or(RosterError::EmptyChain)?;
+        let mut trusted = self.verify(&anchor, now)?;
+        trusted.pinned = false;
+        Ok(trusted)
     }
 }

@@ -29,6 +29,15 @@ pub trait Predicate: Serialize + DeserializeOwned + Clone + fmt::Debug {
 
     /// The subjects a statement of this predicate names by default.
     fn default_subjects(&self) -> Vec<Subject>;
+
+    /// What every subject's digest must be: the digest of the thing this
+    /// predicate describes (documented on each predicate), with a phrase
+    /// naming it for errors. `None` for predicates whose subject is free
+    /// (a verification summary names whatever resource it verified).
+    ///
+    /// Checked whenever a statement is made or decoded, so no caller can
+    /// forget it: a signature over a statement binds to that thing only.
+    fn subject_binding(&self) -> Option<(SubjectDigest, &'static str)>;
 }
 
 /// What a statement is about: a name and a digest.
@@ -76,6 +85,38 @@ pub struct SubjectDigest {
     /// A git commit id.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub git_commit: Option<GitObjectId>,
+}
+
+impl SubjectDigest {
+    /// A digest set of one SHA-256 digest.
+    pub fn sha256(d: Digest) -> Self {
+        SubjectDigest {
+            sha256: Some(d),
+            git_commit: None,
+        }
+    }
+
+    /// A digest set of one git commit id.
+    pub fn git_commit(id: GitObjectId) -> Self {
+        SubjectDigest {
+            sha256: None,
+            git_commit: Some(id),
+        }
+    }
+}
+
+impl fmt::Display for SubjectDigest {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let mut sep = "";
+        if let Some(d) = &self.sha256 {
+            write!(f, "{d}")?;
+            sep = ", ";
+        }
+        if let Some(c) = &self.git_commit {
+            write!(f, "{sep}gitCommit:{c}")?;
+        }
+        Ok(())
+    }
 }
 
 /// in-toto writes digests as bare hex under the algorithm's name.
@@ -147,6 +188,16 @@ impl<P: Predicate> Statement<P> {
             return Err(ManifestError::EmptySubjectDigest(s.name.clone()));
         }
         predicate.check()?;
+        if let Some((expected, what)) = predicate.subject_binding()
+            && let Some(s) = subjects.iter().find(|s| s.digest != expected)
+        {
+            return Err(ManifestError::SubjectBinding {
+                predicate: P::PREDICATE_TYPE,
+                what,
+                expected: expected.to_string(),
+                subject: s.name.chars().take(200).collect(),
+            });
+        }
         Ok(Statement {
             subjects,
             predicate,

@@ -196,6 +196,7 @@ fn roster(keys: &[&PublicKey], valid_from: &str) -> TrustedRoster {
     let roster = Roster {
         name: "example.com".into(),
         version: 1,
+        expires: t("2099-01-01T00:00:00Z"),
         root: RootKeys {
             keys: vec![root.public_key().clone()],
             threshold: 1,
@@ -215,7 +216,7 @@ fn roster(keys: &[&PublicKey], valid_from: &str) -> TrustedRoster {
     let file = RosterChain::new(vec![signed]).to_bytes().unwrap();
     RosterChain::from_bytes(&file)
         .unwrap()
-        .verify(None)
+        .verify_insecure_unpinned(t("2026-11-01T00:00:00Z"))
         .unwrap()
 }
 

@@ -39,12 +39,19 @@ fn roster(f: &Fixture, version: u64, roots: &[&FileKey], threshold: u32) -> Rost
     let mut roles = BTreeMap::new();
     roles.insert(
         "developer".parse().unwrap(),
-        vec![id("person:alice@example.com")],
+        vec![RoleGrant::new(
+            id("person:alice@example.com"),
+            t("2026-01-01T00:00:00Z"),
+        )],
     );
-    roles.insert("builder".parse().unwrap(), vec![id("workload:ci/build")]);
+    roles.insert(
+        "builder".parse().unwrap(),
+        vec![RoleGrant::new(id("workload:ci/build"), t("2026-01-01T00:00:00Z"))],
+    );
     Roster {
         name: "example.com".into(),
         version,
+        expires: t("2099-01-01T00:00:00Z"),
         root: RootKeys {
             keys: roots.iter().map(|k| k.public_key().clone()).collect(),
             threshold,
@@ -183,7 +190,10 @@ fn invalid_rosters_refused() {
     let mut unknown = roster(&f, 1, &[r0], 1);
     unknown.roles.insert(
         "approver".parse().unwrap(),
-        vec![id("person:nobody@example.com")],
+        vec![RoleGrant::new(
+            id("person:nobody@example.com"),
+            t("2026-01-01T00:00:00Z"),
+        )],
     );
     assert!(matches!(
         check(unknown),
@@ -207,7 +217,10 @@ fn key_validity_at_signing_time() {
     let kid = f.alice.key_id();
     let (who, _) = trusted.key_holder(&kid, t("2026-06-01T00:00:00Z")).unwrap();
     assert_eq!(who.id, id("person:alice@example.com"));
-    assert!(trusted.has_role(&who.id, &"developer".parse().unwrap()));
+    let developer: RoleName = "developer".parse().unwrap();
+    assert!(trusted.has_role_at(&who.id, &developer, t("2026-06-01T00:00:00Z")));
+    // A role is held from its grant on, not before.
+    assert!(!trusted.has_role_at(&who.id, &developer, t("2025-06-01T00:00:00Z")));
     assert!(matches!(
         trusted.key_holder(&kid, t("2025-12-31T23:59:59Z")),
         Err(RosterError::NotYetValid { .. })
@@ -278,19 +291,193 @@ fn roster_chain_file() {
     let bytes = chain.to_bytes().unwrap();
     let back = RosterChain::from_bytes(&bytes).unwrap();
     assert_eq!(back.to_bytes().unwrap(), bytes);
-    assert_eq!(back.verify(None).unwrap().version(), 2);
-    assert_eq!(back.verify(Some(&v1.digest())).unwrap().version(), 2);
+    let now = t("2026-11-01T00:00:00Z");
+    let unpinned = back.verify_insecure_unpinned(now).unwrap();
+    assert_eq!(unpinned.version(), 2);
+    assert!(!unpinned.pinned());
+    let pinned = back.verify(&v1.digest(), now).unwrap();
+    assert_eq!(pinned.version(), 2);
+    assert!(pinned.pinned());
+    assert_eq!(pinned.anchor(), v1.digest());
+    assert_eq!(pinned.history().len(), 2);
     let wrong = vouch_core::Digest::sha256(b"x");
     assert!(matches!(
-        back.verify(Some(&wrong)),
+        back.verify(&wrong, now),
         Err(ManifestError::Roster(RosterError::PinMismatch { .. }))
     ));
     // A single envelope is a valid roster file too.
     let single = RosterChain::from_bytes(&v1.to_bytes().unwrap()).unwrap();
-    assert_eq!(single.verify(None).unwrap().version(), 1);
+    assert_eq!(single.verify(&v1.digest(), now).unwrap().version(), 1);
     assert!(matches!(
-        RosterChain::new(vec![]).verify(None),
+        RosterChain::new(vec![]).verify_insecure_unpinned(now),
         Err(ManifestError::Roster(RosterError::EmptyChain))
     ));
     assert!(RosterChain::from_bytes(b"\x81\x01").is_err());
+}
+
+#[test]
+fn an_expired_newest_version_is_refused() {
+    let f = fixture();
+    let r0 = &f.roots[0];
+    let mut r = roster(&f, 1, &[r0], 1);
+    r.expires = t("2026-10-01T00:00:00Z");
+    let v1 = sign(r, &[r0]);
+    let chain = RosterChain::new(vec![v1.clone()]);
+    assert!(chain.verify(&v1.digest(), t("2026-09-30T00:00:00Z")).is_ok());
+    assert!(matches!(
+        chain.verify(&v1.digest(), t("2026-10-01T00:00:00Z")),
+        Err(ManifestError::Roster(RosterError::RosterExpired { version: 1, .. }))
+    ));
+}
+
+#[test]
+fn an_ended_key_counts_only_when_grandfathered_or_trusted() {
+    let f = fixture();
+    let r0 = &f.roots[0];
+    let mut r = roster(&f, 1, &[r0], 1);
+    r.identities[0].keys[0].revoked = Some(Revocation {
+        at: t("2026-07-01T00:00:00Z"),
+        reason: RevocationReason::Superseded,
+    });
+    let kept = vouch_core::Digest::sha256(b"a release signed in May");
+    let other = vouch_core::Digest::sha256(b"a statement dated June");
+    r.identities[0].keys[0].grandfathered = Some(Grandfathered {
+        statements: vec![kept],
+        commits: vec![],
+    });
+    let v = sign(r.clone(), &[r0]);
+    let tr = TrustedRoster::from_pinned(&v, &v.digest()).unwrap();
+    let kid = f.alice.key_id();
+    let june = t("2026-06-01T00:00:00Z");
+    let now = t("2026-11-01T00:00:00Z");
+    let thing = |d| SignedThing {
+        statement: Some(d),
+        commit: None,
+    };
+    // Before the revocation takes effect, the key is simply live.
+    let (_, _, s) = tr
+        .key_standing(&kid, june, june, thing(&other), ClaimedTimeTrust::Refuse)
+        .unwrap();
+    assert_eq!(s, KeyStanding::Live);
+    // After it, a claimed June time alone is not enough...
+    assert!(matches!(
+        tr.key_standing(&kid, june, now, thing(&other), ClaimedTimeTrust::Refuse),
+        Err(RosterError::EndedKeyClaimedTime { .. })
+    ));
+    // ...unless the roster grandfathers the statement, or the policy trusts claimed time.
+    let (_, _, s) = tr
+        .key_standing(&kid, june, now, thing(&kept), ClaimedTimeTrust::Refuse)
+        .unwrap();
+    assert_eq!(s, KeyStanding::Grandfathered);
+    let (_, _, s) = tr
+        .key_standing(&kid, june, now, thing(&other), ClaimedTimeTrust::Accept)
+        .unwrap();
+    assert_eq!(s, KeyStanding::ClaimedTime);
+    // Signed after the revocation: refused even when claimed time is trusted.
+    assert!(
+        tr.key_standing(
+            &kid,
+            t("2026-08-01T00:00:00Z"),
+            now,
+            thing(&other),
+            ClaimedTimeTrust::Accept
+        )
+        .is_err()
+    );
+    // A compromise is never rescued by a claimed time.
+    r.identities[0].keys[0].revoked = Some(Revocation {
+        at: t("2026-07-01T00:00:00Z"),
+        reason: RevocationReason::KeyCompromise,
+    });
+    let v = sign(r, &[r0]);
+    let tr = TrustedRoster::from_pinned(&v, &v.digest()).unwrap();
+    assert!(
+        tr.key_standing(&kid, june, now, thing(&other), ClaimedTimeTrust::Accept)
+            .is_err()
+    );
+    assert!(
+        tr.key_standing(&kid, june, now, thing(&kept), ClaimedTimeTrust::Refuse)
+            .is_ok()
+    );
+}
+
+#[test]
+fn grants_and_grandfathered_lists_are_checked() {
+    let f = fixture();
+    let r0 = &f.roots[0];
+    let check = |r: Roster| Statement::from_predicate(r).err();
+    let mut empty = roster(&f, 1, &[r0], 1);
+    empty.identities[0].keys[0].grandfathered = Some(Grandfathered::default());
+    assert!(matches!(
+        check(empty),
+        Some(ManifestError::Roster(RosterError::EmptyGrandfathered { .. }))
+    ));
+    let mut window = roster(&f, 1, &[r0], 1);
+    for g in window.roles.values_mut().flatten() {
+        g.valid_until = Some(g.valid_from);
+    }
+    assert!(matches!(
+        check(window),
+        Some(ManifestError::Roster(RosterError::InvalidGrantWindow { .. }))
+    ));
+    let mut twice = roster(&f, 1, &[r0], 1);
+    let dev: RoleName = "developer".parse().unwrap();
+    let g = twice.roles[&dev][0].clone();
+    twice.roles.get_mut(&dev).unwrap().push(g);
+    assert!(matches!(
+        check(twice),
+        Some(ManifestError::Roster(RosterError::DuplicateGrant { .. }))
+    ));
+    // Two grants that do not overlap are fine (a role given back later).
+    let mut again = roster(&f, 1, &[r0], 1);
+    let list = again.roles.get_mut(&dev).unwrap();
+    list[0].valid_until = Some(t("2026-03-01T00:00:00Z"));
+    let mut later = list[0].clone();
+    later.valid_from = t("2026-05-01T00:00:00Z");
+    later.valid_until = None;
+    list.push(later);
+    assert!(check(again).is_none());
+}
+
+#[test]
+fn trusted_state_refuses_rollback_and_forks() {
+    let f = fixture();
+    let [r0, r1, r2] = [&f.roots[0], &f.roots[1], &f.roots[2]];
+    let now = t("2026-11-01T00:00:00Z");
+    let v1 = sign(roster(&f, 1, &[r0, r1], 2), &[r0, r1]);
+    let v2 = sign(roster(&f, 2, &[r1, r2], 2), &[r0, r1, r2]);
+    let full = RosterChain::new(vec![v1.clone(), v2.clone()]);
+    let cut = RosterChain::new(vec![v1.clone()]);
+    let mut state = RosterState::new();
+    let t2 = full.verify(&v1.digest(), now).unwrap();
+    state.check(&t2).unwrap();
+    state.record(&t2);
+    assert_eq!(state.entry(&v1.digest()).unwrap().version, 2);
+    assert_eq!(state.anchor_for(&cut), Some(v1.digest()));
+    // The file cut back to v1, with the v1 pin: a rollback.
+    let t1 = cut.verify(&v1.digest(), now).unwrap();
+    assert!(matches!(
+        state.check(&t1),
+        Err(RosterError::Rollback {
+            current: 2,
+            offered: 1
+        })
+    ));
+    // Recording never moves backwards.
+    state.record(&t1);
+    assert_eq!(state.entry(&v1.digest()).unwrap().version, 2);
+    // Another v2 (signed by the same old roots, other content): a fork.
+    let mut other = roster(&f, 2, &[r1, r2], 2);
+    other.name = "example.org".into();
+    let fork = sign(other, &[r0, r1, r2]);
+    let tf = RosterChain::new(vec![v1.clone(), fork])
+        .verify(&v1.digest(), now)
+        .unwrap();
+    assert!(matches!(state.check(&tf), Err(RosterError::StateFork { .. })));
+    // The state survives a save and a load.
+    let dir = std::env::temp_dir().join(format!("vouch-state-test-{}", std::process::id()));
+    let path = dir.join("sub/state.json");
+    state.save(&path).unwrap();
+    assert_eq!(RosterState::load(&path).unwrap(), state);
+    std::fs::remove_dir_all(&dir).unwrap();
 }

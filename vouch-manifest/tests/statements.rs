@@ -97,6 +97,7 @@ fn release() -> Release {
         }],
         commits: vec![oid('a'), oid('c')],
         released_at: t("2026-11-02T09:00:00Z"),
+        previous: None,
     }
 }
 

@@ -3,6 +3,7 @@
 use std::path::{Path, PathBuf};
 
 use clap::{Args, Subcommand, ValueEnum};
+use vouch_core::text::Escaped;
 use vouch_core::{Digest, KeyId, Timestamp};
 use vouch_manifest::{
     HardwareClaim, Identity, IdentityId, IdentityProof, Predicate as _, Revocation,
@@ -297,7 +298,8 @@ fn edit(path: &Path, f: impl FnOnce(&mut Roster) -> Result<String, CliError>) ->
 fn identity_mut<'r>(roster: &'r mut Roster, id: &IdentityId) -> Result<&'r mut Identity, CliError> {
     let missing = || {
         CliError::usage_msg(format!(
-            "the draft has no identity {id} (add it with roster add-identity)"
+            "the draft has no identity {} (add it with roster add-identity)",
+            Escaped(id.as_str())
         ))
     };
     roster
@@ -356,7 +358,7 @@ fn init(args: InitArgs) -> CliResult {
     write_draft(&args.out, &roster, true)?;
     crate::io::outln!(
         "draft of roster {} v{} ({} of {} root keys must sign) written to {}",
-        roster.name,
+        Escaped(&roster.name),
         roster.version,
         roster.root.threshold,
         roster.root.keys.len(),
@@ -370,7 +372,7 @@ fn add_identity(roster: &mut Roster, args: &AddIdentityArgs) -> Result<String, C
     if roster.identities.iter().any(|i| i.id == args.id) {
         return Err(CliError::usage_msg(format!(
             "identity {} is already in the draft",
-            args.id
+            Escaped(args.id.as_str())
         )));
     }
     let mut proofs: Vec<IdentityProof> = args
@@ -392,7 +394,7 @@ fn add_identity(roster: &mut Roster, args: &AddIdentityArgs) -> Result<String, C
         proofs,
         keys: Vec::new(),
     });
-    Ok(format!("added identity {}", args.id))
+    Ok(format!("added identity {}", Escaped(args.id.as_str())))
 }
 
 /// `vouch roster add-key`.
@@ -414,7 +416,7 @@ fn add_key(roster: &mut Roster, args: &AddKeyArgs) -> Result<String, CliError> {
     identity.keys.push(entry);
     Ok(format!(
         "added key {key_id} to {} (valid from {from})",
-        args.id
+        Escaped(args.id.as_str())
     ))
 }
 
@@ -423,10 +425,18 @@ fn grant(roster: &mut Roster, args: &GrantArgs) -> Result<String, CliError> {
     identity_mut(roster, &args.id)?;
     let members = roster.roles.entry(args.role.clone()).or_default();
     if members.contains(&args.id) {
-        return Ok(format!("{} already holds role {}", args.id, args.role));
+        return Ok(format!(
+            "{} already holds role {}",
+            Escaped(args.id.as_str()),
+            Escaped(args.role.as_str())
+        ));
     }
     members.push(args.id.clone());
-    Ok(format!("granted role {} to {}", args.role, args.id))
+    Ok(format!(
+        "granted role {} to {}",
+        Escaped(args.role.as_str()),
+        Escaped(args.id.as_str())
+    ))
 }
 
 /// `vouch roster revoke`.
@@ -542,7 +552,8 @@ fn sign(args: SignArgs) -> CliResult {
             t.version(),
             t.digest()
         ),
-        Err(e) => crate::io::outln!("the chain does not verify yet: {e}"),
+        // The reason may quote the roster (names, ids): escaped like them.
+        Err(e) => crate::io::outln!("the chain does not verify yet: {}", Escaped(&e.to_string())),
     }
     Ok(Outcome::Done)
 }
@@ -606,12 +617,14 @@ fn error_chain(e: &CliError) -> String {
     text
 }
 
-/// Prints a verified roster for people.
+/// Prints a verified roster for people. Every string the roster's authors
+/// chose (names, ids, addresses, issuers, subjects, roles) is escaped: a
+/// signed roster is still someone else's text, not terminal commands.
 fn print_roster(trusted: &TrustedRoster, count: usize, anchor: Option<Digest>, pinned: bool) {
     let r = trusted.roster();
     crate::io::outln!(
         "roster {} v{}: verified ({count} version(s) in the file)",
-        r.name,
+        Escaped(&r.name),
         r.version
     );
     crate::io::outln!("digest   {}", trusted.digest());
@@ -633,12 +646,18 @@ fn print_roster(trusted: &TrustedRoster, count: usize, anchor: Option<Digest>, p
     }
     crate::io::outln!("identities:");
     for i in &r.identities {
-        crate::io::outln!("  {} \"{}\"", i.id, i.display_name);
+        crate::io::outln!(
+            "  {} \"{}\"",
+            Escaped(i.id.as_str()),
+            Escaped(&i.display_name)
+        );
         for p in &i.proofs {
             match p {
-                IdentityProof::Email { address } => crate::io::outln!("    email {address}"),
+                IdentityProof::Email { address } => {
+                    crate::io::outln!("    email {}", Escaped(address))
+                }
                 IdentityProof::Oidc { issuer, subject } => {
-                    crate::io::outln!("    oidc {issuer} {subject}")
+                    crate::io::outln!("    oidc {} {}", Escaped(issuer), Escaped(subject))
                 }
             }
         }
@@ -668,7 +687,10 @@ fn print_roster(trusted: &TrustedRoster, count: usize, anchor: Option<Digest>, p
     }
     crate::io::outln!("roles:");
     for (role, members) in &r.roles {
-        let ids: Vec<&str> = members.iter().map(IdentityId::as_str).collect();
-        crate::io::outln!("  {role}: {}", ids.join(", "));
+        let ids: Vec<String> = members
+            .iter()
+            .map(|m| Escaped(m.as_str()).to_string())
+            .collect();
+        crate::io::outln!("  {}: {}", Escaped(role.as_str()), ids.join(", "));
     }
 }

@@ -223,6 +223,62 @@ fn fido_evidence_travels_and_is_bound() {
     ));
 }
 
+/// A plain key (no FIDO application) whose signer attaches authenticator
+/// data claiming UP and UV, signing over exactly what an authenticator would:
+/// the envelope is refused, so a policy demanding user presence cannot be met
+/// by a plain key.
+#[test]
+fn fido_evidence_from_a_plain_key_is_refused() {
+    let sk = ed25519_dalek::SigningKey::from_bytes(&[7; 32]);
+    let plain = PublicKey::ed25519(&sk.verifying_key().to_bytes()).unwrap();
+    assert_eq!(plain.fido_application(), None);
+    let f = Fido(
+        sk,
+        plain,
+        AuthenticatorFlags::USER_PRESENT | AuthenticatorFlags::USER_VERIFIED,
+    );
+    let keys = [f.public_key().clone()];
+    let lookup = |k: &KeyId| keys.iter().find(|p| p.key_id() == *k);
+    let refused = |e: &EnvelopeError| {
+        matches!(
+            e,
+            EnvelopeError::Signature {
+                index: 0,
+                source: VerifyError::UnexpectedFidoEvidence(k),
+            } if *k == f.key_id()
+        )
+    };
+
+    let mut env = Sign::new(
+        "application/vnd.vouch.statement+cbor",
+        b"statement".to_vec(),
+    )
+    .unwrap();
+    env.add_signature(&f).unwrap();
+    let back = Sign::from_bytes(&env.to_bytes().unwrap()).unwrap();
+    let carries_evidence = back.msg.signatures[0]
+        .unprotected
+        .rest
+        .iter()
+        .any(|(l, _)| *l == Label::Int(EVIDENCE_LABEL));
+    assert!(
+        carries_evidence,
+        "the attack envelope carries FIDO evidence"
+    );
+    let (ok, failed) = back.verify_each(lookup);
+    assert!(ok.is_none(), "no proof for the plain key");
+    assert_eq!(failed.len(), 1);
+    assert!(refused(&failed[0].error), "{:?}", failed[0].error);
+    assert!(back.verify(lookup).is_err());
+
+    let env = Sign1::sign(&f, "text/plain", b"payload").unwrap();
+    let back = Sign1::from_bytes(&env.to_bytes().unwrap()).unwrap();
+    match back.verify(f.public_key()) {
+        Err(e) => assert!(refused(&e), "{e:?}"),
+        Ok(_) => panic!("a plain key's FIDO evidence was accepted"),
+    }
+}
+
 #[test]
 fn content_type_is_checked_before_signing() {
     assert!(matches!(

@@ -1,0 +1,188 @@
+//! From signatures to attested facts: each verified signature mapped to the
+//! roster identity that held its key when the statement says it was
+//! signed, judged without letting that claimed time alone move a key back
+//! inside its validity.
+
+use std::collections::HashSet;
+
+use vouch_core::{Digest, EnvelopeError, Evidence, KeyId, Timestamp};
+use vouch_manifest::{
+    ClaimedTimeTrust, GitObjectId, Identity, KeyStanding, Predicate, RosterError, RosterKey,
+    Signed, SignedThing, TrustedRoster,
+};
+
+use crate::error::Reason;
+use crate::index::error_chain;
+
+/// A verified signature and the identity that held its key at signing time.
+#[derive(Clone, Debug)]
+pub(crate) struct Attested<'r> {
+    pub(crate) identity: &'r Identity,
+    pub(crate) roster_key: &'r RosterKey,
+    pub(crate) key_id: KeyId,
+    pub(crate) evidence: Option<Evidence>,
+    /// The time the statement claims (what keys and roles are judged at).
+    pub(crate) at: Timestamp,
+    pub(crate) standing: KeyStanding,
+}
+
+/// What the roster's grandfathered lists may name for one signature.
+#[derive(Clone, Copy)]
+pub(crate) struct Covers<'a> {
+    pub(crate) statement: Option<&'a Digest>,
+    pub(crate) commit: Option<&'a GitObjectId>,
+    /// Releases that certify the commit (a grandfathered release covers
+    /// the signatures of the commits it certifies).
+    pub(crate) releases: &'a [Digest],
+}
+
+impl Covers<'_> {
+    pub(crate) fn statement(d: &Digest) -> Covers<'_> {
+        Covers {
+            statement: Some(d),
+            commit: None,
+            releases: &[],
+        }
+    }
+}
+
+/// The signature pass's view of the roster and the evaluation time.
+pub(crate) struct Attester<'r> {
+    pub(crate) roster: &'r TrustedRoster,
+    pub(crate) now: Timestamp,
+    pub(crate) trust: ClaimedTimeTrust,
+}
+
+impl<'r> Attester<'r> {
+    /// Verifies every signature of one statement (possibly in several
+    /// envelopes) and maps each key to its holder at `at`. Each distinct
+    /// key counts once; every signature that cannot be accounted for is a
+    /// failure, with its cause.
+    pub(crate) fn statement<P: Predicate>(
+        &self,
+        group: &[&Signed<P>],
+        at: Timestamp,
+        covers: Covers<'_>,
+        failures: &mut Vec<Reason>,
+    ) -> Vec<Attested<'r>> {
+        let roster = self.roster;
+        let mut seen = HashSet::new();
+        let mut out = Vec::new();
+        for s in group {
+            let (ok, failed) = s.verify_each(|k| roster.public_key(k));
+            for f in failed {
+                failures.push(match f.error {
+                    EnvelopeError::UnknownKey(k) => Reason::UnknownKey { key_id: k },
+                    e => Reason::BadSignature {
+                        key_id: f.key_id,
+                        cause: error_chain(&e),
+                    },
+                });
+            }
+            let Some(ok) = ok else { continue };
+            for v in ok.signers() {
+                if !seen.insert(v.key_id()) {
+                    continue;
+                }
+                if let Some(a) = self.holder(v.key_id(), v.evidence().cloned(), at, covers, failures)
+                {
+                    out.push(a);
+                }
+            }
+        }
+        out
+    }
+
+    /// Maps a verified key to the identity that held it at `at`, or records
+    /// why it cannot count (revoked or ended and not grandfathered, outside
+    /// its window, not in the roster).
+    pub(crate) fn holder(
+        &self,
+        key_id: KeyId,
+        evidence: Option<Evidence>,
+        at: Timestamp,
+        covers: Covers<'_>,
+        failures: &mut Vec<Reason>,
+    ) -> Option<Attested<'r>> {
+        // A release that grandfathers covers the commits it certifies: try
+        // the signature as the statement itself, then as each release.
+        let mut things = vec![SignedThing {
+            statement: covers.statement,
+            commit: covers.commit,
+        }];
+        things.extend(covers.releases.iter().map(|d| SignedThing {
+            statement: Some(d),
+            commit: None,
+        }));
+        let mut last = None;
+        for thing in things {
+            match self
+                .roster
+                .key_standing(&key_id, at, self.now, thing, self.trust)
+            {
+                Ok((identity, roster_key, standing)) => {
+                    return Some(Attested {
+                        identity,
+                        roster_key,
+                        key_id,
+                        evidence,
+                        at,
+                        standing,
+                    });
+                }
+                Err(e) => last = Some(e),
+            }
+        }
+        failures.push(match last {
+            Some(RosterError::EndedKeyClaimedTime {
+                identity,
+                key_id,
+                ended_at,
+                why,
+                at,
+            }) => Reason::KeyEnded {
+                key_id,
+                identity,
+                ended_at,
+                why,
+                at,
+            },
+            Some(RosterError::Revoked {
+                identity,
+                key_id,
+                revoked_at,
+                reason,
+                ..
+            }) => Reason::KeyRevoked {
+                key_id,
+                identity,
+                revoked_at,
+                reason,
+            },
+            Some(
+                RosterError::NotYetValid {
+                    identity, key_id, ..
+                }
+                | RosterError::Expired {
+                    identity, key_id, ..
+                },
+            ) => {
+                let (valid_from, valid_until) = self
+                    .roster
+                    .identity(&identity)
+                    .and_then(|i| i.keys.iter().find(|k| k.key.key_id() == key_id))
+                    .map(|k| (k.valid_from, k.valid_until))
+                    .unwrap_or((at, None));
+                Reason::KeyOutsideWindow {
+                    key_id,
+                    identity,
+                    at,
+                    valid_from,
+                    valid_until,
+                }
+            }
+            _ => Reason::UnknownKey { key_id },
+        });
+        None
+    }
+}

@@ -1,0 +1,337 @@
+//! The commit link: who wrote it, who signed it, and whether they are the
+//! same person.
+//!
+//! A commit is proven by the SSH signature inside its git object (`git
+//! commit -S`) and by commit attestations over its id; all of them are
+//! checked. The author and committer come from the commit object when the
+//! bundle has it (its id covers them), otherwise from the attestation.
+//! Attribution: the author, matched by email to a roster identity, must be
+//! the one who signed (by default); under `attribution = "committer"` the
+//! committer's signature also counts and the trace names both.
+
+use vouch_manifest::git::{CommitObject, GitError};
+use vouch_manifest::{Commit, GitObjectId, GitPerson, IdentityId};
+
+use super::{CommitFacts, Eval};
+use crate::attest::{Attested, Covers};
+use crate::error::Reason;
+use crate::index::{Object, error_chain};
+use crate::policy::Attribution;
+use crate::trace::{LinkKind, TraceNode, TracePerson};
+
+/// Who a commit says wrote and committed it, and its parents.
+struct Facts {
+    author: GitPerson,
+    committer: GitPerson,
+    tree: GitObjectId,
+    parents: Vec<GitObjectId>,
+}
+
+impl Facts {
+    fn of_object(o: &CommitObject) -> Self {
+        Facts {
+            author: o.author().to_person(),
+            committer: o.committer().to_person(),
+            tree: o.tree().clone(),
+            parents: o.parents().to_vec(),
+        }
+    }
+
+    fn of_attestation(c: &Commit) -> Self {
+        Facts {
+            author: c.author.clone(),
+            committer: c.committer.clone(),
+            tree: c.tree_id.clone(),
+            parents: c.parents.clone(),
+        }
+    }
+
+    /// The first field on which `c` says otherwise.
+    fn disagreement(&self, c: &Commit) -> Option<&'static str> {
+        if c.author != self.author {
+            Some("author")
+        } else if c.committer != self.committer {
+            Some("committer")
+        } else if c.tree_id != self.tree {
+            Some("treeId")
+        } else if c.parents != self.parents {
+            Some("parents")
+        } else {
+            None
+        }
+    }
+}
+
+impl<'a> Eval<'a> {
+    pub(super) fn commit(&mut self, id: &GitObjectId) -> TraceNode {
+        if let Some((name, outcome)) = self.seen_commits.get(id) {
+            return Self::reference(LinkKind::Commit, name, *outcome);
+        }
+        let node = self.commit_uncached(id);
+        self.seen_commits
+            .insert(id.clone(), (node.name.clone(), node.outcome));
+        node
+    }
+
+    fn commit_uncached(&mut self, id: &GitObjectId) -> TraceNode {
+        let index = self.index;
+        let mut node = TraceNode::new(LinkKind::Commit, id.to_string());
+        let object = match index.objects.get(id) {
+            Some(Object::Parsed(o)) => Some(o.as_ref()),
+            _ => None,
+        };
+        if self.exempt(id) {
+            node.note = Some("legacy commit, exempt by policy".into());
+            self.commit_facts.insert(
+                id.clone(),
+                CommitFacts {
+                    parents: object.map(|o| o.parents().to_vec()),
+                    ..CommitFacts::default()
+                },
+            );
+            node.settle();
+            return node;
+        }
+        let mut failures = Vec::new();
+        if let Some(Object::Broken(e)) = index.objects.get(id) {
+            failures.push(Reason::GitSignature {
+                commit: id.clone(),
+                problem: error_chain(e),
+            });
+        }
+        let entries = index
+            .commits
+            .get(id)
+            .map(Vec::as_slice)
+            .unwrap_or_default();
+        let groups = self.decode(entries, &mut failures);
+        // The facts: from the object when present (the id covers them).
+        let facts = match (object, groups.first()) {
+            (Some(o), _) => Facts::of_object(o),
+            (None, Some(g)) => Facts::of_attestation(g[0].unverified().predicate()),
+            (None, None) => {
+                if failures.is_empty() {
+                    failures.push(Reason::CommitUnsigned { commit: id.clone() });
+                }
+                self.commit_facts.insert(id.clone(), CommitFacts::default());
+                node.failures = failures;
+                node.settle();
+                return node;
+            }
+        };
+        for g in &groups {
+            if let Some(field) = facts.disagreement(g[0].unverified().predicate()) {
+                if object.is_some() {
+                    failures.push(Reason::AttestationDisagrees {
+                        commit: id.clone(),
+                        statement: g[0].digest(),
+                        field,
+                    });
+                } else {
+                    failures.push(Reason::Conflict {
+                        subject: format!("commit {id} ({field})"),
+                        first: groups[0][0].digest(),
+                        second: g[0].digest(),
+                    });
+                }
+            }
+        }
+        let at = facts.committer.time;
+        self.check_time(at, None, &mut failures);
+
+        let releases = self.certifiers.get(id).cloned().unwrap_or_default();
+        let mut signers: Vec<Attested<'a>> = Vec::new();
+        let mut capacities: Vec<&'static str> = Vec::new();
+        if let Some(o) = object {
+            let covers = Covers {
+                statement: None,
+                commit: Some(id),
+                releases: &releases,
+            };
+            match o.verify_signature() {
+                Ok(sig) => {
+                    if self.roster.public_key(&sig.key_id()).is_none() {
+                        failures.push(Reason::UnknownKey {
+                            key_id: sig.key_id(),
+                        });
+                    } else if let Some(a) = self.attester.holder(
+                        sig.key_id(),
+                        sig.signature().evidence().cloned(),
+                        at,
+                        covers,
+                        &mut failures,
+                    ) {
+                        signers.push(a);
+                        capacities.push("signed the commit object");
+                    }
+                }
+                // An unsigned object may still be proven by an attestation.
+                Err(GitError::Unsigned(_)) if !groups.is_empty() => {}
+                Err(GitError::Unsigned(_)) => {
+                    failures.push(Reason::CommitUnsigned { commit: id.clone() })
+                }
+                Err(e) => failures.push(Reason::GitSignature {
+                    commit: id.clone(),
+                    problem: error_chain(&e),
+                }),
+            }
+        }
+        for g in &groups {
+            let statement = g[0].digest();
+            let c = g[0].unverified().predicate();
+            let covers = Covers {
+                statement: Some(&statement),
+                commit: Some(id),
+                releases: &releases,
+            };
+            let attested = self.attester.statement(g, at, covers, &mut failures);
+            if !attested.iter().any(|s| s.identity.id == c.signer) {
+                failures.push(Reason::NotProven {
+                    field: "signer",
+                    identity: c.signer.clone(),
+                });
+            }
+            for s in attested {
+                signers.push(s);
+                capacities.push("signed an attestation");
+            }
+        }
+
+        let authors = self.attribute(id, &facts, &signers, &mut failures, &mut node);
+        node.time = Some(Self::claimed(at, &signers));
+        for (s, capacity) in signers.iter().zip(capacities) {
+            node.signers.push(self.trace_signer(s, capacity));
+        }
+        self.commit_facts.insert(
+            id.clone(),
+            CommitFacts {
+                parents: Some(facts.parents),
+                time: Some(at),
+                authors,
+            },
+        );
+        node.failures = failures;
+        node.settle();
+        node
+    }
+
+    /// Attribution: the identities the commit is proven to be by, and the
+    /// commit rule applied to their signatures only.
+    fn attribute(
+        &self,
+        id: &GitObjectId,
+        facts: &Facts,
+        signers: &[Attested<'a>],
+        failures: &mut Vec<Reason>,
+        node: &mut TraceNode,
+    ) -> Vec<IdentityId> {
+        let Some(pol) = &self.policy.commit else {
+            return Vec::new();
+        };
+        let author = self.person_by_email(&facts.author.email);
+        let committer = self.person_by_email(&facts.committer.email);
+        let signed_by = |who: Option<&IdentityId>| {
+            who.is_some_and(|w| signers.iter().any(|s| s.identity.id == *w))
+        };
+        let author_id = author.map(|i| &i.id);
+        let committer_id = committer.map(|i| &i.id);
+        node.people.push(TracePerson {
+            capacity: "author",
+            name: facts.author.name.clone(),
+            email: facts.author.email.clone(),
+            identity: author_id.cloned(),
+            signed: signed_by(author_id),
+        });
+        node.people.push(TracePerson {
+            capacity: "committer",
+            name: facts.committer.name.clone(),
+            email: facts.committer.email.clone(),
+            identity: committer_id.cloned(),
+            signed: signed_by(committer_id),
+        });
+        let all: Vec<IdentityId> = {
+            let mut v: Vec<IdentityId> = Vec::new();
+            for s in signers {
+                if !v.contains(&s.identity.id) {
+                    v.push(s.identity.id.clone());
+                }
+            }
+            v
+        };
+        let counted: Vec<Attested<'a>> = match pol.attribution {
+            Attribution::Author => {
+                let Some(author) = author_id else {
+                    failures.push(Reason::AuthorNotInRoster {
+                        commit: id.clone(),
+                        email: facts.author.email.clone(),
+                    });
+                    return Vec::new();
+                };
+                let counted: Vec<Attested<'a>> = signers
+                    .iter()
+                    .filter(|s| s.identity.id == *author)
+                    .cloned()
+                    .collect();
+                if counted.is_empty() && !signers.is_empty() {
+                    failures.push(Reason::AuthorNotSigner {
+                        commit: id.clone(),
+                        author: author.clone(),
+                        signers: all,
+                    });
+                    return Vec::new();
+                }
+                counted
+            }
+            Attribution::Committer => {
+                let counted: Vec<Attested<'a>> = signers
+                    .iter()
+                    .filter(|s| Some(&s.identity.id) == author_id || Some(&s.identity.id) == committer_id)
+                    .cloned()
+                    .collect();
+                if counted.is_empty() && !signers.is_empty() {
+                    failures.push(Reason::NotAttributed {
+                        commit: id.clone(),
+                        author: facts.author.email.clone(),
+                        committer: facts.committer.email.clone(),
+                        signers: all,
+                    });
+                    return Vec::new();
+                }
+                if author_id.is_none() {
+                    node.note = Some(
+                        "author outside the roster (unverified); the committer who signed takes responsibility"
+                            .into(),
+                    );
+                }
+                counted
+            }
+        };
+        // Nobody verified signed at all: the signature failures already say why.
+        if signers.is_empty() {
+            if !failures.iter().any(|f| {
+                matches!(
+                    f,
+                    Reason::CommitUnsigned { .. }
+                        | Reason::GitSignature { .. }
+                        | Reason::UnknownKey { .. }
+                        | Reason::BadSignature { .. }
+                        | Reason::KeyEnded { .. }
+                        | Reason::KeyRevoked { .. }
+                        | Reason::KeyOutsideWindow { .. }
+                )
+            }) {
+                failures.push(Reason::CommitUnsigned { commit: id.clone() });
+            }
+            return Vec::new();
+        }
+        failures.extend(self.rules.check(&pol.signers, &counted));
+        let mut authors: Vec<IdentityId> = Vec::new();
+        for s in &counted {
+            if !authors.contains(&s.identity.id) {
+                authors.push(s.identity.id.clone());
+            }
+        }
+        authors
+    }
+}
+

@@ -1,0 +1,267 @@
+//! The deployment link: who deployed, where, who triggered and authorized it.
+
+use vouch_core::Digest;
+use vouch_manifest::{ApprovalRole, Deployment, IdentityId, IdentityKind};
+
+use super::{Eval, short};
+use crate::attest::{Attested, Covers};
+use crate::error::Reason;
+use crate::trace::{LinkKind, Placement, TraceNode};
+
+impl<'a> Eval<'a> {
+    pub(super) fn deployment(&mut self, digest: &Digest) -> TraceNode {
+        let index = self.index;
+        let mut node = TraceNode::new(LinkKind::Deployment, short(digest));
+        let Some(entries) = index.deployments.get(digest) else {
+            node.failures
+                .push(Reason::DeploymentMissing { digest: *digest });
+            node.settle();
+            return node;
+        };
+        let mut failures = Vec::new();
+        let groups = self.decode(entries, &mut failures);
+        let Some(group) = groups.into_iter().next() else {
+            node.failures = failures;
+            node.settle();
+            return node;
+        };
+        let d = group[0].unverified().predicate();
+        let t = &d.target;
+        node.name = format!(
+            "{}/{}/{}/{}",
+            d.environment, t.cluster, t.namespace, t.service
+        );
+        node.statement = Some(*digest);
+        self.placement_found = Some(Placement {
+            environment: Some(d.environment.clone()),
+            cluster: Some(t.cluster.clone()),
+            namespace: Some(t.namespace.clone()),
+            service: Some(t.service.clone()),
+        });
+        self.check_placement(d, &mut failures);
+
+        let Some(pol) = &self.policy.deployment else {
+            node.note = Some("the policy has no deployment stage: only the image is checked".into());
+            node.failures = failures;
+            let (child, _) = self.image(&d.image);
+            node.children.push(child);
+            node.settle();
+            return node;
+        };
+
+        let signers = self
+            .attester
+            .statement(&group, d.time, Covers::statement(digest), &mut failures);
+        node.time = Some(Self::claimed(d.time, &signers));
+        self.check_time(d.time, pol.max_age, &mut failures);
+        if !pol.environments.contains(&d.environment) {
+            failures.push(Reason::EnvironmentNotAllowed {
+                environment: d.environment.clone(),
+                allowed: pol.environments.clone(),
+            });
+        }
+        failures.extend(self.rules.check(&pol.signers, &signers));
+        if !signers.iter().any(|s| s.identity.id == d.deployer) {
+            failures.push(Reason::NotProven {
+                field: "deployer",
+                identity: d.deployer.clone(),
+            });
+        }
+        if d.deployer.kind() != IdentityKind::Workload {
+            failures.push(Reason::NotAWorkload {
+                field: "deployer",
+                identity: d.deployer.clone(),
+            });
+        }
+
+        let approvals = self.approvals(digest, d, &signers, &mut failures);
+        self.check_people(d, &approvals, &mut failures);
+
+        for s in &signers {
+            let capacity = if s.identity.id == d.deployer {
+                "signer"
+            } else {
+                "co-signer"
+            };
+            node.signers.push(self.trace_signer(s, capacity));
+        }
+        for (r, s, statement) in &approvals {
+            let capacity = match r {
+                ApprovalRole::Trigger => "triggered by",
+                ApprovalRole::Authorize => "authorized by",
+            };
+            let mut signer = self.trace_signer(s, capacity);
+            signer.statement = *statement;
+            node.signers.push(signer);
+        }
+        let (child, finished_at) = self.image(&d.image);
+        if let Some(finished) = finished_at {
+            Self::check_order(
+                || "the deployment".into(),
+                d.time,
+                || "the image build it deploys".into(),
+                finished,
+                &mut failures,
+            );
+        }
+        node.failures = failures;
+        node.children.push(child);
+        node.settle();
+        node
+    }
+
+    /// Each field of where the deployment is about to run that the caller
+    /// gave must equal the statement's.
+    fn check_placement(&self, d: &Deployment, failures: &mut Vec<Reason>) {
+        let t = &d.target;
+        let fields = [
+            ("environment", &self.placement.environment, &d.environment),
+            ("cluster", &self.placement.cluster, &t.cluster),
+            ("namespace", &self.placement.namespace, &t.namespace),
+            ("service", &self.placement.service, &t.service),
+        ];
+        for (field, expected, found) in fields {
+            if let Some(e) = expected
+                && e != found
+            {
+                failures.push(Reason::WrongPlacement {
+                    field,
+                    expected: e.clone(),
+                    found: found.clone(),
+                });
+            }
+        }
+    }
+
+    /// The people's own proof of their part: a co-signature on the
+    /// deployment, or an approval statement naming its digest. Each with
+    /// the approval statement that proves it (none for a co-signature).
+    fn approvals(
+        &self,
+        digest: &Digest,
+        d: &Deployment,
+        signers: &[Attested<'a>],
+        failures: &mut Vec<Reason>,
+    ) -> Vec<(ApprovalRole, Attested<'a>, Option<Digest>)> {
+        let pol_max_age = self.policy.deployment.as_ref().and_then(|p| p.max_age);
+        let mut approvals = Vec::new();
+        for s in signers {
+            if s.identity.id == d.triggered_by {
+                approvals.push((ApprovalRole::Trigger, s.clone(), None));
+            }
+            if d.authorized_by.contains(&s.identity.id) {
+                approvals.push((ApprovalRole::Authorize, s.clone(), None));
+            }
+        }
+        let entries = self
+            .index
+            .approvals
+            .get(digest)
+            .map(Vec::as_slice)
+            .unwrap_or_default();
+        for group in self.decode(entries, failures) {
+            let a = group[0].unverified().predicate();
+            // The subject binding (checked on decode) makes `a.statement`
+            // this deployment's digest.
+            let approval_digest = group[0].digest();
+            let approvers =
+                self.attester
+                    .statement(&group, a.time, Covers::statement(&approval_digest), failures);
+            self.check_time(a.time, pol_max_age, failures);
+            Self::check_order(
+                || format!("the approval by {}", a.identity),
+                a.time,
+                || "the deployment it approves".into(),
+                d.time,
+                failures,
+            );
+            // An approval proves only what the deployment itself claims: the
+            // trigger by the person named in triggeredBy, an authorization by
+            // a person named in authorizedBy. Anyone else's approval is not
+            // part of this deployment and must not count toward its rules.
+            let named = match a.role {
+                ApprovalRole::Trigger => a.identity == d.triggered_by,
+                ApprovalRole::Authorize => d.authorized_by.contains(&a.identity),
+            };
+            if !named {
+                continue;
+            }
+            for s in approvers.into_iter().filter(|s| s.identity.id == a.identity) {
+                approvals.push((a.role, s, Some(approval_digest)));
+            }
+        }
+        approvals
+    }
+
+    /// Trigger and authorizers: proven, people, in role, separated.
+    fn check_people(
+        &self,
+        d: &Deployment,
+        approvals: &[(ApprovalRole, Attested<'a>, Option<Digest>)],
+        failures: &mut Vec<Reason>,
+    ) {
+        let Some(pol) = &self.policy.deployment else {
+            return;
+        };
+        let proven = |role: ApprovalRole, id: &IdentityId| {
+            approvals
+                .iter()
+                .any(|(r, s, _)| *r == role && s.identity.id == *id)
+        };
+        if !proven(ApprovalRole::Trigger, &d.triggered_by) {
+            failures.push(Reason::NotProven {
+                field: "triggeredBy",
+                identity: d.triggered_by.clone(),
+            });
+        }
+        if d.triggered_by.kind() != IdentityKind::Person {
+            failures.push(Reason::NotAPerson {
+                field: "triggeredBy",
+                identity: d.triggered_by.clone(),
+            });
+        }
+        // The trigger role must be held when the deployment was made.
+        if !pol
+            .trigger_roles
+            .iter()
+            .any(|r| self.roster.has_role_at(&d.triggered_by, r, d.time))
+        {
+            failures.push(Reason::RoleNotHeld {
+                field: "triggeredBy",
+                identity: d.triggered_by.clone(),
+                roles: pol.trigger_roles.clone(),
+            });
+        }
+        for a in &d.authorized_by {
+            if !proven(ApprovalRole::Authorize, a) {
+                failures.push(Reason::NotProven {
+                    field: "authorizedBy",
+                    identity: a.clone(),
+                });
+            }
+            if a.kind() != IdentityKind::Person {
+                failures.push(Reason::NotAPerson {
+                    field: "authorizedBy",
+                    identity: a.clone(),
+                });
+            }
+            if pol.separate_trigger_and_authorizer && *a == d.triggered_by {
+                failures.push(Reason::SelfAuthorized {
+                    identity: a.clone(),
+                });
+            }
+        }
+        // The authorizer rule counts only people named in authorizedBy who
+        // proved it, and never the person who triggered the deployment.
+        let authorizers: Vec<Attested<'a>> = approvals
+            .iter()
+            .filter(|(r, s, _)| {
+                *r == ApprovalRole::Authorize
+                    && s.identity.kind() == IdentityKind::Person
+                    && !(pol.separate_trigger_and_authorizer && s.identity.id == d.triggered_by)
+            })
+            .map(|(_, s, _)| s.clone())
+            .collect();
+        failures.extend(self.rules.check(&pol.authorizers, &authorizers));
+    }
+}

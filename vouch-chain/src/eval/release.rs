@@ -1,0 +1,239 @@
+//! The release link: who certified it, its history closed under ancestry,
+//! and nobody certifying their own code alone.
+
+use std::collections::{BTreeMap, HashSet};
+
+use vouch_core::Digest;
+use vouch_manifest::{GitObjectId, IdentityId, Release, Signed};
+
+use super::{Eval, ReleaseFacts};
+use crate::attest::{Attested, Covers};
+use crate::error::Reason;
+use crate::trace::{LinkKind, TraceNode};
+
+impl<'a> Eval<'a> {
+    pub(super) fn release(&mut self, digest: &Digest, package: &str, version: &str) -> TraceNode {
+        if let Some((name, outcome)) = self.seen_releases.get(digest) {
+            return Self::reference(LinkKind::Release, name, *outcome);
+        }
+        let node = self.release_uncached(digest, package, version);
+        self.seen_releases
+            .insert(*digest, (node.name.clone(), node.outcome));
+        node
+    }
+
+    fn release_uncached(&mut self, digest: &Digest, package: &str, version: &str) -> TraceNode {
+        let index = self.index;
+        let mut node = TraceNode::new(LinkKind::Release, format!("{package} {version}"));
+        let Some(entries) = index.releases.get(digest) else {
+            node.failures.push(Reason::ReleaseMissing {
+                package: package.to_owned(),
+                version: version.to_owned(),
+                release: *digest,
+            });
+            node.settle();
+            return node;
+        };
+        let mut failures = Vec::new();
+        let groups = self.decode(entries, &mut failures);
+        let Some(group) = groups.into_iter().next() else {
+            node.failures = failures;
+            node.settle();
+            return node;
+        };
+        let r = group[0].unverified().predicate();
+        node.name = format!("{} {}", r.package, r.version);
+        node.statement = Some(*digest);
+        self.release_facts.insert(
+            *digest,
+            ReleaseFacts {
+                package: r.package.clone(),
+                version: r.version.clone(),
+                commits: r.commits.clone(),
+                released_at: r.released_at,
+            },
+        );
+        let signers = self.release_signatures(&group, *digest, &mut failures);
+        node.time = Some(Self::claimed(r.released_at, &signers));
+        for s in &signers {
+            node.signers.push(self.trace_signer(s, "certified by"));
+        }
+
+        // The previous release bounds this one's history.
+        let mut boundary: HashSet<GitObjectId> = HashSet::new();
+        if let Some(prev) = &r.previous {
+            let (child, commits) = self.previous_release(prev, r, &mut failures);
+            boundary.extend(commits);
+            node.children.push(child);
+        }
+
+        if self.policy.commit.is_some() {
+            for c in &r.commits {
+                let list = self.certifiers.entry(c.clone()).or_default();
+                if !list.contains(digest) {
+                    list.push(*digest);
+                }
+            }
+            for c in &r.commits {
+                node.children.push(self.commit(c));
+            }
+            self.check_history(r, &boundary, &mut failures);
+            self.check_self_certification(r, &signers, &mut failures);
+        }
+        node.failures = failures;
+        node.settle();
+        node
+    }
+
+    /// Signatures, time and the release rule for one release statement.
+    fn release_signatures(
+        &self,
+        group: &[&'a Signed<Release>],
+        digest: Digest,
+        failures: &mut Vec<Reason>,
+    ) -> Vec<Attested<'a>> {
+        let r = group[0].unverified().predicate();
+        let Some(pol) = &self.policy.release else {
+            return Vec::new();
+        };
+        let signers =
+            self.attester
+                .statement(group, r.released_at, Covers::statement(&digest), failures);
+        self.check_time(r.released_at, pol.max_age, failures);
+        failures.extend(self.rules.check(&pol.signers, &signers));
+        signers
+    }
+
+    /// The previous release named by `r`: it must be in the bundle and
+    /// certified by the release rule; its commits bound `r`'s history. Its
+    /// own commits were certified with it and are not evaluated again here.
+    fn previous_release(
+        &mut self,
+        prev: &Digest,
+        r: &Release,
+        failures: &mut Vec<Reason>,
+    ) -> (TraceNode, Vec<GitObjectId>) {
+        let index = self.index;
+        let mut node = TraceNode::new(LinkKind::Release, format!("previous release {prev}"));
+        node.statement = Some(*prev);
+        let Some(entries) = index.releases.get(prev) else {
+            failures.push(Reason::PreviousReleaseMissing { release: *prev });
+            node.settle();
+            return (node, Vec::new());
+        };
+        let mut own = Vec::new();
+        let groups = self.decode(entries, &mut own);
+        let Some(group) = groups.into_iter().next() else {
+            node.failures = own;
+            node.settle();
+            return (node, Vec::new());
+        };
+        let p = group[0].unverified().predicate();
+        node.name = format!("{} {} (previous)", p.package, p.version);
+        node.note = Some(
+            "its certified commits bound this release's history; they were checked with it".into(),
+        );
+        let signers = self.release_signatures(&group, *prev, &mut own);
+        node.time = Some(Self::claimed(p.released_at, &signers));
+        for s in &signers {
+            node.signers.push(self.trace_signer(s, "certified by"));
+        }
+        Self::check_order(
+            || format!("release {} {}", r.package, r.version),
+            r.released_at,
+            || format!("its previous release {} {}", p.package, p.version),
+            p.released_at,
+            failures,
+        );
+        node.failures = own;
+        node.settle();
+        (node, p.commits.clone())
+    }
+
+    /// Every parent of a certified commit is certified here, by the
+    /// previous release, or exempt; and no commit postdates the release.
+    fn check_history(
+        &self,
+        r: &Release,
+        boundary: &HashSet<GitObjectId>,
+        failures: &mut Vec<Reason>,
+    ) {
+        let listed: HashSet<&GitObjectId> = r.commits.iter().collect();
+        for c in &r.commits {
+            if self.exempt(c) {
+                continue;
+            }
+            let facts = self.commit_facts.get(c);
+            if let Some(at) = facts.and_then(|f| f.time) {
+                Self::check_order(
+                    || format!("release {} {}", r.package, r.version),
+                    r.released_at,
+                    || format!("commit {c}"),
+                    at,
+                    failures,
+                );
+            }
+            let Some(parents) = facts.and_then(|f| f.parents.as_ref()) else {
+                failures.push(Reason::ParentsUnknown { commit: c.clone() });
+                continue;
+            };
+            for p in parents {
+                if !listed.contains(p) && !boundary.contains(p) && !self.exempt(p) {
+                    failures.push(Reason::UncertifiedAncestor {
+                        commit: c.clone(),
+                        parent: p.clone(),
+                    });
+                }
+            }
+        }
+    }
+
+    /// Nobody certifies their own code alone: for every certified commit,
+    /// the release rule must hold without the commit's proven authors.
+    fn check_self_certification(
+        &self,
+        r: &Release,
+        signers: &[Attested<'a>],
+        failures: &mut Vec<Reason>,
+    ) {
+        let Some(pol) = &self.policy.release else {
+            return;
+        };
+        if !pol.certifier_not_sole_author {
+            return;
+        }
+        // One rule check per distinct set of authors who also certified.
+        let mut verdicts: BTreeMap<Vec<IdentityId>, bool> = BTreeMap::new();
+        for c in &r.commits {
+            let Some(facts) = self.commit_facts.get(c) else {
+                continue;
+            };
+            let mut certifying: Vec<IdentityId> = facts
+                .authors
+                .iter()
+                .filter(|a| signers.iter().any(|s| s.identity.id == **a))
+                .cloned()
+                .collect();
+            if certifying.is_empty() {
+                continue;
+            }
+            certifying.sort();
+            let holds = *verdicts.entry(certifying.clone()).or_insert_with(|| {
+                let others: Vec<Attested<'a>> = signers
+                    .iter()
+                    .filter(|s| !certifying.contains(&s.identity.id))
+                    .cloned()
+                    .collect();
+                self.rules.check(&pol.signers, &others).is_empty()
+            });
+            if !holds {
+                for certifier in certifying {
+                    failures.push(Reason::SelfCertified {
+                        commit: c.clone(),
+                        certifier,
+                    });
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,231 @@
+//! The bundle, indexed by the digests and ids other statements use to name
+//! its statements, without decoding any statement the target never reaches.
+//!
+//! Each envelope is read just far enough to learn its predicate type and
+//! subjects; the statement itself is decoded (and its subject binding
+//! checked) only when the evaluation reaches it, once. A reached statement
+//! that does not decode fails its link with the reason; one never reached
+//! is only counted.
+
+use std::cell::{Cell, OnceCell, RefCell};
+use std::collections::HashMap;
+
+use serde::Deserialize;
+use vouch_core::Digest;
+use vouch_core::cbor::{self, Limits};
+use vouch_core::cose::Sign;
+use vouch_manifest::git::{CommitObject, GitError, ObjectFormat, object_id};
+use vouch_manifest::{
+    Approval, Commit, Deployment, GitObjectId, Image, Predicate, Release, STATEMENT_CONTENT_TYPE,
+    Signed, Subject,
+};
+
+use crate::bundle::Bundle;
+
+/// How many of the bundle's items the evaluation used.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, serde::Serialize)]
+pub struct BundleCounts {
+    /// Statements the target reached and that were decoded.
+    pub decoded: usize,
+    /// Readable statements the target never reached (not decoded).
+    pub ignored: usize,
+    /// Envelopes that are not a vouch statement at all (not COSE_Sign, or
+    /// no readable predicate type and subjects); nothing can reach them.
+    pub unreadable: usize,
+    /// Git commit objects in the bundle.
+    pub commit_objects: usize,
+}
+
+/// One statement envelope, decoded on first use.
+pub(crate) struct Lazy<P> {
+    envelope: RefCell<Option<Sign>>,
+    digest: Digest,
+    decoded: OnceCell<Result<Signed<P>, String>>,
+}
+
+impl<P: Predicate> Lazy<P> {
+    fn new(envelope: Sign, digest: Digest) -> Self {
+        Lazy {
+            envelope: RefCell::new(Some(envelope)),
+            digest,
+            decoded: OnceCell::new(),
+        }
+    }
+
+    /// The digest of the statement's payload (what other statements name).
+    pub(crate) fn digest(&self) -> Digest {
+        self.digest
+    }
+
+    /// The statement, decoded and bound to its subject, or why not.
+    pub(crate) fn get(&self, decoded: &Cell<usize>) -> Result<&Signed<P>, &str> {
+        self.decoded
+            .get_or_init(|| {
+                decoded.set(decoded.get() + 1);
+                let Some(envelope) = self.envelope.borrow_mut().take() else {
+                    return Err("statement decoded twice".to_owned());
+                };
+                Signed::<P>::from_envelope(envelope).map_err(|e| error_chain(&e))
+            })
+            .as_ref()
+            .map_err(String::as_str)
+    }
+}
+
+/// An error and its causes on one line.
+pub(crate) fn error_chain(e: &dyn std::error::Error) -> String {
+    let mut out = e.to_string();
+    let mut source = e.source();
+    while let Some(s) = source {
+        out.push_str(": ");
+        out.push_str(&s.to_string());
+        source = s.source();
+    }
+    out
+}
+
+/// A git commit object from the bundle, or why it cannot be used.
+pub(crate) enum Object {
+    /// Parsed, with its id recomputed from the bytes.
+    Parsed(Box<CommitObject>),
+    /// Its bytes hash to this id, but it does not parse.
+    Broken(GitError),
+}
+
+/// The bundle's statements by the names the chain follows.
+#[derive(Default)]
+pub(crate) struct Index {
+    pub(crate) deployments: HashMap<Digest, Vec<Lazy<Deployment>>>,
+    pub(crate) images: HashMap<Digest, Vec<Lazy<Image>>>,
+    pub(crate) releases: HashMap<Digest, Vec<Lazy<Release>>>,
+    pub(crate) commits: HashMap<GitObjectId, Vec<Lazy<Commit>>>,
+    pub(crate) approvals: HashMap<Digest, Vec<Lazy<Approval>>>,
+    /// Raw git commit objects, by the id computed from their bytes.
+    pub(crate) objects: HashMap<GitObjectId, Object>,
+    pub(crate) decoded: Cell<usize>,
+    statements: usize,
+    unreadable: usize,
+}
+
+/// The parts of a statement the index needs, read without the predicate.
+#[derive(Deserialize)]
+struct Peek {
+    #[serde(rename = "predicateType")]
+    predicate_type: String,
+    subject: Vec<Subject>,
+}
+
+fn sha256_subjects(subjects: &[Subject]) -> Vec<Digest> {
+    let mut out: Vec<Digest> = subjects.iter().filter_map(|s| s.digest.sha256).collect();
+    out.dedup();
+    out
+}
+
+fn push<K: std::hash::Hash + Eq, P: Predicate>(
+    map: &mut HashMap<K, Vec<Lazy<P>>>,
+    keys: impl IntoIterator<Item = K>,
+    envelope: &Sign,
+    digest: Digest,
+) {
+    for k in keys {
+        map.entry(k)
+            .or_default()
+            .push(Lazy::new(envelope.clone(), digest));
+    }
+}
+
+impl Index {
+    pub(crate) fn build(bundle: &Bundle) -> Self {
+        let mut ix = Index::default();
+        for raw in bundle.commit_objects() {
+            ix.add_object(raw);
+        }
+        for bytes in bundle.envelopes() {
+            ix.add_envelope(bytes);
+        }
+        ix
+    }
+
+    fn add_object(&mut self, raw: &[u8]) {
+        // The id is computed from the bytes, so an altered object gets
+        // another id and nothing that names the original finds it.
+        match CommitObject::parse(raw, ObjectFormat::Sha1)
+            .or_else(|_| CommitObject::parse(raw, ObjectFormat::Sha256))
+        {
+            Ok(obj) => {
+                self.objects
+                    .insert(obj.id().clone(), Object::Parsed(Box::new(obj)));
+            }
+            Err(_) => {
+                // Keep the reason under the ids the bytes hash to, so a
+                // commit that names it hears why (two signature headers,
+                // say) instead of "unsigned".
+                for format in [ObjectFormat::Sha1, ObjectFormat::Sha256] {
+                    if let (Ok(id), Err(e)) = (object_id(raw, format), CommitObject::parse(raw, format))
+                    {
+                        self.objects.entry(id).or_insert(Object::Broken(e));
+                    }
+                }
+            }
+        }
+    }
+
+    fn add_envelope(&mut self, bytes: &[u8]) {
+        let Ok(envelope) = Sign::from_bytes(bytes) else {
+            self.unreadable += 1;
+            return;
+        };
+        if envelope.content_type() != Some(STATEMENT_CONTENT_TYPE) {
+            self.unreadable += 1;
+            return;
+        }
+        let payload = envelope.unverified_payload();
+        let Ok(peek) = cbor::from_canonical_with_limits::<Peek>(payload, Limits::DEFAULT) else {
+            self.unreadable += 1;
+            return;
+        };
+        let digest = Digest::sha256(payload);
+        self.statements += 1;
+        // Deployments and releases are named by their statement digest;
+        // everything else by its subjects (which decoding later checks
+        // against what the predicate describes).
+        match peek.predicate_type.as_str() {
+            Commit::PREDICATE_TYPE => {
+                let mut ids: Vec<GitObjectId> = peek
+                    .subject
+                    .iter()
+                    .filter_map(|s| s.digest.git_commit.clone())
+                    .collect();
+                ids.dedup();
+                push(&mut self.commits, ids, &envelope, digest);
+            }
+            Image::PREDICATE_TYPE => push(
+                &mut self.images,
+                sha256_subjects(&peek.subject),
+                &envelope,
+                digest,
+            ),
+            Approval::PREDICATE_TYPE => push(
+                &mut self.approvals,
+                sha256_subjects(&peek.subject),
+                &envelope,
+                digest,
+            ),
+            Release::PREDICATE_TYPE => push(&mut self.releases, [digest], &envelope, digest),
+            Deployment::PREDICATE_TYPE => push(&mut self.deployments, [digest], &envelope, digest),
+            // Rosters, summaries, other ecosystems' statements: not links.
+            _ => {}
+        }
+    }
+
+    /// The counts after an evaluation.
+    pub(crate) fn counts(&self) -> BundleCounts {
+        let decoded = self.decoded.get();
+        BundleCounts {
+            decoded,
+            ignored: self.statements.saturating_sub(decoded),
+            unreadable: self.unreadable,
+            commit_objects: self.objects.len(),
+        }
+    }
+}
