@@ -143,6 +143,9 @@ pub enum Reason {
         have: usize,
         /// Required.
         need: u32,
+        /// Signers whose signature verified but who held none of the
+        /// rule's roles when they signed.
+        without_role: Vec<IdentityId>,
     },
     /// A signature lacks hardware evidence the policy demands.
     MissingHardware {
@@ -269,12 +272,6 @@ pub enum Reason {
         /// Its parent.
         parent: GitObjectId,
     },
-    /// The commit's parents are unknown: no commit object and no valid
-    /// attestation says what they are.
-    ParentsUnknown {
-        /// The commit.
-        commit: GitObjectId,
-    },
     /// The image names no release, but the policy has a release stage.
     NoRelease {
         /// The image.
@@ -340,16 +337,6 @@ pub enum Reason {
         first: Digest,
         /// The second statement.
         second: Digest,
-    },
-    /// A signer's identity does not hold any role the rule counts, at the
-    /// time it signed.
-    RoleNotHeldAt {
-        /// The signer.
-        identity: IdentityId,
-        /// The roles the rule counts.
-        roles: Vec<RoleName>,
-        /// When it signed (claimed).
-        at: Timestamp,
     },
     /// The release's previous release is not in the bundle.
     PreviousReleaseMissing {
@@ -462,8 +449,21 @@ impl std::fmt::Display for Reason {
                     "key {key_id} of {identity} was revoked at {revoked_at} ({reason})"
                 )
             }
-            Reason::Threshold { rule, have, need } => {
-                write!(f, "needs {rule}: {have} of {need} distinct identities")
+            Reason::Threshold {
+                rule,
+                have,
+                need,
+                without_role,
+            } => {
+                write!(f, "needs {rule}: {have} of {need} distinct identities")?;
+                if !without_role.is_empty() {
+                    write!(
+                        f,
+                        " (signed without the role at signing time: {})",
+                        list(without_role)
+                    )?;
+                }
+                Ok(())
             }
             Reason::MissingHardware {
                 identity,
@@ -561,10 +561,6 @@ impl std::fmt::Display for Reason {
                 "parent {parent} of certified commit {commit} is not certified \
                  (by this release or its previous one) nor exempt"
             ),
-            Reason::ParentsUnknown { commit } => write!(
-                f,
-                "the parents of commit {commit} are unknown: no commit object or valid attestation"
-            ),
             Reason::NoRelease { image } => write!(
                 f,
                 "image {image} names no release, and the policy has a release stage"
@@ -619,18 +615,6 @@ impl std::fmt::Display for Reason {
                 f,
                 "statements {first} and {second} disagree about {subject}"
             ),
-            Reason::RoleNotHeldAt {
-                identity,
-                roles,
-                at,
-            } => {
-                let r: Vec<&str> = roles.iter().map(RoleName::as_str).collect();
-                write!(
-                    f,
-                    "signer {identity} held none of the roles {} at {at}",
-                    r.join(", ")
-                )
-            }
             Reason::PreviousReleaseMissing { release } => {
                 write!(f, "previous release {release} is not in the bundle")
             }

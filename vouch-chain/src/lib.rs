@@ -15,46 +15,95 @@
 //!
 //! # Policy
 //!
-//! A complete policy in TOML (the same fields work in JSON):
+//! A complete policy in TOML (the same fields work in JSON, where `null` is
+//! refused anywhere: leave a setting out instead). Every setting is shown,
+//! most with its default; the defaults are the strict choice.
 //!
 //! ```
 //! let policy = vouch_chain::Policy::from_toml(r#"
+//! ## Optional: without it, targets are images and nothing below the image
+//! ## is about deployments.
 //! [deployment]
 //! ## The deploying CI workload signs the deployment statement.
 //! signers = { roles = ["deployer"], threshold = 1 }
 //! ## This gate admits production deployments only: a statement made for
-//! ## staging and replayed here is refused.
+//! ## staging and replayed here is refused. (`vouch verify --environment`,
+//! ## `--cluster`, `--namespace` and `--service` also pin where it runs.)
 //! environments = ["production"]
 //! ## Approvers prove their approval with their own signature.
 //! authorizers = { roles = ["approver"], threshold = 1 }
-//! ## Who may trigger a deployment (also proven by their own signature).
+//! ## Who may trigger a deployment (also proven by their own signature),
+//! ## holding the role when the deployment was made.
 //! trigger_roles = ["developer", "maintainer"]
 //! max_age = "7d"
-//! separate_trigger_and_authorizer = true
+//! separate_trigger_and_authorizer = true   # default true
 //!
+//! ## Required.
 //! [image]
 //! ## The builder, with a key attested as TPM-resident.
 //! signers = { roles = ["builder"], threshold = 1, hardware = ["tpm-attested"] }
 //! max_age = "30d"
+//! ## An image with no packages and no source commits certifies nothing.
+//! allow_empty = false                      # default false
+//! ## With a [deployment] stage, an image target would skip it.
+//! allow_as_target = false                  # default false
 //!
+//! ## Optional. With it, an image names at least one release, and every
+//! ## source commit of the image is certified by one of them (or exempt).
 //! [release]
-//! ## Two maintainers, or one security officer.
+//! ## Two maintainers, or one security officer. An `all_of` needs distinct
+//! ## people for its parts unless it says `distinct_identities = false`.
 //! signers = { any_of = [
 //!     { roles = ["maintainer"], threshold = 2 },
 //!     { roles = ["security"], threshold = 1 },
 //! ] }
-//! certifier_not_sole_author = true
+//! ## Nobody certifies their own code alone: for every certified commit the
+//! ## rule above must hold without that commit's proven author.
+//! certifier_not_sole_author = true         # default false
 //!
+//! ## Optional. A release's certified commits are closed under ancestry:
+//! ## every parent is certified too (here or by the release's `previous`
+//! ## release), or exempt.
 //! [commit]
-//! ## The author, touching a FIDO key.
+//! ## The author, touching a FIDO key. Only the attributed person's
+//! ## signatures count: the author (matched by email to a roster identity,
+//! ## local part exact, domain case-insensitive) must have signed the
+//! ## commit object or a commit attestation over its id.
 //! signers = { roles = ["developer", "maintainer"], threshold = 1, hardware = ["user-presence"] }
-//! ## History from before signing was required, listed one by one.
+//! ## "committer" also accepts the committer's signature (rebases, patches
+//! ## applied by a maintainer); an author outside the roster is then marked
+//! ## unverified in the trace.
+//! attribution = "author"                   # default "author"
+//! ## History from before signing was required: commit ids, and a cut-over
+//! ## commit that is exempt with all its ancestors (proven by the commit
+//! ## objects in the bundle). Never a date: dates are the signer's claim.
 //! legacy = { commits = ["4b825dc642cb6eb9a060e54bf8d69288fbee4904"] }
+//!
+//! ## Optional.
+//! [roster]
+//! ## A key revoked (for any reason but compromise) or past its window
+//! ## still counts for statements whose claimed time lies inside its
+//! ## window. Off by default: only what the roster grandfathers counts.
+//! trust_claimed_time_after_revocation = false
 //! "#).unwrap();
-//! assert_eq!(policy.release.signers.to_string(), "any of (2 of role maintainer; 1 of role security)");
+//! let release = policy.release.as_ref().unwrap();
+//! assert_eq!(release.signers.to_string(), "any of (2 of role maintainer; 1 of role security)");
 //! ```
 //!
 //! The same example is in `examples/policy.toml` in the repository.
+//!
+//! # Time
+//!
+//! Every time in a statement is what its signer wrote: a claim. The trace
+//! marks each as claimed, with who claimed it. Claimed times must be in
+//! order: a release is not dated before a commit it certifies, an image not
+//! before its releases, a deployment not before its image, an approval not
+//! before the deployment it approves, and nothing after the evaluation
+//! time, each up to [`policy::CLOCK_SKEW_SECONDS`] (5 minutes) of clock
+//! skew between honest machines. A claimed time never moves a key back
+//! inside its validity: once a key is revoked (for any reason) or past its
+//! window, what it signed counts only when the roster grandfathers it, or
+//! when the policy's `roster.trust_claimed_time_after_revocation` says so.
 //!
 //! # Evaluating
 //!

@@ -101,20 +101,19 @@ impl Rules<'_> {
                 if have >= threshold.get() as usize {
                     return Vec::new();
                 }
+                let mut without_role: Vec<IdentityId> = Vec::new();
+                for s in signers.iter().filter(|s| !self.holds(s, roles)) {
+                    if !without_role.contains(&s.identity.id) {
+                        without_role.push(s.identity.id.clone());
+                    }
+                }
                 let mut out = vec![Reason::Threshold {
                     rule: rule.to_string(),
                     have,
                     need: threshold.get(),
+                    without_role,
                 }];
-                for s in signers {
-                    if !self.holds(s, roles) {
-                        out.push(Reason::RoleNotHeldAt {
-                            identity: s.identity.id.clone(),
-                            roles: roles.to_vec(),
-                            at: s.at,
-                        });
-                        continue;
-                    }
+                for s in signers.iter().filter(|s| self.holds(s, roles)) {
                     for h in hardware.iter().filter(|h| !satisfies(s, **h)) {
                         out.push(Reason::MissingHardware {
                             identity: s.identity.id.clone(),

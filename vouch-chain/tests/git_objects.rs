@@ -40,6 +40,12 @@ fn alice_time() -> i64 {
 fn with_object(s: &mut Scenario<'_>, raw_id: &GitObjectId) {
     let alice = alice_commit();
     s.commits.retain(|c| c.commit.commit_id != alice);
+    // Bob's commit is built on top of Alice's: its parent is the object now.
+    for c in &mut s.commits {
+        for p in c.commit.parents.iter_mut().filter(|p| **p == alice) {
+            *p = raw_id.clone();
+        }
+    }
     for c in s.release.commits.iter_mut().filter(|c| **c == alice) {
         *c = raw_id.clone();
     }
@@ -73,9 +79,9 @@ fn a_signed_commit_object_proves_its_commit() {
     let w = World::new();
     let (verdict, oid) = verdict_with_object(&w, &w.alice, |raw| raw);
     assert!(verdict.passed(), "{}", verdict.render_text());
-    let node = find_node(&verdict.trace, oid.as_str()).unwrap();
+    let node = find_node(&verdict.trace(), oid.as_str()).unwrap();
     assert_eq!(node.signers[0].identity, id(ALICE));
-    assert!(node.note.as_deref().unwrap().contains("git commit object"));
+    assert_eq!(node.signers[0].capacity, "signed the commit object");
 }
 
 #[test]

@@ -176,7 +176,9 @@ impl<'a> Eval<'a> {
                 }),
             }
         }
-        for g in &groups {
+        node.statement = groups.first().map(|g| g[0].digest());
+        let mut statements: Vec<Option<vouch_core::Digest>> = vec![None; signers.len()];
+        for (n, g) in groups.iter().enumerate() {
             let statement = g[0].digest();
             let c = g[0].unverified().predicate();
             let covers = Covers {
@@ -194,13 +196,17 @@ impl<'a> Eval<'a> {
             for s in attested {
                 signers.push(s);
                 capacities.push("signed an attestation");
+                // The link's statement is the first attestation; others are named per signer.
+                statements.push((n > 0).then_some(statement));
             }
         }
 
         let authors = self.attribute(id, &facts, &signers, &mut failures, &mut node);
         node.time = Some(Self::claimed(at, &signers));
-        for (s, capacity) in signers.iter().zip(capacities) {
-            node.signers.push(self.trace_signer(s, capacity));
+        for ((s, capacity), statement) in signers.iter().zip(capacities).zip(statements) {
+            let mut signer = self.trace_signer(s, capacity);
+            signer.statement = statement;
+            node.signers.push(signer);
         }
         self.commit_facts.insert(
             id.clone(),

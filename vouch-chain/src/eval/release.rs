@@ -173,8 +173,8 @@ impl<'a> Eval<'a> {
                     failures,
                 );
             }
+            // A commit nothing proves has failed its own link already.
             let Some(parents) = facts.and_then(|f| f.parents.as_ref()) else {
-                failures.push(Reason::ParentsUnknown { commit: c.clone() });
                 continue;
             };
             for p in parents {

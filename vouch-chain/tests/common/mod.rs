@@ -18,7 +18,8 @@ use vouch_manifest::tree::{TreeManifest, TreeOptions};
 use vouch_manifest::{
     Approval, ApprovalRole, Commit, DeployTarget, Deployment, GitObjectId, GitPerson,
     HardwareClaim, Identity, IdentityId, IdentityProof, Image, ImagePackage, Pipeline, Release,
-    RoleName, RootKeys, Roster, RosterKey, Signed, SourceCommit, Statement, TrustedRoster,
+    RoleGrant, RoleName, RootKeys, Roster, RosterKey, Signed, SourceCommit, Statement,
+    TrustedRoster,
 };
 
 pub(crate) const ALICE: &str = "person:alice@example.com";
@@ -45,6 +46,25 @@ pub(crate) const DEPLOYED_AT: &str = "2026-11-24T10:00:00Z";
 pub(crate) const TRIGGERED_AT: &str = "2026-11-24T10:01:00Z";
 pub(crate) const AUTHORIZED_AT: &str = "2026-11-24T10:05:00Z";
 pub(crate) const NOW: &str = "2026-11-25T12:00:00Z";
+
+/// When roster v1 expires: long after the story.
+pub(crate) const ROSTER_EXPIRES: &str = "2027-06-01T00:00:00Z";
+
+/// Grants of a role to `who`, from the start of the story on.
+pub(crate) fn grants(who: &[&str]) -> Vec<RoleGrant> {
+    who.iter()
+        .map(|w| RoleGrant::new(id(w), t(KEYS_FROM)))
+        .collect()
+}
+
+/// Grants `role` to `who` from `from` on (adding the role when missing).
+pub(crate) fn grant(roster: &mut Roster, r: &str, who: &str, from: &str) {
+    roster
+        .roles
+        .entry(role(r))
+        .or_default()
+        .push(RoleGrant::new(id(who), t(from)));
+}
 
 pub(crate) fn t(s: &str) -> Timestamp {
     s.parse().unwrap()
@@ -257,14 +277,15 @@ impl World {
         let mut build = self.key(self.build.public_key());
         build.hardware = vec![HardwareClaim::TpmResident];
         let mut roles = BTreeMap::new();
-        roles.insert(role("developer"), vec![id(ALICE), id(BOB)]);
-        roles.insert(role("maintainer"), vec![id(CAROL), id(DAVE)]);
-        roles.insert(role("approver"), vec![id(ERIN)]);
-        roles.insert(role("builder"), vec![id(BUILD)]);
-        roles.insert(role("deployer"), vec![id(DEPLOY)]);
+        roles.insert(role("developer"), grants(&[ALICE, BOB]));
+        roles.insert(role("maintainer"), grants(&[CAROL, DAVE]));
+        roles.insert(role("approver"), grants(&[ERIN]));
+        roles.insert(role("builder"), grants(&[BUILD]));
+        roles.insert(role("deployer"), grants(&[DEPLOY]));
         Roster {
             name: "example.com".into(),
             version: 1,
+            expires: t(ROSTER_EXPIRES),
             root: RootKeys {
                 keys: self.roots.iter().map(|k| k.public_key().clone()).collect(),
                 threshold: 2,
@@ -293,7 +314,7 @@ impl World {
             "Frank",
             vec![self.key(self.frank.public_key())],
         ));
-        roster.roles.insert(role("security"), vec![id(FRANK)]);
+        roster.roles.insert(role("security"), grants(&[FRANK]));
     }
 
     /// Gives Alice her new key from `at` on, revoking the FIDO key at `at` for `reason`.
@@ -475,6 +496,7 @@ impl<'w> Scenario<'w> {
             }],
             commits: commits.iter().map(|c| c.commit.commit_id.clone()).collect(),
             released_at: t(RELEASED_AT),
+            previous: None,
         };
         let image = Image {
             name: "registry.example.com/shop/api".into(),
@@ -641,7 +663,7 @@ impl<'w> Scenario<'w> {
 
 /// Every reason in the verdict.
 pub(crate) fn reasons(v: &Verdict) -> Vec<&Reason> {
-    v.failures.iter().map(|f| &f.reason).collect()
+    v.failures().iter().map(|f| &f.reason).collect()
 }
 
 /// The name of the link a failure is on (the last element of its path).
@@ -661,7 +683,7 @@ pub(crate) fn expect_failure<'v>(
         "expected a failing verdict ({what}):\n{}",
         v.render_text()
     );
-    v.failures
+    v.failures()
         .iter()
         .find(|f| pred(&f.reason))
         .unwrap_or_else(|| panic!("no failure {what} in:\n{}", v.render_text()))
@@ -670,7 +692,7 @@ pub(crate) fn expect_failure<'v>(
 /// Asserts every failure is on a link named `name` (e.g. `commit <id>`).
 #[track_caller]
 pub(crate) fn all_on_link(v: &Verdict, name: &str) {
-    for f in &v.failures {
+    for f in v.failures() {
         assert_eq!(
             link(f),
             name,
