@@ -84,7 +84,8 @@ impl<'r> Attester<'r> {
                 if !seen.insert(v.key_id()) {
                     continue;
                 }
-                if let Some(a) = self.holder(v.key_id(), v.evidence().cloned(), at, covers, failures)
+                if let Some(a) =
+                    self.holder(v.key_id(), v.evidence().cloned(), at, covers, failures)
                 {
                     out.push(a);
                 }

@@ -370,7 +370,10 @@ fn list(ids: &[IdentityId]) -> String {
     if ids.is_empty() {
         return "nobody".into();
     }
-    ids.iter().map(ToString::to_string).collect::<Vec<_>>().join(", ")
+    ids.iter()
+        .map(ToString::to_string)
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 impl std::fmt::Display for Reason {
@@ -417,7 +420,10 @@ impl std::fmt::Display for Reason {
                 valid_from,
                 valid_until,
             } => {
-                write!(f, "key {key_id} of {identity} was not valid at {at} (claimed): ")?;
+                write!(
+                    f,
+                    "key {key_id} of {identity} was not valid at {at} (claimed): "
+                )?;
                 match valid_until {
                     Some(u) if at >= u => write!(f, "its window ended at {u}"),
                     Some(u) => write!(f, "its window is {valid_from} to {u}"),

@@ -169,6 +169,8 @@ struct ReleaseFacts {
     package: String,
     version: String,
     commits: Vec<GitObjectId>,
+    /// The commits of its previous release (certified with that release).
+    previous_commits: Vec<GitObjectId>,
     released_at: Timestamp,
 }
 
@@ -238,11 +240,7 @@ impl<'a> Eval<'a> {
         Eval {
             policy,
             roster,
-            attester: Attester {
-                roster,
-                now,
-                trust,
-            },
+            attester: Attester { roster, now, trust },
             rules: Rules { roster },
             index,
             now,

@@ -161,7 +161,8 @@ impl Index {
                 // commit that names it hears why (two signature headers,
                 // say) instead of "unsigned".
                 for format in [ObjectFormat::Sha1, ObjectFormat::Sha256] {
-                    if let (Ok(id), Err(e)) = (object_id(raw, format), CommitObject::parse(raw, format))
+                    if let (Ok(id), Err(e)) =
+                        (object_id(raw, format), CommitObject::parse(raw, format))
                     {
                         self.objects.entry(id).or_insert(Object::Broken(e));
                     }

@@ -134,7 +134,7 @@ pub use eval::{Target, Verifier, verify};
 pub use index::BundleCounts;
 pub use policy::{HardwareRequirement, Policy, Rule, RuleView};
 pub use trace::{
-    EvidenceSummary, Failure, LinkKind, Outcome, Placement, RosterSummary, Standing,
-    TargetSummary, TimeKind, TracePerson, TraceNode, TraceSigner, TraceTime, Verdict,
+    EvidenceSummary, Failure, LinkKind, Outcome, Placement, RosterSummary, Standing, TargetSummary,
+    TimeKind, TraceNode, TracePerson, TraceSigner, TraceTime, Verdict,
 };
 pub use vsa::{ResourceDescriptor, VerificationSummary, VsaVerifier};

@@ -268,7 +268,9 @@ impl TraceNode {
             );
             match s.standing {
                 Standing::Live => {}
-                Standing::Grandfathered => out.push_str(" (ended key, grandfathered by the roster)"),
+                Standing::Grandfathered => {
+                    out.push_str(" (ended key, grandfathered by the roster)")
+                }
                 Standing::ClaimedTime => {
                     out.push_str(" (ended key, counted on its claimed time by policy)")
                 }

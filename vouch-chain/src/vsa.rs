@@ -171,7 +171,11 @@ impl Verdict {
             });
         }
         let mut input_attestations = Vec::new();
-        inputs(self.trace(), &mut input_attestations, &mut Default::default());
+        inputs(
+            self.trace(),
+            &mut input_attestations,
+            &mut Default::default(),
+        );
         let passed = self.outcome() == Outcome::Pass;
         let resource_uri = resource_uri.map_or_else(|| image.to_string(), str::to_owned);
         let placement = self.placement().cloned().unwrap_or_default();

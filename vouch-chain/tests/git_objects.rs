@@ -8,8 +8,8 @@ use common::*;
 use vouch_chain::{Reason, Target};
 use vouch_core::Signer;
 use vouch_core::sshsig::{self, HashAlgorithm};
+use vouch_manifest::GitObjectId;
 use vouch_manifest::git::{CommitObject, ObjectFormat};
-use vouch_manifest::{GitObjectId, SourceCommit};
 
 /// A commit object signed as git does: the SSHSIG over the object without
 /// its `gpgsig` header, in namespace `git`, inserted after `committer`.
@@ -36,26 +36,6 @@ fn alice_time() -> i64 {
     t(ALICE_COMMIT_AT).unix_seconds()
 }
 
-/// Replaces Alice's commit attestation by her raw signed commit object.
-fn with_object(s: &mut Scenario<'_>, raw_id: &GitObjectId) {
-    let alice = alice_commit();
-    s.commits.retain(|c| c.commit.commit_id != alice);
-    // Bob's commit is built on top of Alice's: its parent is the object now.
-    for c in &mut s.commits {
-        for p in c.commit.parents.iter_mut().filter(|p| **p == alice) {
-            *p = raw_id.clone();
-        }
-    }
-    for c in s.release.commits.iter_mut().filter(|c| **c == alice) {
-        *c = raw_id.clone();
-    }
-    s.image.source_commits.retain(|c| c.commit != alice);
-    s.image.source_commits.push(SourceCommit {
-        repository: REPOSITORY.into(),
-        commit: raw_id.clone(),
-    });
-}
-
 /// Builds the happy path with Alice's commit proven by an object that
 /// `signer` signed; `alter` may change the object's bytes before bundling.
 fn verdict_with_object(
@@ -65,9 +45,8 @@ fn verdict_with_object(
 ) -> (vouch_chain::Verdict, GitObjectId) {
     let mut s = w.scenario();
     let (oid, raw) = signed_object(signer, "add the checkout endpoint", alice_time());
-    with_object(&mut s, &oid);
-    let mut built = s.build();
-    built.bundle.add_commit_object(alter(raw));
+    s.use_object_for_alice(&oid, alter(raw));
+    let built = s.build();
     let verdict = s
         .verifier()
         .verify(&built.bundle, &Target::Deployment(built.deployment), s.now);
@@ -79,7 +58,7 @@ fn a_signed_commit_object_proves_its_commit() {
     let w = World::new();
     let (verdict, oid) = verdict_with_object(&w, &w.alice, |raw| raw);
     assert!(verdict.passed(), "{}", verdict.render_text());
-    let node = find_node(&verdict.trace(), oid.as_str()).unwrap();
+    let node = find_node(verdict.trace(), oid.as_str()).unwrap();
     assert_eq!(node.signers[0].identity, id(ALICE));
     assert_eq!(node.signers[0].capacity, "signed the commit object");
 }

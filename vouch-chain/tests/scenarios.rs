@@ -40,7 +40,7 @@ fn happy_path_passes_with_a_full_trace() {
 
     // The trace names every identity of the chain, each in its capacity.
     let mut ids = Vec::new();
-    trace_identities(&verdict.trace(), &mut ids);
+    trace_identities(verdict.trace(), &mut ids);
     for who in [ALICE, BOB, CAROL, DAVE, ERIN, BUILD, DEPLOY] {
         assert!(
             ids.contains(&id(who)),
@@ -75,7 +75,7 @@ fn happy_path_passes_with_a_full_trace() {
             .hardware
             .contains(&vouch_manifest::HardwareClaim::TpmResident)
     );
-    let release = find_node(&verdict.trace(), "shop-api 1.4.0").unwrap();
+    let release = find_node(verdict.trace(), "shop-api 1.4.0").unwrap();
     assert_eq!(release.statement, Some(built.release));
     let certifiers: Vec<_> = release
         .signers
@@ -143,9 +143,10 @@ fn an_image_target_is_refused_when_the_policy_has_a_deployment_stage() {
     // Unless the policy says image targets are fine.
     let mut allowing = world.scenario();
     allowing.policy.image.allow_as_target = true;
-    let by_image = allowing
-        .verifier()
-        .verify(&built.bundle, &Target::Image(built.image), scenario.now);
+    let by_image =
+        allowing
+            .verifier()
+            .verify(&built.bundle, &Target::Image(built.image), scenario.now);
     assert!(by_image.passed(), "{}", by_image.render_text());
     assert_eq!(by_image.target().kind, LinkKind::Image);
     let any: Target = built.deployment.to_string().parse().unwrap();
@@ -252,7 +253,10 @@ fn a_claimed_time_alone_does_not_keep_a_superseded_key_valid() {
     assert!(verdict.passed(), "{}", verdict.render_text());
     let node = find_node(verdict.trace(), alice_commit().as_str()).unwrap();
     assert_eq!(node.signers[0].key_id, world.alice.key_id());
-    assert_eq!(node.signers[0].standing, vouch_chain::Standing::Grandfathered);
+    assert_eq!(
+        node.signers[0].standing,
+        vouch_chain::Standing::Grandfathered
+    );
     // ... or by commit id ...
     key_mut(&mut scenario.roster, ALICE, world.alice.public_key()).grandfathered =
         Some(vouch_manifest::Grandfathered {
@@ -268,7 +272,11 @@ fn a_claimed_time_alone_does_not_keep_a_superseded_key_valid() {
     assert!(verdict.passed(), "{}", verdict.render_text());
     let node = find_node(verdict.trace(), alice_commit().as_str()).unwrap();
     assert_eq!(node.signers[0].standing, vouch_chain::Standing::ClaimedTime);
-    assert!(verdict.render_text().contains("counted on its claimed time"));
+    assert!(
+        verdict
+            .render_text()
+            .contains("counted on its claimed time")
+    );
 
     // The old key signing after its revocation is refused, though.
     scenario.approval_mut(ApprovalRole::Trigger, ALICE).signers = vec![&world.alice];
@@ -422,7 +430,7 @@ fn one_maintainer_with_two_keys_counts_once() {
     );
     all_on_link(&verdict, RELEASE_LINK);
     // Both signatures verified and are in the trace: they count once.
-    let release = find_node(&verdict.trace(), "shop-api 1.4.0").unwrap();
+    let release = find_node(verdict.trace(), "shop-api 1.4.0").unwrap();
     let keys: Vec<_> = release
         .signers
         .iter()
@@ -741,11 +749,20 @@ fn legacy_commit_listed_in_policy_passes_without_a_signature() {
     let world = World::new();
     let mut scenario = world.scenario();
     let legacy: vouch_manifest::GitObjectId = LEGACY_COMMIT.parse().unwrap();
-    assert!(scenario.policy.commit.as_mut().unwrap().legacy.commits.contains(&legacy));
+    assert!(
+        scenario
+            .policy
+            .commit
+            .as_mut()
+            .unwrap()
+            .legacy
+            .commits
+            .contains(&legacy)
+    );
     scenario.release.commits.insert(0, legacy.clone());
     let (verdict, _) = scenario.run();
     assert!(verdict.passed(), "{}", verdict.render_text());
-    let node = find_node(&verdict.trace(), LEGACY_COMMIT).unwrap();
+    let node = find_node(verdict.trace(), LEGACY_COMMIT).unwrap();
     assert!(node.signers.is_empty());
     assert!(node.note.as_deref().unwrap().contains("legacy"));
     assert!(
@@ -755,7 +772,14 @@ fn legacy_commit_listed_in_policy_passes_without_a_signature() {
     );
 
     // Without the exception the same bundle fails on exactly that commit.
-    scenario.policy.commit.as_mut().unwrap().legacy.commits.clear();
+    scenario
+        .policy
+        .commit
+        .as_mut()
+        .unwrap()
+        .legacy
+        .commits
+        .clear();
     let (verdict, _) = scenario.run();
     expect_failure(
         &verdict,
@@ -781,7 +805,10 @@ fn any_of_passes_when_one_branch_passes() {
     let world = World::new();
     let mut scenario = world.scenario();
     world.add_frank(&mut scenario.roster);
-    assert!(matches!(scenario.policy.release.as_mut().unwrap().signers.view(), vouch_chain::RuleView::AnyOf(_)));
+    assert!(matches!(
+        scenario.policy.release.as_mut().unwrap().signers.view(),
+        vouch_chain::RuleView::AnyOf(_)
+    ));
     // The maintainer branch (the happy path) holds...
     assert!(scenario.run().0.passed());
     // ...and so does the security branch alone.
@@ -816,7 +843,8 @@ fn all_of_fails_when_one_branch_fails() {
     let world = World::new();
     let mut scenario = world.scenario();
     world.add_frank(&mut scenario.roster);
-    scenario.policy.release.as_mut().unwrap().signers = Rule::all_of(vec![leaf("maintainer", 2), leaf("security", 1)]).unwrap();
+    scenario.policy.release.as_mut().unwrap().signers =
+        Rule::all_of(vec![leaf("maintainer", 2), leaf("security", 1)]).unwrap();
     // Two maintainers, no security officer.
     let (verdict, _) = scenario.run();
     expect_failure(
@@ -1012,9 +1040,21 @@ fn verification_summary_is_signed_and_round_trips() {
 #[test]
 fn example_policy_parses() {
     let policy = example_policy();
-    assert_eq!(policy.deployment.as_ref().unwrap().environments, ["production"]);
-    assert!(policy.deployment.as_ref().unwrap().separate_trigger_and_authorizer);
-    assert_eq!(policy.deployment.as_ref().unwrap().signers.to_string(), "1 of role deployer");
+    assert_eq!(
+        policy.deployment.as_ref().unwrap().environments,
+        ["production"]
+    );
+    assert!(
+        policy
+            .deployment
+            .as_ref()
+            .unwrap()
+            .separate_trigger_and_authorizer
+    );
+    assert_eq!(
+        policy.deployment.as_ref().unwrap().signers.to_string(),
+        "1 of role deployer"
+    );
     assert_eq!(
         policy.image.signers.to_string(),
         "1 of role builder with tpm-attested"

@@ -64,7 +64,9 @@ pub enum ManifestError {
     #[error(transparent)]
     Roster(#[from] RosterError),
     /// A statement's subject does not name what its predicate describes.
-    #[error("subject {subject:?} does not carry the {what} of the {predicate} predicate ({expected})")]
+    #[error(
+        "subject {subject:?} does not carry the {what} of the {predicate} predicate ({expected})"
+    )]
     SubjectBinding {
         /// The predicate kind.
         predicate: &'static str,
@@ -209,7 +211,9 @@ pub enum RosterError {
         at: Timestamp,
     },
     /// The newest roster version has passed its expiry.
-    #[error("roster version {version} expired at {expires} (now {now}); the root keys must sign a new version")]
+    #[error(
+        "roster version {version} expired at {expires} (now {now}); the root keys must sign a new version"
+    )]
     RosterExpired {
         /// The version.
         version: u64,
@@ -244,7 +248,9 @@ pub enum RosterError {
     },
     /// The verifier's state recorded another digest for a roster version
     /// than the chain passes through (a fork signed by old root keys).
-    #[error("roster version {version} in the trusted state is {expected}, but the roster file has {found:?} for it")]
+    #[error(
+        "roster version {version} in the trusted state is {expected}, but the roster file has {found:?} for it"
+    )]
     StateFork {
         /// The recorded version.
         version: u64,

@@ -42,8 +42,8 @@ pub use release::{
 };
 pub use roster::{
     ClaimedTimeTrust, Grandfathered, HardwareClaim, Identity, IdentityProof, KeyStanding,
-    Revocation, RevocationReason, RoleGrant, RootKeys, Roster, RosterChain, RosterKey,
-    SignedThing, TrustedRoster,
+    Revocation, RevocationReason, RoleGrant, RootKeys, Roster, RosterChain, RosterKey, SignedThing,
+    TrustedRoster,
 };
 pub use roster_state::{RosterState, RosterStateEntry};
 pub use signed::{STATEMENT_CONTENT_TYPE, Signed};

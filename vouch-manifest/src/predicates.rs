@@ -90,7 +90,10 @@ impl Predicate for Commit {
 
     /// A commit attestation's subject is the commit id (`gitCommit`).
     fn subject_binding(&self) -> Option<(SubjectDigest, &'static str)> {
-        Some((SubjectDigest::git_commit(self.commit_id.clone()), "commit id"))
+        Some((
+            SubjectDigest::git_commit(self.commit_id.clone()),
+            "commit id",
+        ))
     }
 }
 
@@ -344,6 +347,9 @@ impl Predicate for Approval {
 
     /// An approval's subject is the digest of the statement it approves.
     fn subject_binding(&self) -> Option<(SubjectDigest, &'static str)> {
-        Some((SubjectDigest::sha256(self.statement), "approved statement digest"))
+        Some((
+            SubjectDigest::sha256(self.statement),
+            "approved statement digest",
+        ))
     }
 }

@@ -118,7 +118,10 @@ impl Predicate for Release {
 
     /// A release statement's subject is the root digest of its content manifest.
     fn subject_binding(&self) -> Option<(SubjectDigest, &'static str)> {
-        Some((SubjectDigest::sha256(self.contents.root()), "contents root digest"))
+        Some((
+            SubjectDigest::sha256(self.contents.root()),
+            "contents root digest",
+        ))
     }
 }
 

@@ -180,7 +180,9 @@ impl RosterKey {
             .revoked
             .as_ref()
             .map(|r| (r.at, format!("revoked: {}", r.reason)));
-        let until = self.valid_until.map(|u| (u, "its validity window ended".to_owned()));
+        let until = self
+            .valid_until
+            .map(|u| (u, "its validity window ended".to_owned()));
         match (revoked, until) {
             (Some(r), Some(u)) => Some(if u.0 < r.0 { u } else { r }),
             (r, u) => r.or(u),
@@ -370,8 +372,7 @@ impl Predicate for Roster {
                     }
                     .into());
                 }
-                if k
-                    .grandfathered
+                if k.grandfathered
                     .as_ref()
                     .is_some_and(|g| g.statements.is_empty() && g.commits.is_empty())
                 {
@@ -712,7 +713,10 @@ impl TrustedRoster {
             .get(key_id)
             .ok_or(RosterError::UnknownKey(*key_id))?;
         let k = &self.roster.identities[i].keys[j];
-        if k.grandfathered.as_ref().is_some_and(|g| signed.covered_by(g)) {
+        if k.grandfathered
+            .as_ref()
+            .is_some_and(|g| signed.covered_by(g))
+        {
             return Ok((&self.roster.identities[i], k, KeyStanding::Grandfathered));
         }
         let (ident, k) = self.key_holder(key_id, at)?;

@@ -46,7 +46,10 @@ fn roster(f: &Fixture, version: u64, roots: &[&FileKey], threshold: u32) -> Rost
     );
     roles.insert(
         "builder".parse().unwrap(),
-        vec![RoleGrant::new(id("workload:ci/build"), t("2026-01-01T00:00:00Z"))],
+        vec![RoleGrant::new(
+            id("workload:ci/build"),
+            t("2026-01-01T00:00:00Z"),
+        )],
     );
     Roster {
         name: "example.com".into(),
@@ -323,10 +326,17 @@ fn an_expired_newest_version_is_refused() {
     r.expires = t("2026-10-01T00:00:00Z");
     let v1 = sign(r, &[r0]);
     let chain = RosterChain::new(vec![v1.clone()]);
-    assert!(chain.verify(&v1.digest(), t("2026-09-30T00:00:00Z")).is_ok());
+    assert!(
+        chain
+            .verify(&v1.digest(), t("2026-09-30T00:00:00Z"))
+            .is_ok()
+    );
     assert!(matches!(
         chain.verify(&v1.digest(), t("2026-10-01T00:00:00Z")),
-        Err(ManifestError::Roster(RosterError::RosterExpired { version: 1, .. }))
+        Err(ManifestError::Roster(RosterError::RosterExpired {
+            version: 1,
+            ..
+        }))
     ));
 }
 
@@ -410,7 +420,9 @@ fn grants_and_grandfathered_lists_are_checked() {
     empty.identities[0].keys[0].grandfathered = Some(Grandfathered::default());
     assert!(matches!(
         check(empty),
-        Some(ManifestError::Roster(RosterError::EmptyGrandfathered { .. }))
+        Some(ManifestError::Roster(
+            RosterError::EmptyGrandfathered { .. }
+        ))
     ));
     let mut window = roster(&f, 1, &[r0], 1);
     for g in window.roles.values_mut().flatten() {
@@ -418,7 +430,9 @@ fn grants_and_grandfathered_lists_are_checked() {
     }
     assert!(matches!(
         check(window),
-        Some(ManifestError::Roster(RosterError::InvalidGrantWindow { .. }))
+        Some(ManifestError::Roster(
+            RosterError::InvalidGrantWindow { .. }
+        ))
     ));
     let mut twice = roster(&f, 1, &[r0], 1);
     let dev: RoleName = "developer".parse().unwrap();
@@ -473,7 +487,10 @@ fn trusted_state_refuses_rollback_and_forks() {
     let tf = RosterChain::new(vec![v1.clone(), fork])
         .verify(&v1.digest(), now)
         .unwrap();
-    assert!(matches!(state.check(&tf), Err(RosterError::StateFork { .. })));
+    assert!(matches!(
+        state.check(&tf),
+        Err(RosterError::StateFork { .. })
+    ));
     // The state survives a save and a load.
     let dir = std::env::temp_dir().join(format!("vouch-state-test-{}", std::process::id()));
     let path = dir.join("sub/state.json");

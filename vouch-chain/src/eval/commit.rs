@@ -99,11 +99,7 @@ impl<'a> Eval<'a> {
                 problem: error_chain(e),
             });
         }
-        let entries = index
-            .commits
-            .get(id)
-            .map(Vec::as_slice)
-            .unwrap_or_default();
+        let entries = index.commits.get(id).map(Vec::as_slice).unwrap_or_default();
         let groups = self.decode(entries, &mut failures);
         // The facts: from the object when present (the id covers them).
         let facts = match (object, groups.first()) {
@@ -291,7 +287,9 @@ impl<'a> Eval<'a> {
             Attribution::Committer => {
                 let counted: Vec<Attested<'a>> = signers
                     .iter()
-                    .filter(|s| Some(&s.identity.id) == author_id || Some(&s.identity.id) == committer_id)
+                    .filter(|s| {
+                        Some(&s.identity.id) == author_id || Some(&s.identity.id) == committer_id
+                    })
                     .cloned()
                     .collect();
                 if counted.is_empty() && !signers.is_empty() {
@@ -340,4 +338,3 @@ impl<'a> Eval<'a> {
         authors
     }
 }
-

@@ -41,7 +41,8 @@ impl<'a> Eval<'a> {
         self.check_placement(d, &mut failures);
 
         let Some(pol) = &self.policy.deployment else {
-            node.note = Some("the policy has no deployment stage: only the image is checked".into());
+            node.note =
+                Some("the policy has no deployment stage: only the image is checked".into());
             node.failures = failures;
             let (child, _) = self.image(&d.image);
             node.children.push(child);
@@ -49,9 +50,9 @@ impl<'a> Eval<'a> {
             return node;
         };
 
-        let signers = self
-            .attester
-            .statement(&group, d.time, Covers::statement(digest), &mut failures);
+        let signers =
+            self.attester
+                .statement(&group, d.time, Covers::statement(digest), &mut failures);
         node.time = Some(Self::claimed(d.time, &signers));
         self.check_time(d.time, pol.max_age, &mut failures);
         if !pol.environments.contains(&d.environment) {
@@ -164,9 +165,12 @@ impl<'a> Eval<'a> {
             // The subject binding (checked on decode) makes `a.statement`
             // this deployment's digest.
             let approval_digest = group[0].digest();
-            let approvers =
-                self.attester
-                    .statement(&group, a.time, Covers::statement(&approval_digest), failures);
+            let approvers = self.attester.statement(
+                &group,
+                a.time,
+                Covers::statement(&approval_digest),
+                failures,
+            );
             self.check_time(a.time, pol_max_age, failures);
             Self::check_order(
                 || format!("the approval by {}", a.identity),
@@ -186,7 +190,10 @@ impl<'a> Eval<'a> {
             if !named {
                 continue;
             }
-            for s in approvers.into_iter().filter(|s| s.identity.id == a.identity) {
+            for s in approvers
+                .into_iter()
+                .filter(|s| s.identity.id == a.identity)
+            {
                 approvals.push((a.role, s, Some(approval_digest)));
             }
         }

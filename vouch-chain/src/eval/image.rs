@@ -90,9 +90,9 @@ impl<'a> Eval<'a> {
         let i = group[0].unverified().predicate();
         let pol = &self.policy.image;
         let digest = group[0].digest();
-        let signers = self
-            .attester
-            .statement(group, i.finished_at, Covers::statement(&digest), failures);
+        let signers =
+            self.attester
+                .statement(group, i.finished_at, Covers::statement(&digest), failures);
         self.check_time(i.finished_at, pol.max_age, failures);
         failures.extend(self.rules.check(&pol.signers, &signers));
         if !signers.iter().any(|s| s.identity.id == i.builder) {
@@ -123,7 +123,8 @@ impl<'a> Eval<'a> {
         }
         let mut certified: HashSet<GitObjectId> = HashSet::new();
         for p in &i.packages {
-            node.children.push(self.release(&p.release, &p.name, &p.version));
+            node.children
+                .push(self.release(&p.release, &p.name, &p.version));
             let Some(r) = self.release_facts.get(&p.release) else {
                 continue;
             };
@@ -141,7 +142,9 @@ impl<'a> Eval<'a> {
                 r.released_at,
                 failures,
             );
+            // A release's history includes what its previous release certified.
             certified.extend(r.commits.iter().cloned());
+            certified.extend(r.previous_commits.iter().cloned());
         }
         for c in &i.source_commits {
             if !certified.contains(&c.commit) && !self.exempt(&c.commit) {

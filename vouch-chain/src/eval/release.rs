@@ -50,6 +50,7 @@ impl<'a> Eval<'a> {
                 package: r.package.clone(),
                 version: r.version.clone(),
                 commits: r.commits.clone(),
+                previous_commits: Vec::new(),
                 released_at: r.released_at,
             },
         );
@@ -63,7 +64,10 @@ impl<'a> Eval<'a> {
         let mut boundary: HashSet<GitObjectId> = HashSet::new();
         if let Some(prev) = &r.previous {
             let (child, commits) = self.previous_release(prev, r, &mut failures);
-            boundary.extend(commits);
+            boundary.extend(commits.iter().cloned());
+            if let Some(f) = self.release_facts.get_mut(digest) {
+                f.previous_commits = commits;
+            }
             node.children.push(child);
         }
 

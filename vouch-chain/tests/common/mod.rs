@@ -408,6 +408,17 @@ pub(crate) struct Scenario<'w> {
     pub(crate) deployment_signers: Vec<&'w dyn Signer>,
     /// Approvals of the deployment (they name its digest).
     pub(crate) approvals: Vec<ApprovalPlan<'w>>,
+    /// Leave the release's package out of the image.
+    pub(crate) omit_release_package: bool,
+    /// The name and version the image gives the release's package
+    /// (default: the release's own).
+    pub(crate) package_as: Option<(String, String)>,
+    /// Sign the image statement with this subject digest instead of the
+    /// image digest its predicate describes (an attack on subject binding).
+    pub(crate) image_subject: Option<Digest>,
+    /// More envelopes and raw commit objects for the bundle.
+    pub(crate) extra_envelopes: Vec<Vec<u8>>,
+    pub(crate) extra_objects: Vec<Vec<u8>>,
 }
 
 /// What a scenario built.
@@ -429,7 +440,8 @@ fn git_person(name: &str, email: &str, at: &str) -> GitPerson {
 
 pub(crate) const REPOSITORY: &str = "https://git.example.com/shop.git";
 
-fn commit(name: &str, parent: Option<&str>, who: &str, at: &str) -> Commit {
+/// A commit attestation's predicate: commit `name` by `who` at `at`.
+pub(crate) fn commit(name: &str, parent: Option<&str>, who: &str, at: &str) -> Commit {
     let display = who
         .trim_start_matches("person:")
         .split('@')
@@ -561,7 +573,44 @@ impl<'w> Scenario<'w> {
             deployment,
             deployment_signers: vec![&w.deploy],
             approvals,
+            omit_release_package: false,
+            package_as: None,
+            image_subject: None,
+            extra_envelopes: Vec::new(),
+            extra_objects: Vec::new(),
         }
+    }
+
+    /// Replaces Alice's commit attestation by the raw commit object `oid`
+    /// (in the release, the image and as Bob's parent); the object itself
+    /// goes into `extra_objects`.
+    pub(crate) fn use_object_for_alice(&mut self, oid: &GitObjectId, raw: Vec<u8>) {
+        let alice = alice_commit();
+        self.commits.retain(|c| c.commit.commit_id != alice);
+        for c in &mut self.commits {
+            for p in c.commit.parents.iter_mut().filter(|p| **p == alice) {
+                *p = oid.clone();
+            }
+        }
+        for c in self.release.commits.iter_mut().filter(|c| **c == alice) {
+            *c = oid.clone();
+        }
+        self.image.source_commits.retain(|c| c.commit != alice);
+        self.image.source_commits.push(SourceCommit {
+            repository: REPOSITORY.into(),
+            commit: oid.clone(),
+        });
+        self.extra_objects.push(raw);
+    }
+
+    /// Adds a commit attestation (and its commit to the release and the image).
+    pub(crate) fn add_commit(&mut self, plan: CommitPlan<'w>) {
+        self.release.commits.push(plan.commit.commit_id.clone());
+        self.image.source_commits.push(SourceCommit {
+            repository: REPOSITORY.into(),
+            commit: plan.commit.commit_id.clone(),
+        });
+        self.commits.push(plan);
     }
 
     /// Signs every statement and gathers them in a bundle (round-tripped
@@ -584,19 +633,32 @@ impl<'w> Scenario<'w> {
         bundle.add_envelope(release.to_bytes().unwrap());
 
         let mut image = self.image.clone();
-        image.packages.insert(
-            0,
-            ImagePackage {
-                name: self.release.package.clone(),
-                version: self.release.version.clone(),
-                release: release.digest(),
-            },
-        );
-        let image_signed = sign_all(
-            &Statement::from_predicate(image).unwrap(),
-            &self.image_signers,
-        );
-        bundle.add_envelope(image_signed.to_bytes().unwrap());
+        if !self.omit_release_package {
+            let (name, version) = self
+                .package_as
+                .clone()
+                .unwrap_or_else(|| (self.release.package.clone(), self.release.version.clone()));
+            image.packages.insert(
+                0,
+                ImagePackage {
+                    name,
+                    version,
+                    release: release.digest(),
+                },
+            );
+        }
+        match self.image_subject {
+            None => {
+                let image_signed = sign_all(
+                    &Statement::from_predicate(image).unwrap(),
+                    &self.image_signers,
+                );
+                bundle.add_envelope(image_signed.to_bytes().unwrap());
+            }
+            Some(subject) => {
+                bundle.add_envelope(unbound_statement(&image, subject, &self.image_signers))
+            }
+        }
 
         let deployment = sign_all(
             &Statement::from_predicate(self.deployment.clone()).unwrap(),
@@ -615,6 +677,12 @@ impl<'w> Scenario<'w> {
             bundle.add_envelope(s.to_bytes().unwrap());
         }
 
+        for e in &self.extra_envelopes {
+            bundle.add_envelope(e.clone());
+        }
+        for o in &self.extra_objects {
+            bundle.add_commit_object(o.clone());
+        }
         let bundle = Bundle::from_bytes(&bundle.to_bytes().unwrap()).unwrap();
         Built {
             bundle,
@@ -657,6 +725,44 @@ impl<'w> Scenario<'w> {
             .find(|a| a.role == role && a.identity == who)
             .unwrap()
     }
+}
+
+/// An envelope of `predicate` whose in-toto subject carries `subject`
+/// instead of the digest the predicate describes: what an attacker signs
+/// by hand, since [`Statement::new`] refuses to make one.
+pub(crate) fn unbound_statement<P: vouch_manifest::Predicate, S: Signer + ?Sized>(
+    predicate: &P,
+    subject: Digest,
+    signers: &[&S],
+) -> Vec<u8> {
+    use ciborium::Value;
+    let honest = Statement::from_predicate(predicate.clone()).unwrap();
+    let bytes = honest.to_canonical_bytes().unwrap();
+    let mut value: Value = vouch_core::cbor::from_canonical(&bytes).unwrap();
+    let Value::Map(fields) = &mut value else {
+        unreachable!()
+    };
+    for (k, v) in fields.iter_mut() {
+        if k.as_text() == Some("subject") {
+            *v = Value::Array(vec![Value::Map(vec![
+                (
+                    Value::Text("digest".into()),
+                    Value::Map(vec![(
+                        Value::Text("sha256".into()),
+                        Value::Text(subject.hex()),
+                    )]),
+                ),
+                (Value::Text("name".into()), Value::Text("forged".into())),
+            ])]);
+        }
+    }
+    let payload = vouch_core::cbor::value_to_canonical(value).unwrap();
+    let mut envelope =
+        vouch_core::cose::Sign::new(vouch_manifest::STATEMENT_CONTENT_TYPE, payload).unwrap();
+    for s in signers {
+        envelope.add_signature(*s).unwrap();
+    }
+    envelope.to_bytes().unwrap()
 }
 
 // ---- looking at verdicts ----
@@ -720,4 +826,81 @@ pub(crate) fn find_node<'t>(node: &'t TraceNode, name: &str) -> Option<&'t Trace
         return Some(node);
     }
     node.children.iter().find_map(|c| find_node(c, name))
+}
+
+// ---- raw git commit objects ----
+
+/// A git commit object to build: who wrote and committed it, its parents,
+/// and how it is signed.
+pub(crate) struct ObjectPlan<'s> {
+    pub(crate) parents: Vec<GitObjectId>,
+    /// Name and email of the author.
+    pub(crate) author: (&'static str, &'static str),
+    /// Name and email of the committer.
+    pub(crate) committer: (&'static str, &'static str),
+    pub(crate) at: Timestamp,
+    pub(crate) message: String,
+    /// Who signs (`None`: unsigned), and in which SSHSIG namespace.
+    pub(crate) signer: Option<&'s dyn Signer>,
+    pub(crate) namespace: &'static str,
+}
+
+impl<'s> ObjectPlan<'s> {
+    /// A commit by `who` (name, email), signed by `signer`, in namespace `git`.
+    pub(crate) fn new(
+        who: (&'static str, &'static str),
+        at: &str,
+        message: &str,
+        signer: Option<&'s dyn Signer>,
+    ) -> Self {
+        ObjectPlan {
+            parents: Vec::new(),
+            author: who,
+            committer: who,
+            at: t(at),
+            message: message.to_owned(),
+            signer,
+            namespace: "git",
+        }
+    }
+
+    /// The object as git writes it, and its id: the SSHSIG over the object
+    /// without its `gpgsig` header, inserted after `committer`.
+    pub(crate) fn build(&self) -> (GitObjectId, Vec<u8>) {
+        use std::fmt::Write as _;
+        let secs = self.at.unix_seconds();
+        let mut headers = "tree 4b825dc642cb6eb9a060e54bf8d69288fbee4904\n".to_owned();
+        for p in &self.parents {
+            let _ = writeln!(headers, "parent {p}");
+        }
+        let _ = writeln!(
+            headers,
+            "author {} <{}> {secs} +0100",
+            self.author.0, self.author.1
+        );
+        let _ = writeln!(
+            headers,
+            "committer {} <{}> {secs} +0100",
+            self.committer.0, self.committer.1
+        );
+        let payload = format!("{headers}\n{}\n", self.message);
+        let raw = match self.signer {
+            None => payload,
+            Some(signer) => {
+                let sig = vouch_core::sshsig::sign(
+                    signer,
+                    self.namespace,
+                    payload.as_bytes(),
+                    vouch_core::sshsig::HashAlgorithm::Sha512,
+                )
+                .unwrap();
+                let gpgsig = sig.trim_end().lines().collect::<Vec<_>>().join("\n ");
+                format!("{headers}gpgsig {gpgsig}\n\n{}\n", self.message)
+            }
+        };
+        let id =
+            vouch_manifest::git::object_id(raw.as_bytes(), vouch_manifest::git::ObjectFormat::Sha1)
+                .unwrap();
+        (id, raw.into_bytes())
+    }
 }
