@@ -9,8 +9,10 @@
 //! two maintainers certify a release (a signed SBOM), the CI build signs an
 //! image and the CI deploy job signs a production deployment that one person
 //! triggered and another authorized. The bundle of statements is verified
-//! against `examples/policy.toml` and the verdict tree printed. Three
-//! tampering attempts follow, each refused with its reason; finally the
+//! against `examples/policy.toml` and the verdict tree printed. Five
+//! tampering attempts follow (among them a commit authored by one person
+//! and signed by another, and a roster rolled back to a version before a
+//! revocation), each refused with its reason; finally the
 //! verdict is signed as an SLSA verification summary.
 //!
 //! git can only sign through an external program, so this example is also
@@ -36,8 +38,9 @@ use vouch_manifest::git::{GitError, verify_commit};
 use vouch_manifest::tree::{TreeManifest, TreeOptions};
 use vouch_manifest::{
     Approval, ApprovalRole, DeployTarget, Deployment, GitObjectId, HardwareClaim, Identity,
-    IdentityId, IdentityProof, Image, ImagePackage, Pipeline, Predicate, Release, RoleName,
-    RootKeys, Roster, RosterChain, RosterKey, Signed, SourceCommit, Statement, TrustedRoster,
+    IdentityId, IdentityProof, Image, ImagePackage, Pipeline, Predicate, Release, RevocationReason,
+    RoleGrant, RoleName, RootKeys, Roster, RosterChain, RosterKey, RosterState, Signed,
+    SourceCommit, Statement, TrustedRoster,
 };
 
 type Result<T> = std::result::Result<T, Box<dyn Error>>;
@@ -82,7 +85,8 @@ fn story() -> Result<()> {
         image: &image,
     };
     step_attacks(&ws, &repo, &cast, &t, &genuine)?;
-    step_summary(&verifier, &verdict, &image)?;
+    step_rollback(&ws, &cast, &t)?;
+    step_summary(&verdict)?;
 
     println!(
         "\nDone in {:.1} s: the genuine chain passed, every tampered one was refused.",
@@ -193,6 +197,7 @@ impl Cast {
 /// window covers them and every statement is fresh for the policy.
 struct Timeline {
     keys_from: Timestamp,
+    roster_expires: Timestamp,
     alice_commits: Timestamp,
     bob_commits: Timestamp,
     unsigned_commit: Timestamp,
@@ -209,6 +214,7 @@ impl Timeline {
         let ago = |secs: i64| now.plus_seconds(-secs);
         Timeline {
             keys_from: ago(90 * DAY),
+            roster_expires: now.plus_seconds(365 * DAY),
             alice_commits: ago(5 * DAY),
             bob_commits: ago(4 * DAY),
             unsigned_commit: ago(3 * DAY),
@@ -271,10 +277,13 @@ impl Drop for Workspace {
 /// trusted by its pinned digest.
 fn step_roster(ws: &Workspace, t: &Timeline) -> Result<(Cast, TrustedRoster)> {
     let cast = make_cast(ws)?;
-    let mut roles: BTreeMap<RoleName, Vec<IdentityId>> = BTreeMap::new();
+    let mut roles: BTreeMap<RoleName, Vec<RoleGrant>> = BTreeMap::new();
     let mut identities = Vec::new();
     for m in cast.members() {
-        roles.entry(m.role.parse()?).or_default().push(m.id.clone());
+        roles
+            .entry(m.role.parse()?)
+            .or_default()
+            .push(RoleGrant::new(m.id.clone(), t.keys_from));
         let mut key = RosterKey::new(m.key.public_key().clone(), t.keys_from);
         key.hardware = m.hardware.clone();
         let proof = match m.id.kind() {
@@ -296,6 +305,7 @@ fn step_roster(ws: &Workspace, t: &Timeline) -> Result<(Cast, TrustedRoster)> {
     let roster = Roster {
         name: "example.com".into(),
         version: 1,
+        expires: t.roster_expires,
         root: RootKeys {
             keys: cast.roots.iter().map(|k| k.public_key().clone()).collect(),
             threshold: 2,
@@ -308,7 +318,8 @@ fn step_roster(ws: &Workspace, t: &Timeline) -> Result<(Cast, TrustedRoster)> {
     let pin = signed.digest();
     let file = ws.path("roster.cbor");
     std::fs::write(&file, RosterChain::new(vec![signed]).to_bytes()?)?;
-    let trusted = RosterChain::from_bytes(&std::fs::read(&file)?)?.verify(Some(&pin))?;
+    let trusted =
+        RosterChain::from_bytes(&std::fs::read(&file)?)?.verify(&pin, Timestamp::now())?;
 
     println!(
         "1. Roster {} v{}: {} identities, root keys 2 of 3 (signed by roots 1 and 3)",
@@ -669,6 +680,7 @@ fn certify_release(
         dependencies: Vec::new(),
         commits: commits.to_vec(),
         released_at: at,
+        previous: None,
     };
     sign_by(release, &[cast.carol.signer(), cast.dave.signer()])
 }
@@ -946,8 +958,8 @@ struct Genuine<'a> {
     image: &'a Signed<Image>,
 }
 
-/// Step 8: three tampering attempts, each on top of the genuine bundle, each
-/// refused for its specific reason.
+/// Step 8: four tampering attempts, each on top of the genuine bundle, each
+/// refused for its specific reason (a fifth, the roster rollback, follows).
 fn step_attacks(
     ws: &Workspace,
     repo: &Repo,
@@ -1047,7 +1059,110 @@ fn step_attacks(
     attack(verifier, genuine.clone(), &plan.sign(cast)?, |r| {
         matches!(r, Reason::SelfAuthorized { .. })
     })?;
+
+    // (d) A commit whose git author is Alice, signed with Bob's key: Bob is
+    // a developer in the roster, but not the person who wrote it.
+    let mut checkout = repo.git();
+    checkout.args([
+        "checkout",
+        "-q",
+        "--detach",
+        commits[commits.len() - 1].as_str(),
+    ]);
+    repo.run(checkout)?;
+    repo.write(
+        "src/refund.rs",
+        "pub fn refund_all() {}
+",
+    )?;
+    let forged = repo.commit(
+        &cast.alice,
+        t.unsigned_commit,
+        "Add refunds",
+        Some(&cast.bob_ref),
+    )?;
+    println!(
+        "   d) commit {} authored as Alice but signed with Bob's key, released as 1.4.2 and deployed",
+        short_id(&forged)
+    );
+    let raw = repo.cat_commit(&forged)?;
+    let mut all = commits.to_vec();
+    all.push(forged.clone());
+    let release = certify_release(repo, cast, "1.4.2", &all, t.released.plus_seconds(DAY))?;
+    let rebuilt = build_image(
+        ws,
+        cast,
+        &release,
+        &all,
+        "build-4713",
+        (
+            t.build_started.plus_seconds(2 * HOUR),
+            t.build_finished.plus_seconds(2 * HOUR),
+        ),
+    )?;
+    let plan = Deploy {
+        image: rebuilt.unverified().predicate().image,
+        run: "deploy-819",
+        at: t.deployed.plus_seconds(5 * MINUTE),
+        triggered_by: (&cast.alice, t.triggered.plus_seconds(5 * MINUTE)),
+        authorized_by: (&cast.erin, t.authorized.plus_seconds(5 * MINUTE)),
+    };
+    let mut bundle = genuine.clone();
+    add(&mut bundle, &release)?;
+    add(&mut bundle, &rebuilt)?;
+    bundle.add_commit_object(raw);
+    attack(verifier, bundle, &plan.sign(cast)?, |r| {
+        matches!(r, Reason::AuthorNotSigner { commit, author, .. }
+            if *commit == forged && *author == cast.alice.id)
+    })?;
     Ok(())
+}
+
+/// Step 8e: the verifier keeps trusted state (the newest roster version
+/// it verified), so a roster file cut back to an older version is refused
+/// even though it chains from the same pin.
+fn step_rollback(ws: &Workspace, cast: &Cast, t: &Timeline) -> Result<()> {
+    let file = ws.path("roster.cbor");
+    let chain = RosterChain::from_bytes(&std::fs::read(&file)?)?;
+    let v1 = chain.versions()[0].clone();
+    let pin = v1.digest();
+    // Version 2 revokes Bob's key as compromised.
+    let mut next = v1.unverified().predicate().clone();
+    next.version = 2;
+    for ident in &mut next.identities {
+        if ident.id == cast.bob.id {
+            for k in &mut ident.keys {
+                k.revoked = Some(vouch_manifest::Revocation {
+                    at: t.authorized,
+                    reason: RevocationReason::KeyCompromise,
+                });
+            }
+        }
+    }
+    let roots: [&dyn Signer; 2] = [&cast.roots[0], &cast.roots[2]];
+    let v2 = sign_by(next, &roots)?;
+    let now = Timestamp::now();
+    let state_file = ws.path("roster-state.json");
+    let mut state = RosterState::load(&state_file)?;
+    let trusted = RosterChain::new(vec![v1.clone(), v2]).verify(&pin, now)?;
+    state.check(&trusted)?;
+    state.record(&trusted);
+    state.save(&state_file)?;
+    println!(
+        "   e) roster v2 revokes Bob's key; the verifier records v{} in its state file",
+        trusted.version()
+    );
+    // The attacker serves the file as it was before v2: it still chains
+    // from the pin, so only the state tells.
+    let cut = RosterChain::new(vec![v1]).verify(&pin, now)?;
+    match RosterState::load(&state_file)?.check(&cut) {
+        Err(e @ vouch_manifest::RosterError::Rollback { .. }) => {
+            println!("      REFUSED: the roster file cut back to v1: {e}");
+            Ok(())
+        }
+        Err(e) => Err(format!("the rollback was refused for another reason: {e}").into()),
+        Ok(()) => Err("a rolled-back roster was accepted".into()),
+    }
 }
 
 /// Adds a tampered deployment and its approvals to `bundle` (the genuine
@@ -1076,7 +1191,7 @@ fn attack(
     // A commit reached both through the release and through the image's
     // source commits fails on both paths: each reason is printed once.
     let mut printed = Vec::new();
-    for f in &verdict.failures {
+    for f in verdict.failures() {
         let link = f.path.last().map(String::as_str).unwrap_or_default();
         let line = abbreviate(&format!("REFUSED at {link}: {}", f.reason));
         if !printed.contains(&line) {
@@ -1084,7 +1199,7 @@ fn attack(
             printed.push(line);
         }
     }
-    if !verdict.failures.iter().any(|f| expected(&f.reason)) {
+    if !verdict.failures().iter().any(|f| expected(&f.reason)) {
         return Err("a tampered chain was refused, but not for the expected reason".into());
     }
     Ok(())
@@ -1096,15 +1211,9 @@ fn attack(
 
 /// Step 9: the passing verdict as a signed SLSA verification summary (VSA),
 /// one small statement an admission controller can check instead of the chain.
-fn step_summary(verifier: &Verifier, verdict: &Verdict, image: &Signed<Image>) -> Result<()> {
+fn step_summary(verdict: &Verdict) -> Result<()> {
     let gate = FileKey::generate(Algorithm::Ed25519)?;
-    let vsa = verdict.signed_summary(
-        &gate,
-        "https://deploy-gate.example.com",
-        IMAGE_NAME,
-        image.unverified().predicate().image,
-        verifier.policy(),
-    )?;
+    let vsa = verdict.signed_summary(&gate, "https://deploy-gate.example.com", Some(IMAGE_NAME))?;
     let bytes = vsa.to_bytes()?;
     let back = Signed::<vouch_chain::VerificationSummary>::from_bytes(&bytes)?;
     let checked = back.verify(|k| (*k == gate.key_id()).then_some(gate.public_key()))?;
