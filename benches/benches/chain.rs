@@ -44,8 +44,8 @@ use vouch_manifest::tree::{EntryKind, TreeEntry, TreeManifest, TreePath};
 use vouch_manifest::{
     Approval, ApprovalRole, Commit, DeployTarget, Deployment, GitObjectId, GitPerson,
     HardwareClaim, Identity, IdentityId, Image, ImagePackage, Pipeline, Predicate as _, Release,
-    RoleName, RootKeys, Roster, RosterKey, Signed, SourceCommit, Statement, TrustedRoster,
-    peek_predicate_type,
+    RoleGrant, RoleName, RootKeys, Roster, RosterKey, Signed, SourceCommit, Statement,
+    TrustedRoster, peek_predicate_type,
 };
 
 /// Commits per release.
@@ -196,16 +196,29 @@ fn fixture(commits: usize) -> Fixture {
         ("auditor", &auditors),
     ] {
         identities.extend(group.iter().map(|m| identity(m, Vec::new())));
-        roles.insert(role(name), group.iter().map(|m| m.id.clone()).collect());
+        roles.insert(
+            role(name),
+            group
+                .iter()
+                .map(|m| RoleGrant::new(m.id.clone(), from))
+                .collect(),
+        );
     }
     identities.push(identity(&builder, vec![HardwareClaim::TpmResident]));
     identities.push(identity(&deployer, Vec::new()));
-    roles.insert(role("builder"), vec![builder.id.clone()]);
-    roles.insert(role("deployer"), vec![deployer.id.clone()]);
+    roles.insert(
+        role("builder"),
+        vec![RoleGrant::new(builder.id.clone(), from)],
+    );
+    roles.insert(
+        role("deployer"),
+        vec![RoleGrant::new(deployer.id.clone(), from)],
+    );
     assert_eq!(identities.len(), 200);
     let roster = Roster {
         name: "bench.example.com".into(),
         version: 1,
+        expires: t("2027-06-01T00:00:00Z"),
         root: RootKeys {
             keys: vec![root.public_key().clone()],
             threshold: 1,
@@ -266,6 +279,7 @@ fn fixture(commits: usize) -> Fixture {
             dependencies: Vec::new(),
             commits: ids,
             released_at: t("2026-11-10T12:00:00Z"),
+            previous: None,
         };
         let certifiers = [
             &maintainers[(2 * r) % MAINTAINERS].key,
@@ -365,7 +379,7 @@ fn fixture(commits: usize) -> Fixture {
     };
     let verdict = fixture.evaluate();
     assert!(verdict.passed(), "{}", verdict.render_text());
-    assert_eq!(verdict.failures.len(), 0);
+    assert_eq!(verdict.failures().len(), 0);
     eprintln!(
         "chain/{commits}: {} envelopes, {} signatures, bundle of {} bytes",
         bundle.envelopes().len(),

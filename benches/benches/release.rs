@@ -35,6 +35,7 @@ fn release(components: usize) -> Release {
             .collect(),
         commits: Vec::new(),
         released_at: "2026-11-01T00:00:00Z".parse().unwrap(),
+        previous: None,
     }
 }
 
