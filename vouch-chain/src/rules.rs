@@ -75,14 +75,84 @@ impl Rules<'_> {
         }
         let pool: BTreeSet<&IdentityId> = signers.iter().map(|s| &s.identity.id).collect();
         let mut budget = BUDGET;
-        match self.options(rule, signers, &pool, &mut budget) {
-            Some(sets) if !sets.is_empty() => Vec::new(),
-            Some(_) => vec![Reason::NotDistinct {
+        match self.satisfiable(rule, signers, &pool, &mut budget) {
+            Some(true) => Vec::new(),
+            Some(false) => vec![Reason::NotDistinct {
                 rule: rule.to_string(),
             }],
             None => vec![Reason::RuleTooComplex {
                 rule: rule.to_string(),
             }],
+        }
+    }
+
+    /// Whether `rule` holds over identities from `pool`, each counting
+    /// toward one part of a distinct `all_of`; `None` when undecided
+    /// within the budget.
+    fn satisfiable<'s>(
+        &self,
+        rule: &Rule,
+        signers: &'s [Attested<'_>],
+        pool: &BTreeSet<&'s IdentityId>,
+        budget: &mut usize,
+    ) -> Option<bool> {
+        match rule.view() {
+            RuleView::Signers {
+                roles,
+                threshold,
+                hardware,
+            } => Some(
+                self.qualifying(roles, hardware, signers)
+                    .intersection(pool)
+                    .count()
+                    >= threshold.get() as usize,
+            ),
+            RuleView::AnyOf(rules) => {
+                for r in rules {
+                    if self.satisfiable(r, signers, pool, budget)? {
+                        return Some(true);
+                    }
+                }
+                Some(false)
+            }
+            RuleView::AllOf {
+                rules,
+                distinct_identities: false,
+            } => {
+                for r in rules {
+                    if !self.satisfiable(r, signers, pool, budget)? {
+                        return Some(false);
+                    }
+                }
+                Some(true)
+            }
+            RuleView::AllOf { rules, .. } => {
+                // The usual shape, parts that are all leaves, is an exact
+                // assignment problem: solve it as a flow, whatever the counts.
+                let leaves: Option<Vec<(BTreeSet<&IdentityId>, usize)>> = rules
+                    .iter()
+                    .map(|r| match r.view() {
+                        RuleView::Signers {
+                            roles,
+                            threshold,
+                            hardware,
+                        } => Some((
+                            self.qualifying(roles, hardware, signers)
+                                .intersection(pool)
+                                .copied()
+                                .collect(),
+                            threshold.get() as usize,
+                        )),
+                        _ => None,
+                    })
+                    .collect();
+                match leaves {
+                    Some(legs) => Some(assign(&legs)),
+                    None => self
+                        .options(rule, signers, pool, budget)
+                        .map(|sets| !sets.is_empty()),
+                }
+            }
         }
     }
 
@@ -206,6 +276,46 @@ impl Rules<'_> {
     }
 }
 
+/// Whether each leg can get its threshold of identities from its own
+/// qualifying set, no identity serving two legs: a maximum flow from legs
+/// (capacity = threshold) to identities (capacity 1), by augmenting paths.
+fn assign(legs: &[(BTreeSet<&IdentityId>, usize)]) -> bool {
+    let need: usize = legs.iter().map(|(_, t)| *t).sum();
+    // Which leg each identity currently serves.
+    let mut owner: std::collections::BTreeMap<&IdentityId, usize> = Default::default();
+    let mut served = vec![0usize; legs.len()];
+    fn augment<'i>(
+        leg: usize,
+        legs: &[(BTreeSet<&'i IdentityId>, usize)],
+        owner: &mut std::collections::BTreeMap<&'i IdentityId, usize>,
+        visited: &mut BTreeSet<&'i IdentityId>,
+    ) -> bool {
+        for id in &legs[leg].0 {
+            if !visited.insert(*id) {
+                continue;
+            }
+            let free = match owner.get(id) {
+                None => true,
+                Some(&other) => augment(other, legs, owner, visited),
+            };
+            if free {
+                owner.insert(*id, leg);
+                return true;
+            }
+        }
+        false
+    }
+    for (leg, (_, threshold)) in legs.iter().enumerate() {
+        while served[leg] < *threshold {
+            if !augment(leg, legs, &mut owner, &mut BTreeSet::new()) {
+                return false;
+            }
+            served[leg] += 1;
+        }
+    }
+    served.iter().sum::<usize>() == need
+}
+
 /// Whether a rule has an `all_of` whose parts must use distinct identities.
 fn needs_distinct(rule: &Rule) -> bool {
     match rule.view() {
@@ -252,4 +362,35 @@ fn combinations<'s>(
         return Some(());
     }
     go(items, k, 0, &mut Vec::new(), budget, out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn ids(names: &[&str]) -> Vec<IdentityId> {
+        names
+            .iter()
+            .map(|n| format!("person:{n}@example.com").parse().unwrap())
+            .collect()
+    }
+
+    #[test]
+    fn assignment_finds_distinct_people_per_leg() {
+        let p = ids(&["a", "b", "c"]);
+        let set = |ix: &[usize]| ix.iter().map(|&i| &p[i]).collect::<BTreeSet<_>>();
+        // a serves the second leg only if b takes the first.
+        assert!(assign(&[(set(&[0, 1]), 1), (set(&[0]), 1)]));
+        // Two legs that only a can serve.
+        assert!(!assign(&[(set(&[0]), 1), (set(&[0]), 1)]));
+        // Thresholds above one: {a,b,c} need 2, {a} needs 1.
+        assert!(assign(&[(set(&[0, 1, 2]), 2), (set(&[0]), 1)]));
+        assert!(!assign(&[(set(&[0, 1]), 2), (set(&[0]), 1)]));
+        // Augmenting through a chain of reassignments.
+        assert!(assign(&[
+            (set(&[0]), 1),
+            (set(&[0, 1]), 1),
+            (set(&[1, 2]), 1)
+        ]));
+    }
 }

@@ -1010,3 +1010,61 @@ fn statement_strings_are_escaped_in_the_text_verdict() {
     let text = run(&scenario).render_text();
     assert!(!text.contains('\u{1b}'), "{text:?}");
 }
+
+#[test]
+fn a_deployment_missing_from_the_bundle_is_named() {
+    let world = World::new();
+    let scenario = world.scenario();
+    let built = scenario.build();
+    let absent = Digest::sha256(b"a deployment statement nobody made");
+    let verdict =
+        scenario
+            .verifier()
+            .verify(&built.bundle, &Target::Deployment(absent), scenario.now);
+    expect_failure(
+        &verdict,
+        "DeploymentMissing",
+        |r| matches!(r, Reason::DeploymentMissing { digest } if *digest == absent),
+    );
+}
+
+#[test]
+fn a_combination_too_large_to_decide_is_refused_not_guessed() {
+    let world = World::new();
+    let mut scenario = world.scenario();
+    // Fourteen maintainers sign; the rule nests an any_of inside a distinct
+    // all_of, which is decided by enumerating candidate sets.
+    let extra: Vec<vouch_keys::FileKey> = (0..12)
+        .map(|_| vouch_keys::FileKey::generate(Algorithm::Ed25519).unwrap())
+        .collect();
+    for (i, k) in extra.iter().enumerate() {
+        let who: &'static str = Box::leak(format!("person:m{i}@example.com").into_boxed_str());
+        let mut ident = identity_mut(&mut scenario.roster, CAROL).clone();
+        ident.id = id(who);
+        ident.display_name = format!("M{i}");
+        ident.proofs.clear();
+        ident.keys = vec![vouch_manifest::RosterKey::new(
+            k.public_key().clone(),
+            t(KEYS_FROM),
+        )];
+        scenario.roster.identities.push(ident);
+        grant(&mut scenario.roster, "maintainer", who, KEYS_FROM);
+    }
+    scenario.release_signers = vec![&world.carol, &world.dave];
+    for k in &extra {
+        scenario.release_signers.push(k);
+    }
+    scenario.policy.release.as_mut().unwrap().signers = Rule::all_of(vec![
+        Rule::any_of(vec![leaf("maintainer", 7), leaf("security", 1)]).unwrap(),
+        leaf("maintainer", 1),
+    ])
+    .unwrap();
+    let verdict = run(&scenario);
+    expect_failure(&verdict, "RuleTooComplex", |r| {
+        matches!(r, Reason::RuleTooComplex { .. })
+    });
+    // The same need as a flat all_of is decided exactly.
+    scenario.policy.release.as_mut().unwrap().signers =
+        Rule::all_of(vec![leaf("maintainer", 7), leaf("maintainer", 1)]).unwrap();
+    assert!(run(&scenario).passed());
+}
