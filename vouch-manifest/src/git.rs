@@ -428,12 +428,38 @@ impl CommitObject {
     }
 
     /// Verifies the signature and finds who in `roster` held the signing
-    /// key at the committer time.
+    /// key at the committer time, judged now ([`CommitObject::verify_at`]).
     pub fn verify(&self, roster: &TrustedRoster) -> Result<VerifiedCommit, GitError> {
+        self.verify_at(roster, Timestamp::now())
+    }
+
+    /// Verifies the signature and finds who in `roster` held the signing
+    /// key at the committer time, as judged at `now`.
+    ///
+    /// The committer time is what the committer wrote (`GIT_COMMITTER_DATE`
+    /// sets it at will): a key that was revoked or whose window ended by
+    /// `now` counts only when the roster grandfathers this commit id,
+    /// never on the date alone.
+    pub fn verify_at(
+        &self,
+        roster: &TrustedRoster,
+        now: Timestamp,
+    ) -> Result<VerifiedCommit, GitError> {
         let sshsig = self.verify_signature()?;
         let key_id = sshsig.key_id();
         let at = self.committer.time;
-        let (identity, _) = roster.key_holder(&key_id, at).map_err(|e| match e {
+        let signed = crate::roster::SignedThing {
+            statement: None,
+            commit: Some(&self.id),
+        };
+        let standing = roster.key_standing(
+            &key_id,
+            at,
+            now,
+            signed,
+            crate::roster::ClaimedTimeTrust::Refuse,
+        );
+        let (identity, _, _) = standing.map_err(|e| match e {
             RosterError::UnknownKey(_) => GitError::UnknownKey {
                 id: self.id.clone(),
                 key_id,
