@@ -1,14 +1,22 @@
 #!/usr/bin/env python3
 """Verify a vouch bundle from Python through vouch's C interface (ctypes).
 
-    verify.py [--lib PATH] --policy FILE --roster FILE --bundle FILE --target TARGET
-              [--pin HEX] [--at UNIX_SECONDS] [--json]
-    verify.py [--lib PATH] --fixtures DIR [--target TARGET] [--at UNIX_SECONDS] [--json]
+    verify.py [--lib PATH] --policy FILE --roster FILE --pin PIN --bundle FILE --target TARGET
+              [--state FILE] [--at UNIX_SECONDS] [--json]
+    verify.py [--lib PATH] --fixtures DIR [--target TARGET] [--pin PIN] [--state FILE]
+              [--at UNIX_SECONDS] [--json]
 
 The library is libvouch_ffi.so (cargo build -p vouch-ffi): give its path with
 --lib or the VOUCH_FFI_LIB environment variable. --fixtures DIR reads the
-policy, roster, bundle and target that `cargo run -p vouch-ffi --example
+policy, roster, pin, bundle and target that `cargo run -p vouch-ffi --example
 make_fixtures -- DIR` writes.
+
+PIN is the statement digest of the roster version trusted out of band
+(usually the first): `sha256:<64 hex digits>` as `vouch roster verify`
+prints it as the anchor, or the 64 hex digits alone. --state FILE keeps the
+trusted roster state (the newest roster version seen, per pin) between runs:
+an older roster file is then refused as a rollback, and once FILE has seen
+the roster, --pin may be left out.
 
 Prints the verdict (the text tree, or the JSON trace with --json). Exit
 status: 0 when the chain passes, 1 when it fails, 2 when it cannot be
@@ -22,7 +30,19 @@ import ctypes
 import json
 import os
 import sys
-from ctypes import POINTER, byref, c_bool, c_char, c_char_p, c_int64, c_size_t, c_uint32, c_uint8, c_void_p
+from ctypes import (
+    POINTER,
+    byref,
+    c_bool,
+    c_char,
+    c_char_p,
+    c_int64,
+    c_size_t,
+    c_uint8,
+    c_uint32,
+    c_uint64,
+    c_void_p,
+)
 
 VOUCH_RESULT_OK = 0
 
@@ -47,12 +67,20 @@ class Vouch:
             "vouch_last_error_message": (c_uint32, [POINTER(c_char), c_size_t, POINTER(c_size_t)]),
             "vouch_verifier_new": (
                 c_uint32,
-                [POINTER(c_uint8), c_size_t, POINTER(c_uint8), c_size_t, POINTER(c_void_p)],
+                [POINTER(c_uint8), c_size_t, POINTER(c_uint8), c_size_t, POINTER(c_uint8), c_size_t, POINTER(c_void_p)],
             ),
-            "vouch_verifier_new_pinned": (
+            "vouch_verifier_new_with_state": (
                 c_uint32,
-                [POINTER(c_uint8), c_size_t, POINTER(c_uint8), c_size_t, POINTER(c_uint8), POINTER(c_void_p)],
+                [
+                    POINTER(c_uint8), c_size_t,  # policy
+                    POINTER(c_uint8), c_size_t,  # roster
+                    POINTER(c_uint8), c_size_t,  # pin (NULL, 0: the state's anchor)
+                    POINTER(c_uint8), c_size_t,  # state JSON (NULL, 0: empty)
+                    c_uint64,  # minimum roster version
+                    POINTER(c_void_p),
+                ],
             ),
+            "vouch_verifier_state": (c_uint32, [c_void_p, POINTER(c_void_p)]),
             "vouch_verifier_free": (None, [c_void_p]),
             "vouch_verifier_verify": (
                 c_uint32,
@@ -110,18 +138,50 @@ def buffer(data):
     return (c_uint8 * len(data)).from_buffer_copy(data) if data else None
 
 
-def verify(vouch, policy, roster, bundle, target, pin=None, at=None):
-    """Returns (passed, text, json) for the chain below `target`."""
+PIN_PREFIX = "sha256:"
+
+
+def parse_pin(text):
+    """The pin as the library takes it: the 71-byte text `sha256:<hex>`.
+
+    Accepts that form or the 64 hex digits alone; anything else is refused
+    here with a clear message (the library also checks the length it is
+    given, so a short pin is never read past its end).
+    """
+    text = text.strip()
+    hexpart = text[len(PIN_PREFIX):] if text.startswith(PIN_PREFIX) else text
+    try:
+        raw = bytes.fromhex(hexpart)
+    except ValueError:
+        raw = b""
+    if len(hexpart) != 64 or len(raw) != 32:
+        raise ValueError(f"--pin {text!r} is not sha256:<64 hex digits> (the anchor `vouch roster verify` prints)")
+    return (PIN_PREFIX + hexpart.lower()).encode()
+
+
+def verify(vouch, policy, roster, bundle, target, pin=None, state=None, at=None):
+    """Returns (passed, text, json, new_state) for the chain below `target`.
+
+    `pin` is bytes from parse_pin(), or None to use the anchor in `state`
+    (the JSON bytes of a previous run's state, or None). `new_state` is the
+    updated state to keep for the next run.
+    """
     verifier = c_void_p()
     p, r = buffer(policy), buffer(roster)
-    if pin is None:
-        code = vouch.lib.vouch_verifier_new(p, len(policy), r, len(roster), byref(verifier))
+    k = buffer(pin) if pin else None
+    if state is None and pin is not None:
+        code = vouch.lib.vouch_verifier_new(p, len(policy), r, len(roster), k, len(pin), byref(verifier))
         vouch.check("vouch_verifier_new", code)
     else:
-        pin_buf = buffer(bytes.fromhex(pin))
-        code = vouch.lib.vouch_verifier_new_pinned(p, len(policy), r, len(roster), pin_buf, byref(verifier))
-        vouch.check("vouch_verifier_new_pinned", code)
+        s = buffer(state) if state else None
+        code = vouch.lib.vouch_verifier_new_with_state(
+            p, len(policy), r, len(roster), k, len(pin or b""), s, len(state or b""), 0, byref(verifier)
+        )
+        vouch.check("vouch_verifier_new_with_state", code)
     try:
+        out = c_void_p()
+        vouch.check("vouch_verifier_state", vouch.lib.vouch_verifier_state(verifier, byref(out)))
+        new_state = vouch.take_bytes(out)
         verdict = c_void_p()
         b = buffer(bundle)
         if at is None:
@@ -138,7 +198,7 @@ def verify(vouch, policy, roster, bundle, target, pin=None, at=None):
             text = vouch.take_bytes(out).decode()
             vouch.check("vouch_verdict_trace_json", vouch.lib.vouch_verdict_trace_json(verdict, byref(out)))
             trace = json.loads(vouch.take_bytes(out))
-            return passed, text, trace
+            return passed, text, trace, new_state
         finally:
             vouch.lib.vouch_verdict_free(verdict)
     finally:
@@ -153,7 +213,8 @@ def main(argv):
     ap.add_argument("--roster", help="roster file")
     ap.add_argument("--bundle", help="bundle file")
     ap.add_argument("--target", help="deployment:sha256:<hex>, image:sha256:<hex> or sha256:<hex>")
-    ap.add_argument("--pin", help="hex statement digest of the trusted roster version")
+    ap.add_argument("--pin", help="sha256:<hex> statement digest of the trusted roster version (usually the first)")
+    ap.add_argument("--state", help="trusted roster state file (read if present, written after the roster verifies)")
     ap.add_argument("--at", type=int, help="evaluate at this Unix time instead of now")
     ap.add_argument("--json", action="store_true", help="print the JSON trace")
     args = ap.parse_args(argv)
@@ -165,12 +226,21 @@ def main(argv):
         args.policy = args.policy or os.path.join(fx, "policy.toml")
         args.roster = args.roster or os.path.join(fx, "roster.cbor")
         args.bundle = args.bundle or os.path.join(fx, "bundle.cbor")
+        if not args.pin and not args.state:
+            with open(os.path.join(fx, "roster.pin")) as f:
+                args.pin = f.read().strip()
         if not args.target:
             with open(os.path.join(fx, "target.txt")) as f:
                 args.target = f.read().strip()
     missing = [n for n in ("policy", "roster", "bundle", "target") if not getattr(args, n)]
+    if not args.pin and not args.state:
+        missing.append("pin")
     if missing:
         ap.error("missing " + ", ".join("--" + n for n in missing))
+    try:
+        pin = parse_pin(args.pin) if args.pin else None
+    except ValueError as e:
+        ap.error(str(e))
 
     vouch = Vouch(args.lib)
     try:
@@ -178,9 +248,20 @@ def main(argv):
         for name in ("policy", "roster", "bundle"):
             with open(getattr(args, name), "rb") as f:
                 files[name] = f.read()
-        passed, text, trace = verify(
-            vouch, files["policy"], files["roster"], files["bundle"], args.target, pin=args.pin, at=args.at
+        state = None
+        if args.state and os.path.exists(args.state):
+            with open(args.state, "rb") as f:
+                state = f.read()
+        elif args.state:
+            state = b""  # the first run: an empty state
+        passed, text, trace, new_state = verify(
+            vouch, files["policy"], files["roster"], files["bundle"], args.target, pin=pin, state=state, at=args.at
         )
+        if args.state and new_state != state:
+            tmp = args.state + ".tmp"
+            with open(tmp, "wb") as f:
+                f.write(new_state)
+            os.replace(tmp, args.state)
     except (OSError, ValueError, VouchError) as e:
         print(f"verify.py: {e}", file=sys.stderr)
         return 2

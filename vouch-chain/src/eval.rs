@@ -19,8 +19,7 @@ use std::str::FromStr;
 
 use vouch_core::{Digest, Timestamp};
 use vouch_manifest::{
-    ClaimedTimeTrust, GitObjectId, Identity, IdentityId, IdentityKind, IdentityProof, Predicate,
-    Signed, TrustedRoster,
+    ClaimedTimeTrust, GitObjectId, Identity, IdentityId, Predicate, Signed, TrustedRoster,
 };
 
 use crate::attest::{Attested, Attester};
@@ -183,8 +182,6 @@ struct Eval<'a> {
     index: &'a Index,
     now: Timestamp,
     placement: &'a Placement,
-    /// Person identities by normalized email (ids and email proofs).
-    emails: HashMap<String, &'a Identity>,
     /// Links evaluated once; a later reach gets a reference node.
     seen_commits: HashMap<GitObjectId, (String, crate::trace::Outcome)>,
     seen_releases: HashMap<Digest, (String, crate::trace::Outcome)>,
@@ -196,15 +193,6 @@ struct Eval<'a> {
     exempt_ancestors: OnceCell<HashSet<GitObjectId>>,
     target_image: Option<Digest>,
     placement_found: Option<Placement>,
-}
-
-/// The comparison key of an email: the local part exact, the domain in
-/// ASCII lower case (see [`vouch_manifest::same_email`]).
-fn email_key(email: &str) -> String {
-    match email.rsplit_once('@') {
-        Some((local, domain)) => format!("{local}@{}", domain.to_ascii_lowercase()),
-        None => email.to_owned(),
-    }
 }
 
 fn short(d: &Digest) -> String {
@@ -220,18 +208,6 @@ impl<'a> Eval<'a> {
         now: Timestamp,
         placement: &'a Placement,
     ) -> Self {
-        let mut emails = HashMap::new();
-        for ident in &roster.roster().identities {
-            if ident.kind() != IdentityKind::Person {
-                continue;
-            }
-            emails.insert(email_key(ident.id.name()), ident);
-            for p in &ident.proofs {
-                if let IdentityProof::Email { address } = p {
-                    emails.entry(email_key(address)).or_insert(ident);
-                }
-            }
-        }
         let trust = if policy.roster.trust_claimed_time_after_revocation {
             ClaimedTimeTrust::Accept
         } else {
@@ -245,7 +221,6 @@ impl<'a> Eval<'a> {
             index,
             now,
             placement,
-            emails,
             seen_commits: HashMap::new(),
             seen_releases: HashMap::new(),
             commit_facts: HashMap::new(),
@@ -259,7 +234,7 @@ impl<'a> Eval<'a> {
 
     /// The person identity an email belongs to.
     fn person_by_email(&self, email: &str) -> Option<&'a Identity> {
-        self.emails.get(&email_key(email)).copied()
+        self.roster.person_by_email(email)
     }
 
     /// Decodes every envelope of one link; those that do not decode are

@@ -65,6 +65,14 @@ impl CliError {
         }
     }
 
+    /// A refusal with no further cause.
+    pub(crate) fn refused_msg(message: impl Into<String>) -> Self {
+        CliError::Refused {
+            message: message.into(),
+            source: None,
+        }
+    }
+
     /// The process exit code for this error.
     pub(crate) fn exit_code(&self) -> ExitCode {
         match self {

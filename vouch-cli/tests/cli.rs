@@ -48,11 +48,17 @@ impl Sandbox {
         self.run_env(args, &[])
     }
 
+    /// Runs `vouch` with `env` set. The roster state defaults to a file of
+    /// the sandbox (VOUCH_ROSTER_STATE), and HOME and XDG_STATE_HOME point
+    /// into it too: no test touches the real home directory.
     fn run_env(&self, args: &[&str], env: &[(&str, &str)]) -> Output {
         let mut cmd = Command::new(env!("CARGO_BIN_EXE_vouch"));
         cmd.current_dir(&self.dir)
             .args(args)
-            .env_remove("VOUCH_PASSPHRASE");
+            .env_remove("VOUCH_PASSPHRASE")
+            .env("VOUCH_ROSTER_STATE", self.path("default-state.json"))
+            .env("XDG_STATE_HOME", self.path("xdg-state"))
+            .env("HOME", self.path("home"));
         for (k, v) in env {
             cmd.env(k, v);
         }
@@ -535,8 +541,8 @@ fn roster_draft_edits_and_refusals() {
 }
 
 /// Strings a roster's authors chose reach the terminal escaped: a display
-/// name that clears the screen and rewrites the line, a bidi override in an
-/// id, an email with a line feed.
+/// name that clears the screen and rewrites the line, a bidi override, an
+/// email with a line feed. (Identity ids refuse such characters outright.)
 #[test]
 fn roster_verify_escapes_the_roster_text() {
     let s = Sandbox::new("roster-escape");
@@ -552,7 +558,21 @@ fn roster_verify_escapes_the_roster_text() {
         "r.json",
     ]);
     assert!(out.contains(r"roster acme\u{1b}]0;pwned\u{7} v1"), "{out}");
-    let id = "person:eve\u{202e}moc.elpmaxe@";
+    // An id with a bidi override is not an id at all.
+    let e = s.fails(
+        2,
+        &[
+            "roster",
+            "add-identity",
+            "r.json",
+            "--id",
+            "person:eve\u{202e}moc.elpmaxe@",
+            "--name",
+            "Eve",
+        ],
+    );
+    assert!(e.contains("invalid identity id"), "{e}");
+    let id = "person:eve@example.com";
     s.ok(&[
         "roster",
         "add-identity",
@@ -560,9 +580,9 @@ fn roster_verify_escapes_the_roster_text() {
         "--id",
         id,
         "--name",
-        "Eve\x1b[2J\rverdict: PASS",
+        "Eve\x1b[2J\rverdict: PASS\u{202e}",
         "--email",
-        "eve@example.com\nemail alice@example.com",
+        "eve@example.com",
         "--oidc",
         "https://issuer.example.com\u{200b}",
         "eve\t",
@@ -588,11 +608,7 @@ fn roster_verify_escapes_the_roster_text() {
         "{out}"
     );
     assert!(
-        out.contains(r#"  person:eve\u{202e}moc.elpmaxe@ "Eve\u{1b}[2J\u{d}verdict: PASS""#),
-        "{out}"
-    );
-    assert!(
-        out.contains(r"    email eve@example.com\u{a}email alice@example.com"),
+        out.contains(r#"  person:eve@example.com "Eve\u{1b}[2J\u{d}verdict: PASS\u{202e}""#),
         "{out}"
     );
     assert!(
@@ -600,17 +616,31 @@ fn roster_verify_escapes_the_roster_text() {
         "{out}"
     );
     assert!(
-        out.contains(r"  maintainer: person:eve\u{202e}moc.elpmaxe@"),
+        out.contains(r"  maintainer: person:eve@example.com (from "),
         "{out}"
     );
-    // Every line of the text output is one line: no LF smuggled in.
-    assert!(!out.lines().any(|l| l.starts_with("email ")), "{out}");
+    // An email with a line feed is refused by the roster check itself.
+    let e = s.fails(
+        2,
+        &[
+            "roster",
+            "add-identity",
+            "r.json",
+            "--id",
+            "person:mallory@example.com",
+            "--name",
+            "Mallory",
+            "--email",
+            "mallory@example.com\nemail alice@example.com",
+        ],
+    );
+    assert!(e.contains(r"\n"), "{e}");
     // The JSON form keeps the exact text (JSON escapes it by itself).
     let json: serde_json::Value =
         serde_json::from_str(&s.ok(&["roster", "verify", "r.chain", "--json"])).unwrap();
     assert_eq!(
         json["roster"]["identities"][0]["displayName"],
-        "Eve\x1b[2J\rverdict: PASS"
+        "Eve\x1b[2J\rverdict: PASS\u{202e}"
     );
 }
 
@@ -1162,7 +1192,7 @@ fn a_whole_chain_made_with_the_cli() {
         "built by workload:ci/build [builder]",
         "certified by person:bob@example.com",
         "certified by person:carol@example.com",
-        "signed by person:alice@example.com",
+        "signed an attestation person:alice@example.com",
         "fido(up=true",
     ] {
         assert!(out.contains(who), "{who}: {out}");
@@ -1273,4 +1303,846 @@ fn a_whole_chain_made_with_the_cli() {
             &target,
         ],
     );
+}
+
+/// The key id of a public key file of the sandbox.
+fn key_id(s: &Sandbox, pub_file: &str) -> String {
+    let line = String::from_utf8(s.read(pub_file)).unwrap();
+    vouch_core::PublicKey::from_openssh(line.trim())
+        .unwrap()
+        .key_id()
+        .to_string()
+}
+
+/// The first `sha256:` word of `out`.
+fn digest_in(out: &str) -> String {
+    out.split_whitespace()
+        .find(|w| w.starts_with("sha256:"))
+        .unwrap()
+        .to_owned()
+}
+
+#[test]
+fn roster_expiry_grant_windows_and_grandfathering() {
+    let s = Sandbox::new("roster-v2-fields");
+    s.key("root");
+    s.key("alice");
+    // init stores an expiry: default a year from now, or --expires.
+    let out = s.ok(&[
+        "roster",
+        "init",
+        "--name",
+        "acme",
+        "--root-key",
+        "root.key.pub",
+        "-o",
+        "default.json",
+    ]);
+    assert!(out.contains(", expires "), "{out}");
+    let draft: serde_json::Value = serde_json::from_slice(&s.read("default.json")).unwrap();
+    let expires: vouch_core::Timestamp = draft["expires"].as_str().unwrap().parse().unwrap();
+    let in_days = (expires.unix_seconds() - vouch_core::Timestamp::now().unix_seconds()) / 86_400;
+    assert!((364..=365).contains(&in_days), "{in_days}");
+    s.ok(&[
+        "roster",
+        "init",
+        "--name",
+        "acme",
+        "--root-key",
+        "root.key.pub",
+        "--expires",
+        "2099-01-01T00:00:00Z",
+        "-o",
+        "r.json",
+    ]);
+    let draft: serde_json::Value = serde_json::from_slice(&s.read("r.json")).unwrap();
+    assert_eq!(draft["expires"], "2099-01-01T00:00:00Z");
+    s.ok(&[
+        "roster",
+        "add-identity",
+        "r.json",
+        "--id",
+        "person:alice@example.com",
+        "--name",
+        "Alice",
+    ]);
+    s.ok(&[
+        "roster",
+        "add-key",
+        "r.json",
+        "--id",
+        "person:alice@example.com",
+        "--pubkey",
+        "alice.key.pub",
+        "--valid-from",
+        "2020-01-01T00:00:00Z",
+    ]);
+    // Grants have windows; a grant without --valid-from starts now.
+    let out = s.ok(&[
+        "roster",
+        "grant",
+        "r.json",
+        "--role",
+        "maintainer",
+        "--id",
+        "person:alice@example.com",
+        "--valid-from",
+        "2020-01-01T00:00:00Z",
+        "--valid-until",
+        "2021-01-01T00:00:00Z",
+    ]);
+    assert!(
+        out.contains("from 2020-01-01T00:00:00Z until 2021-01-01T00:00:00Z"),
+        "{out}"
+    );
+    let before = vouch_core::Timestamp::now();
+    s.ok(&[
+        "roster",
+        "grant",
+        "r.json",
+        "--role",
+        "developer",
+        "--id",
+        "person:alice@example.com",
+    ]);
+    let draft: serde_json::Value = serde_json::from_slice(&s.read("r.json")).unwrap();
+    let from: vouch_core::Timestamp = draft["roles"]["developer"][0]["validFrom"]
+        .as_str()
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert!(from >= before.plus_seconds(-1), "{from}");
+    // The same grant again changes nothing; an overlapping one is refused.
+    let out = s.ok(&[
+        "roster",
+        "grant",
+        "r.json",
+        "--role",
+        "developer",
+        "--id",
+        "person:alice@example.com",
+    ]);
+    assert!(out.contains("already holds role developer"), "{out}");
+    let e = s.fails(
+        2,
+        &[
+            "roster",
+            "grant",
+            "r.json",
+            "--role",
+            "maintainer",
+            "--id",
+            "person:alice@example.com",
+            "--valid-from",
+            "2020-06-01T00:00:00Z",
+        ],
+    );
+    assert!(e.contains("refusing an edit"), "{e}");
+    // Revocation with grandfathered statements (digest or file) and commits.
+    s.ok(&[
+        "attest",
+        "approve",
+        "--statement",
+        &vouch_core::Digest::sha256(b"d").to_string(),
+        "--role",
+        "authorize",
+        "--id",
+        "person:alice@example.com",
+        "--key",
+        "alice.key",
+        "-o",
+        "old.signed",
+    ]);
+    let old = first_word(&s.ok(&["digest", "--statement", "old.signed"]));
+    let other = vouch_core::Digest::sha256(b"other").to_string();
+    let commit = "4b825dc642cb6eb9a060e54bf8d69288fbee4904";
+    let alice = key_id(&s, "alice.key.pub");
+    let out = s.ok(&[
+        "roster",
+        "revoke",
+        "r.json",
+        "--key",
+        &alice,
+        "--reason",
+        "retired",
+        "--grandfather-statement",
+        "old.signed",
+        "--grandfather-statement",
+        &other,
+        "--grandfather-commit",
+        commit,
+    ]);
+    assert!(
+        out.contains("grandfathered: 2 statement(s), 1 commit(s)"),
+        "{out}"
+    );
+    let draft: serde_json::Value = serde_json::from_slice(&s.read("r.json")).unwrap();
+    let g = &draft["identities"][0]["keys"][0]["grandfathered"];
+    assert_eq!(g["statements"][0], old.as_str());
+    assert_eq!(g["statements"][1], other.as_str());
+    assert_eq!(g["commits"][0], commit);
+    // The revoke help says what a revocation ends.
+    let help = s.ok(&["roster", "revoke", "--help"]);
+    assert!(
+        help.contains("roster.trust_claimed_time_after_revocation"),
+        "{help}"
+    );
+    assert!(help.contains("--grandfather-statement"), "{help}");
+
+    // sign: a past expiry is refused; --expires fixes the draft too.
+    let e = s.fails(
+        2,
+        &[
+            "roster",
+            "sign",
+            "r.json",
+            "--key",
+            "root.key",
+            "--expires",
+            "2001-01-01T00:00:00Z",
+            "-o",
+            "r.chain",
+        ],
+    );
+    assert!(e.contains("expired at 2001-01-01T00:00:00Z"), "{e}");
+    assert!(!s.path("r.chain").exists());
+    let out = s.ok(&[
+        "roster",
+        "sign",
+        "r.json",
+        "--key",
+        "root.key",
+        "--expires",
+        "2098-01-01T00:00:00Z",
+        "-o",
+        "r.chain",
+    ]);
+    assert!(out.contains("set the expiry of v1 to 2098-01-01"), "{out}");
+    let draft: serde_json::Value = serde_json::from_slice(&s.read("r.json")).unwrap();
+    assert_eq!(draft["expires"], "2098-01-01T00:00:00Z");
+
+    // verify shows the expiry, grant windows and grandfathered items.
+    let out = s.ok(&["roster", "verify", "r.chain"]);
+    assert!(out.contains("expires  2098-01-01T00:00:00Z (in "), "{out}");
+    assert!(out.contains("not pinned"), "{out}");
+    assert!(
+        out.contains(
+            "maintainer: person:alice@example.com (from 2020-01-01T00:00:00Z until 2021-01-01T00:00:00Z)"
+        ),
+        "{out}"
+    );
+    assert!(
+        out.contains("grandfathered: 2 statement(s), 1 commit(s)"),
+        "{out}"
+    );
+    assert!(out.contains(&format!("statement {old}")), "{out}");
+    assert!(out.contains(&format!("commit {commit}")), "{out}");
+    let json: serde_json::Value =
+        serde_json::from_str(&s.ok(&["roster", "verify", "r.chain", "--json"])).unwrap();
+    assert_eq!(json["expires"], "2098-01-01T00:00:00Z");
+    assert_eq!(json["pinned"], false);
+}
+
+#[test]
+fn attest_release_previous() {
+    let s = Sandbox::new("previous");
+    s.key("k");
+    s.write("src/a.txt", "a");
+    let release = |version: &str, out: &str, extra: &[&str]| {
+        let mut args = vec![
+            "attest",
+            "release",
+            "--contents",
+            "src",
+            "--package",
+            "p",
+            "--version",
+            version,
+            "--key",
+            "k.key",
+            "-o",
+            out,
+        ];
+        args.extend(extra);
+        first_word(&s.ok(&args))
+    };
+    let first = release("1.0.0", "r1.signed", &[]);
+    release("1.1.0", "r2.signed", &["--previous", "r1.signed"]);
+    release("1.2.0", "r3.signed", &["--previous", &first]);
+    for name in ["r2.signed", "r3.signed"] {
+        let r =
+            vouch_manifest::Signed::<vouch_manifest::Release>::from_bytes(&s.read(name)).unwrap();
+        assert_eq!(
+            r.unverified().predicate().previous.unwrap().to_string(),
+            first
+        );
+    }
+    // A file that is not a release statement is refused.
+    s.write("junk", "x");
+    s.fails(
+        2,
+        &[
+            "attest",
+            "release",
+            "--contents",
+            "src",
+            "--package",
+            "p",
+            "--version",
+            "2",
+            "--previous",
+            "junk",
+            "--key",
+            "k.key",
+            "-o",
+            "x",
+        ],
+    );
+}
+
+/// A small policy: a deployment to production of an image (no release or
+/// commit stage).
+const SMALL_POLICY: &str = r#"
+[deployment]
+signers = { roles = ["deployer"], threshold = 1 }
+environments = ["production"]
+authorizers = { roles = ["approver"], threshold = 1 }
+trigger_roles = ["developer"]
+max_age = "7d"
+
+[image]
+signers = { roles = ["builder"], threshold = 1 }
+allow_empty = true
+"#;
+
+/// What [`small_chain`] made.
+struct SmallChain {
+    /// The pin: roster version 1's statement digest.
+    pin: String,
+    /// `deployment:sha256:...`.
+    deployment: String,
+    /// `image:sha256:...`.
+    image: String,
+}
+
+/// A roster (version 1, one root key) of a developer, an approver, a
+/// builder, a deployer and Mallory, in r.chain (also copied to v1.chain);
+/// a production deployment to `cluster` of an image, triggered and
+/// authorized, in chain.bundle; SMALL_POLICY in policy.toml.
+fn small_chain(s: &Sandbox, cluster: &str) -> SmallChain {
+    for k in ["root", "alice", "erin", "builder", "deployer", "mallory"] {
+        s.key(k);
+    }
+    s.ok(&[
+        "roster",
+        "init",
+        "--name",
+        "acme",
+        "--root-key",
+        "root.key.pub",
+        "-o",
+        "r.json",
+    ]);
+    for (id, key, role) in [
+        ("person:alice@example.com", "alice", "developer"),
+        ("person:erin@example.com", "erin", "approver"),
+        ("workload:ci/build", "builder", "builder"),
+        ("workload:ci/deploy", "deployer", "deployer"),
+        ("person:mallory@example.com", "mallory", "developer"),
+    ] {
+        s.ok(&[
+            "roster",
+            "add-identity",
+            "r.json",
+            "--id",
+            id,
+            "--name",
+            key,
+        ]);
+        let pubkey = format!("{key}.key.pub");
+        s.ok(&[
+            "roster",
+            "add-key",
+            "r.json",
+            "--id",
+            id,
+            "--pubkey",
+            &pubkey,
+            "--valid-from",
+            "2020-01-01T00:00:00Z",
+        ]);
+        s.ok(&[
+            "roster",
+            "grant",
+            "r.json",
+            "--role",
+            role,
+            "--id",
+            id,
+            "--valid-from",
+            "2020-01-01T00:00:00Z",
+        ]);
+    }
+    let pin = digest_in(&s.ok(&[
+        "roster", "sign", "r.json", "--key", "root.key", "-o", "r.chain",
+    ]));
+    std::fs::copy(s.path("r.chain"), s.path("v1.chain")).unwrap();
+    let image = vouch_core::Digest::sha256(b"image").to_string();
+    s.ok(&[
+        "attest",
+        "image",
+        "--name",
+        "registry.example.com/shop",
+        "--image",
+        &image,
+        "--config",
+        &image,
+        "--builder",
+        "workload:ci/build",
+        "--invocation-id",
+        "1",
+        "--key",
+        "builder.key",
+        "-o",
+        "image.signed",
+    ]);
+    let deployment = first_word(&s.ok(&[
+        "attest",
+        "deploy",
+        "--environment",
+        "production",
+        "--cluster",
+        cluster,
+        "--namespace",
+        "shop",
+        "--service",
+        "api",
+        "--image",
+        &image,
+        "--team",
+        "shop",
+        "--deployer",
+        "workload:ci/deploy",
+        "--run-id",
+        "1",
+        "--run-url",
+        "https://ci.example.com/1",
+        "--triggered-by",
+        "person:alice@example.com",
+        "--authorized-by",
+        "person:erin@example.com",
+        "--key",
+        "deployer.key",
+        "-o",
+        "deploy.signed",
+    ]));
+    for (role, id, key, out) in [
+        (
+            "trigger",
+            "person:alice@example.com",
+            "alice.key",
+            "t.signed",
+        ),
+        (
+            "authorize",
+            "person:erin@example.com",
+            "erin.key",
+            "a.signed",
+        ),
+    ] {
+        s.ok(&[
+            "attest",
+            "approve",
+            "--statement",
+            &deployment,
+            "--role",
+            role,
+            "--id",
+            id,
+            "--key",
+            key,
+            "-o",
+            out,
+        ]);
+    }
+    s.ok(&[
+        "bundle",
+        "create",
+        "-o",
+        "chain.bundle",
+        "image.signed",
+        "deploy.signed",
+        "t.signed",
+        "a.signed",
+    ]);
+    s.write("policy.toml", SMALL_POLICY);
+    SmallChain {
+        pin,
+        deployment: format!("deployment:{deployment}"),
+        image: format!("image:{image}"),
+    }
+}
+
+/// `vouch verify --policy policy.toml --roster ROSTER --bundle chain.bundle TARGET EXTRA...`.
+fn verify_cmd<'a>(roster: &'a str, target: &'a str, extra: &[&'a str]) -> Vec<&'a str> {
+    let mut v = vec![
+        "verify",
+        "--policy",
+        "policy.toml",
+        "--roster",
+        roster,
+        "--bundle",
+        "chain.bundle",
+        target,
+    ];
+    v.extend(extra);
+    v
+}
+
+#[test]
+fn an_unpinned_roster_is_refused_unless_insecure() {
+    let s = Sandbox::new("unpinned");
+    let c = small_chain(&s, "eu-1");
+    let state = "state/roster.json";
+    let with_state = |extra: &[&'static str]| {
+        let mut v = vec!["--roster-state", state];
+        v.extend(extra);
+        v
+    };
+    // No pin and a state that has never seen the roster: usage (2).
+    let e = s.fails(2, &verify_cmd("r.chain", &c.deployment, &with_state(&[])));
+    assert!(e.contains("has no trust anchor"), "{e}");
+    assert!(e.contains("--roster-pin"), "{e}");
+    assert!(e.contains("vouch roster verify r.chain"), "{e}");
+    // --insecure-no-pin passes, warns, and records nothing.
+    let out = s.ok(&verify_cmd(
+        "r.chain",
+        &c.deployment,
+        &with_state(&["--insecure-no-pin"]),
+    ));
+    assert!(out.starts_with("verdict: PASS"), "{out}");
+    assert!(out.contains("NOT pinned"), "{out}");
+    let all = text(&s.run(&verify_cmd(
+        "r.chain",
+        &c.deployment,
+        &with_state(&["--insecure-no-pin", "--json"]),
+    )));
+    assert!(all.contains("NOT PINNED"), "{all}");
+    assert!(!s.path(state).exists());
+    // A pin and --insecure-no-pin together: usage.
+    let pin = c.pin.as_str();
+    s.fails(
+        2,
+        &verify_cmd(
+            "r.chain",
+            &c.deployment,
+            &["--roster-pin", pin, "--insecure-no-pin"],
+        ),
+    );
+    // A pinned run records the roster; afterwards the state is the anchor.
+    let out = s.ok(&verify_cmd(
+        "r.chain",
+        &c.deployment,
+        &["--roster-state", state, "--roster-pin", pin],
+    ));
+    assert!(!out.contains("NOT pinned"), "{out}");
+    let recorded: serde_json::Value = serde_json::from_slice(&s.read(state)).unwrap();
+    assert_eq!(recorded["rosters"][pin]["version"], 1);
+    let out = s.ok(&verify_cmd("r.chain", &c.deployment, &with_state(&[])));
+    assert!(out.starts_with("verdict: PASS"), "{out}");
+    // The default location: $VOUCH_ROSTER_STATE, else $XDG_STATE_HOME/vouch/.
+    s.ok(&verify_cmd(
+        "r.chain",
+        &c.deployment,
+        &["--roster-pin", pin],
+    ));
+    assert!(s.path("default-state.json").exists());
+    let out = s.run_env(
+        &verify_cmd("r.chain", &c.deployment, &["--roster-pin", pin]),
+        &[("VOUCH_ROSTER_STATE", "")],
+    );
+    assert_eq!(code(&out), 0, "{}", text(&out));
+    assert!(s.path("xdg-state/vouch/roster-state.json").exists());
+    assert!(!s.path("home").exists());
+    // --no-roster-state needs the pin.
+    s.fails(
+        2,
+        &verify_cmd("r.chain", &c.deployment, &["--no-roster-state"]),
+    );
+    s.ok(&verify_cmd(
+        "r.chain",
+        &c.deployment,
+        &["--no-roster-state", "--roster-pin", pin],
+    ));
+    // A state file that cannot be read: usage (2).
+    s.write("bad-state.json", "{ not json");
+    let e = s.fails(
+        2,
+        &verify_cmd(
+            "r.chain",
+            &c.deployment,
+            &["--roster-state", "bad-state.json", "--roster-pin", pin],
+        ),
+    );
+    assert!(
+        e.contains("cannot read the roster state bad-state.json"),
+        "{e}"
+    );
+}
+
+#[test]
+fn an_older_roster_file_is_a_rollback() {
+    let s = Sandbox::new("rollback");
+    let c = small_chain(&s, "eu-1");
+    let pin = c.pin.as_str();
+    let state = ["--roster-state", "state.json", "--roster-pin", pin];
+    s.ok(&verify_cmd("r.chain", &c.deployment, &state));
+    // Version 2 revokes Mallory's key (compromised); verified with the state.
+    s.ok(&["roster", "init", "--from", "r.chain", "-o", "v2.json"]);
+    let mallory = key_id(&s, "mallory.key.pub");
+    s.ok(&[
+        "roster",
+        "revoke",
+        "v2.json",
+        "--key",
+        &mallory,
+        "--reason",
+        "key-compromise",
+    ]);
+    s.ok(&[
+        "roster", "sign", "v2.json", "--key", "root.key", "--chain", "r.chain", "-o", "r.chain",
+    ]);
+    let out = s.ok(&verify_cmd("r.chain", &c.deployment, &state));
+    assert!(out.contains("roster v2"), "{out}");
+    let recorded: serde_json::Value = serde_json::from_slice(&s.read("state.json")).unwrap();
+    assert_eq!(recorded["rosters"][pin]["version"], 2);
+    // The file cut back to version 1, with the (still right) v1 pin: refused.
+    let e = s.fails(1, &verify_cmd("v1.chain", &c.deployment, &state));
+    assert!(e.contains("rollback"), "{e}");
+    assert!(e.contains("roster v1.chain refused"), "{e}");
+    // Without the pin too (the state knows the anchor).
+    let e = s.fails(
+        1,
+        &verify_cmd("v1.chain", &c.deployment, &["--roster-state", "state.json"]),
+    );
+    assert!(e.contains("rollback"), "{e}");
+    // The state is not moved backwards by the refused runs.
+    let recorded: serde_json::Value = serde_json::from_slice(&s.read("state.json")).unwrap();
+    assert_eq!(recorded["rosters"][pin]["version"], 2);
+    // Statelessly, --min-roster-version refuses the old file.
+    let e = s.fails(
+        1,
+        &verify_cmd(
+            "v1.chain",
+            &c.deployment,
+            &[
+                "--no-roster-state",
+                "--roster-pin",
+                pin,
+                "--min-roster-version",
+                "2",
+            ],
+        ),
+    );
+    assert!(e.contains("below --min-roster-version 2"), "{e}");
+    s.ok(&verify_cmd(
+        "r.chain",
+        &c.deployment,
+        &[
+            "--no-roster-state",
+            "--roster-pin",
+            pin,
+            "--min-roster-version",
+            "2",
+        ],
+    ));
+    // A fork: another version 2 (signed by the same root) is refused.
+    std::fs::copy(s.path("v1.chain"), s.path("fork.chain")).unwrap();
+    s.ok(&["roster", "init", "--from", "fork.chain", "-o", "fork.json"]);
+    s.ok(&[
+        "roster",
+        "sign",
+        "fork.json",
+        "--key",
+        "root.key",
+        "--chain",
+        "fork.chain",
+        "-o",
+        "fork.chain",
+    ]);
+    let e = s.fails(1, &verify_cmd("fork.chain", &c.deployment, &state));
+    assert!(e.contains("in the trusted state is"), "{e}");
+}
+
+#[test]
+fn a_deployment_replayed_elsewhere_is_refused() {
+    let s = Sandbox::new("replay");
+    let c = small_chain(&s, "eu-1");
+    let pin = c.pin.as_str();
+    let mut at = vec!["--roster-pin", pin];
+    at.extend(["--environment", "production", "--cluster", "eu-1"]);
+    at.extend(["--namespace", "shop", "--service", "api"]);
+    s.ok(&verify_cmd("r.chain", &c.deployment, &at));
+    let out = s.fails(
+        1,
+        &verify_cmd(
+            "r.chain",
+            &c.deployment,
+            &["--roster-pin", pin, "--environment", "staging"],
+        ),
+    );
+    assert!(out.contains("verdict: FAIL"), "{out}");
+    assert!(out.contains("environment"), "{out}");
+    assert!(out.contains("\"staging\""), "{out}");
+    let out = s.fails(
+        1,
+        &verify_cmd(
+            "r.chain",
+            &c.deployment,
+            &["--roster-pin", pin, "--cluster", "us-1"],
+        ),
+    );
+    assert!(out.contains("cluster"), "{out}");
+    assert!(out.contains("\"us-1\""), "{out}");
+}
+
+#[test]
+fn an_image_target_does_not_skip_the_deployment_stage() {
+    let s = Sandbox::new("image-target");
+    let c = small_chain(&s, "eu-1");
+    let out = s.fails(
+        1,
+        &verify_cmd("r.chain", &c.image, &["--roster-pin", &c.pin]),
+    );
+    assert!(out.contains("verdict: FAIL"), "{out}");
+    assert!(out.contains("allow_as_target"), "{out}");
+}
+
+#[test]
+fn summaries_are_signed_at_the_real_time() {
+    let s = Sandbox::new("summary");
+    let c = small_chain(&s, "eu-1");
+    s.key("verifier");
+    let pin = c.pin.as_str();
+    let e = s.fails(
+        2,
+        &verify_cmd(
+            "r.chain",
+            &c.deployment,
+            &[
+                "--roster-pin",
+                pin,
+                "--at",
+                "2030-01-01T00:00:00Z",
+                "--summary-key",
+                "verifier.key",
+                "--summary-out",
+                "vsa.signed",
+            ],
+        ),
+    );
+    assert!(e.contains("--at"), "{e}");
+    s.ok(&verify_cmd(
+        "r.chain",
+        &c.deployment,
+        &[
+            "--roster-pin",
+            pin,
+            "--environment",
+            "production",
+            "--summary-key",
+            "verifier.key",
+            "--summary-out",
+            "vsa.signed",
+        ],
+    ));
+    let vsa = vouch_manifest::Signed::<vouch_chain::VerificationSummary>::from_bytes(
+        &s.read("vsa.signed"),
+    )
+    .unwrap();
+    let p = vsa.unverified().predicate();
+    assert_eq!(p.verification_result, "PASSED");
+    assert_eq!(
+        p.vouch.image.to_string(),
+        c.image.trim_start_matches("image:")
+    );
+    assert_eq!(p.vouch.environment.as_deref(), Some("production"));
+    assert!(p.vouch.roster_pinned);
+}
+
+#[test]
+fn statement_text_is_escaped_in_the_verdict() {
+    let s = Sandbox::new("escape-verdict");
+    let cluster = "eu\x1b[2J\rverdict: PASS";
+    let c = small_chain(&s, cluster);
+    let out = s.ok(&verify_cmd(
+        "r.chain",
+        &c.deployment,
+        &["--roster-pin", &c.pin],
+    ));
+    assert!(!out.contains('\x1b') && !out.contains('\r'), "{out:?}");
+    assert!(out.contains(r"eu\u{1b}[2J\u{d}verdict: PASS"), "{out}");
+    let json: serde_json::Value = serde_json::from_str(&s.ok(&verify_cmd(
+        "r.chain",
+        &c.deployment,
+        &["--roster-pin", &c.pin, "--json"],
+    )))
+    .unwrap();
+    assert!(
+        json["trace"]["name"].as_str().unwrap().contains(cluster),
+        "{json}"
+    );
+}
+
+#[test]
+fn an_expired_roster_is_refused() {
+    use vouch_core::Signer as _;
+    let s = Sandbox::new("expired");
+    let c = small_chain(&s, "eu-1");
+    // The same roster, re-signed as a version that expired yesterday.
+    let draft: serde_json::Value = serde_json::from_slice(&s.read("r.json")).unwrap();
+    let mut roster: vouch_manifest::Roster = serde_json::from_value(draft).unwrap();
+    roster.expires = vouch_core::Timestamp::now().plus_seconds(-86_400);
+    let root = vouch_keys::KeyRef::file(s.path("root.key"))
+        .open(None)
+        .unwrap();
+    assert_eq!(root.key_id().to_string(), key_id(&s, "root.key.pub"));
+    let signed = vouch_manifest::Signed::sign(
+        &vouch_manifest::Statement::from_predicate(roster).unwrap(),
+        &*root,
+    )
+    .unwrap();
+    let pin = signed.digest().to_string();
+    s.write(
+        "expired.chain",
+        vouch_manifest::RosterChain::new(vec![signed])
+            .to_bytes()
+            .unwrap(),
+    );
+    let e = s.fails(
+        1,
+        &verify_cmd("expired.chain", &c.deployment, &["--roster-pin", &pin]),
+    );
+    assert!(e.contains("expired at"), "{e}");
+    // Even evaluated as of a time before the expiry.
+    let e = s.fails(
+        1,
+        &verify_cmd(
+            "expired.chain",
+            &c.deployment,
+            &["--roster-pin", &pin, "--at", "2021-01-01T00:00:00Z"],
+        ),
+    );
+    assert!(e.contains("expired at"), "{e}");
+    let e = s.fails(1, &["roster", "verify", "expired.chain"]);
+    assert!(e.contains("expired at"), "{e}");
+    // The next version can still be drafted from it.
+    s.ok(&[
+        "roster",
+        "init",
+        "--from",
+        "expired.chain",
+        "-o",
+        "next.json",
+    ]);
 }

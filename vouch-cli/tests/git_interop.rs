@@ -186,10 +186,13 @@ impl Lab {
         (path, key.public_key().clone())
     }
 
+    /// Runs `vouch` in the lab, with a roster state file of its own.
     fn vouch(&self, args: &[&str]) -> Output {
         Command::new(VOUCH)
             .current_dir(&self.root)
             .env("TZ", self.tz)
+            .env("HOME", self.path("home"))
+            .env("VOUCH_ROSTER_STATE", self.path("roster-state.json"))
             .env_remove("VOUCH_PASSPHRASE")
             .args(args)
             .output()
@@ -227,6 +230,7 @@ fn roster_file(lab: &Lab, name: &str, keys: &[&PublicKey]) -> (PathBuf, String) 
     let roster = Roster {
         name: "example.com".into(),
         version: 1,
+        expires: Timestamp::now().plus_seconds(86_400),
         root: RootKeys {
             keys: vec![root.public_key().clone()],
             threshold: 1,
@@ -373,7 +377,7 @@ fn a_security_key_signatures_interoperate() {
             text(&out)
         );
     }
-    let (_, _) = roster_file(&lab, "roster.cbor", &[&sk]);
+    let (_, pin) = roster_file(&lab, "roster.cbor", &[&sk]);
     let repo = lab.repo();
     let out = lab.vouch(&[
         "git",
@@ -382,6 +386,8 @@ fn a_security_key_signatures_interoperate() {
         repo.to_str().unwrap(),
         "--roster",
         "roster.cbor",
+        "--roster-pin",
+        &pin,
         &id,
     ]);
     assert!(out.status.success(), "{}", text(&out));
@@ -391,7 +397,7 @@ fn a_security_key_signatures_interoperate() {
         "{stdout}"
     );
     // The plain key is another key: a roster holding only it refuses the commit.
-    let (_, _) = roster_file(&lab, "plain.cbor", &[&plain]);
+    let (_, pin) = roster_file(&lab, "plain.cbor", &[&plain]);
     let out = lab.vouch(&[
         "git",
         "verify-commit",
@@ -399,6 +405,8 @@ fn a_security_key_signatures_interoperate() {
         repo.to_str().unwrap(),
         "--roster",
         "plain.cbor",
+        "--roster-pin",
+        &pin,
         &id,
     ]);
     assert_eq!(out.status.code(), Some(1), "{}", text(&out));
@@ -492,8 +500,8 @@ fn b_c_commits_signed_by_stock_git_pass_vouch() {
     let repo = lab.repo();
     let repo = repo.to_str().unwrap();
 
-    // (b) vouch git verify-commit, with and without a pin.
-    let out = lab.vouch(&[
+    // (b) vouch git verify-commit: without a pin or state, refused (2).
+    let unpinned = [
         "git",
         "verify-commit",
         "--repo",
@@ -502,7 +510,17 @@ fn b_c_commits_signed_by_stock_git_pass_vouch() {
         "roster.cbor",
         "HEAD~1",
         "HEAD",
-    ]);
+    ];
+    let out = lab.vouch(&unpinned);
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out));
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("--roster-pin"),
+        "{}",
+        text(&out)
+    );
+    let mut pinned = unpinned.to_vec();
+    pinned.splice(6..6, ["--roster-pin", pin.as_str()]);
+    let out = lab.vouch(&pinned);
     assert!(out.status.success(), "{}", text(&out));
     let stdout = String::from_utf8_lossy(&out.stdout);
     for (id, key, time) in [
@@ -519,7 +537,8 @@ fn b_c_commits_signed_by_stock_git_pass_vouch() {
         "{stdout}"
     );
     assert_eq!(stdout.matches("verified").count(), 2, "{stdout}");
-    // An annotated tag names the commit it points at; a pinned roster.
+    // An annotated tag names the commit it points at; the state file,
+    // which recorded the pinned run, now anchors the roster.
     lab.git_ok(&["tag", "-a", "-m", "release 1", "v1", &first]);
     let out = lab.vouch(&[
         "git",
@@ -528,8 +547,6 @@ fn b_c_commits_signed_by_stock_git_pass_vouch() {
         repo,
         "--roster",
         roster.to_str().unwrap(),
-        "--roster-pin",
-        &pin,
         "v1",
     ]);
     assert!(out.status.success(), "{}", text(&out));
@@ -682,11 +699,16 @@ fn d_tampered_commits_and_unknown_keys_are_refused() {
         "the original message",
         "2026-03-01T12:00:00Z",
     );
-    let (_, _) = roster_file(&lab, "roster.cbor", &[&key]);
-    let (_, _) = roster_file(&lab, "strangers.cbor", &[&stranger]);
+    let (_, pin) = roster_file(&lab, "roster.cbor", &[&key]);
+    let (_, strangers) = roster_file(&lab, "strangers.cbor", &[&stranger]);
     let repo = lab.repo();
     let repo = repo.to_str().unwrap();
     let verify = |roster: &str, rev: &str| {
+        let pin = if roster == "strangers.cbor" {
+            &strangers
+        } else {
+            &pin
+        };
         lab.vouch(&[
             "git",
             "verify-commit",
@@ -694,6 +716,8 @@ fn d_tampered_commits_and_unknown_keys_are_refused() {
             repo,
             "--roster",
             roster,
+            "--roster-pin",
+            pin,
             rev,
         ])
     };
@@ -766,6 +790,8 @@ fn d_tampered_commits_and_unknown_keys_are_refused() {
         repo,
         "--roster",
         "roster.cbor",
+        "--roster-pin",
+        &pin,
         forged_id,
         &id,
     ]);

@@ -73,7 +73,9 @@ enum vouch_result
    */
   VOUCH_RESULT_NULL_PARAMETER = 1,
   /**
-   * A length argument is impossible (larger than any object can be).
+   * A length argument is impossible: larger than any object can be, or
+   * not a length the argument can have (a pin of other than 32 or 71
+   * bytes).
    */
   VOUCH_RESULT_INVALID_LENGTH = 2,
   /**
@@ -185,7 +187,8 @@ typedef struct vouch_verified vouch_verified;
 
 /**
  * A policy and a trusted roster, ready to evaluate bundles; made by
- * `vouch_verifier_new` and freed with `vouch_verifier_free`.
+ * `vouch_verifier_new` or `vouch_verifier_new_with_state` and freed with
+ * `vouch_verifier_free`.
  *
  * A verifier holds no per-evaluation state and is never modified: one
  * verifier may be used by any number of threads at the same time (e.g. one
@@ -406,43 +409,87 @@ vouch_result vouch_last_error_message(char *buf, size_t len, size_t *written);
 const char *vouch_version(void);
 
 /**
- * Makes a verifier from a policy and a roster file.
+ * Makes a verifier from a policy, a roster file and the pin that anchors it.
  *
  * `policy` is the policy document, TOML or JSON (`policy_len` bytes, not
  * NUL-terminated). `roster` is a roster file: every version of the roster,
- * oldest first, as the vouch CLI writes it. Its signatures and rotation
- * chain are verified here; with no pin, the oldest version in the file is
- * the trust anchor, so the file itself must come from a trusted source (as
- * a CA bundle does). Use `vouch_verifier_new_pinned` to anchor it to a
- * digest known out of band.
+ * oldest first, as the vouch CLI writes it.
+ *
+ * `pin` names the roster version trusted out of band (usually the first):
+ * its statement digest, either as the 32 raw bytes of the SHA-256
+ * (`pin_len` 32) or as the text `sha256:<64 hex digits>` that
+ * `vouch roster verify` prints as the anchor (`pin_len` 71, no NUL
+ * needed). The roster's signatures and rotation chain are verified from
+ * that version to the newest one in the file, and the newest one must not
+ * have expired (by the system clock). Without trusted state, nothing stops
+ * an older roster file that still chains from the pin (a rollback to a
+ * version before a revocation): see `vouch_verifier_new_with_state`.
  *
  * On success `*verifier` receives a handle to free with
  * `vouch_verifier_free`; on any failure it is set to NULL (when `verifier`
  * itself is not NULL).
  *
  * Returns `VOUCH_RESULT_POLICY` when the policy cannot be read,
- * `VOUCH_RESULT_ROSTER` when the roster cannot be read or does not verify,
- * `VOUCH_RESULT_NULL_PARAMETER` for a NULL argument.
+ * `VOUCH_RESULT_ROSTER` when the roster cannot be read, does not verify
+ * from the pin, or has expired, `VOUCH_RESULT_NULL_PARAMETER` for a NULL
+ * argument (the pin included), `VOUCH_RESULT_INVALID_LENGTH` for a pin of
+ * another length than 32 or 71 bytes, `VOUCH_RESULT_BAD_ARGUMENT` for a
+ * 71-byte pin that is not `sha256:<hex>`.
  */
 vouch_result vouch_verifier_new(const uint8_t *policy,
                                 size_t policy_len,
                                 const uint8_t *roster,
                                 size_t roster_len,
+                                const uint8_t *pin,
+                                size_t pin_len,
                                 vouch_verifier **verifier);
 
 /**
- * Like `vouch_verifier_new`, trusting the roster only from the version
- * whose statement digest (the SHA-256 of the signed statement bytes, known
- * out of band) is the 32 bytes at `pin32`; each later version in the file
- * must be signed by a threshold of the root keys of the version before.
- * Returns `VOUCH_RESULT_ROSTER` when no version has that digest.
+ * Like `vouch_verifier_new`, with the embedder's trusted roster state, so
+ * that an older roster file is refused (a rollback), and with a minimum
+ * roster version.
+ *
+ * `state` is the JSON the previous verifier's `vouch_verifier_state` gave
+ * (`state_len` bytes), which the embedder keeps between runs (a file, a
+ * database row); NULL with `state_len` 0 is an empty state (the first run).
+ * It holds, per pinned anchor, the newest roster version verified so far;
+ * a roster file whose newest version is older, or that has another version
+ * of that number (a fork), is refused.
+ *
+ * `pin` is as for `vouch_verifier_new`, or NULL with `pin_len` 0 to use the
+ * anchor the state recorded for this roster (then the state must have
+ * seen it: a first run needs the pin). `min_roster_version` refuses a
+ * roster whose newest version is below it (0: no minimum).
+ *
+ * Save the updated state (`vouch_verifier_state`) after making the
+ * verifier, before trusting its verdicts.
+ *
+ * Returns `VOUCH_RESULT_PARSE` when `state` is not a vouch roster state,
+ * `VOUCH_RESULT_ROSTER` for a rollback, a fork or a version below the
+ * minimum (and as `vouch_verifier_new` does), `VOUCH_RESULT_NULL_PARAMETER`
+ * for a NULL pin with a state that has no anchor for this roster.
  */
-vouch_result vouch_verifier_new_pinned(const uint8_t *policy,
-                                       size_t policy_len,
-                                       const uint8_t *roster,
-                                       size_t roster_len,
-                                       const uint8_t *pin32,
-                                       vouch_verifier **verifier);
+vouch_result vouch_verifier_new_with_state(const uint8_t *policy,
+                                           size_t policy_len,
+                                           const uint8_t *roster,
+                                           size_t roster_len,
+                                           const uint8_t *pin,
+                                           size_t pin_len,
+                                           const uint8_t *state,
+                                           size_t state_len,
+                                           uint64_t min_roster_version,
+                                           vouch_verifier **verifier);
+
+/**
+ * The trusted roster state after making `verifier`, as JSON (UTF-8 text):
+ * the state it was given with the roster it trusts recorded. Keep it and
+ * pass it to `vouch_verifier_new_with_state` next time. (For a verifier
+ * made by `vouch_verifier_new`, a state holding just this roster.)
+ *
+ * On success `*state` receives bytes to free with `vouch_bytes_free`
+ * (usable as a C string); on failure NULL.
+ */
+vouch_result vouch_verifier_state(const vouch_verifier *verifier, vouch_bytes **state);
 
 /**
  * The version of the trusted roster the verifier uses (the newest verified
@@ -466,6 +513,8 @@ uint64_t vouch_verifier_roster_version(const vouch_verifier *verifier);
  *
  * Returns `VOUCH_RESULT_BUNDLE` when the bundle cannot be read,
  * `VOUCH_RESULT_TARGET` for a malformed target (or one that is not UTF-8),
+ * `VOUCH_RESULT_ROSTER` when the roster's newest version has expired since
+ * the verifier was made (make a new one from a newer roster file),
  * `VOUCH_RESULT_NULL_PARAMETER` for a NULL argument.
  *
  * Thread-safe: any number of threads may call this with the same verifier at
@@ -481,7 +530,8 @@ vouch_result vouch_verifier_verify(const vouch_verifier *verifier,
  * Like `vouch_verifier_verify`, evaluating as if the time were
  * `unix_seconds` (seconds since 1970-01-01T00:00:00Z): for tests, and for
  * re-checking a past decision. Key validity and maximum ages are measured
- * from that time. Returns `VOUCH_RESULT_BAD_ARGUMENT` for a time outside the
+ * from that time; the roster's expiry is still checked by the system clock.
+ * Returns `VOUCH_RESULT_BAD_ARGUMENT` for a time outside the
  * years 0000 to 9999.
  */
 vouch_result vouch_verifier_verify_at(const vouch_verifier *verifier,
@@ -505,7 +555,9 @@ size_t vouch_verdict_failure_count(const vouch_verdict *verdict);
 
 /**
  * The whole verdict as JSON (UTF-8 text): `outcome` ("pass" or "fail"),
- * `evaluated_at`, `roster_version`, the `trace` tree (for every link: the
+ * `evaluated_at`, the `target` (`kind`, `digest`, `image`), the `roster`
+ * (`version`, `digest`, `anchor`, `pinned`), the `policy` digest and its
+ * `stages`, the `trace` tree (for every link: the
  * statement, who signed it with which key, in which roles, with what
  * hardware evidence, and its `failures`) and the flat list of `failures`,
  * each with the `path` of links leading to it and a `reason` whose `kind`

@@ -9,7 +9,9 @@
 #   bash vouch-ffi/scripts/c-test.sh
 #
 # Needs: cargo, cc, c++ (optional), nm (binutils), pkg-config, valgrind.
-# Environment: VOUCH_C_TEST_KEEP=1 keeps the scratch directory.
+# Environment: VOUCH_C_TEST_KEEP=1 keeps the scratch directory;
+# VOUCH_C_TEST_README=FILE takes the C example from FILE instead of the
+# repository's README.md (to try a new example before it is pasted in).
 set -euo pipefail
 
 CRATE=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -84,7 +86,7 @@ step "the README's C example compiles as shown and gates"
 awk '/<!-- c-example/ { marked = 1; next }
      marked && /^```c$/ { code = 1; next }
      code && /^```$/ { exit }
-     code' "$CRATE/../README.md" >"$WORK/gate.c"
+     code' "${VOUCH_C_TEST_README:-$CRATE/../README.md}" >"$WORK/gate.c"
 [[ -s $WORK/gate.c ]] || {
     echo "c-test: no C example found in README.md" >&2
     exit 1
@@ -92,23 +94,29 @@ awk '/<!-- c-example/ { marked = 1; next }
 export PKG_CONFIG_PATH=$WORK/shared/lib/pkgconfig
 # shellcheck disable=SC2046
 cc "${CFLAGS[@]}" "$WORK/gate.c" $(pkg-config --cflags --libs vouch) -o "$WORK/gate"
+# gate TARGET_FILE [PIN]: the gate on the fixtures (PIN default: roster.pin).
 gate() {
     LD_LIBRARY_PATH=$WORK/shared/lib "$WORK/gate" "$WORK/fixtures/policy.toml" "$WORK/fixtures/roster.cbor" \
-        "$WORK/fixtures/bundle.cbor" "$(cat "$WORK/fixtures/$1")" >"$WORK/gate.out" 2>&1
+        "${2:-$(cat "$WORK/fixtures/roster.pin")}" "$WORK/fixtures/bundle.cbor" "$(cat "$WORK/fixtures/$1")" \
+        >"$WORK/gate.out" 2>&1
 }
-gate target.txt || {
-    cat "$WORK/gate.out"
-    echo "c-test: the gate refused the fixture deployment" >&2
-    exit 1
+# expect_gate STATUS WHY TARGET_FILE [PIN]
+expect_gate() {
+    local want=$1 why=$2 rc=0
+    shift 2
+    gate "$@" || rc=$?
+    if [[ $rc != "$want" ]]; then
+        cat "$WORK/gate.out"
+        echo "c-test: the gate answered $rc for $why (expected $want)" >&2
+        exit 1
+    fi
 }
-rc=0
-gate missing-target.txt || rc=$?
-if [[ $rc != 1 ]]; then
-    cat "$WORK/gate.out"
-    echo "c-test: the gate answered $rc for a deployment not in the bundle (expected 1)" >&2
-    exit 1
-fi
-echo "gate: exit 0 for the deployment, 1 for one not in the bundle"
+expect_gate 0 "the fixture deployment" target.txt
+expect_gate 1 "a deployment not in the bundle" missing-target.txt
+expect_gate 1 "the image alone (the policy has a deployment stage)" image-target.txt
+expect_gate 2 "a pin of no version in the roster" target.txt "sha256:$(printf '0%.0s' {1..64})"
+expect_gate 2 "a short pin" target.txt "sha256:00"
+echo "gate: exit 0 for the deployment, 1 for one not in the bundle or an image, 2 for a wrong pin"
 
 step "run under valgrind (shared)"
 LD_LIBRARY_PATH=$WORK/shared/lib valgrind --leak-check=full \

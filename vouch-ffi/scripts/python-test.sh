@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Runs the Python ctypes example (examples/python/verify.py) against the
 # shared library on fixtures made by the Rust side, and checks its answers:
-# a passing deployment, a failing one (not in the bundle), a pinned roster,
+# a passing deployment, failing ones (not in the bundle, an image alone),
+# pins in both forms and refused pins, trusted state refusing a rollback,
 # and input it cannot evaluate.
 #
 #   bash vouch-ffi/scripts/python-test.sh
@@ -59,13 +60,45 @@ expect 0 "the deployment passes" -- python3 "$VERIFY" --fixtures "$FX"
 contains out "verdict: PASS"
 contains out "deployment production/eu-1/shop/api"
 
-expect 0 "the image passes, with the library given by --lib" -- \
+expect 1 "the image alone is refused (deployment stage), with the library given by --lib" -- \
     env -u VOUCH_FFI_LIB python3 "$VERIFY" --lib "$VOUCH_FFI_LIB" --fixtures "$FX" \
-    --target "$(cat "$FX/image-target.txt")"
+    --target "$(cat "$FX/image-target.txt")" --json
+contains out '"kind": "target-not-deployment"'
 
-expect 0 "explicit files and a pinned roster" -- python3 "$VERIFY" \
+PIN=$(cat "$FX/roster.pin")
+expect 0 "explicit files and the pin as sha256:<hex>" -- python3 "$VERIFY" \
     --policy "$FX/policy.toml" --roster "$FX/roster.cbor" --bundle "$FX/bundle.cbor" \
-    --target "$(cat "$FX/target.txt")" --pin "$(cat "$FX/roster.pin")" --at "$(($(cat "$FX/made-at.txt") + 60))"
+    --target "$(cat "$FX/target.txt")" --pin "$PIN" --at "$(($(cat "$FX/made-at.txt") + 60))"
+
+expect 0 "the pin as bare hex" -- python3 "$VERIFY" --fixtures "$FX" --pin "${PIN#sha256:}"
+
+expect 2 "no pin is a usage error" -- python3 "$VERIFY" \
+    --policy "$FX/policy.toml" --roster "$FX/roster.cbor" --bundle "$FX/bundle.cbor" \
+    --target "$(cat "$FX/target.txt")"
+contains err "--pin"
+
+expect 2 "a short pin is refused before the library sees it" -- python3 "$VERIFY" --fixtures "$FX" \
+    --pin "${PIN:0:40}"
+contains err "is not sha256:<64 hex digits>"
+
+STATE=$WORK/state.json
+expect 0 "the first run with state records the roster" -- python3 "$VERIFY" --fixtures "$FX" \
+    --pin "$PIN" --state "$STATE"
+contains out "verdict: PASS"
+if grep -qF '"version": 2' "$STATE"; then
+    echo "ok:   ... and the state file holds roster version 2"
+    passes=$((passes + 1))
+else
+    echo "FAILED: the state file lacks roster version 2" >&2
+    fails=$((fails + 1))
+fi
+
+expect 0 "with the state, the pin may be left out" -- python3 "$VERIFY" --fixtures "$FX" --state "$STATE"
+
+expect 2 "the roster file cut back to version 1 is a rollback" -- python3 "$VERIFY" --fixtures "$FX" \
+    --roster "$FX/roster-v1.cbor" --state "$STATE"
+contains err "(code 10)"
+contains err "rollback"
 
 expect 1 "a deployment not in the bundle fails" -- python3 "$VERIFY" --fixtures "$FX" \
     --target "$(cat "$FX/missing-target.txt")" --json

@@ -23,7 +23,9 @@ pub enum vouch_result {
     Ok = 0,
     /// A required pointer argument was NULL.
     NullParameter = 1,
-    /// A length argument is impossible (larger than any object can be).
+    /// A length argument is impossible: larger than any object can be, or
+    /// not a length the argument can have (a pin of other than 32 or 71
+    /// bytes).
     InvalidLength = 2,
     /// An argument has the right type but an unacceptable value: a string
     /// that is not UTF-8, an index out of range, a malformed key reference or
@@ -96,7 +98,9 @@ impl vouch_result {
         match self {
             vouch_result::Ok => "success",
             vouch_result::NullParameter => "a required pointer argument was NULL",
-            vouch_result::InvalidLength => "a length argument is larger than any object can be",
+            vouch_result::InvalidLength => {
+                "a length argument is impossible or wrong for its argument"
+            }
             vouch_result::BadArgument => "an argument has an unacceptable value",
             vouch_result::Panic => "vouch panicked (a bug in vouch; please report it)",
             vouch_result::Io => "a file could not be read",

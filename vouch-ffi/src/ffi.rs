@@ -189,18 +189,6 @@ pub(crate) fn try_out_handle<'a, H>(
     Ok(out)
 }
 
-/// Reads 32 bytes at `ptr` (a digest or key id given by the caller).
-pub(crate) fn try_array32(ptr: *const u8, what: &'static str) -> Result<[u8; 32], Failure> {
-    let slice = try_slice(ptr, 32, what)?;
-    // A 32-byte slice always converts; the error arm is unreachable.
-    slice.try_into().map_err(|_| {
-        Failure::new(
-            vouch_result::InvalidLength,
-            format!("{what} must be 32 bytes"),
-        )
-    })
-}
-
 /// Slices may not be longer than `isize::MAX` bytes.
 fn check_len(len: usize, what: &'static str) -> Result<(), Failure> {
     if isize::try_from(len).is_err() {
@@ -339,15 +327,5 @@ mod tests {
         let unaligned = raw[1..].as_mut_ptr().cast::<u64>();
         try_out(unaligned, "u").unwrap().set(u64::MAX);
         assert_eq!(&raw[1..], &[0xff; 8]);
-    }
-
-    #[test]
-    fn arrays() {
-        let pin = [9u8; 32];
-        assert_eq!(try_array32(pin.as_ptr(), "pin").unwrap(), pin);
-        assert_eq!(
-            try_array32(std::ptr::null(), "pin").unwrap_err().code,
-            vouch_result::NullParameter
-        );
     }
 }

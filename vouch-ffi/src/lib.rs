@@ -61,15 +61,15 @@ pub use error::{vouch_last_error_message, vouch_result, vouch_result_message, vo
 pub use verifier::{
     vouch_verdict, vouch_verdict_failure_count, vouch_verdict_free, vouch_verdict_passed,
     vouch_verdict_text, vouch_verdict_trace_json, vouch_verifier, vouch_verifier_free,
-    vouch_verifier_new, vouch_verifier_new_pinned, vouch_verifier_roster_version,
-    vouch_verifier_verify, vouch_verifier_verify_at,
+    vouch_verifier_new, vouch_verifier_new_with_state, vouch_verifier_roster_version,
+    vouch_verifier_state, vouch_verifier_verify, vouch_verifier_verify_at,
 };
 
 // What the header promises about sharing handles between threads rests on
 // these: checked at compile time.
 const _: fn() = || {
     fn shareable<T: Send + Sync>() {}
-    shareable::<vouch_chain::Verifier>();
+    shareable::<verifier::TrustedVerifier>();
     shareable::<vouch_chain::Verdict>();
     shareable::<bytes::OwnedBytes>();
     shareable::<envelope::VerifiedEnvelope>();

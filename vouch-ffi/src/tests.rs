@@ -29,13 +29,24 @@ fn last_error() -> String {
     read::string(buf.as_ptr())
 }
 
+/// The fixture pin as 32 raw bytes.
+fn pin() -> [u8; 32] {
+    *fixtures().roster_pin.as_sha256().unwrap()
+}
+
 fn new_verifier(policy: &[u8], roster: &[u8]) -> (vouch_result, *mut vouch_verifier) {
+    new_pinned(policy, roster, &pin())
+}
+
+fn new_pinned(policy: &[u8], roster: &[u8], pin: &[u8]) -> (vouch_result, *mut vouch_verifier) {
     let mut v = std::ptr::NonNull::dangling().as_ptr();
     let r = vouch_verifier_new(
         policy.as_ptr(),
         policy.len(),
         roster.as_ptr(),
         roster.len(),
+        pin.as_ptr(),
+        pin.len(),
         &mut v,
     );
     if r != vouch_result::Ok {
@@ -90,16 +101,25 @@ fn the_fixture_chain_passes() {
     let f = fixtures();
     let v = verifier();
     assert_eq!(vouch_verifier_roster_version(v), 2);
-    for target in [&f.deployment_target, &f.image_target] {
-        let (r, verdict) = verify_at(v, &f.bundle, target, at());
-        assert_eq!(r, vouch_result::Ok);
-        assert!(vouch_verdict_passed(verdict), "{}", json(verdict));
-        assert_eq!(vouch_verdict_failure_count(verdict), 0);
-        let j = json(verdict);
-        assert_eq!(j["outcome"], "pass");
-        assert_eq!(j["roster_version"], 2);
-        vouch_verdict_free(verdict);
-    }
+    let (r, verdict) = verify_at(v, &f.bundle, &f.deployment_target, at());
+    assert_eq!(r, vouch_result::Ok);
+    assert!(vouch_verdict_passed(verdict), "{}", json(verdict));
+    assert_eq!(vouch_verdict_failure_count(verdict), 0);
+    let j = json(verdict);
+    assert_eq!(j["outcome"], "pass");
+    assert_eq!(j["roster"]["version"], 2);
+    assert_eq!(j["roster"]["pinned"], true);
+    assert_eq!(j["roster"]["anchor"], f.roster_pin.to_string());
+    vouch_verdict_free(verdict);
+    // The image alone would skip the policy's deployment stage: refused.
+    let (r, verdict) = verify_at(v, &f.bundle, &f.image_target, at());
+    assert_eq!(r, vouch_result::Ok);
+    assert!(!vouch_verdict_passed(verdict));
+    assert_eq!(
+        json(verdict)["failures"][0]["reason"]["kind"],
+        "target-not-deployment"
+    );
+    vouch_verdict_free(verdict);
     // Now (the system clock) too.
     let target = cstring(&f.deployment_target);
     let mut verdict = null_mut();
@@ -280,44 +300,193 @@ fn verifiers_refuse_bad_policies_and_rosters() {
 }
 
 #[test]
-fn pinned_rosters() {
+fn pins_are_32_bytes_or_their_text() {
     let f = fixtures();
     let p = f.policy.as_bytes();
-    let mut v = null_mut();
-    let pin = *f.roster_pin.as_sha256().unwrap();
-    let r = vouch_verifier_new_pinned(
-        p.as_ptr(),
-        p.len(),
-        f.roster.as_ptr(),
-        f.roster.len(),
-        pin.as_ptr(),
-        &mut v,
-    );
-    assert_eq!(r, vouch_result::Ok, "{}", last_error());
-    assert_eq!(vouch_verifier_roster_version(v), 2);
-    vouch_verifier_free(v);
-
-    let wrong = [0u8; 32];
-    let r = vouch_verifier_new_pinned(
-        p.as_ptr(),
-        p.len(),
-        f.roster.as_ptr(),
-        f.roster.len(),
-        wrong.as_ptr(),
-        &mut v,
-    );
+    // Raw bytes, and the text `vouch roster verify` prints.
+    for pin in [pin().to_vec(), f.roster_pin.to_string().into_bytes()] {
+        let (r, v) = new_pinned(p, &f.roster, &pin);
+        assert_eq!(r, vouch_result::Ok, "{}", last_error());
+        assert_eq!(vouch_verifier_roster_version(v), 2);
+        vouch_verifier_free(v);
+    }
+    // Another version's digest, or none of them: refused.
+    let (r, _) = new_pinned(p, &f.roster, &[0u8; 32]);
     assert_eq!(r, vouch_result::Roster);
-    assert!(v.is_null());
     assert!(last_error().contains("pin"), "{}", last_error());
-    let r = vouch_verifier_new_pinned(
+    let wrong = vouch_core::Digest::sha256(b"x").to_string();
+    assert_eq!(
+        new_pinned(p, &f.roster, wrong.as_bytes()).0,
+        vouch_result::Roster
+    );
+    // A short or long pin is never read past its length.
+    let short = &pin()[..31];
+    assert_eq!(
+        new_pinned(p, &f.roster, short).0,
+        vouch_result::InvalidLength
+    );
+    assert!(last_error().contains("31 bytes"), "{}", last_error());
+    let text = f.roster_pin.to_string();
+    assert_eq!(
+        new_pinned(p, &f.roster, &text.as_bytes()[..70]).0,
+        vouch_result::InvalidLength
+    );
+    assert_eq!(
+        new_pinned(p, &f.roster, format!("{text}\0").as_bytes()).0,
+        vouch_result::InvalidLength
+    );
+    assert_eq!(new_pinned(p, &f.roster, &[]).0, vouch_result::InvalidLength);
+    // 71 bytes that are not sha256:<hex>.
+    let garbage = format!("sha256:{}", "z".repeat(64));
+    assert_eq!(
+        new_pinned(p, &f.roster, garbage.as_bytes()).0,
+        vouch_result::BadArgument
+    );
+    let other_algorithm = format!("sha512:{}", "0".repeat(64));
+    assert_eq!(
+        new_pinned(p, &f.roster, other_algorithm.as_bytes()).0,
+        vouch_result::BadArgument
+    );
+    // NULL, with any length.
+    let mut v = null_mut();
+    for len in [0, 32] {
+        let r = vouch_verifier_new(
+            p.as_ptr(),
+            p.len(),
+            f.roster.as_ptr(),
+            f.roster.len(),
+            null(),
+            len,
+            &mut v,
+        );
+        assert_eq!(r, vouch_result::NullParameter);
+        assert!(v.is_null());
+    }
+}
+
+/// `vouch_verifier_new_with_state`: pin, state, minimum version.
+fn new_with_state(
+    roster: &[u8],
+    pin: Option<&[u8]>,
+    state: &[u8],
+    min: u64,
+) -> (vouch_result, *mut vouch_verifier) {
+    let p = fixtures().policy.as_bytes();
+    let (pin_ptr, pin_len) = pin.map_or((null(), 0), |p| (p.as_ptr(), p.len()));
+    let state_ptr = if state.is_empty() {
+        null()
+    } else {
+        state.as_ptr()
+    };
+    let mut v = std::ptr::NonNull::dangling().as_ptr();
+    let r = vouch_verifier_new_with_state(
         p.as_ptr(),
         p.len(),
-        f.roster.as_ptr(),
-        f.roster.len(),
-        null(),
+        roster.as_ptr(),
+        roster.len(),
+        pin_ptr,
+        pin_len,
+        state_ptr,
+        state.len(),
+        min,
         &mut v,
     );
+    if r != vouch_result::Ok {
+        assert!(v.is_null());
+    }
+    (r, v)
+}
+
+fn state_of(v: *const vouch_verifier) -> Vec<u8> {
+    let mut b = null_mut();
+    assert_eq!(vouch_verifier_state(v, &mut b), vouch_result::Ok);
+    let bytes = read::bytes(vouch_bytes_data(b), vouch_bytes_len(b));
+    vouch_bytes_free(b);
+    bytes
+}
+
+#[test]
+fn trusted_state_refuses_rollbacks() {
+    let f = fixtures();
+    let pin = pin();
+    // A first run: the pin, an empty state. The state records version 2.
+    let (r, v) = new_with_state(&f.roster, Some(&pin), &[], 0);
+    assert_eq!(r, vouch_result::Ok, "{}", last_error());
+    let state = state_of(v);
+    vouch_verifier_free(v);
+    let json: serde_json::Value = serde_json::from_slice(&state).unwrap();
+    assert_eq!(
+        json["rosters"][f.roster_pin.to_string()]["version"],
+        2,
+        "{json}"
+    );
+    // With that state, the pin may be left out.
+    let (r, v) = new_with_state(&f.roster, None, &state, 2);
+    assert_eq!(r, vouch_result::Ok, "{}", last_error());
+    assert_eq!(state_of(v), state);
+    vouch_verifier_free(v);
+    // The file cut back to version 1: a rollback, with or without the pin.
+    for pin in [Some(&pin[..]), None] {
+        let (r, _) = new_with_state(&f.roster_v1, pin, &state, 0);
+        assert_eq!(r, vouch_result::Roster);
+        assert!(last_error().contains("rollback"), "{}", last_error());
+    }
+    // Without state, only a minimum version stops it.
+    let (r, v) = new_with_state(&f.roster_v1, Some(&pin), &[], 0);
+    assert_eq!(r, vouch_result::Ok, "{}", last_error());
+    vouch_verifier_free(v);
+    let (r, _) = new_with_state(&f.roster_v1, Some(&pin), &[], 2);
+    assert_eq!(r, vouch_result::Roster);
+    assert!(
+        last_error().contains("below the minimum 2"),
+        "{}",
+        last_error()
+    );
+    // No pin and nothing in the state: NULL pin.
+    let (r, _) = new_with_state(&f.roster, None, &[], 0);
     assert_eq!(r, vouch_result::NullParameter);
+    assert!(last_error().contains("pin"), "{}", last_error());
+    // A state that is not one.
+    let (r, _) = new_with_state(&f.roster, Some(&pin), b"{\"version\": 7}", 0);
+    assert_eq!(r, vouch_result::Parse);
+    assert!(last_error().starts_with("state: "), "{}", last_error());
+    // A verifier made without state still hands out its state.
+    let v = verifier();
+    assert_eq!(state_of(v), state);
+    let mut b = null_mut();
+    assert_eq!(
+        vouch_verifier_state(null(), &mut b),
+        vouch_result::NullParameter
+    );
+    assert!(b.is_null());
+    assert_eq!(
+        vouch_verifier_state(v, null_mut()),
+        vouch_result::NullParameter
+    );
+    vouch_verifier_free(v);
+}
+
+#[test]
+fn an_expired_roster_is_refused() {
+    // The whole chain, made 400 days ago: the roster expired 35 days ago.
+    let old = chain::build(Timestamp::now().plus_seconds(-400 * 86_400)).unwrap();
+    let pin = *old.roster_pin.as_sha256().unwrap();
+    let (r, _) = new_pinned(old.policy.as_bytes(), &old.roster, &pin);
+    assert_eq!(r, vouch_result::Roster);
+    assert!(last_error().contains("expired"), "{}", last_error());
+    // A verifier made before the expiry refuses to evaluate after it.
+    let chain = vouch_manifest::RosterChain::from_bytes(&old.roster).unwrap();
+    let trusted =
+        vouch_manifest::TrustedRoster::verify_chain(&old.roster_pin, chain.versions()).unwrap();
+    let policy = vouch_chain::Policy::from_toml(&old.policy).unwrap();
+    let v: *mut vouch_verifier =
+        crate::ffi::into_handle(crate::verifier::TrustedVerifier::unchecked(policy, trusted));
+    let made_at = old.made_at.unix_seconds() + 60;
+    let (r, verdict) = verify_at(v, &old.bundle, &old.deployment_target, made_at);
+    assert_eq!(r, vouch_result::Roster);
+    assert!(verdict.is_null());
+    assert!(last_error().contains("expired"), "{}", last_error());
+    vouch_verifier_free(v);
 }
 
 #[test]
@@ -325,21 +494,35 @@ fn null_arguments() {
     let f = fixtures();
     let n = vouch_result::NullParameter;
     let (p, r) = (f.policy.as_bytes(), &f.roster);
+    let pin = pin();
+    let (k, kl) = (pin.as_ptr(), pin.len());
     let mut v = null_mut();
     assert_eq!(
-        vouch_verifier_new(null(), 1, r.as_ptr(), r.len(), &mut v),
+        vouch_verifier_new(null(), 1, r.as_ptr(), r.len(), k, kl, &mut v),
         n
     );
     assert_eq!(
-        vouch_verifier_new(p.as_ptr(), p.len(), null(), 1, &mut v),
+        vouch_verifier_new(p.as_ptr(), p.len(), null(), 1, k, kl, &mut v),
         n
     );
     assert_eq!(
-        vouch_verifier_new(p.as_ptr(), p.len(), r.as_ptr(), r.len(), null_mut()),
+        vouch_verifier_new(p.as_ptr(), p.len(), r.as_ptr(), r.len(), k, kl, null_mut()),
         n
     );
     assert_eq!(
-        vouch_verifier_new(p.as_ptr(), usize::MAX, r.as_ptr(), r.len(), &mut v),
+        vouch_verifier_new(p.as_ptr(), usize::MAX, r.as_ptr(), r.len(), k, kl, &mut v),
+        vouch_result::InvalidLength
+    );
+    assert_eq!(
+        vouch_verifier_new(
+            p.as_ptr(),
+            p.len(),
+            r.as_ptr(),
+            r.len(),
+            k,
+            usize::MAX,
+            &mut v
+        ),
         vouch_result::InvalidLength
     );
 

@@ -5,7 +5,7 @@ use std::ffi::c_char;
 
 use vouch_chain::{Bundle, Policy, Target, Verdict, Verifier};
 use vouch_core::{Digest, Timestamp};
-use vouch_manifest::RosterChain;
+use vouch_manifest::{RosterChain, RosterState};
 
 use crate::boundary::boundary;
 use crate::bytes::{hand_out, vouch_bytes};
@@ -13,7 +13,8 @@ use crate::error::{Failure, vouch_result};
 use crate::ffi::{self, Handle};
 
 /// A policy and a trusted roster, ready to evaluate bundles; made by
-/// `vouch_verifier_new` and freed with `vouch_verifier_free`.
+/// `vouch_verifier_new` or `vouch_verifier_new_with_state` and freed with
+/// `vouch_verifier_free`.
 ///
 /// A verifier holds no per-evaluation state and is never modified: one
 /// verifier may be used by any number of threads at the same time (e.g. one
@@ -24,7 +25,27 @@ pub struct vouch_verifier {
 }
 
 impl Handle for vouch_verifier {
-    type Rust = Verifier;
+    type Rust = TrustedVerifier;
+}
+
+/// What a `vouch_verifier` handle holds: the verifier, and the trusted
+/// roster state updated with the roster it trusts.
+#[derive(Debug)]
+pub(crate) struct TrustedVerifier {
+    verifier: Verifier,
+    state: RosterState,
+}
+
+#[cfg(test)]
+impl TrustedVerifier {
+    /// A verifier over `roster` as given, skipping the checks of
+    /// `vouch_verifier_new` (so that a test can hold an expired roster).
+    pub(crate) fn unchecked(policy: Policy, roster: vouch_manifest::TrustedRoster) -> Self {
+        TrustedVerifier {
+            verifier: Verifier::new(policy, roster),
+            state: RosterState::new(),
+        }
+    }
 }
 
 /// The answer to "may this run?", with its trace; made by
@@ -38,23 +59,35 @@ impl Handle for vouch_verdict {
     type Rust = Verdict;
 }
 
-/// Makes a verifier from a policy and a roster file.
+/// The length of a pin given as text: `sha256:` and 64 hex digits.
+const PIN_TEXT_LEN: usize = 71;
+
+/// Makes a verifier from a policy, a roster file and the pin that anchors it.
 ///
 /// `policy` is the policy document, TOML or JSON (`policy_len` bytes, not
 /// NUL-terminated). `roster` is a roster file: every version of the roster,
-/// oldest first, as the vouch CLI writes it. Its signatures and rotation
-/// chain are verified here; with no pin, the oldest version in the file is
-/// the trust anchor, so the file itself must come from a trusted source (as
-/// a CA bundle does). Use `vouch_verifier_new_pinned` to anchor it to a
-/// digest known out of band.
+/// oldest first, as the vouch CLI writes it.
+///
+/// `pin` names the roster version trusted out of band (usually the first):
+/// its statement digest, either as the 32 raw bytes of the SHA-256
+/// (`pin_len` 32) or as the text `sha256:<64 hex digits>` that
+/// `vouch roster verify` prints as the anchor (`pin_len` 71, no NUL
+/// needed). The roster's signatures and rotation chain are verified from
+/// that version to the newest one in the file, and the newest one must not
+/// have expired (by the system clock). Without trusted state, nothing stops
+/// an older roster file that still chains from the pin (a rollback to a
+/// version before a revocation): see `vouch_verifier_new_with_state`.
 ///
 /// On success `*verifier` receives a handle to free with
 /// `vouch_verifier_free`; on any failure it is set to NULL (when `verifier`
 /// itself is not NULL).
 ///
 /// Returns `VOUCH_RESULT_POLICY` when the policy cannot be read,
-/// `VOUCH_RESULT_ROSTER` when the roster cannot be read or does not verify,
-/// `VOUCH_RESULT_NULL_PARAMETER` for a NULL argument.
+/// `VOUCH_RESULT_ROSTER` when the roster cannot be read, does not verify
+/// from the pin, or has expired, `VOUCH_RESULT_NULL_PARAMETER` for a NULL
+/// argument (the pin included), `VOUCH_RESULT_INVALID_LENGTH` for a pin of
+/// another length than 32 or 71 bytes, `VOUCH_RESULT_BAD_ARGUMENT` for a
+/// 71-byte pin that is not `sha256:<hex>`.
 #[allow(unsafe_code, reason = "no_mangle: see the ffi module docs")]
 #[unsafe(no_mangle)]
 pub extern "C" fn vouch_verifier_new(
@@ -62,37 +95,123 @@ pub extern "C" fn vouch_verifier_new(
     policy_len: usize,
     roster: *const u8,
     roster_len: usize,
+    pin: *const u8,
+    pin_len: usize,
     verifier: *mut *mut vouch_verifier,
 ) -> vouch_result {
     boundary! {
         let mut out = ffi::try_out_handle(verifier, "verifier")?;
-        out.set(ffi::into_handle(make_verifier(policy, policy_len, roster, roster_len, None)?));
+        let pin = try_pin(pin, pin_len)?.ok_or_else(|| Failure::null("pin"))?;
+        let made = make_verifier(policy, policy_len, roster, roster_len, Some(pin), RosterState::new(), 0)?;
+        out.set(ffi::into_handle(made));
         Ok(())
     }
 }
 
-/// Like `vouch_verifier_new`, trusting the roster only from the version
-/// whose statement digest (the SHA-256 of the signed statement bytes, known
-/// out of band) is the 32 bytes at `pin32`; each later version in the file
-/// must be signed by a threshold of the root keys of the version before.
-/// Returns `VOUCH_RESULT_ROSTER` when no version has that digest.
+/// Like `vouch_verifier_new`, with the embedder's trusted roster state, so
+/// that an older roster file is refused (a rollback), and with a minimum
+/// roster version.
+///
+/// `state` is the JSON the previous verifier's `vouch_verifier_state` gave
+/// (`state_len` bytes), which the embedder keeps between runs (a file, a
+/// database row); NULL with `state_len` 0 is an empty state (the first run).
+/// It holds, per pinned anchor, the newest roster version verified so far;
+/// a roster file whose newest version is older, or that has another version
+/// of that number (a fork), is refused.
+///
+/// `pin` is as for `vouch_verifier_new`, or NULL with `pin_len` 0 to use the
+/// anchor the state recorded for this roster (then the state must have
+/// seen it: a first run needs the pin). `min_roster_version` refuses a
+/// roster whose newest version is below it (0: no minimum).
+///
+/// Save the updated state (`vouch_verifier_state`) after making the
+/// verifier, before trusting its verdicts.
+///
+/// Returns `VOUCH_RESULT_PARSE` when `state` is not a vouch roster state,
+/// `VOUCH_RESULT_ROSTER` for a rollback, a fork or a version below the
+/// minimum (and as `vouch_verifier_new` does), `VOUCH_RESULT_NULL_PARAMETER`
+/// for a NULL pin with a state that has no anchor for this roster.
 #[allow(unsafe_code, reason = "no_mangle: see the ffi module docs")]
 #[unsafe(no_mangle)]
-pub extern "C" fn vouch_verifier_new_pinned(
+pub extern "C" fn vouch_verifier_new_with_state(
     policy: *const u8,
     policy_len: usize,
     roster: *const u8,
     roster_len: usize,
-    pin32: *const u8,
+    pin: *const u8,
+    pin_len: usize,
+    state: *const u8,
+    state_len: usize,
+    min_roster_version: u64,
     verifier: *mut *mut vouch_verifier,
 ) -> vouch_result {
     boundary! {
         let mut out = ffi::try_out_handle(verifier, "verifier")?;
-        let pin = Digest::from_sha256(ffi::try_array32(pin32, "pin32")?);
-        let made = make_verifier(policy, policy_len, roster, roster_len, Some(&pin))?;
+        let pin = try_pin(pin, pin_len)?;
+        let state = match ffi::try_slice(state, state_len, "state")? {
+            [] => RosterState::new(),
+            json => RosterState::from_json(json)
+                .map_err(|e| Failure::from_error(vouch_result::Parse, "state", &e))?,
+        };
+        let made = make_verifier(policy, policy_len, roster, roster_len, pin, state, min_roster_version)?;
         out.set(ffi::into_handle(made));
         Ok(())
     }
+}
+
+/// The trusted roster state after making `verifier`, as JSON (UTF-8 text):
+/// the state it was given with the roster it trusts recorded. Keep it and
+/// pass it to `vouch_verifier_new_with_state` next time. (For a verifier
+/// made by `vouch_verifier_new`, a state holding just this roster.)
+///
+/// On success `*state` receives bytes to free with `vouch_bytes_free`
+/// (usable as a C string); on failure NULL.
+#[allow(unsafe_code, reason = "no_mangle: see the ffi module docs")]
+#[unsafe(no_mangle)]
+pub extern "C" fn vouch_verifier_state(
+    verifier: *const vouch_verifier,
+    state: *mut *mut vouch_bytes,
+) -> vouch_result {
+    boundary! {
+        let mut out = ffi::try_out_handle(state, "state")?;
+        out.set(hand_out(ffi::try_ref(verifier, "verifier")?.state.to_json()));
+        Ok(())
+    }
+}
+
+/// Reads a pin: NULL with length 0 is none; 32 raw bytes or the 71-byte
+/// text `sha256:<hex>`.
+fn try_pin(pin: *const u8, pin_len: usize) -> Result<Option<Digest>, Failure> {
+    if pin.is_null() && pin_len == 0 {
+        return Ok(None);
+    }
+    let bytes = ffi::try_slice(pin, pin_len, "pin")?;
+    if let Ok(raw) = <[u8; 32]>::try_from(bytes) {
+        return Ok(Some(Digest::from_sha256(raw)));
+    }
+    if bytes.len() != PIN_TEXT_LEN {
+        return Err(Failure::new(
+            vouch_result::InvalidLength,
+            format!(
+                "pin is {} bytes: give the 32 bytes of the digest, or its \
+                 {PIN_TEXT_LEN}-byte text sha256:<hex>",
+                bytes.len()
+            ),
+        ));
+    }
+    let bad = || {
+        Failure::new(
+            vouch_result::BadArgument,
+            "pin is not sha256:<64 hex digits>",
+        )
+    };
+    std::str::from_utf8(bytes)
+        .map_err(|_| bad())?
+        .parse::<Digest>()
+        .ok()
+        .filter(|d| d.as_sha256().is_some())
+        .map(Some)
+        .ok_or_else(bad)
 }
 
 fn make_verifier(
@@ -100,16 +219,43 @@ fn make_verifier(
     policy_len: usize,
     roster: *const u8,
     roster_len: usize,
-    pin: Option<&Digest>,
-) -> Result<Verifier, Failure> {
+    pin: Option<Digest>,
+    mut state: RosterState,
+    min_roster_version: u64,
+) -> Result<TrustedVerifier, Failure> {
     let policy = ffi::try_slice(policy, policy_len, "policy")?;
     let roster = ffi::try_slice(roster, roster_len, "roster")?;
     let policy = Policy::from_bytes(policy)
         .map_err(|e| Failure::from_error(vouch_result::Policy, "policy", &e))?;
-    let trusted = RosterChain::from_bytes(roster)
-        .and_then(|chain| chain.verify(pin))
-        .map_err(|e| Failure::from_error(vouch_result::Roster, "roster", &e))?;
-    Ok(Verifier::new(policy, trusted))
+    let refused = |e: &(dyn std::error::Error + 'static)| {
+        Failure::from_error(vouch_result::Roster, "roster", e)
+    };
+    let chain = RosterChain::from_bytes(roster).map_err(|e| refused(&e))?;
+    let anchor = pin.or_else(|| state.anchor_for(&chain)).ok_or_else(|| {
+        Failure::new(
+            vouch_result::NullParameter,
+            "pin is NULL and the state has no anchor for this roster: \
+             give the pin of its first version",
+        )
+    })?;
+    let trusted = chain
+        .verify(&anchor, Timestamp::now())
+        .map_err(|e| refused(&e))?;
+    state.check(&trusted).map_err(|e| refused(&e))?;
+    if trusted.version() < min_roster_version {
+        return Err(Failure::new(
+            vouch_result::Roster,
+            format!(
+                "roster: its newest version {} is below the minimum {min_roster_version}",
+                trusted.version()
+            ),
+        ));
+    }
+    state.record(&trusted);
+    Ok(TrustedVerifier {
+        verifier: Verifier::new(policy, trusted),
+        state,
+    })
 }
 
 /// The version of the trusted roster the verifier uses (the newest verified
@@ -118,7 +264,7 @@ fn make_verifier(
 #[unsafe(no_mangle)]
 pub extern "C" fn vouch_verifier_roster_version(verifier: *const vouch_verifier) -> u64 {
     boundary! {
-        Ok(ffi::try_ref(verifier, "verifier")?.roster().version())
+        Ok(ffi::try_ref(verifier, "verifier")?.verifier.roster().version())
     }
 }
 
@@ -137,6 +283,8 @@ pub extern "C" fn vouch_verifier_roster_version(verifier: *const vouch_verifier)
 ///
 /// Returns `VOUCH_RESULT_BUNDLE` when the bundle cannot be read,
 /// `VOUCH_RESULT_TARGET` for a malformed target (or one that is not UTF-8),
+/// `VOUCH_RESULT_ROSTER` when the roster's newest version has expired since
+/// the verifier was made (make a new one from a newer roster file),
 /// `VOUCH_RESULT_NULL_PARAMETER` for a NULL argument.
 ///
 /// Thread-safe: any number of threads may call this with the same verifier at
@@ -161,7 +309,8 @@ pub extern "C" fn vouch_verifier_verify(
 /// Like `vouch_verifier_verify`, evaluating as if the time were
 /// `unix_seconds` (seconds since 1970-01-01T00:00:00Z): for tests, and for
 /// re-checking a past decision. Key validity and maximum ages are measured
-/// from that time. Returns `VOUCH_RESULT_BAD_ARGUMENT` for a time outside the
+/// from that time; the roster's expiry is still checked by the system clock.
+/// Returns `VOUCH_RESULT_BAD_ARGUMENT` for a time outside the
 /// years 0000 to 9999.
 #[allow(unsafe_code, reason = "no_mangle: see the ffi module docs")]
 #[unsafe(no_mangle)]
@@ -191,7 +340,7 @@ fn evaluate(
     target: *const c_char,
     at: Timestamp,
 ) -> Result<Verdict, Failure> {
-    let verifier = ffi::try_ref(verifier, "verifier")?;
+    let verifier = &ffi::try_ref(verifier, "verifier")?.verifier;
     let bundle = ffi::try_slice(bundle, bundle_len, "bundle")?;
     let target = ffi::try_cstr(target, "target")?;
     let target: Target = target
@@ -201,6 +350,11 @@ fn evaluate(
         .map_err(|e| Failure::from_error(vouch_result::Target, "target", &e))?;
     let bundle = Bundle::from_bytes(bundle)
         .map_err(|e| Failure::from_error(vouch_result::Bundle, "bundle", &e))?;
+    // A verifier lives long; the roster it was made with may expire meanwhile.
+    verifier
+        .roster()
+        .check_expiry(Timestamp::now())
+        .map_err(|e| Failure::from_error(vouch_result::Roster, "roster", &e))?;
     Ok(verifier.verify(&bundle, &target, at))
 }
 
@@ -220,12 +374,14 @@ pub extern "C" fn vouch_verdict_passed(verdict: *const vouch_verdict) -> bool {
 #[unsafe(no_mangle)]
 pub extern "C" fn vouch_verdict_failure_count(verdict: *const vouch_verdict) -> usize {
     boundary! {
-        Ok(ffi::try_ref(verdict, "verdict")?.failures.len())
+        Ok(ffi::try_ref(verdict, "verdict")?.failures().len())
     }
 }
 
 /// The whole verdict as JSON (UTF-8 text): `outcome` ("pass" or "fail"),
-/// `evaluated_at`, `roster_version`, the `trace` tree (for every link: the
+/// `evaluated_at`, the `target` (`kind`, `digest`, `image`), the `roster`
+/// (`version`, `digest`, `anchor`, `pinned`), the `policy` digest and its
+/// `stages`, the `trace` tree (for every link: the
 /// statement, who signed it with which key, in which roles, with what
 /// hardware evidence, and its `failures`) and the flat list of `failures`,
 /// each with the `path` of links leading to it and a `reason` whose `kind`

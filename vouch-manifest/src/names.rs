@@ -161,6 +161,21 @@ pub fn same_email(a: &str, b: &str) -> bool {
     }
 }
 
+/// The comparison key of an email under [`same_email`]: two addresses are
+/// the same mailbox exactly when their keys are equal (the local part as
+/// is, `@`, the domain in ASCII lower case).
+///
+/// ```
+/// use vouch_manifest::names::email_key;
+/// assert_eq!(email_key("Alice@Example.COM"), "Alice@example.com");
+/// ```
+pub fn email_key(address: &str) -> String {
+    match address.rsplit_once('@') {
+        Some((local, domain)) => format!("{local}@{}", domain.to_ascii_lowercase()),
+        None => address.to_owned(),
+    }
+}
+
 /// Email proof addresses kept in errors are cut to this many characters.
 const MAX_ERROR_ADDRESS: usize = 128;
 

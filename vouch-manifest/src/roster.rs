@@ -453,6 +453,10 @@ pub struct TrustedRoster {
     history: Vec<(u64, Digest)>,
     by_key: HashMap<KeyId, (usize, usize)>,
     by_id: HashMap<IdentityId, usize>,
+    /// Person identities by [`crate::names::email_key`] of their id's name
+    /// and of their email proofs (unique: the roster check refuses an
+    /// address that names two identities).
+    by_email: HashMap<String, usize>,
 }
 
 /// Counts distinct root keys of `root` among the verified signers of `signed`.
@@ -579,8 +583,21 @@ impl TrustedRoster {
     fn index(roster: Roster, digest: Digest, anchor: Digest, history: Vec<(u64, Digest)>) -> Self {
         let mut by_key = HashMap::new();
         let mut by_id = HashMap::new();
+        let mut by_email = HashMap::new();
         for (i, ident) in roster.identities.iter().enumerate() {
             by_id.insert(ident.id.clone(), i);
+            if ident.kind() == IdentityKind::Person {
+                by_email
+                    .entry(crate::names::email_key(ident.id.name()))
+                    .or_insert(i);
+                for p in &ident.proofs {
+                    if let IdentityProof::Email { address } = p {
+                        by_email
+                            .entry(crate::names::email_key(address))
+                            .or_insert(i);
+                    }
+                }
+            }
             for (j, k) in ident.keys.iter().enumerate() {
                 by_key.insert(k.key.key_id(), (i, j));
             }
@@ -593,7 +610,17 @@ impl TrustedRoster {
             history,
             by_key,
             by_id,
+            by_email,
         }
+    }
+
+    /// The person whose `person:EMAIL` id or email proof is `email`, as
+    /// [`crate::same_email`] compares addresses (local part exact, domain
+    /// case-insensitive): how a commit's author is matched to the roster.
+    pub fn person_by_email(&self, email: &str) -> Option<&Identity> {
+        self.by_email
+            .get(&crate::names::email_key(email))
+            .map(|&i| &self.roster.identities[i])
     }
 
     /// The digest of the version this roster was trusted from (the pin).

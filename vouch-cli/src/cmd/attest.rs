@@ -126,6 +126,12 @@ pub(crate) struct ReleaseArgs {
     /// When the release was cut (RFC 3339 UTC; default now).
     #[arg(long, value_name = "T")]
     released_at: Option<Timestamp>,
+    /// The package's previous release: its signed release statement file, or
+    /// its statement digest. Its certified commits bound this release's
+    /// history: a parent of a commit certified here must be certified here,
+    /// by the previous release, or be exempt by policy.
+    #[arg(long, value_name = "FILE|DIGEST")]
+    previous: Option<String>,
 }
 
 /// Arguments of `vouch attest image`.
@@ -502,6 +508,11 @@ fn release(args: ReleaseArgs) -> CliResult {
         }
         None => None,
     };
+    let previous = args
+        .previous
+        .as_deref()
+        .map(|a| digest_or_file(a, |p| read_signed::<Release>(p).map(|s| s.digest())))
+        .transpose()?;
     let r: Release = predicate(
         "release",
         args.common.from.as_deref(),
@@ -513,6 +524,7 @@ fn release(args: ReleaseArgs) -> CliResult {
             ("dependencies", dependencies),
             ("commits", list(args.commits)?),
             ("releasedAt", opt(args.released_at)?),
+            ("previous", opt(previous)?),
         ],
         vec![
             ("dependencies", json!([])),

@@ -22,6 +22,8 @@ pub(crate) mod envelope;
 pub(crate) mod key;
 /// `vouch roster ...`.
 pub(crate) mod roster;
+/// Trusting a roster file: pins and the trusted roster state.
+pub(crate) mod trust;
 /// `vouch verify`.
 pub(crate) mod verify;
 

@@ -6,9 +6,9 @@ use clap::{Args, Subcommand, ValueEnum};
 use vouch_core::text::Escaped;
 use vouch_core::{Digest, KeyId, Timestamp};
 use vouch_manifest::{
-    HardwareClaim, Identity, IdentityId, IdentityProof, Predicate as _, Revocation,
-    RevocationReason, RoleName, RootKeys, Roster, RosterChain, RosterKey, Signed, Statement,
-    TrustedRoster,
+    GitObjectId, Grandfathered, HardwareClaim, Identity, IdentityId, IdentityProof, Predicate as _,
+    Revocation, RevocationReason, RoleGrant, RoleName, RootKeys, Roster, RosterChain, RosterKey,
+    Signed, Statement, TrustedRoster,
 };
 
 use crate::cmd::SignerArgs;
@@ -54,8 +54,19 @@ The next version (rotation, new people, revocations):
 raised by one; --root-key and --threshold replace its root keys, and then the
 old and the new root keys must both sign.
 
+Every version expires (`init --expires T`, default a year after the draft is
+made; `sign --expires T` changes it): verifiers refuse a roster whose newest
+version has expired, so that a roster frozen by whoever serves the file (one
+withholding the version that revokes a key) is noticed. Sign the next version
+before then; `init --from` works on an expired chain.
+
 Check the result, pinning the first version's digest (distributed out of band):
-  vouch roster verify roster.chain --pin sha256:<digest of version 1>";
+  vouch roster verify roster.chain --pin sha256:<digest of version 1>
+Verifiers pin the same digest (`vouch verify --roster-pin`), and keep the
+newest version they have verified in a state file, refusing older ones.";
+
+/// How long a new roster version is trusted unless `--expires` says otherwise.
+const DEFAULT_VALIDITY_SECONDS: i64 = 365 * 86_400;
 
 /// `vouch roster ...`
 #[derive(Subcommand, Debug)]
@@ -68,16 +79,25 @@ pub(crate) enum RosterCommand {
     AddKey(AddKeyArgs),
     /// Give an identity a role in a draft.
     Grant(GrantArgs),
-    /// Revoke a key in a draft (a compromise voids everything the key ever signed).
+    /// Revoke a key in a draft: it signs nothing valid from then on.
+    ///
+    /// A revocation of any reason ends what the key can sign. What it
+    /// signed earlier stays valid only when it is grandfathered here
+    /// (--grandfather-statement, --grandfather-commit), or when the
+    /// verifier's policy sets roster.trust_claimed_time_after_revocation =
+    /// true and the time the statement claims is before the revocation
+    /// (never for key-compromise: a stolen key can claim any time).
     Revoke(RevokeArgs),
     /// Sign a draft into a chain file: append it as the next version, or co-sign it.
     Sign(SignArgs),
-    /// Verify a chain file and print the newest trusted version (exit 1 if it does not verify).
+    /// Verify a chain file and print the newest trusted version (exit 1 if
+    /// it does not verify or its newest version has expired).
     ///
     /// Without --pin, the oldest version in the file is the trust anchor:
     /// whoever handed over the file is trusted for that version. Pin the
     /// digest of a version you trust (e.g. the first) to check the file
-    /// against it.
+    /// against it. The `anchor` line is the digest that verifiers pin
+    /// (`vouch verify --roster-pin`), once checked out of band.
     Verify(VerifyArgs),
 }
 
@@ -104,6 +124,11 @@ pub(crate) struct InitArgs {
     /// The digest of a version of CHAINFILE to trust (default: its oldest).
     #[arg(long, value_name = "DIGEST", requires = "from")]
     pin: Option<Digest>,
+    /// When this version stops being trusted (RFC 3339 UTC; default now +
+    /// 365 days): verifiers refuse a newest version past its expiry, so the
+    /// root keys must sign a new version before then.
+    #[arg(long, value_name = "T")]
+    expires: Option<Timestamp>,
     /// Where to write the draft (TOML if the name ends in .toml, else JSON); must not exist.
     #[arg(short = 'o', long = "out", value_name = "FILE")]
     out: PathBuf,
@@ -174,16 +199,28 @@ pub(crate) struct GrantArgs {
     /// The identity that gets the role.
     #[arg(long, value_name = "ID")]
     id: IdentityId,
+    /// Held from this time (RFC 3339 UTC; default now). A statement counts
+    /// for the role only when signed inside the grant's window, so cover
+    /// older statements with an earlier time.
+    #[arg(long, value_name = "T")]
+    valid_from: Option<Timestamp>,
+    /// Held until this time (exclusive; default unbounded).
+    #[arg(long, value_name = "T")]
+    valid_until: Option<Timestamp>,
 }
 
-/// Why a key is revoked.
+/// Why a key is revoked. Whatever the reason, the key signs nothing valid
+/// after the revocation; earlier signatures stay valid only when
+/// grandfathered, or (except for key-compromise) when the verifier's policy
+/// trusts the time the signer claimed.
 #[derive(ValueEnum, Clone, Copy, Debug)]
 pub(crate) enum ReasonArg {
-    /// The key may be in someone else's hands: nothing it signed is trusted.
+    /// The key may be in someone else's hands: only what is grandfathered
+    /// counts, whatever time a signature claims.
     KeyCompromise,
-    /// Replaced by a newer key: signatures made before the revocation stay valid.
+    /// Replaced by a newer key.
     Superseded,
-    /// No longer needed: signatures made before the revocation stay valid.
+    /// No longer needed (the holder left, the workload is gone).
     Retired,
 }
 
@@ -202,6 +239,16 @@ pub(crate) struct RevokeArgs {
     /// Why.
     #[arg(long, value_enum)]
     reason: ReasonArg,
+    /// A statement this key signed that stays valid after the revocation:
+    /// its statement digest, or the signed statement file (repeatable). A
+    /// grandfathered release also covers the signatures inside the commit
+    /// objects it certifies.
+    #[arg(long = "grandfather-statement", value_name = "DIGEST|FILE")]
+    grandfather_statements: Vec<String>,
+    /// A git commit whose signature by this key (in the commit object or a
+    /// commit attestation) stays valid after the revocation (repeatable).
+    #[arg(long = "grandfather-commit", value_name = "COMMIT_ID")]
+    grandfather_commits: Vec<GitObjectId>,
 }
 
 /// Arguments of `vouch roster sign`.
@@ -219,6 +266,10 @@ pub(crate) struct SignArgs {
     /// Where to write the chain (may be the same file as --chain).
     #[arg(short = 'o', long = "out", value_name = "CHAINFILE")]
     out: PathBuf,
+    /// Set the version's expiry (RFC 3339 UTC) before signing; it is also
+    /// written into the draft, so that co-signers sign the same version.
+    #[arg(long, value_name = "T")]
+    expires: Option<Timestamp>,
 }
 
 /// Arguments of `vouch roster verify`.
@@ -313,7 +364,9 @@ fn identity_mut<'r>(roster: &'r mut Roster, id: &IdentityId) -> Result<&'r mut I
 fn init(args: InitArgs) -> CliResult {
     let mut roster = match &args.from {
         Some(chain) => {
-            let trusted = read_chain(chain)?.verify(args.pin.as_ref()).map_err(|e| {
+            // An expired newest version is no obstacle here: replacing it
+            // is what the next version is for.
+            let trusted = verify_ignoring_expiry(&read_chain(chain)?, args.pin).map_err(|e| {
                 CliError::usage(
                     format!(
                         "{} does not verify; sign its newest version first",
@@ -331,6 +384,7 @@ fn init(args: InitArgs) -> CliResult {
         None => Roster {
             name: String::new(),
             version: 1,
+            expires: Timestamp::now(),
             root: RootKeys {
                 keys: Vec::new(),
                 threshold: 1,
@@ -352,16 +406,20 @@ fn init(args: InitArgs) -> CliResult {
     if let Some(t) = args.threshold {
         roster.root.threshold = t;
     }
+    roster.expires = args
+        .expires
+        .unwrap_or_else(|| Timestamp::now().plus_seconds(DEFAULT_VALIDITY_SECONDS));
     roster
         .check()
         .map_err(|e| CliError::usage("the new draft is not a valid roster", e))?;
     write_draft(&args.out, &roster, true)?;
     crate::io::outln!(
-        "draft of roster {} v{} ({} of {} root keys must sign) written to {}",
+        "draft of roster {} v{} ({} of {} root keys must sign, expires {}) written to {}",
         Escaped(&roster.name),
         roster.version,
         roster.root.threshold,
         roster.root.keys.len(),
+        roster.expires,
         args.out.display()
     );
     Ok(Outcome::Done)
@@ -420,23 +478,39 @@ fn add_key(roster: &mut Roster, args: &AddKeyArgs) -> Result<String, CliError> {
     ))
 }
 
-/// `vouch roster grant` (granting a role twice changes nothing).
+/// `vouch roster grant`: a grant already covering the window changes nothing.
 fn grant(roster: &mut Roster, args: &GrantArgs) -> Result<String, CliError> {
     identity_mut(roster, &args.id)?;
-    let members = roster.roles.entry(args.role.clone()).or_default();
-    if members.contains(&args.id) {
-        return Ok(format!(
-            "{} already holds role {}",
-            Escaped(args.id.as_str()),
-            Escaped(args.role.as_str())
-        ));
+    let mut grant = RoleGrant::new(
+        args.id.clone(),
+        args.valid_from.unwrap_or_else(Timestamp::now),
+    );
+    grant.valid_until = args.valid_until;
+    let grants = roster.roles.entry(args.role.clone()).or_default();
+    let covered = grants.iter().any(|g| {
+        g.identity == grant.identity
+            && g.holds_at(grant.valid_from)
+            && match (g.valid_until, grant.valid_until) {
+                (None, _) => true,
+                (Some(_), None) => false,
+                (Some(held), Some(wanted)) => wanted <= held,
+            }
+    });
+    let (id, role) = (Escaped(args.id.as_str()), Escaped(args.role.as_str()));
+    if covered {
+        return Ok(format!("{id} already holds role {role} then"));
     }
-    members.push(args.id.clone());
-    Ok(format!(
-        "granted role {} to {}",
-        Escaped(args.role.as_str()),
-        Escaped(args.id.as_str())
-    ))
+    let window = window(grant.valid_from, grant.valid_until);
+    grants.push(grant);
+    Ok(format!("granted role {role} to {id} ({window})"))
+}
+
+/// `from T` or `from T until U`.
+fn window(from: Timestamp, until: Option<Timestamp>) -> String {
+    match until {
+        Some(u) => format!("from {from} until {u}"),
+        None => format!("from {from}"),
+    }
 }
 
 /// `vouch roster revoke`.
@@ -451,6 +525,14 @@ fn revoke(roster: &mut Roster, args: &RevokeArgs) -> Result<String, CliError> {
         .flat_map(|i| i.keys.iter_mut())
         .find(|k| k.key.key_id() == key_id)
         .ok_or_else(|| CliError::usage_msg(format!("the draft has no key {key_id}")))?;
+    let statements = args
+        .grandfather_statements
+        .iter()
+        .map(|a| match a.parse::<Digest>() {
+            Ok(d) => Ok(d),
+            Err(_) => crate::cmd::digest::statement_digest(Path::new(a)),
+        })
+        .collect::<Result<Vec<_>, _>>()?;
     let reason = match args.reason {
         ReasonArg::KeyCompromise => RevocationReason::KeyCompromise,
         ReasonArg::Superseded => RevocationReason::Superseded,
@@ -458,7 +540,28 @@ fn revoke(roster: &mut Roster, args: &RevokeArgs) -> Result<String, CliError> {
     };
     let at = args.at.unwrap_or_else(Timestamp::now);
     entry.revoked = Some(Revocation { at, reason });
-    Ok(format!("revoked key {key_id} at {at} ({reason})"))
+    let mut done = format!("revoked key {key_id} at {at} ({reason})");
+    if !statements.is_empty() || !args.grandfather_commits.is_empty() {
+        let kept = entry
+            .grandfathered
+            .get_or_insert_with(Grandfathered::default);
+        for d in statements {
+            if !kept.statements.contains(&d) {
+                kept.statements.push(d);
+            }
+        }
+        for c in &args.grandfather_commits {
+            if !kept.commits.contains(c) {
+                kept.commits.push(c.clone());
+            }
+        }
+        done.push_str(&format!(
+            "; grandfathered: {} statement(s), {} commit(s)",
+            kept.statements.len(),
+            kept.commits.len()
+        ));
+    }
+    Ok(done)
 }
 
 /// Reads a chain file; a file that does not decode is refused (exit 1),
@@ -471,8 +574,22 @@ fn read_chain(path: &Path) -> Result<RosterChain, CliError> {
 /// `vouch roster sign`: co-signs the chain's copy of the draft, or
 /// appends the draft as the next version.
 fn sign(args: SignArgs) -> CliResult {
-    let draft = read_draft(&args.file)?;
+    let mut draft = read_draft(&args.file)?;
     let version = draft.version;
+    let changed = args.expires.is_some_and(|t| t != draft.expires);
+    if let Some(t) = args.expires {
+        draft.expires = t;
+    }
+    let now = Timestamp::now();
+    if draft.expires <= now {
+        return Err(CliError::usage_msg(format!(
+            "roster v{version} in {} expired at {} (now {now}): verifiers would refuse it; \
+             give a later expiry with --expires T",
+            args.file.display(),
+            draft.expires
+        )));
+    }
+    let edited = changed.then(|| draft.clone());
     let statement = Statement::from_predicate(draft).map_err(|e| {
         CliError::usage(format!("{} is not a valid roster", args.file.display()), e)
     })?;
@@ -546,7 +663,16 @@ fn sign(args: SignArgs) -> CliResult {
         "{action} roster v{version} {digest} with key {key_id} into {}",
         args.out.display()
     );
-    match chain.verify(None) {
+    if let Some(edited) = edited {
+        write_draft(&args.file, &edited, false)?;
+        crate::io::outln!(
+            "set the expiry of v{version} to {} in {} (co-signers sign that draft)",
+            edited.expires,
+            args.file.display()
+        );
+    }
+    // Whoever signs holds a root key: the oldest version is the anchor here.
+    match chain.verify_insecure_unpinned(now) {
         Ok(t) => crate::io::outln!(
             "the chain verifies: newest trusted version v{} {}",
             t.version(),
@@ -558,28 +684,45 @@ fn sign(args: SignArgs) -> CliResult {
     Ok(Outcome::Done)
 }
 
-/// `vouch roster verify`: a chain that does not verify exits 1.
+/// Verifies `chain` from `pin` (default: its oldest version) without
+/// looking at the newest version's expiry.
+fn verify_ignoring_expiry(
+    chain: &RosterChain,
+    pin: Option<Digest>,
+) -> Result<TrustedRoster, vouch_manifest::ManifestError> {
+    let anchor = match pin {
+        Some(pin) => pin,
+        None => oldest(chain).ok_or(vouch_manifest::RosterError::EmptyChain)?,
+    };
+    TrustedRoster::verify_chain(&anchor, chain.versions())
+}
+
+/// The statement digest of the chain's oldest version.
+fn oldest(chain: &RosterChain) -> Option<Digest> {
+    chain
+        .versions()
+        .iter()
+        .min_by_key(|v| v.unverified().predicate().version)
+        .map(Signed::digest)
+}
+
+/// `vouch roster verify`: a chain that does not verify, or whose newest
+/// version has expired, exits 1.
 fn verify(args: VerifyArgs) -> CliResult {
+    let now = Timestamp::now();
     let checked = read_chain(&args.chain).and_then(|chain| {
-        let anchor = match args.pin {
-            Some(pin) => Some(pin),
-            None => chain
-                .versions()
-                .iter()
-                .min_by_key(|v| v.unverified().predicate().version)
-                .map(Signed::digest),
+        let verified = match args.pin {
+            Some(pin) => chain.verify(&pin, now),
+            None => chain.verify_insecure_unpinned(now),
         };
-        chain
-            .verify(args.pin.as_ref())
-            .map(|t| (t, chain.versions().len(), anchor))
-            .map_err(|e| {
-                CliError::refused(
-                    format!("roster {} does not verify", args.chain.display()),
-                    e,
-                )
-            })
+        verified.map(|t| (t, chain.versions().len())).map_err(|e| {
+            CliError::refused(
+                format!("roster {} does not verify", args.chain.display()),
+                e,
+            )
+        })
     });
-    let (trusted, count, anchor) = match checked {
+    let (trusted, count) = match checked {
         Ok(c) => c,
         Err(e) if args.json => {
             let json = serde_json::json!({ "verified": false, "error": error_chain(&e) });
@@ -593,14 +736,20 @@ fn verify(args: VerifyArgs) -> CliResult {
             "verified": true,
             "version": trusted.version(),
             "digest": trusted.digest(),
-            "anchor": anchor,
-            "pinned": args.pin.is_some(),
+            "anchor": trusted.anchor(),
+            "pinned": trusted.pinned(),
+            "expires": trusted.roster().expires,
             "versions": count,
+            "history": trusted
+                .history()
+                .iter()
+                .map(|(v, d)| serde_json::json!({ "version": v, "digest": d }))
+                .collect::<Vec<_>>(),
             "roster": trusted.roster(),
         });
         crate::io::outln!("{json:#}");
     } else {
-        print_roster(&trusted, count, anchor, args.pin.is_some());
+        print_roster(&trusted, count, now);
     }
     Ok(Outcome::Done)
 }
@@ -620,7 +769,7 @@ fn error_chain(e: &CliError) -> String {
 /// Prints a verified roster for people. Every string the roster's authors
 /// chose (names, ids, addresses, issuers, subjects, roles) is escaped: a
 /// signed roster is still someone else's text, not terminal commands.
-fn print_roster(trusted: &TrustedRoster, count: usize, anchor: Option<Digest>, pinned: bool) {
+fn print_roster(trusted: &TrustedRoster, count: usize, now: Timestamp) {
     let r = trusted.roster();
     crate::io::outln!(
         "roster {} v{}: verified ({count} version(s) in the file)",
@@ -628,14 +777,15 @@ fn print_roster(trusted: &TrustedRoster, count: usize, anchor: Option<Digest>, p
         r.version
     );
     crate::io::outln!("digest   {}", trusted.digest());
-    if let Some(a) = anchor {
-        let how = if pinned {
-            "pinned"
-        } else {
-            "oldest version in the file, not pinned"
-        };
-        crate::io::outln!("anchor   {a} ({how})");
-    }
+    let how = if trusted.pinned() {
+        "pinned"
+    } else {
+        "oldest version in the file, not pinned: check it out of band, then pin it \
+         with --roster-pin"
+    };
+    crate::io::outln!("anchor   {} ({how})", trusted.anchor());
+    let days = (r.expires.unix_seconds() - now.unix_seconds()) / 86_400;
+    crate::io::outln!("expires  {} (in {days} day(s))", r.expires);
     crate::io::outln!(
         "root keys: {} of {} must sign",
         r.root.threshold,
@@ -683,14 +833,33 @@ fn print_roster(trusted: &TrustedRoster, count: usize, anchor: Option<Digest>, p
                 line.push_str(&format!(" REVOKED at {} ({})", rev.at, rev.reason));
             }
             crate::io::outln!("{line}");
+            if let Some(g) = &k.grandfathered {
+                crate::io::outln!(
+                    "      grandfathered: {} statement(s), {} commit(s)",
+                    g.statements.len(),
+                    g.commits.len()
+                );
+                for d in &g.statements {
+                    crate::io::outln!("        statement {d}");
+                }
+                for c in &g.commits {
+                    crate::io::outln!("        commit {c}");
+                }
+            }
         }
     }
     crate::io::outln!("roles:");
-    for (role, members) in &r.roles {
-        let ids: Vec<String> = members
+    for (role, grants) in &r.roles {
+        let held: Vec<String> = grants
             .iter()
-            .map(|m| Escaped(m.as_str()).to_string())
+            .map(|g| {
+                format!(
+                    "{} ({})",
+                    Escaped(g.identity.as_str()),
+                    window(g.valid_from, g.valid_until)
+                )
+            })
             .collect();
-        crate::io::outln!("  {}: {}", Escaped(role.as_str()), ids.join(", "));
+        crate::io::outln!("  {}: {}", Escaped(role.as_str()), held.join(", "));
     }
 }

@@ -4,12 +4,13 @@
 use std::path::{Path, PathBuf};
 
 use clap::Args;
-use vouch_chain::{Bundle, ChainError, Policy, Target, Verifier};
+use vouch_chain::{Bundle, ChainError, Placement, Policy, Target, Verifier};
+use vouch_core::Timestamp;
 use vouch_core::cose::Sign;
-use vouch_core::{Digest, Timestamp};
-use vouch_manifest::{Deployment, Image, Predicate as _, RosterChain, Signed, peek_predicate_type};
+use vouch_manifest::{Deployment, Image, Predicate as _, Signed, peek_predicate_type};
 
 use crate::cmd::PassphraseArgs;
+use crate::cmd::trust::RosterTrustArgs;
 use crate::exit::{CliError, CliResult, Outcome};
 use crate::progress::Progress;
 
@@ -22,13 +23,9 @@ pub(crate) struct VerifyArgs {
     /// The policy (TOML, or JSON), as in examples/policy.toml.
     #[arg(long, value_name = "FILE")]
     policy: PathBuf,
-    /// The roster chain file (from `vouch roster sign`).
-    #[arg(long, value_name = "FILE")]
-    roster: PathBuf,
-    /// The statement digest of the roster version to trust (default: the
-    /// oldest version in the file).
-    #[arg(long, value_name = "DIGEST")]
-    roster_pin: Option<Digest>,
+    /// The roster file and how it is trusted.
+    #[command(flatten)]
+    trust: RosterTrustArgs,
     /// The bundle: a file from `vouch bundle create`, or a directory of
     /// signed statements and *.commit files.
     #[arg(long, value_name = "PATH")]
@@ -38,14 +35,34 @@ pub(crate) struct VerifyArgs {
     /// or a signed deployment or image statement file.
     #[arg(value_name = "TARGET")]
     target: String,
+    /// Where the deployment is about to run: its statement must name this
+    /// environment, so one made for another (staging) is refused here.
+    #[arg(long, value_name = "NAME")]
+    environment: Option<String>,
+    /// The cluster it is about to run in (must equal the statement's).
+    #[arg(long, value_name = "NAME")]
+    cluster: Option<String>,
+    /// The namespace it is about to run in (must equal the statement's).
+    #[arg(long, value_name = "NAME")]
+    namespace: Option<String>,
+    /// The service it is about to run as (must equal the statement's).
+    #[arg(long, value_name = "NAME")]
+    service: Option<String>,
     /// Print the verdict as JSON instead of a text tree.
     #[arg(long)]
     json: bool,
-    /// Evaluate as of this time (RFC 3339 UTC; default now).
+    /// Evaluate the statements as of this time (RFC 3339 UTC; default now).
+    /// The roster's own expiry is always checked at the real time.
     #[arg(long, value_name = "TIME")]
     at: Option<Timestamp>,
     /// Sign a SLSA verification summary of the verdict with this key...
-    #[arg(long, value_name = "KEYREF", requires = "summary_out")]
+    /// (a summary states what holds now: not with --at)
+    #[arg(
+        long,
+        value_name = "KEYREF",
+        requires = "summary_out",
+        conflicts_with = "at"
+    )]
     summary_key: Option<String>,
     /// ...and write it to FILE (written whether the verdict passes or fails).
     #[arg(long, value_name = "FILE", requires = "summary_key")]
@@ -122,14 +139,19 @@ pub(crate) fn run(args: VerifyArgs) -> CliResult {
         .as_deref()
         .map(|k| crate::io::open_signer(k, args.passphrase.file()))
         .transpose()?;
-    let roster = RosterChain::from_bytes(&crate::io::read(&args.roster)?)
-        .and_then(|chain| chain.verify(args.roster_pin.as_ref()))
-        .map_err(|e| CliError::refused(format!("roster {} refused", args.roster.display()), e))?;
+    let roster = args.trust.trusted()?;
     let bundle = bundle(&args.bundle)?;
+    let placement = Placement {
+        environment: args.environment.clone(),
+        cluster: args.cluster.clone(),
+        namespace: args.namespace.clone(),
+        service: args.service.clone(),
+    };
     let verifier = Verifier::new(policy, roster);
     let verdict = {
         let _progress = Progress::spinner("verifying");
-        verifier.verify(&bundle, &target, args.at.unwrap_or_else(Timestamp::now))
+        let at = args.at.unwrap_or_else(Timestamp::now);
+        verifier.verify_placed(&bundle, &target, &placement, at)
     };
     if args.json {
         crate::io::outln!("{}", verdict.to_json());
@@ -137,25 +159,10 @@ pub(crate) fn run(args: VerifyArgs) -> CliResult {
         crate::io::print(&verdict.render_text());
     }
     if let (Some(signer), Some(out)) = (summary_signer, &args.summary_out) {
-        let image = bundle.target_image(&target).ok_or_else(|| {
-            CliError::usage_msg(
-                "the bundle holds no deployment statement for the target, \
-                 so the summary has no image digest",
-            )
-        })?;
-        let resource = args
-            .resource_uri
-            .clone()
-            .unwrap_or_else(|| image.to_string());
+        // The summary's subject is the image the verdict established.
         let summary = verdict
-            .signed_summary(
-                &*signer,
-                &args.verifier_id,
-                &resource,
-                image,
-                verifier.policy(),
-            )
-            .and_then(|s| s.to_bytes())
+            .signed_summary(&*signer, &args.verifier_id, args.resource_uri.as_deref())
+            .and_then(|s| Ok(s.to_bytes()?))
             .map_err(|e| CliError::usage("cannot sign the verification summary", e))?;
         crate::io::write(out, &summary)?;
         eprintln!("verification summary written to {}", out.display());

@@ -20,10 +20,11 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
 use clap::Args;
-use vouch_core::Digest;
+use vouch_core::text::Escaped;
 use vouch_manifest::git::{MAX_COMMIT_LEN, verify_commit};
-use vouch_manifest::{GitObjectId, RosterChain, TrustedRoster};
+use vouch_manifest::{GitObjectId, TrustedRoster};
 
+use crate::cmd::trust::RosterTrustArgs;
 use crate::exit::{CliError, CliResult, Outcome};
 
 /// Arguments of `vouch git verify-commit`.
@@ -32,13 +33,16 @@ pub(crate) struct VerifyCommitArgs {
     /// The repository (default: the current directory).
     #[arg(long, value_name = "DIR")]
     repo: Option<PathBuf>,
-    /// The roster chain file (from `vouch roster sign`).
-    #[arg(long, value_name = "FILE")]
-    roster: PathBuf,
-    /// The statement digest of the roster version to trust (default: the
-    /// oldest version in the file is the trust anchor).
-    #[arg(long, value_name = "DIGEST")]
-    roster_pin: Option<Digest>,
+    /// The roster file and how it is trusted.
+    #[command(flatten)]
+    trust: RosterTrustArgs,
+    /// Also accept a commit signed by its committer when the author is
+    /// someone else (a rebase, a patch a maintainer applied). By default
+    /// the signer must be the author: the roster identity whose
+    /// `person:EMAIL` id or email proof is the author's email (local part
+    /// exact, domain case-insensitive).
+    #[arg(long)]
+    committer_may_sign: bool,
     /// The commits to verify: anything `git rev-parse` understands.
     #[arg(required = true, value_name = "REV")]
     revs: Vec<String>,
@@ -179,18 +183,57 @@ enum Verdict {
     Unreadable,
 }
 
-fn verify_one(repo: Option<&Path>, rev: &str, roster: &TrustedRoster) -> Verdict {
+/// Whether the signer is the person the commit is attributed to, or why not.
+fn attribution(
+    v: &vouch_manifest::git::VerifiedCommit,
+    roster: &TrustedRoster,
+    committer_may_sign: bool,
+) -> Result<(), String> {
+    let signer = v.signer();
+    let is = |email: &str| roster.person_by_email(email).map(|i| &i.id);
+    let author = v.author();
+    if is(&author.email) == Some(signer) {
+        return Ok(());
+    }
+    let committer = v.committer();
+    if committer_may_sign && is(&committer.email) == Some(signer) {
+        return Ok(());
+    }
+    Err(match is(&author.email) {
+        Some(who) => format!(
+            "the commit is authored by {} <{}> ({who}) but signed by {signer}",
+            author.name, author.email
+        ),
+        None => format!(
+            "the author {} <{}> is no identity of the roster; the commit is signed by {signer}",
+            author.name, author.email
+        ),
+    })
+}
+
+fn verify_one(
+    repo: Option<&Path>,
+    rev: &str,
+    roster: &TrustedRoster,
+    committer_may_sign: bool,
+) -> Verdict {
     let (id, raw) = match read_commit(repo, rev) {
         Ok(r) => r,
         Err(e) => {
-            println!("commit {rev}\n    UNREADABLE: {}", chain(&e));
+            println!(
+                "commit {}\n    UNREADABLE: {}",
+                Escaped(rev),
+                Escaped(&chain(&e))
+            );
             return Verdict::Unreadable;
         }
     };
     println!("commit {id}");
     match verify_commit(&raw, &id, roster) {
         Ok(v) => {
-            println!("    signer:  {}", v.signer());
+            println!("    signer:  {}", Escaped(v.signer().as_str()));
+            let a = v.author();
+            println!("    author:  {} <{}>", Escaped(&a.name), Escaped(&a.email));
             println!("    key id:  {}", v.key_id());
             println!(
                 "    key:     {} {}",
@@ -198,9 +241,12 @@ fn verify_one(repo: Option<&Path>, rev: &str, roster: &TrustedRoster) -> Verdict
                 v.key_id().ssh_fingerprint()
             );
             let c = v.committer();
+            // The committer's name and email are whatever the commit says.
             println!(
                 "    time:    {} (committer {} <{}>)",
-                c.time, c.name, c.email
+                c.time,
+                Escaped(&c.name),
+                Escaped(&c.email)
             );
             if let Some(a) = v.fido() {
                 println!(
@@ -219,11 +265,15 @@ fn verify_one(repo: Option<&Path>, rev: &str, roster: &TrustedRoster) -> Verdict
                     a.counter
                 );
             }
+            if let Err(why) = attribution(&v, roster, committer_may_sign) {
+                println!("    REFUSED: {}", Escaped(&why));
+                return Verdict::Refused;
+            }
             println!("    verified (roster version {})", v.roster_version());
             Verdict::Verified
         }
         Err(e) => {
-            println!("    REFUSED: {}", chain(&e));
+            println!("    REFUSED: {}", Escaped(&chain(&e)));
             Verdict::Refused
         }
     }
@@ -231,14 +281,11 @@ fn verify_one(repo: Option<&Path>, rev: &str, roster: &TrustedRoster) -> Verdict
 
 /// Runs `vouch git verify-commit`.
 pub(crate) fn run(args: VerifyCommitArgs) -> CliResult {
-    let bytes = crate::io::read(&args.roster)?;
-    let roster = RosterChain::from_bytes(&bytes)
-        .and_then(|chain| chain.verify(args.roster_pin.as_ref()))
-        .map_err(|e| CliError::refused(format!("roster {} refused", args.roster.display()), e))?;
+    let roster = args.trust.trusted()?;
     let repo = args.repo.as_deref();
     let (mut refused, mut unreadable) = (0usize, 0usize);
     for rev in &args.revs {
-        match verify_one(repo, rev, &roster) {
+        match verify_one(repo, rev, &roster, args.committer_may_sign) {
             Verdict::Verified => {}
             Verdict::Refused => refused += 1,
             Verdict::Unreadable => unreadable += 1,

@@ -23,7 +23,7 @@ use vouch_manifest::tree::{EntryKind, TreeEntry, TreeManifest, TreePath};
 use vouch_manifest::{
     Approval, ApprovalRole, Commit, DeployTarget, Deployment, GitObjectId, GitPerson,
     HardwareClaim, Identity, IdentityId, IdentityProof, Image, ImagePackage, Pipeline, Predicate,
-    Release, RootKeys, Roster, RosterChain, RosterKey, Signed, SourceCommit, Statement,
+    Release, RoleGrant, RootKeys, Roster, RosterChain, RosterKey, Signed, SourceCommit, Statement,
 };
 
 pub(crate) type Result<T> = std::result::Result<T, Box<dyn Error>>;
@@ -59,6 +59,9 @@ pub(crate) struct Fixtures {
     pub(crate) policy: String,
     /// The roster file: versions 1 and 2, oldest first.
     pub(crate) roster: Vec<u8>,
+    /// The same roster file cut back to version 1 (a rollback, once
+    /// version 2 has been seen).
+    pub(crate) roster_v1: Vec<u8>,
     /// The statement digest of roster version 1 (the pin).
     pub(crate) roster_pin: Digest,
     /// The bundle file.
@@ -169,7 +172,13 @@ impl Cast {
         })
     }
 
-    fn roster(&self, version: u64, root: &FileKey, since: Timestamp) -> Result<Roster> {
+    fn roster(
+        &self,
+        version: u64,
+        root: &FileKey,
+        since: Timestamp,
+        expires: Timestamp,
+    ) -> Result<Roster> {
         let member = |who: &str,
                       name: &str,
                       key: &PublicKey,
@@ -229,21 +238,25 @@ impl Cast {
                 vec![],
             )?,
         ];
+        // Every role held since the keys were enrolled.
+        let grants = |ids: &[&str]| -> Result<Vec<RoleGrant>> {
+            ids.iter()
+                .map(|i| Ok(RoleGrant::new(id(i)?, since)))
+                .collect()
+        };
         let mut roles = BTreeMap::new();
-        roles.insert("developer".parse()?, vec![id("person:alice@example.com")?]);
+        roles.insert("developer".parse()?, grants(&["person:alice@example.com"])?);
         roles.insert(
             "maintainer".parse()?,
-            vec![
-                id("person:bob@example.com")?,
-                id("person:carol@example.com")?,
-            ],
+            grants(&["person:bob@example.com", "person:carol@example.com"])?,
         );
-        roles.insert("approver".parse()?, vec![id("person:erin@example.com")?]);
-        roles.insert("builder".parse()?, vec![id("workload:ci/build")?]);
-        roles.insert("deployer".parse()?, vec![id("workload:ci/deploy")?]);
+        roles.insert("approver".parse()?, grants(&["person:erin@example.com"])?);
+        roles.insert("builder".parse()?, grants(&["workload:ci/build"])?);
+        roles.insert("deployer".parse()?, grants(&["workload:ci/deploy"])?);
         Ok(Roster {
             name: "example.com".into(),
             version,
+            expires,
             root: RootKeys {
                 keys: vec![root.public_key().clone()],
                 threshold: 1,
@@ -261,12 +274,18 @@ pub(crate) fn build(now: Timestamp) -> Result<Fixtures> {
 
     // The roster: version 1 under root key 1, then rotated to root key 2
     // (signed by both: the previous version's root and its own).
-    let v1 = sign(cast.roster(1, &cast.root1, keys_since)?, &[&cast.root1])?;
+    // Each version expires a year after `now`.
+    let expires = now.plus_seconds(365 * 86_400);
+    let v1 = sign(
+        cast.roster(1, &cast.root1, keys_since, expires)?,
+        &[&cast.root1],
+    )?;
     let v2 = sign(
-        cast.roster(2, &cast.root2, keys_since)?,
+        cast.roster(2, &cast.root2, keys_since, expires)?,
         &[&cast.root1, &cast.root2],
     )?;
     let roster_pin = v1.digest();
+    let roster_v1 = RosterChain::new(vec![v1.clone()]).to_bytes()?;
     let roster = RosterChain::new(vec![v1, v2]).to_bytes()?;
 
     // Commits by Alice, each signed on her FIDO key with a touch.
@@ -315,6 +334,7 @@ pub(crate) fn build(now: Timestamp) -> Result<Fixtures> {
             dependencies: vec![],
             commits: vec![c1.clone(), c2.clone()],
             released_at: ago(now, 2 * 86_400),
+            previous: None,
         },
         &[&cast.bob, &cast.carol],
     )?;
@@ -395,6 +415,7 @@ pub(crate) fn build(now: Timestamp) -> Result<Fixtures> {
     Ok(Fixtures {
         policy: POLICY.to_owned(),
         roster,
+        roster_v1,
         roster_pin,
         bundle: bundle.to_bytes()?,
         deployment_target: format!("deployment:{}", deployment.digest()),

@@ -10,11 +10,12 @@
 //! | file | content |
 //! | --- | --- |
 //! | `policy.toml` | the policy the chain satisfies |
-//! | `roster.cbor` | the roster file (versions 1 and 2) |
-//! | `roster.pin` | hex statement digest of roster version 1 |
+//! | `roster.cbor` | the roster file (versions 1 and 2), expiring a year from now |
+//! | `roster-v1.cbor` | the same file cut back to version 1 (a rollback once v2 was seen) |
+//! | `roster.pin` | statement digest of roster version 1, as `sha256:<hex>` (the pin) |
 //! | `bundle.cbor` | the bundle: commits, release, image, deployment, approvals |
 //! | `target.txt` | `deployment:sha256:...`: passes |
-//! | `image-target.txt` | `image:sha256:...`: passes |
+//! | `image-target.txt` | `image:sha256:...`: fails (the policy has a deployment stage) |
 //! | `missing-target.txt` | a deployment not in the bundle: fails |
 //! | `made-at.txt` | Unix seconds the chain was made at |
 //! | `signer.key`, `signer.pub` | an Ed25519 file key (mode 0600) and its OpenSSH line |
@@ -46,7 +47,8 @@ fn main() -> Result<()> {
 
     write(&dir, "policy.toml", f.policy.as_bytes())?;
     write(&dir, "roster.cbor", &f.roster)?;
-    write(&dir, "roster.pin", f.roster_pin.hex().as_bytes())?;
+    write(&dir, "roster-v1.cbor", &f.roster_v1)?;
+    write(&dir, "roster.pin", f.roster_pin.to_string().as_bytes())?;
     write(&dir, "bundle.cbor", &f.bundle)?;
     write(&dir, "target.txt", f.deployment_target.as_bytes())?;
     write(&dir, "image-target.txt", f.image_target.as_bytes())?;

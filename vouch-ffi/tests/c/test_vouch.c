@@ -3,7 +3,8 @@
  * each class of failure, NULL arguments and short buffers, and whole-chain
  * verification of the fixtures that `cargo run -p vouch-ffi --example
  * make_fixtures -- DIR` writes (including one verifier shared by two
- * threads).
+ * threads), pins in both forms, and the trusted roster state refusing a
+ * rollback.
  *
  *   usage: test_vouch FIXTURES_DIR
  *
@@ -136,6 +137,13 @@ static const uint8_t *find(const uint8_t *hay, size_t hay_len, const char *needl
 
 static int bytes_contain(const vouch_bytes *b, const char *needle) {
     return find(vouch_bytes_data(b), vouch_bytes_len(b), needle) != NULL;
+}
+
+/* Whether the calling thread's last error message contains `needle`. */
+static int last_error_contains(const char *needle) {
+    char detail[1024];
+    vouch_last_error_message(detail, sizeof detail, NULL);
+    return strstr(detail, needle) != NULL;
 }
 
 /* ---- version, messages, last error ------------------------------------------ */
@@ -372,6 +380,10 @@ struct chain {
     size_t policy_len;
     uint8_t *roster;
     size_t roster_len;
+    uint8_t *roster_v1; /* the roster file cut back to version 1 */
+    size_t roster_v1_len;
+    char *pin_text; /* "sha256:<hex>" of version 1 */
+    uint8_t pin[32];
     uint8_t *bundle;
     size_t bundle_len;
     char *target;
@@ -383,6 +395,12 @@ struct chain {
 static void load_chain(struct chain *c) {
     c->policy = read_fixture("policy.toml", &c->policy_len);
     c->roster = read_fixture("roster.cbor", &c->roster_len);
+    c->roster_v1 = read_fixture("roster-v1.cbor", &c->roster_v1_len);
+    c->pin_text = read_text("roster.pin");
+    if (strncmp(c->pin_text, "sha256:", 7) != 0 || !from_hex(c->pin_text + 7, c->pin, 32)) {
+        fprintf(stderr, "roster.pin is not sha256:<hex>\n");
+        exit(2);
+    }
     c->bundle = read_fixture("bundle.cbor", &c->bundle_len);
     c->target = read_text("target.txt");
     c->image_target = read_text("image-target.txt");
@@ -395,6 +413,8 @@ static void load_chain(struct chain *c) {
 static void free_chain(struct chain *c) {
     free(c->policy);
     free(c->roster);
+    free(c->roster_v1);
+    free(c->pin_text);
     free(c->bundle);
     free(c->target);
     free(c->image_target);
@@ -430,11 +450,13 @@ static void test_chain(void) {
     long long at = c.made_at + 60;
 
     vouch_verifier *verifier = (vouch_verifier *)&passed;
-    CHECK_RC(vouch_verifier_new(c.policy, c.policy_len, c.roster, c.roster_len, &verifier), VOUCH_RESULT_OK);
+    CHECK_RC(vouch_verifier_new(c.policy, c.policy_len, c.roster, c.roster_len, c.pin, sizeof c.pin, &verifier),
+             VOUCH_RESULT_OK);
     CHECK(verifier != NULL);
     CHECK(vouch_verifier_roster_version(verifier) == 2);
 
-    /* The deployment passes, now and at a given time; so does its image. */
+    /* The deployment passes, now and at a given time; its image alone does
+       not (the policy has a deployment stage that it would skip). */
     vouch_verdict *verdict = NULL;
     CHECK_RC(vouch_verifier_verify(verifier, c.bundle, c.bundle_len, c.target, &verdict), VOUCH_RESULT_OK);
     CHECK(vouch_verdict_passed(verdict));
@@ -459,9 +481,15 @@ static void test_chain(void) {
     vouch_bytes_free(text);
     vouch_verdict_free(verdict);
 
+    CHECK_RC(vouch_verifier_verify_at(verifier, c.bundle, c.bundle_len, c.target, at, &verdict), VOUCH_RESULT_OK);
+    CHECK(vouch_verdict_passed(verdict));
+    vouch_verdict_free(verdict);
     CHECK_RC(vouch_verifier_verify_at(verifier, c.bundle, c.bundle_len, c.image_target, at, &verdict),
              VOUCH_RESULT_OK);
-    CHECK(vouch_verdict_passed(verdict));
+    CHECK(!vouch_verdict_passed(verdict));
+    CHECK_RC(vouch_verdict_trace_json(verdict, &json), VOUCH_RESULT_OK);
+    CHECK(bytes_contain(json, "\"kind\": \"target-not-deployment\""));
+    vouch_bytes_free(json);
     vouch_verdict_free(verdict);
 
     /* A deployment that is not in the bundle: evaluated, and refused. */
@@ -516,34 +544,86 @@ static void test_chain(void) {
     }
     vouch_verifier_free(verifier);
 
-    /* Making verifiers: pinned roster, and each failure class. */
-    char *pin_hex = read_text("roster.pin");
-    uint8_t pin[32];
-    CHECK(from_hex(pin_hex, pin, 32));
-    free(pin_hex);
-    CHECK_RC(vouch_verifier_new_pinned(c.policy, c.policy_len, c.roster, c.roster_len, pin, &verifier),
+    /* Making verifiers: the pin as text, each failure class. */
+    const uint8_t *text_pin = (const uint8_t *)c.pin_text;
+    size_t text_len = strlen(c.pin_text);
+    CHECK(text_len == 71);
+    CHECK_RC(vouch_verifier_new(c.policy, c.policy_len, c.roster, c.roster_len, text_pin, text_len, &verifier),
              VOUCH_RESULT_OK);
     vouch_verifier_free(verifier);
-    pin[0] ^= 1;
-    CHECK_RC(vouch_verifier_new_pinned(c.policy, c.policy_len, c.roster, c.roster_len, pin, &verifier),
+    c.pin[0] ^= 1; /* no version has this digest */
+    CHECK_RC(vouch_verifier_new(c.policy, c.policy_len, c.roster, c.roster_len, c.pin, 32, &verifier),
              VOUCH_RESULT_ROSTER);
     CHECK(verifier == NULL);
-    CHECK_RC(vouch_verifier_new_pinned(c.policy, c.policy_len, c.roster, c.roster_len, NULL, &verifier),
+    c.pin[0] ^= 1;
+    CHECK_RC(vouch_verifier_new(c.policy, c.policy_len, c.roster, c.roster_len, NULL, 0, &verifier),
              VOUCH_RESULT_NULL_PARAMETER);
+    CHECK_RC(vouch_verifier_new(c.policy, c.policy_len, c.roster, c.roster_len, NULL, 32, &verifier),
+             VOUCH_RESULT_NULL_PARAMETER);
+    CHECK_RC(vouch_verifier_new(c.policy, c.policy_len, c.roster, c.roster_len, c.pin, 31, &verifier),
+             VOUCH_RESULT_INVALID_LENGTH);
+    CHECK_RC(vouch_verifier_new(c.policy, c.policy_len, c.roster, c.roster_len, text_pin, 70, &verifier),
+             VOUCH_RESULT_INVALID_LENGTH);
+    const char *not_a_pin = "sha256:zzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzz";
+    CHECK_RC(vouch_verifier_new(c.policy, c.policy_len, c.roster, c.roster_len, (const uint8_t *)not_a_pin,
+                                strlen(not_a_pin), &verifier),
+             VOUCH_RESULT_BAD_ARGUMENT);
     const char *bad_policy = "[deployment]\nsigners = 3\n";
-    CHECK_RC(vouch_verifier_new((const uint8_t *)bad_policy, strlen(bad_policy), c.roster, c.roster_len, &verifier),
+    CHECK_RC(vouch_verifier_new((const uint8_t *)bad_policy, strlen(bad_policy), c.roster, c.roster_len, c.pin, 32,
+                                &verifier),
              VOUCH_RESULT_POLICY);
-    CHECK_RC(vouch_verifier_new(c.policy, c.policy_len, (const uint8_t *)"junk", 4, &verifier),
+    CHECK_RC(vouch_verifier_new(c.policy, c.policy_len, (const uint8_t *)"junk", 4, c.pin, 32, &verifier),
              VOUCH_RESULT_ROSTER);
     c.roster[c.roster_len - 1] ^= 1; /* a signature byte of the newest version */
-    CHECK_RC(vouch_verifier_new(c.policy, c.policy_len, c.roster, c.roster_len, &verifier), VOUCH_RESULT_ROSTER);
+    CHECK_RC(vouch_verifier_new(c.policy, c.policy_len, c.roster, c.roster_len, c.pin, 32, &verifier),
+             VOUCH_RESULT_ROSTER);
     c.roster[c.roster_len - 1] ^= 1;
-    CHECK_RC(vouch_verifier_new(NULL, 1, c.roster, c.roster_len, &verifier), VOUCH_RESULT_NULL_PARAMETER);
-    CHECK_RC(vouch_verifier_new(c.policy, c.policy_len, NULL, 1, &verifier), VOUCH_RESULT_NULL_PARAMETER);
-    CHECK_RC(vouch_verifier_new(c.policy, c.policy_len, c.roster, c.roster_len, NULL), VOUCH_RESULT_NULL_PARAMETER);
+    CHECK_RC(vouch_verifier_new(NULL, 1, c.roster, c.roster_len, c.pin, 32, &verifier), VOUCH_RESULT_NULL_PARAMETER);
+    CHECK_RC(vouch_verifier_new(c.policy, c.policy_len, NULL, 1, c.pin, 32, &verifier), VOUCH_RESULT_NULL_PARAMETER);
+    CHECK_RC(vouch_verifier_new(c.policy, c.policy_len, c.roster, c.roster_len, c.pin, 32, NULL),
+             VOUCH_RESULT_NULL_PARAMETER);
 
+    /* Trusted state: the first run records version 2 ... */
+    CHECK_RC(vouch_verifier_new_with_state(c.policy, c.policy_len, c.roster, c.roster_len, c.pin, 32, NULL, 0, 0,
+                                           &verifier),
+             VOUCH_RESULT_OK);
+    vouch_bytes *state = NULL;
+    CHECK_RC(vouch_verifier_state(verifier, &state), VOUCH_RESULT_OK);
+    vouch_verifier_free(verifier);
+    CHECK(bytes_contain(state, c.pin_text));
+    CHECK(bytes_contain(state, "\"version\": 2"));
+    const uint8_t *st = vouch_bytes_data(state);
+    size_t st_len = vouch_bytes_len(state);
+    /* ... after which the pin may be left out, and version 1 is a rollback. */
+    CHECK_RC(vouch_verifier_new_with_state(c.policy, c.policy_len, c.roster, c.roster_len, NULL, 0, st, st_len, 2,
+                                           &verifier),
+             VOUCH_RESULT_OK);
+    CHECK(vouch_verifier_roster_version(verifier) == 2);
+    vouch_verifier_free(verifier);
+    verifier = (vouch_verifier *)&passed;
+    CHECK_RC(vouch_verifier_new_with_state(c.policy, c.policy_len, c.roster_v1, c.roster_v1_len, c.pin, 32, st,
+                                           st_len, 0, &verifier),
+             VOUCH_RESULT_ROSTER);
+    CHECK(verifier == NULL);
+    CHECK(last_error_contains("rollback"));
+    /* Statelessly, a minimum version refuses the old file. */
+    CHECK_RC(vouch_verifier_new_with_state(c.policy, c.policy_len, c.roster_v1, c.roster_v1_len, c.pin, 32, NULL, 0,
+                                           2, &verifier),
+             VOUCH_RESULT_ROSTER);
+    /* No pin and nothing in the state; a state that is not one. */
+    CHECK_RC(vouch_verifier_new_with_state(c.policy, c.policy_len, c.roster, c.roster_len, NULL, 0, NULL, 0, 0,
+                                           &verifier),
+             VOUCH_RESULT_NULL_PARAMETER);
+    CHECK_RC(vouch_verifier_new_with_state(c.policy, c.policy_len, c.roster, c.roster_len, c.pin, 32,
+                                           (const uint8_t *)"{}", 2, 0, &verifier),
+             VOUCH_RESULT_PARSE);
+    vouch_bytes_free(state);
+    state = (vouch_bytes *)&passed;
+    CHECK_RC(vouch_verifier_state(NULL, &state), VOUCH_RESULT_NULL_PARAMETER);
+    CHECK(state == NULL);
     free_chain(&c);
 }
+
 
 /* ---- freeing NULL ------------------------------------------------------------------ */
 
