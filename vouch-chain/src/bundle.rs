@@ -3,12 +3,9 @@
 use std::path::Path;
 
 use serde::{Deserialize, Serialize};
-use vouch_core::Digest;
 use vouch_core::cbor::{self, Limits};
-use vouch_manifest::{Deployment, Signed};
 
 use crate::error::ChainError;
-use crate::eval::Target;
 
 /// The bundle file's version.
 const BUNDLE_VERSION: u64 = 1;
@@ -94,29 +91,6 @@ impl Bundle {
     /// The raw git commit objects.
     pub fn commit_objects(&self) -> &[Vec<u8>] {
         &self.commits
-    }
-
-    /// The image digest `target` comes down to: the image itself, or the
-    /// image that the bundle's deployment statement with the target digest
-    /// deploys (for [`Target::Any`], the digest itself when no deployment
-    /// statement has it). `None` when the bundle lacks that deployment.
-    ///
-    /// The statement is read, not verified: this labels a verdict (for
-    /// example the subject of [`Verdict::signed_summary`](crate::Verdict::signed_summary)),
-    /// whose evaluation checked the statement's signatures.
-    pub fn target_image(&self, target: &Target) -> Option<Digest> {
-        let deployment = match target {
-            Target::Image(d) => return Some(*d),
-            Target::Deployment(d) | Target::Any(d) => d,
-        };
-        let found = self.envelopes.iter().find_map(|bytes| {
-            let signed = Signed::<Deployment>::from_bytes(bytes).ok()?;
-            (signed.digest() == *deployment).then(|| signed.unverified().predicate().image)
-        });
-        match (found, target) {
-            (None, Target::Any(d)) => Some(*d),
-            (found, _) => found,
-        }
     }
 
     /// Encodes the bundle file.
@@ -210,16 +184,6 @@ mod tests {
         b.add_commit_object(b"tree 00\n".to_vec());
         let bytes = b.to_bytes().unwrap();
         assert_eq!(Bundle::from_bytes(&bytes).unwrap(), b);
-    }
-
-    #[test]
-    fn target_image_without_deployments() {
-        let mut b = Bundle::new();
-        b.add_envelope(vec![0xd8, 0x62, 1, 2]);
-        let d = Digest::sha256(b"image");
-        assert_eq!(b.target_image(&Target::Image(d)), Some(d));
-        assert_eq!(b.target_image(&Target::Any(d)), Some(d));
-        assert_eq!(b.target_image(&Target::Deployment(d)), None);
     }
 
     proptest! {

@@ -495,6 +495,12 @@ impl Verdict {
             );
         }
         self.trace.render(0, &mut out);
+        let b = &self.bundle;
+        let _ = writeln!(
+            out,
+            "bundle: {} statement(s) used, {} not reached (not decoded), {} unreadable; {} commit object(s)",
+            b.decoded, b.ignored, b.unreadable, b.commit_objects
+        );
         if !self.failures.is_empty() {
             let _ = writeln!(out, "\n{} reason(s):", self.failures.len());
             for f in &self.failures {

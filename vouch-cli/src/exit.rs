@@ -82,11 +82,14 @@ impl CliError {
     }
 
     /// Prints `error: <line>` and then `  caused by: ...` for each cause.
+    /// Errors quote what they refused (an id, a field of a statement), so
+    /// every line is escaped for the terminal.
     pub(crate) fn report(&self) {
-        eprintln!("error: {self}");
+        use vouch_core::text::Escaped;
+        eprintln!("error: {}", Escaped(&self.to_string()));
         let mut cause = std::error::Error::source(self);
         while let Some(c) = cause {
-            eprintln!("  caused by: {c}");
+            eprintln!("  caused by: {}", Escaped(&c.to_string()));
             cause = c.source();
         }
     }

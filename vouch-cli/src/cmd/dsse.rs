@@ -112,7 +112,7 @@ fn verify(args: VerifyArgs) -> CliResult {
         "verified: key {} ({}), payload type {}, payload {} bytes",
         key.key_id(),
         key.algorithm(),
-        envelope.payload_type(),
+        vouch_core::text::Escaped(envelope.payload_type()),
         verified.value().len()
     );
     if to_stdout {

@@ -98,7 +98,7 @@ fn verify(args: VerifyArgs) -> CliResult {
         "verified: key {} ({}), content type {}, payload {} bytes",
         key.key_id(),
         key.algorithm(),
-        envelope.content_type().unwrap_or("(none)"),
+        vouch_core::text::Escaped(envelope.content_type().unwrap_or("(none)")),
         verified.value().len()
     );
     if to_stdout {
