@@ -359,6 +359,22 @@ pub enum RosterError {
         /// The address, as the roster wrote it (at most 128 characters).
         address: String,
     },
+    /// Two identities claim the same OIDC subject at the same issuer.
+    #[error(
+        "OIDC subject {subject:?} at {issuer:?} is claimed by both {first:?} and {second:?}",
+        first = first.as_str(),
+        second = second.as_str()
+    )]
+    DuplicateOidcSubject {
+        /// The issuer (at most 128 characters).
+        issuer: String,
+        /// The subject (at most 128 characters).
+        subject: String,
+        /// The first identity claiming it.
+        first: IdentityId,
+        /// The second.
+        second: IdentityId,
+    },
     /// One public key (the same algorithm and curve point) is enrolled
     /// twice among the identities' keys, under different key types or FIDO
     /// applications (so under different key ids), for one identity or two.

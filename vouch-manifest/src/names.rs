@@ -275,6 +275,30 @@ pub(crate) fn check_roster_names(roster: &Roster) -> Result<(), RosterError> {
             }
         }
     }
+    // An OIDC subject at an issuer (a CI workload, a person's account) is
+    // one party: two identities claiming it would let one party count twice.
+    let mut subjects: HashMap<(String, String), &IdentityId> = HashMap::new();
+    for ident in &roster.identities {
+        for proof in &ident.proofs {
+            let IdentityProof::Oidc { issuer, subject } = proof else {
+                continue;
+            };
+            let key = (issuer.to_ascii_lowercase(), skeleton(subject));
+            match subjects.get(&key) {
+                Some(first) if *first != &ident.id => {
+                    return Err(RosterError::DuplicateOidcSubject {
+                        issuer: shown(issuer),
+                        subject: shown(subject),
+                        first: (*first).clone(),
+                        second: ident.id.clone(),
+                    });
+                }
+                _ => {
+                    subjects.insert(key, &ident.id);
+                }
+            }
+        }
+    }
     Ok(())
 }
 
@@ -691,5 +715,33 @@ mod tests {
             prop_assert!(same_email(&a, &a));
             prop_assert_eq!(same_email(&a, &b), same_email(&b, &a));
         }
+    }
+
+    #[test]
+    fn one_oidc_subject_names_one_identity() {
+        let mut r = roster(vec![
+            person("workload:ci/a", &[], 1),
+            person("workload:ci/b", &[], 2),
+        ]);
+        for (i, ident) in r.identities.iter_mut().enumerate() {
+            ident.proofs = vec![IdentityProof::Oidc {
+                issuer: if i == 0 {
+                    "https://ci.example.com"
+                } else {
+                    "https://CI.example.com"
+                }
+                .into(),
+                subject: "repo:shop/api".into(),
+            }];
+        }
+        assert!(matches!(
+            check_roster_names(&r),
+            Err(RosterError::DuplicateOidcSubject { .. })
+        ));
+        r.identities[1].proofs = vec![IdentityProof::Oidc {
+            issuer: "https://ci.example.com".into(),
+            subject: "repo:shop/web".into(),
+        }];
+        assert!(check_roster_names(&r).is_ok());
     }
 }
