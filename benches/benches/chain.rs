@@ -152,7 +152,10 @@ impl Member {
 struct Fixture {
     /// The bundle file.
     bytes: Vec<u8>,
+    /// Signatures verified on the global thread pool (every core).
     verifier: Verifier,
+    /// The same, on the calling thread only.
+    verifier_one: Verifier,
     target: Target,
     now: Timestamp,
     /// Every signature in the bundle: key, to-be-signed bytes, signature.
@@ -372,7 +375,9 @@ fn fixture(commits: usize) -> Fixture {
 
     let fixture = Fixture {
         bytes: bundle.to_bytes().unwrap(),
-        verifier: Verifier::new(Policy::from_toml(POLICY).unwrap(), roster),
+        verifier: Verifier::new(Policy::from_toml(POLICY).unwrap(), roster.clone()),
+        verifier_one: Verifier::new(Policy::from_toml(POLICY).unwrap(), roster)
+            .with_threads(vouch_chain::Threads::One),
         target: Target::Deployment(deployment.digest()),
         now: t("2026-11-25T12:00:00Z"),
         floor,
@@ -396,6 +401,12 @@ impl Fixture {
         self.verifier.verify(&bundle, &self.target, self.now)
     }
 
+    /// The same on one thread.
+    fn evaluate_one_thread(&self) -> vouch_chain::Verdict {
+        let bundle = Bundle::from_bytes(black_box(&self.bytes)).unwrap();
+        self.verifier_one.verify(&bundle, &self.target, self.now)
+    }
+
     /// Every signature, one by one, and nothing else.
     fn floor(&self) {
         for (key, tbs, sig) in &self.floor {
@@ -408,18 +419,24 @@ impl Fixture {
     /// minimum of interleaved runs is steadier than two separate means.
     fn print_ratio(&self, commits: usize, runs: usize) {
         let mut eval = Duration::MAX;
+        let mut one = Duration::MAX;
         let mut floor = Duration::MAX;
         for _ in 0..runs {
             let start = Instant::now();
             black_box(self.evaluate());
             eval = eval.min(start.elapsed());
             let start = Instant::now();
+            black_box(self.evaluate_one_thread());
+            one = one.min(start.elapsed());
+            let start = Instant::now();
             self.floor();
             floor = floor.min(start.elapsed());
         }
         eprintln!(
-            "chain/{commits}: best of {runs} interleaved: evaluate {eval:.1?}, floor {floor:.1?}, \
-             evaluate/floor {:.3}",
+            "chain/{commits}: best of {runs} interleaved: floor (one thread) {floor:.1?}; \
+             evaluate on one thread {one:.1?} ({:.3} x floor), on {} threads {eval:.1?} ({:.3} x floor)",
+            one.as_secs_f64() / floor.as_secs_f64(),
+            rayon::current_num_threads(),
             eval.as_secs_f64() / floor.as_secs_f64()
         );
     }
@@ -479,6 +496,10 @@ fn chain(c: &mut Criterion) {
         group.bench_function(BenchmarkId::new("evaluate", commits), |b| {
             let f = f();
             b.iter(|| f.evaluate())
+        });
+        group.bench_function(BenchmarkId::new("evaluate-one-thread", commits), |b| {
+            let f = f();
+            b.iter(|| f.evaluate_one_thread())
         });
         group.bench_function(BenchmarkId::new("floor", commits), |b| {
             let f = f();

@@ -8,11 +8,11 @@ use std::collections::HashSet;
 use vouch_core::{Digest, EnvelopeError, Evidence, KeyId, Timestamp};
 use vouch_manifest::{
     ClaimedTimeTrust, GitObjectId, Identity, KeyStanding, Predicate, RosterError, RosterKey,
-    Signed, SignedThing, TrustedRoster,
+    SignedThing, TrustedRoster,
 };
 
 use crate::error::Reason;
-use crate::index::error_chain;
+use crate::index::{Decoded, error_chain};
 
 /// A verified signature and the identity that held its key at signing time.
 #[derive(Clone, Debug)]
@@ -60,27 +60,27 @@ impl<'r> Attester<'r> {
     /// failure, with its cause.
     pub(crate) fn statement<P: Predicate>(
         &self,
-        group: &[&Signed<P>],
+        group: &[Decoded<'_, P>],
         at: Timestamp,
         covers: Covers<'_>,
         failures: &mut Vec<Reason>,
     ) -> Vec<Attested<'r>> {
-        let roster = self.roster;
         let mut seen = HashSet::new();
         let mut out = Vec::new();
-        for s in group {
-            let (ok, failed) = s.verify_each(|k| roster.public_key(k));
-            for f in failed {
-                failures.push(match f.error {
-                    EnvelopeError::UnknownKey(k) => Reason::UnknownKey { key_id: k },
+        for d in group {
+            let Some(checked) = d.lazy.checked(self.roster) else {
+                continue;
+            };
+            for f in &checked.failed {
+                failures.push(match &f.error {
+                    EnvelopeError::UnknownKey(k) => Reason::UnknownKey { key_id: *k },
                     e => Reason::BadSignature {
                         key_id: f.key_id,
-                        cause: error_chain(&e),
+                        cause: error_chain(e),
                     },
                 });
             }
-            let Some(ok) = ok else { continue };
-            for v in ok.signers() {
+            for v in &checked.ok {
                 if !seen.insert(v.key_id()) {
                     continue;
                 }

@@ -19,14 +19,15 @@ use std::str::FromStr;
 
 use vouch_core::{Digest, Timestamp};
 use vouch_manifest::{
-    ClaimedTimeTrust, GitObjectId, Identity, IdentityId, Predicate, Signed, TrustedRoster,
+    ClaimedTimeTrust, GitObjectId, Identity, IdentityId, Predicate, TrustedRoster,
 };
 
 use crate::attest::{Attested, Attester};
 use crate::bundle::Bundle;
 use crate::error::{ChainError, Reason};
-use crate::index::{Index, Lazy};
+use crate::index::{Decoded, Index, Lazy};
 use crate::policy::{CLOCK_SKEW_SECONDS, MaxAge, Policy, too_old};
+use crate::reach::{Threads, signature_pass};
 use crate::rules::Rules;
 use crate::trace::{
     LinkKind, Placement, RosterSummary, Standing, TargetSummary, TimeKind, TraceNode, TraceSigner,
@@ -72,12 +73,25 @@ impl FromStr for Target {
 pub struct Verifier {
     policy: Policy,
     roster: TrustedRoster,
+    threads: Threads,
 }
 
 impl Verifier {
-    /// A verifier for `policy` against `roster`.
+    /// A verifier for `policy` against `roster`, verifying signatures on
+    /// the default [`Threads`].
     pub fn new(policy: Policy, roster: TrustedRoster) -> Self {
-        Verifier { policy, roster }
+        Verifier {
+            policy,
+            roster,
+            threads: Threads::default(),
+        }
+    }
+
+    /// The same verifier, verifying signatures on `threads` (the verdict
+    /// does not depend on it).
+    pub fn with_threads(mut self, threads: Threads) -> Self {
+        self.threads = threads;
+        self
     }
 
     /// The policy.
@@ -110,6 +124,7 @@ impl Verifier {
         now: Timestamp,
     ) -> Verdict {
         let index = Index::build(bundle);
+        signature_pass(&index, &self.policy, &self.roster, target, &self.threads);
         let mut eval = Eval::new(&self.policy, &self.roster, &index, now, placement);
         let (trace, kind, digest) = match target {
             Target::Deployment(d) => (eval.deployment(d), LinkKind::Deployment, *d),
@@ -245,15 +260,18 @@ impl<'a> Eval<'a> {
         &self,
         entries: &'l [Lazy<P>],
         failures: &mut Vec<Reason>,
-    ) -> Vec<Vec<&'l Signed<P>>> {
-        let mut groups: Vec<Vec<&Signed<P>>> = Vec::new();
+    ) -> Vec<Vec<Decoded<'l, P>>> {
+        let mut groups: Vec<Vec<Decoded<'l, P>>> = Vec::new();
         let mut reported = HashSet::new();
         for e in entries {
             match e.get(&self.index.decoded) {
-                Ok(s) => match groups.iter_mut().find(|g| g[0].digest() == s.digest()) {
-                    Some(g) => g.push(s),
-                    None => groups.push(vec![s]),
-                },
+                Ok(s) => {
+                    let d = Decoded { lazy: e, signed: s };
+                    match groups.iter_mut().find(|g| g[0].digest() == s.digest()) {
+                        Some(g) => g.push(d),
+                        None => groups.push(vec![d]),
+                    }
+                }
                 Err(error) => {
                     if reported.insert((e.digest(), error.to_owned())) {
                         failures.push(Reason::StatementUnreadable {
@@ -315,15 +333,9 @@ impl<'a> Eval<'a> {
     fn trace_signer(&self, s: &Attested<'_>, capacity: &'static str) -> TraceSigner {
         let roles = self
             .roster
-            .roster()
-            .roles
-            .iter()
-            .filter(|(_, grants)| {
-                grants
-                    .iter()
-                    .any(|g| g.identity == s.identity.id && g.holds_at(s.at))
-            })
-            .map(|(r, _)| r.clone())
+            .roles_at(&s.identity.id, s.at)
+            .into_iter()
+            .cloned()
             .collect();
         TraceSigner {
             identity: s.identity.id.clone(),
@@ -357,8 +369,8 @@ impl<'a> Eval<'a> {
                     if !seen.insert(c.clone()) {
                         continue;
                     }
-                    if let Some(crate::index::Object::Parsed(obj)) = self.index.objects.get(&c) {
-                        stack.extend(obj.parents().iter().cloned());
+                    if let Some(crate::index::Object::Parsed(p)) = self.index.objects.get(&c) {
+                        stack.extend(p.object.parents().iter().cloned());
                     }
                 }
                 seen

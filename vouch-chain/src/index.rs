@@ -7,17 +7,19 @@
 //! that does not decode fails its link with the reason; one never reached
 //! is only counted.
 
-use std::cell::{Cell, OnceCell, RefCell};
 use std::collections::HashMap;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Mutex, OnceLock};
 
 use serde::Deserialize;
 use vouch_core::Digest;
 use vouch_core::cbor::{self, Limits};
-use vouch_core::cose::Sign;
+use vouch_core::cose::{Sign, SignatureFailure, VerifiedSigner};
+use vouch_core::sshsig::VerifiedSshSig;
 use vouch_manifest::git::{CommitObject, GitError, ObjectFormat, object_id};
 use vouch_manifest::{
     Approval, Commit, Deployment, GitObjectId, Image, Predicate, Release, STATEMENT_CONTENT_TYPE,
-    Signed, Subject,
+    Signed, Subject, TrustedRoster,
 };
 
 use crate::bundle::Bundle;
@@ -36,19 +38,30 @@ pub struct BundleCounts {
     pub commit_objects: usize,
 }
 
-/// One statement envelope, decoded on first use.
+/// One statement envelope, decoded on first use, its signatures verified
+/// once (by the signature pass, or on first use).
 pub(crate) struct Lazy<P> {
-    envelope: RefCell<Option<Sign>>,
+    envelope: Mutex<Option<Sign>>,
     digest: Digest,
-    decoded: OnceCell<Result<Signed<P>, String>>,
+    decoded: OnceLock<Result<Signed<P>, String>>,
+    checked: OnceLock<Checked>,
+}
+
+/// Every signature of one envelope, verified against the roster's keys:
+/// the ones that verified and why the others did not.
+#[derive(Debug)]
+pub(crate) struct Checked {
+    pub(crate) ok: Vec<VerifiedSigner>,
+    pub(crate) failed: Vec<SignatureFailure>,
 }
 
 impl<P: Predicate> Lazy<P> {
     fn new(envelope: Sign, digest: Digest) -> Self {
         Lazy {
-            envelope: RefCell::new(Some(envelope)),
+            envelope: Mutex::new(Some(envelope)),
             digest,
-            decoded: OnceCell::new(),
+            decoded: OnceLock::new(),
+            checked: OnceLock::new(),
         }
     }
 
@@ -58,17 +71,62 @@ impl<P: Predicate> Lazy<P> {
     }
 
     /// The statement, decoded and bound to its subject, or why not.
-    pub(crate) fn get(&self, decoded: &Cell<usize>) -> Result<&Signed<P>, &str> {
+    pub(crate) fn get(&self, decoded: &AtomicUsize) -> Result<&Signed<P>, &str> {
         self.decoded
             .get_or_init(|| {
-                decoded.set(decoded.get() + 1);
-                let Some(envelope) = self.envelope.borrow_mut().take() else {
+                decoded.fetch_add(1, Ordering::Relaxed);
+                let taken = match self.envelope.lock() {
+                    Ok(mut guard) => guard.take(),
+                    Err(poisoned) => poisoned.into_inner().take(),
+                };
+                let Some(envelope) = taken else {
                     return Err("statement decoded twice".to_owned());
                 };
                 Signed::<P>::from_envelope(envelope).map_err(|e| error_chain(&e))
             })
             .as_ref()
             .map_err(String::as_str)
+    }
+
+    /// The decoded statement, when decoding has already succeeded.
+    pub(crate) fn signed(&self) -> Option<&Signed<P>> {
+        self.decoded.get().and_then(|r| r.as_ref().ok())
+    }
+
+    /// Every signature verified with `roster`'s keys (whatever their
+    /// validity), once.
+    pub(crate) fn checked(&self, roster: &TrustedRoster) -> Option<&Checked> {
+        let signed = self.signed()?;
+        Some(self.checked.get_or_init(|| {
+            let (ok, failed) = signed.envelope().verify_each(|k| roster.public_key(k));
+            Checked {
+                ok: ok.map(|v| v.signers().to_vec()).unwrap_or_default(),
+                failed,
+            }
+        }))
+    }
+}
+
+/// A statement of the bundle that decoded: the entry (for its cached
+/// signature checks) and the statement itself.
+pub(crate) struct Decoded<'l, P> {
+    pub(crate) lazy: &'l Lazy<P>,
+    pub(crate) signed: &'l Signed<P>,
+}
+
+impl<P> Clone for Decoded<'_, P> {
+    fn clone(&self) -> Self {
+        *self
+    }
+}
+
+impl<P> Copy for Decoded<'_, P> {}
+
+impl<P> std::ops::Deref for Decoded<'_, P> {
+    type Target = Signed<P>;
+
+    fn deref(&self) -> &Signed<P> {
+        self.signed
     }
 }
 
@@ -87,9 +145,22 @@ pub(crate) fn error_chain(e: &dyn std::error::Error) -> String {
 /// A git commit object from the bundle, or why it cannot be used.
 pub(crate) enum Object {
     /// Parsed, with its id recomputed from the bytes.
-    Parsed(Box<CommitObject>),
+    Parsed(Box<Parsed>),
     /// Its bytes hash to this id, but it does not parse.
     Broken(GitError),
+}
+
+/// A parsed commit object and its SSH signature, verified once.
+pub(crate) struct Parsed {
+    pub(crate) object: CommitObject,
+    checked: OnceLock<Result<VerifiedSshSig, GitError>>,
+}
+
+impl Parsed {
+    /// The SSH signature in the object, verified (namespace `git`).
+    pub(crate) fn signature(&self) -> &Result<VerifiedSshSig, GitError> {
+        self.checked.get_or_init(|| self.object.verify_signature())
+    }
 }
 
 /// The bundle's statements by the names the chain follows.
@@ -102,7 +173,7 @@ pub(crate) struct Index {
     pub(crate) approvals: HashMap<Digest, Vec<Lazy<Approval>>>,
     /// Raw git commit objects, by the id computed from their bytes.
     pub(crate) objects: HashMap<GitObjectId, Object>,
-    pub(crate) decoded: Cell<usize>,
+    pub(crate) decoded: AtomicUsize,
     statements: usize,
     unreadable: usize,
 }
@@ -153,8 +224,12 @@ impl Index {
             .or_else(|_| CommitObject::parse(raw, ObjectFormat::Sha256))
         {
             Ok(obj) => {
-                self.objects
-                    .insert(obj.id().clone(), Object::Parsed(Box::new(obj)));
+                let id = obj.id().clone();
+                let parsed = Parsed {
+                    object: obj,
+                    checked: OnceLock::new(),
+                };
+                self.objects.insert(id, Object::Parsed(Box::new(parsed)));
             }
             Err(_) => {
                 // Keep the reason under the ids the bytes hash to, so a
@@ -221,7 +296,7 @@ impl Index {
 
     /// The counts after an evaluation.
     pub(crate) fn counts(&self) -> BundleCounts {
-        let decoded = self.decoded.get();
+        let decoded = self.decoded.load(Ordering::Relaxed);
         BundleCounts {
             decoded,
             ignored: self.statements.saturating_sub(decoded),

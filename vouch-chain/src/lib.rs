@@ -124,6 +124,7 @@ mod error;
 mod eval;
 mod index;
 pub mod policy;
+mod reach;
 mod rules;
 mod trace;
 mod vsa;
@@ -133,6 +134,7 @@ pub use error::{ChainError, Reason};
 pub use eval::{Target, Verifier, verify};
 pub use index::BundleCounts;
 pub use policy::{HardwareRequirement, Policy, Rule, RuleView};
+pub use reach::Threads;
 pub use trace::{
     EvidenceSummary, Failure, LinkKind, Outcome, Placement, RosterSummary, Standing, TargetSummary,
     TimeKind, TraceNode, TracePerson, TraceSigner, TraceTime, Verdict,

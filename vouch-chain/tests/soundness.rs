@@ -1068,3 +1068,47 @@ fn a_combination_too_large_to_decide_is_refused_not_guessed() {
         Rule::all_of(vec![leaf("maintainer", 7), leaf("maintainer", 1)]).unwrap();
     assert!(run(&scenario).passed());
 }
+
+// ---- the signature pass ----
+
+#[cfg(feature = "parallel")]
+#[test]
+fn the_verdict_does_not_depend_on_the_thread_count() {
+    use std::sync::Arc;
+    use vouch_chain::Threads;
+    let world = World::new();
+    let mut scenario = world.scenario();
+    for plan in [false, true] {
+        if plan {
+            // A failing chain too: its reasons must come in the same order.
+            scenario.commit_mut(&bob_commit()).signers = vec![&world.mallory];
+            scenario.deployment.environment = "staging".into();
+        }
+        let built = scenario.build();
+        let target = Target::Deployment(built.deployment);
+        let one = scenario.verifier().with_threads(Threads::One).verify(
+            &built.bundle,
+            &target,
+            scenario.now,
+        );
+        let pool = Arc::new(
+            rayon::ThreadPoolBuilder::new()
+                .num_threads(4)
+                .build()
+                .unwrap(),
+        );
+        let four = scenario
+            .verifier()
+            .with_threads(Threads::Pool(pool))
+            .verify(&built.bundle, &target, scenario.now);
+        let global = scenario.verifier().with_threads(Threads::Global).verify(
+            &built.bundle,
+            &target,
+            scenario.now,
+        );
+        assert_eq!(one, four);
+        assert_eq!(one, global);
+        assert_eq!(one.to_json(), four.to_json());
+        assert_eq!(one.passed(), !plan);
+    }
+}

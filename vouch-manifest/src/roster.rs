@@ -457,6 +457,9 @@ pub struct TrustedRoster {
     /// and of their email proofs (unique: the roster check refuses an
     /// address that names two identities).
     by_email: HashMap<String, usize>,
+    /// Each identity's grants, by role name order: a role check is one
+    /// lookup, not a scan of a role's (hundreds of) members.
+    grants_by_identity: HashMap<IdentityId, Vec<(RoleName, RoleGrant)>>,
 }
 
 /// Counts distinct root keys of `root` among the verified signers of `signed`.
@@ -584,6 +587,16 @@ impl TrustedRoster {
         let mut by_key = HashMap::new();
         let mut by_id = HashMap::new();
         let mut by_email = HashMap::new();
+        let mut grants_by_identity: HashMap<IdentityId, Vec<(RoleName, RoleGrant)>> =
+            HashMap::new();
+        for (role, grants) in &roster.roles {
+            for g in grants {
+                grants_by_identity
+                    .entry(g.identity.clone())
+                    .or_default()
+                    .push((role.clone(), g.clone()));
+            }
+        }
         for (i, ident) in roster.identities.iter().enumerate() {
             by_id.insert(ident.id.clone(), i);
             if ident.kind() == IdentityKind::Person {
@@ -611,6 +624,7 @@ impl TrustedRoster {
             by_key,
             by_id,
             by_email,
+            grants_by_identity,
         }
     }
 
@@ -785,9 +799,25 @@ impl TrustedRoster {
 
     /// Whether `id` holds `role` at `at` (a grant's window contains it).
     pub fn has_role_at(&self, id: &IdentityId, role: &RoleName, at: Timestamp) -> bool {
-        self.grants(role)
-            .iter()
-            .any(|g| g.identity == *id && g.holds_at(at))
+        self.grants_by_identity
+            .get(id)
+            .is_some_and(|gs| gs.iter().any(|(r, g)| r == role && g.holds_at(at)))
+    }
+
+    /// The roles `id` holds at `at`, in role-name order (each once).
+    pub fn roles_at(&self, id: &IdentityId, at: Timestamp) -> Vec<&RoleName> {
+        let mut out: Vec<&RoleName> = Vec::new();
+        for (r, g) in self
+            .grants_by_identity
+            .get(id)
+            .map(Vec::as_slice)
+            .unwrap_or_default()
+        {
+            if g.holds_at(at) && out.last() != Some(&r) {
+                out.push(r);
+            }
+        }
+        out
     }
 }
 

@@ -77,7 +77,7 @@ impl<'a> Eval<'a> {
         let index = self.index;
         let mut node = TraceNode::new(LinkKind::Commit, id.to_string());
         let object = match index.objects.get(id) {
-            Some(Object::Parsed(o)) => Some(o.as_ref()),
+            Some(Object::Parsed(p)) => Some(p.as_ref()),
             _ => None,
         };
         if self.exempt(id) {
@@ -85,7 +85,7 @@ impl<'a> Eval<'a> {
             self.commit_facts.insert(
                 id.clone(),
                 CommitFacts {
-                    parents: object.map(|o| o.parents().to_vec()),
+                    parents: object.map(|o| o.object.parents().to_vec()),
                     ..CommitFacts::default()
                 },
             );
@@ -103,7 +103,7 @@ impl<'a> Eval<'a> {
         let groups = self.decode(entries, &mut failures);
         // The facts: from the object when present (the id covers them).
         let facts = match (object, groups.first()) {
-            (Some(o), _) => Facts::of_object(o),
+            (Some(o), _) => Facts::of_object(&o.object),
             (None, Some(g)) => Facts::of_attestation(g[0].unverified().predicate()),
             (None, None) => {
                 if failures.is_empty() {
@@ -144,7 +144,7 @@ impl<'a> Eval<'a> {
                 commit: Some(id),
                 releases: &releases,
             };
-            match o.verify_signature() {
+            match o.signature() {
                 Ok(sig) => {
                     if self.roster.public_key(&sig.key_id()).is_none() {
                         failures.push(Reason::UnknownKey {
@@ -168,7 +168,7 @@ impl<'a> Eval<'a> {
                 }
                 Err(e) => failures.push(Reason::GitSignature {
                     commit: id.clone(),
-                    problem: error_chain(&e),
+                    problem: error_chain(e),
                 }),
             }
         }

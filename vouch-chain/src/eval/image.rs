@@ -4,7 +4,9 @@
 use std::collections::HashSet;
 
 use vouch_core::{Digest, Timestamp};
-use vouch_manifest::{GitObjectId, IdentityKind, Image, Signed};
+use vouch_manifest::{GitObjectId, IdentityKind, Image};
+
+use crate::index::Decoded;
 
 use super::{Eval, short};
 use crate::attest::Covers;
@@ -84,7 +86,7 @@ impl<'a> Eval<'a> {
     /// The builder's signatures and the image rule, for one statement.
     fn image_signatures(
         &self,
-        group: &[&'a Signed<Image>],
+        group: &[Decoded<'a, Image>],
         failures: &mut Vec<Reason>,
     ) -> Vec<crate::attest::Attested<'a>> {
         let i = group[0].unverified().predicate();

@@ -4,7 +4,9 @@
 use std::collections::{BTreeMap, HashSet};
 
 use vouch_core::Digest;
-use vouch_manifest::{GitObjectId, IdentityId, Release, Signed};
+use vouch_manifest::{GitObjectId, IdentityId, Release};
+
+use crate::index::Decoded;
 
 use super::{Eval, ReleaseFacts};
 use crate::attest::{Attested, Covers};
@@ -92,7 +94,7 @@ impl<'a> Eval<'a> {
     /// Signatures, time and the release rule for one release statement.
     fn release_signatures(
         &self,
-        group: &[&'a Signed<Release>],
+        group: &[Decoded<'a, Release>],
         digest: Digest,
         failures: &mut Vec<Reason>,
     ) -> Vec<Attested<'a>> {
