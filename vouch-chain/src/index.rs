@@ -11,7 +11,6 @@ use std::collections::HashMap;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Mutex, OnceLock};
 
-use serde::Deserialize;
 use vouch_core::Digest;
 use vouch_core::cbor::{self, Limits};
 use vouch_core::cose::{Sign, SignatureFailure, VerifiedSigner};
@@ -178,12 +177,27 @@ pub(crate) struct Index {
     unreadable: usize,
 }
 
-/// The parts of a statement the index needs, read without the predicate.
-#[derive(Deserialize)]
+/// The parts of a statement the index needs (its predicate type and
+/// subjects), read without decoding the predicate: its bytes are skipped.
 struct Peek {
-    #[serde(rename = "predicateType")]
     predicate_type: String,
     subject: Vec<Subject>,
+}
+
+impl Peek {
+    fn read(payload: &[u8]) -> Option<Peek> {
+        let limits = Limits::DEFAULT;
+        if payload.len() > limits.max_size {
+            return None;
+        }
+        let predicate_type = cbor::map_text_field(payload, "predicateType", limits).ok()??;
+        let subject = cbor::map_field(payload, "subject", limits).ok()??;
+        let subject: Vec<Subject> = cbor::from_canonical_with_limits(subject, limits).ok()?;
+        Some(Peek {
+            predicate_type: predicate_type.to_owned(),
+            subject,
+        })
+    }
 }
 
 fn sha256_subjects(subjects: &[Subject]) -> Vec<Digest> {
@@ -256,7 +270,7 @@ impl Index {
             return;
         }
         let payload = envelope.unverified_payload();
-        let Ok(peek) = cbor::from_canonical_with_limits::<Peek>(payload, Limits::DEFAULT) else {
+        let Some(peek) = Peek::read(payload) else {
             self.unreadable += 1;
             return;
         };

@@ -263,6 +263,49 @@ pub fn map_text_field<'a>(
     Ok(None)
 }
 
+/// Finds the raw bytes of the value of `key` in a top-level CBOR map
+/// without decoding anything else: other values are skipped over.
+///
+/// Returns `Ok(None)` when the input is not a definite-length map or has
+/// no such key. Malformed input yields an error, never a panic; the value
+/// itself is not checked beyond being one well-formed item.
+///
+/// ```
+/// use vouch_core::cbor::{Limits, map_field, to_canonical};
+/// let bytes = to_canonical(&serde_json::json!({"a": [1, 2], "b": "x"})).unwrap();
+/// assert_eq!(map_field(&bytes, "a", Limits::DEFAULT), Ok(Some(&[0x82, 0x01, 0x02][..])));
+/// assert_eq!(map_field(&bytes, "c", Limits::DEFAULT), Ok(None));
+/// ```
+pub fn map_field<'a>(
+    bytes: &'a [u8],
+    key: &str,
+    limits: Limits,
+) -> Result<Option<&'a [u8]>, CborError> {
+    let mut v = Validator {
+        bytes,
+        pos: 0,
+        strict: false,
+        document: false,
+        max_depth: limits.max_depth,
+    };
+    let h = v.head()?;
+    if h.major != 5 {
+        return Ok(None);
+    }
+    let Some(n) = v.length(&h)? else {
+        return Ok(None);
+    };
+    for _ in 0..n {
+        let key_text = v.text()?;
+        let start = v.pos;
+        v.item(1)?;
+        if key_text == Some(key) {
+            return Ok(Some(&bytes[start..v.pos]));
+        }
+    }
+    Ok(None)
+}
+
 /// [`validate`] and [`map_text_field`] in one pass: checks that `bytes`
 /// hold exactly one CBOR item under the given rules and, when it is a
 /// definite-length map, returns the text value of its first entry whose
@@ -1102,6 +1145,23 @@ mod tests {
                         .and_then(|()| map_text_field(&bytes, &key, Limits::DEFAULT));
                     prop_assert_eq!(validate_map_text_field(&bytes, &key, strictness, Limits::DEFAULT), both);
                 }
+            }
+        }
+
+        #[test]
+        fn map_field_finds_the_encoded_value(v in arb_value(), key in "[a-c]{1,2}", idx in any::<usize>(), byte in any::<u8>()) {
+            let value = Value::Map(vec![(Value::Text("b".into()), Value::Integer(1.into())), (Value::Text(key.clone()), v.clone())]);
+            if let Ok(bytes) = to_canonical(&value) {
+                if key != "b" {
+                    let expected = to_canonical(&v).unwrap();
+                    prop_assert_eq!(map_field(&bytes, &key, Limits::DEFAULT), Ok(Some(&expected[..])));
+                }
+                prop_assert_eq!(map_field(&bytes, "zz", Limits::DEFAULT), Ok(None));
+                let mut mutated = bytes.clone();
+                let i = idx % mutated.len();
+                mutated[i] = byte;
+                let _ = map_field(&mutated, &key, Limits::DEFAULT);
+                let _ = map_field(&bytes[..i], &key, Limits::DEFAULT);
             }
         }
 
