@@ -801,3 +801,123 @@ fn d_tampered_commits_and_unknown_keys_are_refused() {
     assert_eq!(verify("roster.cbor", "no-such-rev").status.code(), Some(2));
     assert_eq!(verify("missing.cbor", &id).status.code(), Some(2));
 }
+
+// ---------------------------------------------------------------------------
+// (e) attribution and claimed time: the author is the signer, and a date in
+// a commit never keeps an ended key valid
+// ---------------------------------------------------------------------------
+
+/// A roster with Alice (key `alice`) and Bob (key `bob`), Bob's key
+/// revoked (superseded) at `bob_revoked` when given.
+fn two_person_roster(
+    lab: &Lab,
+    alice: &PublicKey,
+    bob: &PublicKey,
+    bob_revoked: Option<&str>,
+    grandfathered: &[&str],
+) -> (String, String) {
+    let root = FileKey::generate(Algorithm::Ed25519).unwrap();
+    let from: Timestamp = "2026-01-01T00:00:00Z".parse().unwrap();
+    let person = |who: &str, key: &PublicKey| Identity {
+        id: format!("person:{who}@example.com").parse().unwrap(),
+        display_name: who.into(),
+        proofs: vec![],
+        keys: vec![RosterKey::new(key.clone(), from)],
+    };
+    let mut bob_identity = person("bob", bob);
+    if let Some(at) = bob_revoked {
+        bob_identity.keys[0].revoked = Some(vouch_manifest::Revocation {
+            at: at.parse().unwrap(),
+            reason: vouch_manifest::RevocationReason::Superseded,
+        });
+    }
+    if !grandfathered.is_empty() {
+        bob_identity.keys[0].grandfathered = Some(vouch_manifest::Grandfathered {
+            statements: vec![],
+            commits: grandfathered.iter().map(|c| c.parse().unwrap()).collect(),
+        });
+    }
+    let roster = Roster {
+        name: "example.com".into(),
+        version: 1,
+        expires: Timestamp::now().plus_seconds(86_400),
+        root: RootKeys {
+            keys: vec![root.public_key().clone()],
+            threshold: 1,
+        },
+        identities: vec![person("alice", alice), bob_identity],
+        roles: BTreeMap::new(),
+    };
+    let signed = Signed::sign(&Statement::from_predicate(roster).unwrap(), &root).unwrap();
+    let pin = signed.digest().to_string();
+    let name = format!(
+        "roster-{}.cbor",
+        grandfathered.len() + bob_revoked.map_or(0, |_| 10)
+    );
+    std::fs::write(
+        lab.path(&name),
+        RosterChain::new(vec![signed]).to_bytes().unwrap(),
+    )
+    .unwrap();
+    (name, pin)
+}
+
+#[test]
+fn e_the_author_must_be_the_signer_and_dates_are_claims() {
+    if !tools_available() {
+        return;
+    }
+    let lab = Lab::new("e");
+    let (alice_key, alice) = lab.ssh_keygen("id_alice", "ed25519");
+    let (bob_key, bob) = lab.ssh_keygen("id_bob", "ed25519");
+    let repo = lab.repo();
+    let repo = repo.to_str().unwrap();
+    let verify = |(roster, pin): &(String, String), rev: &str, extra: &[&str]| {
+        let mut args = vec![
+            "git",
+            "verify-commit",
+            "--repo",
+            repo,
+            "--roster",
+            roster,
+            "--roster-pin",
+            pin,
+            "--no-roster-state",
+        ];
+        args.extend_from_slice(extra);
+        args.push(rev);
+        lab.vouch(&args)
+    };
+    // The lab's git writes Alice as author and committer.
+    let by_alice = lab.commit(None, &alice_key, "by alice", "2026-03-01T12:00:00Z");
+    let by_bob = lab.commit(None, &bob_key, "in alice's name", "2026-03-02T12:00:00Z");
+    let roster = two_person_roster(&lab, &alice, &bob, None, &[]);
+    let out = verify(&roster, &by_alice, &[]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    let out = verify(&roster, &by_bob, &[]);
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out));
+    assert!(
+        String::from_utf8_lossy(&out.stdout).contains(
+            "authored by Alice Example <alice@example.com> (person:alice@example.com) \
+             but signed by person:bob@example.com"
+        ),
+        "{}",
+        text(&out)
+    );
+
+    // Bob's key superseded in June: a commit dated March is only the
+    // committer's word, so it is refused unless the roster grandfathers it.
+    let revoked = two_person_roster(&lab, &alice, &bob, Some("2026-06-01T00:00:00Z"), &[]);
+    let out = verify(&revoked, &by_bob, &["--committer-may-sign"]);
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out));
+    assert!(
+        String::from_utf8_lossy(&out.stdout).contains("does not grandfather"),
+        "{}",
+        text(&out)
+    );
+    let kept = two_person_roster(&lab, &alice, &bob, Some("2026-06-01T00:00:00Z"), &[&by_bob]);
+    let out = verify(&kept, &by_bob, &[]);
+    // Grandfathered, but still not Alice's signature.
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out));
+    assert!(String::from_utf8_lossy(&out.stdout).contains("but signed by"));
+}
