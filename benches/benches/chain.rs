@@ -79,6 +79,8 @@ certifier_not_sole_author = true
 
 [commit]
 signers = { roles = ["developer", "maintainer"], threshold = 1 }
+# Commits are proven by COSE attestations here (what the bench measures).
+require_objects = false
 "#;
 
 /// A plain Ed25519 key made directly with ed25519-dalek (no key backend):

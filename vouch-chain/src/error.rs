@@ -255,6 +255,11 @@ pub enum Reason {
         /// The field that differs (`author`, `committer`, `parents`, `treeId`).
         field: &'static str,
     },
+    /// The commit's git object is not in the bundle, and the policy requires it.
+    CommitObjectMissing {
+        /// The commit.
+        commit: GitObjectId,
+    },
     /// A git signature problem, as git verification reported it (another
     /// namespace, two signature headers, a malformed signature...).
     GitSignature {
@@ -558,6 +563,11 @@ impl std::fmt::Display for Reason {
             } => write!(
                 f,
                 "commit attestation {statement} for {commit} disagrees with the commit object on {field}"
+            ),
+            Reason::CommitObjectMissing { commit } => write!(
+                f,
+                "the git object of commit {commit} is not in the bundle: only the object proves \
+                 its author, committer and parents (policy commit.require_objects)"
             ),
             Reason::GitSignature { commit, problem } => {
                 write!(f, "commit {commit}: {problem}")

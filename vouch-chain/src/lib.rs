@@ -74,6 +74,10 @@
 //! ## applied by a maintainer); an author outside the roster is then marked
 //! ## unverified in the trace.
 //! attribution = "author"                   # default "author"
+//! ## Every commit travels as its git object: only the object (whose id is
+//! ## its hash) proves author, committer and parents; an attestation alone
+//! ## is its signer's word about them.
+//! require_objects = true                   # default true
 //! ## History from before signing was required: commit ids, and a cut-over
 //! ## commit that is exempt with all its ancestors (proven by the commit
 //! ## objects in the bundle). Never a date: dates are the signer's claim.

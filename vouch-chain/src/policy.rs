@@ -483,6 +483,12 @@ pub struct CommitPolicy {
     /// Whose signature attributes a commit (default `author`).
     #[serde(default)]
     pub attribution: Attribution,
+    /// Every commit the chain reaches travels in the bundle as its git
+    /// commit object (default true): only the object, whose id is its
+    /// hash, proves the author, the committer and the parents; without it
+    /// they are what a commit attestation's signer wrote.
+    #[serde(default = "yes")]
+    pub require_objects: bool,
     /// Commits exempt from the rule.
     #[serde(default)]
     pub legacy: LegacyCommits,

@@ -1112,3 +1112,48 @@ fn the_verdict_does_not_depend_on_the_thread_count() {
         assert_eq!(one.passed(), !plan);
     }
 }
+
+#[test]
+fn the_example_policy_requires_the_commit_objects() {
+    let world = World::new();
+    let mut scenario = world.scenario();
+    scenario.policy = example_policy();
+    assert!(scenario.policy.commit.as_ref().unwrap().require_objects);
+    // Attestations alone: the parents and the author are their signer's word.
+    let verdict = run(&scenario);
+    for c in [alice_commit(), bob_commit()] {
+        expect_failure(
+            &verdict,
+            "CommitObjectMissing",
+            |r| matches!(r, Reason::CommitObjectMissing { commit } if *commit == c),
+        );
+    }
+    // The same history as signed git objects passes.
+    let alice = ObjectPlan::new(
+        ("Alice", "alice@example.com"),
+        ALICE_COMMIT_AT,
+        "add the checkout endpoint",
+        Some(&world.alice),
+    );
+    let (a, a_raw) = alice.build();
+    let mut bob = ObjectPlan::new(
+        ("Bob", "bob@example.com"),
+        BOB_COMMIT_AT,
+        "validate cart totals",
+        Some(&world.bob),
+    );
+    bob.parents = vec![a.clone()];
+    let (b, b_raw) = bob.build();
+    scenario.commits.clear();
+    scenario.release.commits = vec![a.clone(), b.clone()];
+    scenario.image.source_commits = [&a, &b]
+        .into_iter()
+        .map(|c| vouch_manifest::SourceCommit {
+            repository: REPOSITORY.into(),
+            commit: c.clone(),
+        })
+        .collect();
+    scenario.extra_objects = vec![a_raw, b_raw];
+    let verdict = run(&scenario);
+    assert!(verdict.passed(), "{}", verdict.render_text());
+}

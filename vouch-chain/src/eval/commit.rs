@@ -134,6 +134,15 @@ impl<'a> Eval<'a> {
         }
         let at = facts.committer.time;
         self.check_time(at, None, &mut failures);
+        if object.is_none()
+            && self
+                .policy
+                .commit
+                .as_ref()
+                .is_some_and(|p| p.require_objects)
+        {
+            failures.push(Reason::CommitObjectMissing { commit: id.clone() });
+        }
 
         let releases = self.certifiers.get(id).cloned().unwrap_or_default();
         let mut signers: Vec<Attested<'a>> = Vec::new();

@@ -51,6 +51,9 @@ certifier_not_sole_author = true
 
 [commit]
 signers = { roles = ["developer", "maintainer"], threshold = 1, hardware = ["user-presence"] }
+# The fixture proves its commits with attestations alone (the C ABI tests
+# exercise the handles, not the rules).
+require_objects = false
 "#;
 
 /// Everything a verifier needs, and the targets to ask about.
