@@ -972,7 +972,19 @@ fn a_whole_chain_made_with_the_cli() {
             add.extend(["--hardware", "tpm-resident"]);
         }
         s.ok(&add);
-        s.ok(&["roster", "grant", "roster.json", "--role", role, "--id", id]);
+        // The commit above was made before the roster: roles are granted
+        // from before the history they certify, as keys are.
+        s.ok(&[
+            "roster",
+            "grant",
+            "roster.json",
+            "--role",
+            role,
+            "--id",
+            id,
+            "--valid-from",
+            "2020-01-01T00:00:00Z",
+        ]);
     }
     let out = s.ok(&[
         "roster",
