@@ -162,3 +162,30 @@ impl CryptoProvider {
         DEFAULT.get_or_init(|| rust::PROVIDER)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_default_is_fixed_once() {
+        // Whatever ran first in this process, the default is now fixed.
+        let _ = CryptoProvider::get_default();
+        assert!(rust::PROVIDER.install_default().is_err());
+        let d = CryptoProvider::get_default();
+        assert_eq!(format!("{d:?}"), format!("{:?}", rust::PROVIDER));
+    }
+
+    #[test]
+    fn providers_hash_alike() {
+        assert_eq!(
+            hex::encode((rust::PROVIDER.sha256)(b"abc")),
+            "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"
+        );
+        #[cfg(feature = "aws-lc-rs")]
+        assert_eq!(
+            (aws_lc_rs::PROVIDER.sha256)(b"abc"),
+            (rust::PROVIDER.sha256)(b"abc")
+        );
+    }
+}
