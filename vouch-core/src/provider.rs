@@ -177,6 +177,14 @@ mod tests {
     }
 
     #[test]
+    fn keys_and_providers_cross_threads() {
+        fn send_sync<T: Send + Sync + 'static>() {}
+        send_sync::<CryptoProvider>();
+        send_sync::<crate::PublicKey>();
+        send_sync::<crate::Signature>();
+    }
+
+    #[test]
     fn providers_hash_alike() {
         assert_eq!(
             hex::encode((rust::PROVIDER.sha256)(b"abc")),
