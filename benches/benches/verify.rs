@@ -1,6 +1,11 @@
 //! Single-signature verification, the cost every link of a chain pays:
 //! a raw `PublicKey::verify` over a 1 KiB message, and a `COSE_Sign1`
-//! envelope with a 1 KiB payload decoded and verified, for Ed25519 and ES256.
+//! envelope with a 1 KiB payload decoded and verified, for Ed25519 and ES256;
+//! then per crypto provider (`rust`, and `aws-lc-rs` with
+//! `--features aws-lc-rs`): ES256 and Ed25519 single verification with
+//! `PublicKey::verify_with`, and an Ed25519 batch of 64 signatures (64
+//! keys, 64 messages) with `verify_ed25519_batch_with`, reported per
+//! signature (criterion's throughput is in signatures per second).
 //!
 //! Compare with `openssl speed -seconds 3 ed25519 ecdsap256` (verify/s).
 
@@ -13,7 +18,20 @@ use std::time::Duration;
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use vouch_core::cose::Sign1;
-use vouch_core::{Algorithm, PublicKey, SignError, Signature, Signer};
+use vouch_core::provider::{self, CryptoProvider};
+use vouch_core::{Algorithm, PublicKey, SignError, Signature, Signer, verify_ed25519_batch_with};
+
+/// Every provider compiled in, by name.
+fn providers() -> Vec<(&'static str, CryptoProvider)> {
+    vec![
+        ("rust", provider::rust::PROVIDER),
+        #[cfg(feature = "aws-lc-rs")]
+        ("aws-lc-rs", provider::aws_lc_rs::PROVIDER),
+    ]
+}
+
+/// Batch size of the Ed25519 batch bench.
+const BATCH: usize = 64;
 
 /// The message and payload size: a typical small statement.
 const MESSAGE_LEN: usize = 1024;
@@ -108,9 +126,73 @@ fn bench_key<S: Signer>(c: &mut Criterion, name: &str, signer: &S) {
     group.finish();
 }
 
+/// Single verification with each provider, for one key.
+fn bench_provider_single<S: Signer>(c: &mut Criterion, name: &str, signer: &S) {
+    let msg = message();
+    let sig = signer.try_sign(&msg).unwrap();
+    let pk = signer.public_key();
+    let mut group = c.benchmark_group(format!("{name}_provider"));
+    group.throughput(Throughput::Elements(1));
+    for (provider_name, p) in providers() {
+        pk.verify_with(&p, &msg, &sig).unwrap();
+        group.bench_function(format!("{provider_name}/verify_1KiB"), |b| {
+            b.iter(|| {
+                black_box(pk)
+                    .verify_with(black_box(&p), black_box(&msg), black_box(&sig))
+                    .unwrap()
+            });
+        });
+    }
+    group.finish();
+}
+
+/// An Ed25519 batch of [`BATCH`] signatures by distinct keys over distinct
+/// 1 KiB messages, with each provider; throughput in signatures.
+fn bench_ed25519_batch(c: &mut Criterion) {
+    let keys: Vec<Ed25519Key> = (0..BATCH)
+        .map(|i| Ed25519Key::from_seed([i as u8; 32]))
+        .collect();
+    let messages: Vec<Vec<u8>> = (0..BATCH)
+        .map(|i| {
+            let mut m = message();
+            m[0] = i as u8;
+            m
+        })
+        .collect();
+    let sigs: Vec<Signature> = keys
+        .iter()
+        .zip(&messages)
+        .map(|(k, m)| k.try_sign(m).unwrap())
+        .collect();
+    let items: Vec<(&PublicKey, &[u8], &Signature)> = keys
+        .iter()
+        .zip(&messages)
+        .zip(&sigs)
+        .map(|((k, m), s)| (&k.public, m.as_slice(), s))
+        .collect();
+    let mut group = c.benchmark_group("ed25519_batch64");
+    group.throughput(Throughput::Elements(BATCH as u64));
+    for (provider_name, p) in providers() {
+        assert!(
+            verify_ed25519_batch_with(&p, &items)
+                .iter()
+                .all(Result::is_ok)
+        );
+        group.bench_function(format!("{provider_name}/verify_1KiB"), |b| {
+            b.iter(|| verify_ed25519_batch_with(black_box(&p), black_box(&items)));
+        });
+    }
+    group.finish();
+}
+
 fn verify(c: &mut Criterion) {
-    bench_key(c, "ed25519", &Ed25519Key::from_seed([0x5e; 32]));
-    bench_key(c, "es256", &P256Key::from_seed([0x2a; 32]));
+    let ed = Ed25519Key::from_seed([0x5e; 32]);
+    let es = P256Key::from_seed([0x2a; 32]);
+    bench_key(c, "ed25519", &ed);
+    bench_key(c, "es256", &es);
+    bench_provider_single(c, "ed25519", &ed);
+    bench_provider_single(c, "es256", &es);
+    bench_ed25519_batch(c);
 }
 
 criterion_group! {

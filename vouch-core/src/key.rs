@@ -27,7 +27,8 @@ use crate::wire::{Reader, put_string};
 #[serde(rename_all = "lowercase")]
 #[non_exhaustive]
 pub enum Algorithm {
-    /// Ed25519 (RFC 8032), verified strictly.
+    /// Ed25519 (RFC 8032), verified with the cofactored equation and strict
+    /// encodings (see [`provider`](crate::provider)).
     Ed25519,
     /// ECDSA on NIST P-256 with SHA-256 (COSE `ES256`).
     Es256,
@@ -165,10 +166,13 @@ impl<'de> serde::Deserialize<'de> for KeyId {
     }
 }
 
+/// The canonical bytes of a validated key: a provider takes them as they are.
 #[derive(Clone, PartialEq, Eq)]
-enum Material {
-    Ed25519(ed25519_dalek::VerifyingKey),
-    P256(p256::ecdsa::VerifyingKey),
+pub(crate) enum Material {
+    /// A canonical encoding of an Ed25519 point that is not of small order.
+    Ed25519([u8; 32]),
+    /// An uncompressed SEC1 point on P-256 (`04 || x || y`).
+    P256([u8; 65]),
 }
 
 /// A public key: Ed25519 or P-256, optionally bound to a FIDO application.
@@ -199,19 +203,29 @@ const MAX_APPLICATION_LEN: usize = 255;
 impl PublicKey {
     /// An Ed25519 key from its 32-byte encoding (RFC 8032 §5.1.5).
     pub fn ed25519(bytes: &[u8]) -> Result<Self, KeyError> {
-        let raw: &[u8; 32] = bytes
+        let raw: [u8; 32] = bytes
             .try_into()
             .map_err(|_| KeyError::Ed25519Length(bytes.len()))?;
-        let key = ed25519_dalek::VerifyingKey::from_bytes(raw)
-            .map_err(|_| KeyError::InvalidPoint(Algorithm::Ed25519))?;
-        Ok(PublicKey::from_material(Material::Ed25519(key), None))
+        if !crate::ed25519::public_key_is_canonical(&raw) {
+            return Err(KeyError::InvalidPoint(Algorithm::Ed25519));
+        }
+        if !crate::ed25519::public_key_has_large_order(&raw) {
+            return Err(KeyError::SmallOrder);
+        }
+        Ok(PublicKey::from_material(Material::Ed25519(raw), None))
     }
 
-    /// A P-256 key from a SEC1 point (compressed or uncompressed).
+    /// A P-256 key from a SEC1 point (compressed or uncompressed), stored
+    /// uncompressed.
     pub fn p256_sec1(bytes: &[u8]) -> Result<Self, KeyError> {
         let key = p256::ecdsa::VerifyingKey::from_sec1_bytes(bytes)
             .map_err(|_| KeyError::InvalidPoint(Algorithm::Es256))?;
-        Ok(PublicKey::from_material(Material::P256(key), None))
+        let point = key.to_sec1_point(false);
+        let raw: [u8; 65] = point
+            .as_bytes()
+            .try_into()
+            .map_err(|_| KeyError::InvalidPoint(Algorithm::Es256))?;
+        Ok(PublicKey::from_material(Material::P256(raw), None))
     }
 
     /// Binds this key to a FIDO application (as OpenSSH `sk-` keys are).
@@ -240,10 +254,19 @@ impl PublicKey {
 
     /// The key's point: 32 bytes for Ed25519, an uncompressed SEC1 point for P-256.
     pub fn point_bytes(&self) -> Vec<u8> {
+        self.point().to_vec()
+    }
+
+    /// The key's point as a borrowed slice (what [`point_bytes`](PublicKey::point_bytes) copies).
+    pub fn point(&self) -> &[u8] {
         match &self.material {
-            Material::Ed25519(k) => k.to_bytes().to_vec(),
-            Material::P256(k) => k.to_sec1_point(false).as_bytes().to_vec(),
+            Material::Ed25519(k) => k,
+            Material::P256(k) => k,
         }
+    }
+
+    pub(crate) fn material(&self) -> &Material {
+        &self.material
     }
 
     /// The OpenSSH key type name (`ssh-ed25519`, `ecdsa-sha2-nistp256`, or an `sk-` type).
@@ -263,7 +286,7 @@ impl PublicKey {
         if matches!(self.material, Material::P256(_)) {
             put_string(&mut out, NISTP256.as_bytes());
         }
-        put_string(&mut out, &self.point_bytes());
+        put_string(&mut out, self.point());
         if let Some(app) = &self.application {
             put_string(&mut out, app.as_bytes());
         }
@@ -356,32 +379,40 @@ impl PublicKey {
     }
 
     /// Parses a DER SubjectPublicKeyInfo (RFC 5280 / RFC 8410 / RFC 5480).
+    /// The Ed25519 key is checked as [`PublicKey::ed25519`] checks it.
     pub fn from_spki_der(der: &[u8]) -> Result<Self, KeyError> {
         if let Ok(k) = ed25519_dalek::VerifyingKey::from_public_key_der(der) {
-            return Ok(PublicKey::from_material(Material::Ed25519(k), None));
+            return PublicKey::ed25519(k.as_bytes());
         }
         p256::ecdsa::VerifyingKey::from_public_key_der(der)
-            .map(|k| PublicKey::from_material(Material::P256(k), None))
             .map_err(|_| KeyError::Spki)
+            .and_then(|k| PublicKey::p256_sec1(k.to_sec1_point(false).as_bytes()))
     }
 
     /// Parses a PEM SubjectPublicKeyInfo (`-----BEGIN PUBLIC KEY-----`).
+    /// The Ed25519 key is checked as [`PublicKey::ed25519`] checks it.
     pub fn from_spki_pem(pem: &str) -> Result<Self, KeyError> {
         if let Ok(k) = ed25519_dalek::VerifyingKey::from_public_key_pem(pem) {
-            return Ok(PublicKey::from_material(Material::Ed25519(k), None));
+            return PublicKey::ed25519(k.as_bytes());
         }
         p256::ecdsa::VerifyingKey::from_public_key_pem(pem)
-            .map(|k| PublicKey::from_material(Material::P256(k), None))
             .map_err(|_| KeyError::Spki)
+            .and_then(|k| PublicKey::p256_sec1(k.to_sec1_point(false).as_bytes()))
     }
 
     /// Writes a PEM SubjectPublicKeyInfo. A FIDO application binding has no
     /// place in SPKI and is not written.
     pub fn to_spki_pem(&self) -> Result<String, KeyError> {
         let le = spki::der::pem::LineEnding::LF;
+        // The stored bytes were validated when the key was parsed; decoding
+        // them again for the SPKI encoder cannot fail.
         match &self.material {
-            Material::Ed25519(k) => k.to_public_key_pem(le),
-            Material::P256(k) => k.to_public_key_pem(le),
+            Material::Ed25519(k) => ed25519_dalek::VerifyingKey::from_bytes(k)
+                .map_err(|_| KeyError::Spki)?
+                .to_public_key_pem(le),
+            Material::P256(k) => p256::ecdsa::VerifyingKey::from_sec1_bytes(k)
+                .map_err(|_| KeyError::Spki)?
+                .to_public_key_pem(le),
         }
         .map_err(|_| KeyError::Spki)
     }
@@ -476,11 +507,9 @@ impl PublicKey {
             Material::Ed25519(k) => {
                 m.push((int(1), int(1)));
                 m.push((int(-1), int(6)));
-                m.push((int(-2), Value::Bytes(k.to_bytes().to_vec())));
+                m.push((int(-2), Value::Bytes(k.to_vec())));
             }
-            Material::P256(k) => {
-                let p = k.to_sec1_point(false);
-                let b = p.as_bytes();
+            Material::P256(b) => {
                 m.push((int(1), int(2)));
                 m.push((int(-1), int(1)));
                 m.push((int(-2), Value::Bytes(b[1..33].to_vec())));
@@ -509,20 +538,6 @@ impl PublicKey {
             return Ok(k);
         }
         PublicKey::from_cose_key(bytes).map_err(|_| KeyError::UnrecognizedFormat)
-    }
-
-    pub(crate) fn ed25519_key(&self) -> Option<&ed25519_dalek::VerifyingKey> {
-        match &self.material {
-            Material::Ed25519(k) => Some(k),
-            Material::P256(_) => None,
-        }
-    }
-
-    pub(crate) fn p256_key(&self) -> Option<&p256::ecdsa::VerifyingKey> {
-        match &self.material {
-            Material::P256(k) => Some(k),
-            Material::Ed25519(_) => None,
-        }
     }
 }
 
@@ -587,9 +602,14 @@ pub enum KeyError {
     /// An Ed25519 key must be 32 bytes.
     #[error("Ed25519 public key must be 32 bytes, got {0}")]
     Ed25519Length(usize),
-    /// The bytes are not a valid point on the key's curve.
+    /// The bytes are not a valid point on the key's curve, or (Ed25519) not
+    /// its canonical encoding.
     #[error("{0} public key is not a valid curve point")]
     InvalidPoint(Algorithm),
+    /// An Ed25519 key of small order: under cofactored verification it
+    /// would verify any message, so it is never a key.
+    #[error("ed25519 public key is a point of small order")]
+    SmallOrder,
     /// A key id must be 32 bytes.
     #[error("key id must be 32 bytes, got {0}")]
     KeyIdLength(usize),

@@ -1,7 +1,8 @@
 //! The vocabulary of vouch and its pure verification.
 //!
-//! `vouch-core` has no I/O beyond hashing a file, no hardware and no
-//! feature flags. It holds what every other vouch crate speaks:
+//! `vouch-core` has no I/O beyond hashing a file and no hardware; its one
+//! feature flag, `aws-lc-rs`, adds a second crypto provider.
+//! It holds what every other vouch crate speaks:
 //!
 //! - [`Digest`] and [`Hasher`]: `sha256:<hex>` content digests, streamed;
 //! - [`cbor`]: canonical CBOR (RFC 8949 §4.2.1) and its strict validator;
@@ -10,6 +11,9 @@
 //! - [`Signer`]: the one trait key backends implement;
 //! - [`Timestamp`]: RFC 3339 UTC instants for validity windows and statements;
 //! - [`cose`]: `COSE_Sign1` / `COSE_Sign` envelopes and [`Verified`] proofs;
+//! - [`provider`]: the crypto behind verification, as plain data
+//!   ([`CryptoProvider`](provider::CryptoProvider)), with Ed25519 batches
+//!   ([`verify_ed25519_batch`]);
 //! - [`text`]: escaping strings from statements before they reach a terminal.
 //!
 //! Verification is the hot path registries embed, so it lives here, lean.
@@ -19,7 +23,9 @@
 pub mod cbor;
 pub mod cose;
 mod digest;
+mod ed25519;
 mod key;
+pub mod provider;
 mod sig;
 mod signer;
 pub mod sshsig;
@@ -29,6 +35,7 @@ mod wire;
 
 pub use cose::{EnvelopeError, Verified, VerifiedSigner};
 pub use digest::{Digest, DigestAlgorithm, DigestError, Hasher, sha256_hardware_accelerated};
+pub use ed25519::{verify_ed25519_batch, verify_ed25519_batch_with};
 pub use key::{Algorithm, KeyError, KeyId, PublicKey};
 pub use sig::{AuthenticatorFlags, Evidence, FidoAssertion, Signature, VerifyError};
 pub use signer::{SignError, Signer};

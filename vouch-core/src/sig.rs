@@ -5,7 +5,8 @@ use std::fmt;
 use serde::{Deserialize, Serialize};
 
 use crate::digest::Digest;
-use crate::key::{Algorithm, KeyId, PublicKey};
+use crate::key::{Algorithm, KeyId, Material, PublicKey};
+use crate::provider::CryptoProvider;
 
 /// A signature value with its algorithm and, when hardware made it, the
 /// evidence that describes how.
@@ -241,20 +242,58 @@ pub enum VerifyError {
 }
 
 impl PublicKey {
-    /// Verifies `signature` over `message` with this key.
+    /// Verifies `signature` over `message` with this key, using the default
+    /// [`CryptoProvider`] (see [`CryptoProvider::get_default`]).
     ///
     /// The key's own algorithm decides how: a signature claiming another
-    /// algorithm is refused before any arithmetic. Ed25519 is verified
-    /// strictly (canonical `S`, no small-order points), so no signature has a
-    /// second valid encoding. ES256 accepts any valid `s`, high or low, as
-    /// standard ECDSA does; vouch's own signers always produce low-S.
+    /// algorithm is refused before any arithmetic. Ed25519 follows vouch's
+    /// cofactored rule with canonical `S` and `R` (see
+    /// [`provider`](crate::provider)), so no signature has a second valid
+    /// encoding and single and batch verification agree. ES256 accepts any
+    /// valid `s`, high or low, as standard ECDSA does; vouch's own signers
+    /// always produce low-S.
     /// A FIDO key (one with a [`fido_application`](PublicKey::fido_application))
     /// requires FIDO evidence for exactly its own application, and the bytes
     /// checked are then the authenticator's (see [`FidoAssertion::signed_data`]).
     /// Any other key refuses a signature carrying FIDO evidence
     /// ([`VerifyError::UnexpectedFidoEvidence`]): user presence is a property
     /// of the key type, never of what a signature claims about itself.
+    ///
+    /// Verification allocates nothing beyond what the provider needs (a FIDO
+    /// assertion with extensions excepted).
     pub fn verify(&self, message: &[u8], signature: &Signature) -> Result<(), VerifyError> {
+        self.verify_with(CryptoProvider::get_default(), message, signature)
+    }
+
+    /// [`verify`](PublicKey::verify) with an explicit provider.
+    ///
+    /// ```
+    /// use ed25519_dalek::Signer as _;
+    /// use vouch_core::{Algorithm, PublicKey, Signature, provider};
+    ///
+    /// let sk = ed25519_dalek::SigningKey::from_bytes(&[1; 32]);
+    /// let key = PublicKey::ed25519(sk.verifying_key().as_bytes()).unwrap();
+    /// let sig = Signature::new(Algorithm::Ed25519, &sk.sign(b"m").to_bytes()).unwrap();
+    /// assert_eq!(key.verify_with(&provider::rust::PROVIDER, b"m", &sig), Ok(()));
+    /// ```
+    pub fn verify_with(
+        &self,
+        provider: &CryptoProvider,
+        message: &[u8],
+        signature: &Signature,
+    ) -> Result<(), VerifyError> {
+        let signed = self.signed_bytes(provider, message, signature)?;
+        self.verify_raw_with(provider, signed.as_ref(), &signature.value)
+    }
+
+    /// Decides the key kind and evidence pairing, and returns the bytes the
+    /// signature must cover: the message, or the FIDO authenticator's data.
+    pub(crate) fn signed_bytes<'m>(
+        &self,
+        provider: &CryptoProvider,
+        message: &'m [u8],
+        signature: &Signature,
+    ) -> Result<SignedBytes<'m>, VerifyError> {
         if signature.algorithm != self.algorithm() {
             return Err(VerifyError::AlgorithmMismatch {
                 key_id: self.key_id(),
@@ -265,14 +304,14 @@ impl PublicKey {
         // Exhaustive on purpose, with no catch-all: every pairing of key kind
         // and evidence is decided here, and a new kind of evidence must be
         // decided explicitly before it compiles.
-        let fido = match (self.fido_application(), signature.evidence.as_ref()) {
-            (None, None) => None,
+        match (self.fido_application(), signature.evidence.as_ref()) {
+            (None, None) => Ok(SignedBytes::Message(message)),
             // FIDO evidence on a key that is no FIDO key would let a plain key
             // claim user presence; it is refused, never ignored.
             (None, Some(Evidence::Fido(_))) => {
-                return Err(VerifyError::UnexpectedFidoEvidence(self.key_id()));
+                Err(VerifyError::UnexpectedFidoEvidence(self.key_id()))
             }
-            (Some(_), None) => return Err(VerifyError::MissingFidoEvidence(self.key_id())),
+            (Some(_), None) => Err(VerifyError::MissingFidoEvidence(self.key_id())),
             (Some(expected), Some(Evidence::Fido(a))) => {
                 if a.application != expected {
                     return Err(VerifyError::FidoApplicationMismatch {
@@ -281,41 +320,108 @@ impl PublicKey {
                         found: a.application.clone(),
                     });
                 }
-                Some(a.signed_data(message))
+                Ok(a.signed_bytes(provider.sha256, message))
             }
-        };
-        let signed = fido.as_deref().unwrap_or(message);
-        self.verify_raw(signed, &signature.value)
+        }
     }
 
-    /// Verifies a raw signature value over exactly `signed`, with no evidence handling.
+    /// Verifies a raw signature value over exactly `signed`, with no
+    /// evidence handling, with the default provider.
+    #[cfg(test)]
     pub(crate) fn verify_raw(&self, signed: &[u8], value: &[u8]) -> Result<(), VerifyError> {
-        use signature::Verifier as _;
+        self.verify_raw_with(CryptoProvider::get_default(), signed, value)
+    }
+
+    /// Verifies a raw signature value over exactly `signed`: the checks
+    /// above the provider (length, Ed25519 encodings), then the provider.
+    pub(crate) fn verify_raw_with(
+        &self,
+        provider: &CryptoProvider,
+        signed: &[u8],
+        value: &[u8],
+    ) -> Result<(), VerifyError> {
         let alg = self.algorithm();
-        if value.len() != alg.signature_len() {
-            return Err(VerifyError::SignatureLength {
-                algorithm: alg,
-                expected: alg.signature_len(),
-                actual: value.len(),
-            });
+        let value: &[u8; 64] = value.try_into().map_err(|_| VerifyError::SignatureLength {
+            algorithm: alg,
+            expected: alg.signature_len(),
+            actual: value.len(),
+        })?;
+        let ok = match self.material() {
+            Material::Ed25519(public) => {
+                // Byte-level checks every provider gets: S < ℓ, R canonical.
+                // A refusal here is a bad signature, as in verify_strict.
+                crate::ed25519::signature_is_canonical(value)
+                    && provider.ed25519.verify(public, signed, value)
+            }
+            Material::P256(public) => {
+                // r and s in [1, n): out of range is a malformed value.
+                if p256::ecdsa::Signature::from_slice(value).is_err() {
+                    return Err(VerifyError::MalformedSignature(alg));
+                }
+                provider.es256.verify(public, signed, value)
+            }
+        };
+        if ok {
+            Ok(())
+        } else {
+            Err(VerifyError::BadSignature(self.key_id()))
         }
-        if let Some(k) = self.ed25519_key() {
-            let raw: &[u8; 64] = value
-                .try_into()
-                .map_err(|_| VerifyError::MalformedSignature(alg))?;
-            let sig = ed25519_dalek::Signature::from_bytes(raw);
-            return k
-                .verify_strict(signed, &sig)
-                .map_err(|_| VerifyError::BadSignature(self.key_id()));
+    }
+
+    /// The Ed25519 point, for batches.
+    pub(crate) fn ed25519_point(&self) -> Option<&[u8; 32]> {
+        match self.material() {
+            Material::Ed25519(public) => Some(public),
+            Material::P256(_) => None,
         }
-        if let Some(k) = self.p256_key() {
-            let sig = p256::ecdsa::Signature::from_slice(value)
-                .map_err(|_| VerifyError::MalformedSignature(alg))?;
-            return k
-                .verify(signed, &sig)
-                .map_err(|_| VerifyError::BadSignature(self.key_id()));
+    }
+}
+
+/// The bytes a signature covers, without allocating in the common cases.
+pub(crate) enum SignedBytes<'m> {
+    /// The message itself.
+    Message(&'m [u8]),
+    /// FIDO authenticator data without extensions and the message hash.
+    Fido([u8; FIDO_SHORT_LEN]),
+    /// FIDO authenticator data with extensions.
+    FidoExtended(Vec<u8>),
+}
+
+/// `SHA-256(application) || flags || counter || SHA-256(message)`.
+const FIDO_SHORT_LEN: usize = 32 + 1 + 4 + 32;
+
+impl AsRef<[u8]> for SignedBytes<'_> {
+    fn as_ref(&self) -> &[u8] {
+        match self {
+            SignedBytes::Message(m) => m,
+            SignedBytes::Fido(b) => b,
+            SignedBytes::FidoExtended(v) => v,
         }
-        Err(VerifyError::MalformedSignature(alg))
+    }
+}
+
+impl FidoAssertion {
+    /// [`signed_data`](FidoAssertion::signed_data) with the provider's hash,
+    /// on the stack when there are no extensions.
+    fn signed_bytes<'m>(&self, sha256: fn(&[u8]) -> [u8; 32], message: &[u8]) -> SignedBytes<'m> {
+        let app = sha256(self.application.as_bytes());
+        let msg = sha256(message);
+        if self.extensions.is_empty() {
+            let mut out = [0u8; FIDO_SHORT_LEN];
+            out[..32].copy_from_slice(&app);
+            out[32] = self.flags.0;
+            out[33..37].copy_from_slice(&self.counter.to_be_bytes());
+            out[37..].copy_from_slice(&msg);
+            SignedBytes::Fido(out)
+        } else {
+            let mut out = Vec::with_capacity(FIDO_SHORT_LEN + self.extensions.len());
+            out.extend_from_slice(&app);
+            out.push(self.flags.0);
+            out.extend_from_slice(&self.counter.to_be_bytes());
+            out.extend_from_slice(&self.extensions);
+            out.extend_from_slice(&msg);
+            SignedBytes::FidoExtended(out)
+        }
     }
 }
 

@@ -10,6 +10,10 @@
 //! The examples carry `kid` "11" in the *unprotected* header. vouch ignores
 //! the unprotected header (only a protected `kid` is checked against the
 //! key), so these verify with a key whose vouch key id is not "11".
+//!
+//! The envelope checks use the default crypto provider; the signature of
+//! every example (and of the tampered ones) is then checked once per
+//! provider with [`PublicKey::verify_with`] over the same `Sig_structure`.
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
@@ -17,7 +21,17 @@ use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use serde_json::Value;
 use vouch_core::cose::Sign1;
+use vouch_core::provider::{self, CryptoProvider};
 use vouch_core::{Algorithm, EnvelopeError, PublicKey, Signature, VerifyError};
+
+/// Every provider compiled in, by name.
+fn providers() -> Vec<(&'static str, CryptoProvider)> {
+    vec![
+        ("rust", provider::rust::PROVIDER),
+        #[cfg(feature = "aws-lc-rs")]
+        ("aws-lc-rs", provider::aws_lc_rs::PROVIDER),
+    ]
+}
 
 const SET: &str = "cose-wg-examples";
 
@@ -265,6 +279,23 @@ fn check_case(case: &Case) -> Option<()> {
                     case.file
                 );
             }
+            let sig = Signature::new(ex.key.algorithm(), signature_of(&ex.cbor)).unwrap();
+            let tbs = msg.to_be_signed(&ex.external);
+            let other_tbs = msg.to_be_signed(&other_aad);
+            for (name, p) in providers() {
+                assert_eq!(
+                    ex.key.verify_with(&p, &tbs, &sig),
+                    Ok(()),
+                    "{} [{name}]",
+                    case.file
+                );
+                assert_eq!(
+                    ex.key.verify_with(&p, &other_tbs, &sig),
+                    Err(VerifyError::BadSignature(ex.key.key_id())),
+                    "{} [{name}]",
+                    case.file
+                );
+            }
         }
         Expect::Refused { why, error } => {
             let outcome = Sign1::from_bytes(&ex.cbor)
@@ -355,6 +386,19 @@ fn tampered_examples_change_the_signed_bytes() {
         // The signature is genuine over the original structure.
         let sig = Signature::new(Algorithm::Es256, signature_of(&ex.cbor)).unwrap();
         assert_eq!(ex.key.verify(&expected_tbs(&ex), &sig), Ok(()), "{file}");
+        for (name, p) in providers() {
+            assert_eq!(
+                ex.key.verify_with(&p, &expected_tbs(&ex), &sig),
+                Ok(()),
+                "{file} [{name}]"
+            );
+            assert_eq!(
+                ex.key
+                    .verify_with(&p, &msg.to_be_signed(&ex.external), &sig),
+                Err(VerifyError::BadSignature(ex.key.key_id())),
+                "{file} [{name}]: tampered"
+            );
+        }
     }
 }
 

@@ -2,7 +2,7 @@
 //! own test data and RustCrypto `ssh-key`'s), and WebAuthn COSE_Key
 //! credential keys (W3C WebAuthn L3 test vectors, py_webauthn's real
 //! authenticator output), plus the raw signature primitive on real WebAuthn
-//! assertions.
+//! assertions. The assertions are verified once per crypto provider.
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
@@ -14,7 +14,17 @@ use serde_json::Value;
 use vouch_core::{
     Algorithm, AuthenticatorFlags, Digest, Evidence, FidoAssertion, KeyError, PublicKey, Signature,
     VerifyError,
+    provider::{self, CryptoProvider},
 };
+
+/// Every provider compiled in, by name.
+fn providers() -> Vec<(&'static str, CryptoProvider)> {
+    vec![
+        ("rust", provider::rust::PROVIDER),
+        #[cfg(feature = "aws-lc-rs")]
+        ("aws-lc-rs", provider::aws_lc_rs::PROVIDER),
+    ]
+}
 
 const SUPPORTED_SSH_TYPES: &[&str] = &[
     "ssh-ed25519",
@@ -275,7 +285,7 @@ fn check_cose_key(label: &str, cose_alg: i64, cose: &[u8]) -> Option<PublicKey> 
 /// authenticatorData || SHA-256(clientDataJSON), no evidence attached. Then
 /// flips the UP bit, which must break the signature. Also checks that core's
 /// FIDO vocabulary (a key bound to the RP id, `Evidence::Fido`) describes the
-/// same bytes. Returns the flags byte.
+/// same bytes. Each check runs with every provider. Returns the flags byte.
 fn check_assertion(
     label: &str,
     key: &PublicKey,
@@ -296,37 +306,51 @@ fn check_assertion(
     };
     let mut signed = auth_data.to_vec();
     signed.extend_from_slice(Digest::sha256(client_data_json).as_bytes());
-    assert_eq!(key.verify(&signed, &sig), Ok(()), "{label}");
-
     let flags = auth_data[32];
-    assert_ne!(flags & AuthenticatorFlags::USER_PRESENT, 0, "{label}: UP");
-    let mut flipped = signed.clone();
-    flipped[32] ^= AuthenticatorFlags::USER_PRESENT;
-    assert_eq!(
-        key.verify(&flipped, &sig),
-        Err(VerifyError::BadSignature(key.key_id())),
-        "{label}: UP bit flipped"
-    );
+    for (name, p) in providers() {
+        assert_eq!(
+            key.verify_with(&p, &signed, &sig),
+            Ok(()),
+            "{label} [{name}]"
+        );
 
-    // The same assertion in vouch's own terms.
-    let counter = u32::from_be_bytes(auth_data[33..37].try_into().unwrap());
-    let assertion = FidoAssertion::new(rp_id, AuthenticatorFlags(flags), counter);
-    assert_eq!(assertion.signed_data(client_data_json), signed, "{label}");
-    let bound = key.clone().with_fido_application(rp_id).unwrap();
-    let with_evidence = sig.clone().with_evidence(Evidence::Fido(assertion.clone()));
-    assert_eq!(
-        bound.verify(client_data_json, &with_evidence),
-        Ok(()),
-        "{label}"
-    );
-    let mut forged = assertion;
-    forged.flags = AuthenticatorFlags(flags ^ AuthenticatorFlags::USER_PRESENT);
-    assert!(
-        bound
-            .verify(client_data_json, &sig.with_evidence(Evidence::Fido(forged)))
-            .is_err(),
-        "{label}: forged flags"
-    );
+        assert_ne!(flags & AuthenticatorFlags::USER_PRESENT, 0, "{label}: UP");
+        let mut flipped = signed.clone();
+        flipped[32] ^= AuthenticatorFlags::USER_PRESENT;
+        assert_eq!(
+            key.verify_with(&p, &flipped, &sig),
+            Err(VerifyError::BadSignature(key.key_id())),
+            "{label} [{name}]: UP bit flipped"
+        );
+
+        // The same assertion in vouch's own terms.
+        let counter = u32::from_be_bytes(auth_data[33..37].try_into().unwrap());
+        let assertion = FidoAssertion::new(rp_id, AuthenticatorFlags(flags), counter);
+        assert_eq!(
+            assertion.signed_data(client_data_json),
+            signed,
+            "{label} [{name}]"
+        );
+        let bound = key.clone().with_fido_application(rp_id).unwrap();
+        let with_evidence = sig.clone().with_evidence(Evidence::Fido(assertion.clone()));
+        assert_eq!(
+            bound.verify_with(&p, client_data_json, &with_evidence),
+            Ok(()),
+            "{label} [{name}]"
+        );
+        let mut forged = assertion;
+        forged.flags = AuthenticatorFlags(flags ^ AuthenticatorFlags::USER_PRESENT);
+        assert!(
+            bound
+                .verify_with(
+                    &p,
+                    client_data_json,
+                    &sig.clone().with_evidence(Evidence::Fido(forged))
+                )
+                .is_err(),
+            "{label} [{name}]: forged flags"
+        );
+    }
     flags
 }
 

@@ -1,5 +1,7 @@
 //! `vouch_core::sshsig` against real SSHSIG signatures (OpenSSH's and
 //! RustCrypto `ssh-key`'s test data) and against stock `ssh-keygen`, both ways.
+//! The container checks use the default crypto provider; each vector's
+//! signature is then checked once per provider over the same signed data.
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
@@ -7,7 +9,17 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
 use proptest::prelude::*;
+use vouch_core::provider::{self, CryptoProvider};
 use vouch_core::sshsig::{self, HashAlgorithm, SshSig, SshSigError};
+
+/// Every provider compiled in, by name.
+fn providers() -> Vec<(&'static str, CryptoProvider)> {
+    vec![
+        ("rust", provider::rust::PROVIDER),
+        #[cfg(feature = "aws-lc-rs")]
+        ("aws-lc-rs", provider::aws_lc_rs::PROVIDER),
+    ]
+}
 use vouch_core::{
     Algorithm, AuthenticatorFlags, Evidence, FidoAssertion, KeyError, PublicKey, SignError,
     Signature, Signer,
@@ -221,6 +233,26 @@ fn every_vector_verifies_and_re_encodes_exactly() {
 
         let v = sig.verify(case.namespace, case.message).unwrap();
         assert_eq!(v.public_key(), &expected_key, "{name}");
+        for (provider, p) in providers() {
+            let key = sig.public_key();
+            // A WebAuthn signature covers the client data (which holds the
+            // SSHSIG signed data as its challenge, checked above).
+            let signed = match sig.webauthn() {
+                Some(w) => w.client_data_json().to_vec(),
+                None => sig.signed_data(case.message),
+            };
+            assert_eq!(
+                key.verify_with(&p, &signed, sig.signature()),
+                Ok(()),
+                "{name} [{provider}]"
+            );
+            let mut other = signed.clone();
+            other.push(0);
+            assert!(
+                key.verify_with(&p, &other, sig.signature()).is_err(),
+                "{name} [{provider}]"
+            );
+        }
         assert_eq!(v.key_id(), expected_key.key_id(), "{name}");
         assert_eq!(v.namespace(), case.namespace);
         match case.fido {
