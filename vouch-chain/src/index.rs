@@ -92,6 +92,12 @@ impl<P: Predicate> Lazy<P> {
         self.decoded.get().and_then(|r| r.as_ref().ok())
     }
 
+    /// Stores the signature checks made for this statement by a batch
+    /// (a no-op when they were made already).
+    pub(crate) fn store(&self, checked: Checked) {
+        let _ = self.checked.set(checked);
+    }
+
     /// Every signature verified with `roster`'s keys (whatever their
     /// validity), once.
     pub(crate) fn checked(&self, roster: &TrustedRoster) -> Option<&Checked> {

@@ -14,10 +14,11 @@
 use std::collections::HashSet;
 
 use vouch_core::Digest;
+use vouch_core::cose::Sign;
 use vouch_manifest::{GitObjectId, Predicate, TrustedRoster};
 
 use crate::eval::Target;
-use crate::index::{Index, Lazy, Object, Parsed};
+use crate::index::{Checked, Index, Lazy, Object, Parsed};
 use crate::policy::Policy;
 
 /// Where the signature pass runs.
@@ -48,20 +49,41 @@ impl Default for Threads {
     }
 }
 
-/// Something whose signatures the pass verifies.
-trait Check: Sync {
-    fn check(&self, roster: &TrustedRoster);
+/// A statement whose signatures the pass verifies, with others in a batch.
+trait Envelope: Sync {
+    /// The envelope, once the statement decoded.
+    fn envelope(&self) -> Option<&Sign>;
+    /// Keeps the checks made for it.
+    fn store(&self, checked: Checked);
 }
 
-impl<P: Predicate + Send + Sync> Check for Lazy<P> {
-    fn check(&self, roster: &TrustedRoster) {
-        let _ = self.checked(roster);
+impl<P: Predicate + Send + Sync> Envelope for Lazy<P> {
+    fn envelope(&self) -> Option<&Sign> {
+        self.signed().map(|s| s.envelope())
+    }
+
+    fn store(&self, checked: Checked) {
+        Lazy::store(self, checked);
     }
 }
 
-impl Check for Parsed {
-    fn check(&self, _: &TrustedRoster) {
-        let _ = self.signature();
+/// How many envelopes are verified together: Ed25519 batches pay off from
+/// a few dozen signatures, and a batch that fails is re-checked one by one.
+const BATCH: usize = 64;
+
+/// Verifies one batch of envelopes and keeps each one's checks.
+fn check_batch(batch: &[&dyn Envelope], roster: &TrustedRoster) {
+    let with: Vec<(&dyn Envelope, &Sign)> = batch
+        .iter()
+        .filter_map(|e| e.envelope().map(|s| (*e, s)))
+        .collect();
+    let envelopes: Vec<&Sign> = with.iter().map(|(_, s)| *s).collect();
+    let results = Sign::verify_each_many(&envelopes, |k| roster.public_key(k));
+    for ((e, _), (ok, failed)) in with.into_iter().zip(results) {
+        e.store(Checked {
+            ok: ok.map(|v| v.signers().to_vec()).unwrap_or_default(),
+            failed,
+        });
     }
 }
 
@@ -69,7 +91,8 @@ impl Check for Parsed {
 struct Walk<'i> {
     index: &'i Index,
     policy: &'i Policy,
-    items: Vec<&'i dyn Check>,
+    statements: Vec<&'i dyn Envelope>,
+    objects: Vec<&'i Parsed>,
     releases: HashSet<Digest>,
     commits: HashSet<GitObjectId>,
 }
@@ -79,7 +102,7 @@ impl<'i> Walk<'i> {
         let mut out = Vec::new();
         for e in entries.map(Vec::as_slice).unwrap_or_default() {
             if let Ok(s) = e.get(&self.index.decoded) {
-                self.items.push(e);
+                self.statements.push(e);
                 out.push(s.unverified().predicate());
             }
         }
@@ -146,7 +169,7 @@ impl<'i> Walk<'i> {
         let index = self.index;
         self.all(index.commits.get(id));
         if let Some(Object::Parsed(p)) = index.objects.get(id) {
-            self.items.push(p.as_ref());
+            self.objects.push(p.as_ref());
         }
     }
 }
@@ -162,7 +185,8 @@ pub(crate) fn signature_pass(
     let mut walk = Walk {
         index,
         policy,
-        items: Vec::new(),
+        statements: Vec::new(),
+        objects: Vec::new(),
         releases: HashSet::new(),
         commits: HashSet::new(),
     };
@@ -171,18 +195,30 @@ pub(crate) fn signature_pass(
         Target::Any(d) if index.deployments.contains_key(d) => walk.deployment(d),
         Target::Image(d) | Target::Any(d) => walk.image(d),
     }
-    let items = walk.items;
+    let (statements, objects) = (walk.statements, walk.objects);
     match threads {
-        Threads::One => items.iter().for_each(|i| i.check(roster)),
-        #[cfg(feature = "parallel")]
-        Threads::Global => {
-            use rayon::prelude::*;
-            items.par_iter().for_each(|i| i.check(roster));
+        Threads::One => {
+            statements
+                .chunks(BATCH)
+                .for_each(|b| check_batch(b, roster));
+            objects.iter().for_each(|o| {
+                let _ = o.signature();
+            });
         }
         #[cfg(feature = "parallel")]
-        Threads::Pool(pool) => pool.install(|| {
-            use rayon::prelude::*;
-            items.par_iter().for_each(|i| i.check(roster));
-        }),
+        Threads::Global => parallel(&statements, &objects, roster),
+        #[cfg(feature = "parallel")]
+        Threads::Pool(pool) => pool.install(|| parallel(&statements, &objects, roster)),
     }
+}
+
+#[cfg(feature = "parallel")]
+fn parallel(statements: &[&dyn Envelope], objects: &[&Parsed], roster: &TrustedRoster) {
+    use rayon::prelude::*;
+    statements
+        .par_chunks(BATCH)
+        .for_each(|b| check_batch(b, roster));
+    objects.par_iter().for_each(|o| {
+        let _ = o.signature();
+    });
 }

@@ -350,6 +350,25 @@ fn check(
     tbs: &[u8],
     value: &[u8],
 ) -> Result<VerifiedSigner, EnvelopeError> {
+    let sig = prepare(index, key, protected, unprotected, value)?;
+    key.verify(tbs, &sig)
+        .map_err(|source| EnvelopeError::Signature { index, source })?;
+    Ok(VerifiedSigner {
+        key_id: key.key_id(),
+        signature: sig,
+    })
+}
+
+/// Everything about one signature but the arithmetic: the protected
+/// algorithm is the key's, the value has its algorithm's form, and the
+/// evidence in the unprotected header is attached.
+fn prepare(
+    index: usize,
+    key: &PublicKey,
+    protected: &ProtectedHeader,
+    unprotected: &Header,
+    value: &[u8],
+) -> Result<Signature, EnvelopeError> {
     let header_alg = header_algorithm(protected)?;
     if header_alg != key.algorithm() {
         return Err(EnvelopeError::AlgorithmMismatch {
@@ -363,12 +382,7 @@ fn check(
     if let Some(ev) = evidence_from(unprotected)? {
         sig = sig.with_evidence(ev);
     }
-    key.verify(tbs, &sig)
-        .map_err(|source| EnvelopeError::Signature { index, source })?;
-    Ok(VerifiedSigner {
-        key_id: key.key_id(),
-        signature: sig,
-    })
+    Ok(sig)
 }
 
 /// Reads the leading tag (if any) and checks it is `expected`.
@@ -662,6 +676,11 @@ pub struct SignatureFailure {
     pub error: EnvelopeError,
 }
 
+/// What [`Sign::verify_each`] says of one envelope: the proof over the
+/// signatures that verified (none when no signature did), and why each of
+/// the others failed.
+pub type EachVerified<'e> = (Option<Verified<&'e [u8]>>, Vec<SignatureFailure>);
+
 /// A `COSE_Sign` envelope: one payload, any number of independent signatures.
 ///
 /// Canonical CBOR on the wire: decoding refuses anything else, so the stored
@@ -830,6 +849,127 @@ impl Sign {
             Some(Verified::new(self.unverified_payload(), ok))
         };
         (verified, failed)
+    }
+
+    /// [`Sign::verify_each`] for many envelopes at once: the result for
+    /// each envelope is exactly what `verify_each` gives for it, but the
+    /// Ed25519 signatures of all of them are checked as one batch (see
+    /// [`crate::verify_ed25519_batch`]: the same rule as single
+    /// verification, and single checks only when the batch fails).
+    ///
+    /// ```
+    /// # use vouch_core::{Algorithm, PublicKey, Signature, Signer, SignError};
+    /// # struct Key(ed25519_dalek::SigningKey, PublicKey);
+    /// # impl Signer for Key {
+    /// #     fn public_key(&self) -> &PublicKey { &self.1 }
+    /// #     fn try_sign(&self, m: &[u8]) -> Result<Signature, SignError> {
+    /// #         use ed25519_dalek::Signer as _;
+    /// #         Ok(Signature::new(Algorithm::Ed25519, &self.0.sign(m).to_bytes()).unwrap())
+    /// #     }
+    /// # }
+    /// # let sk = ed25519_dalek::SigningKey::from_bytes(&[3; 32]);
+    /// # let key = Key(sk.clone(), PublicKey::ed25519(sk.verifying_key().as_bytes()).unwrap());
+    /// use vouch_core::cose::Sign;
+    /// let mut a = Sign::new("text/plain", b"one".to_vec()).unwrap();
+    /// a.add_signature(&key).unwrap();
+    /// let mut b = Sign::new("text/plain", b"two".to_vec()).unwrap();
+    /// b.add_signature(&key).unwrap();
+    /// let public = key.public_key().clone();
+    /// let results = Sign::verify_each_many(&[&a, &b], |k| (*k == public.key_id()).then_some(&public));
+    /// assert!(results.iter().all(|(ok, failed)| ok.is_some() && failed.is_empty()));
+    /// ```
+    pub fn verify_each_many<'e, 'k>(
+        envelopes: &[&'e Sign],
+        lookup: impl Fn(&KeyId) -> Option<&'k PublicKey>,
+    ) -> Vec<EachVerified<'e>> {
+        /// One signature's outcome, in signature order within its envelope.
+        enum Slot {
+            Done(Result<VerifiedSigner, SignatureFailure>),
+            Batched,
+        }
+        let mut slots: Vec<Vec<Slot>> = Vec::with_capacity(envelopes.len());
+        // (envelope, signature index, key, to-be-signed bytes, signature)
+        let mut batch: Vec<(usize, usize, &PublicKey, Vec<u8>, Signature)> = Vec::new();
+        for (e, env) in envelopes.iter().enumerate() {
+            let mut row = Vec::with_capacity(env.msg.signatures.len());
+            for (index, s) in env.msg.signatures.iter().enumerate() {
+                let Ok(kid) = KeyId::from_slice(&s.protected.header.key_id) else {
+                    row.push(Slot::Done(Err(SignatureFailure {
+                        key_id: None,
+                        error: EnvelopeError::MissingKeyId { index },
+                    })));
+                    continue;
+                };
+                let Some(key) = lookup(&kid) else {
+                    row.push(Slot::Done(Err(SignatureFailure {
+                        key_id: Some(kid),
+                        error: EnvelopeError::UnknownKey(kid),
+                    })));
+                    continue;
+                };
+                let tbs = sig_structure(&env.msg.protected, &s.protected, env.unverified_payload());
+                match prepare(index, key, &s.protected, &s.unprotected, &s.signature) {
+                    Err(error) => row.push(Slot::Done(Err(SignatureFailure {
+                        key_id: Some(kid),
+                        error,
+                    }))),
+                    Ok(sig) if key.algorithm() == crate::Algorithm::Ed25519 => {
+                        row.push(Slot::Batched);
+                        batch.push((e, index, key, tbs, sig));
+                    }
+                    Ok(sig) => row.push(Slot::Done(
+                        key.verify(&tbs, &sig)
+                            .map(|()| VerifiedSigner {
+                                key_id: kid,
+                                signature: sig,
+                            })
+                            .map_err(|source| SignatureFailure {
+                                key_id: Some(kid),
+                                error: EnvelopeError::Signature { index, source },
+                            }),
+                    )),
+                }
+            }
+            slots.push(row);
+        }
+        let items: Vec<(&PublicKey, &[u8], &Signature)> = batch
+            .iter()
+            .map(|(_, _, key, tbs, sig)| (*key, tbs.as_slice(), sig))
+            .collect();
+        let results = crate::verify_ed25519_batch(&items);
+        for ((e, index, key, _, sig), result) in batch.into_iter().zip(results) {
+            let key_id = key.key_id();
+            slots[e][index] = Slot::Done(
+                result
+                    .map(|()| VerifiedSigner {
+                        key_id,
+                        signature: sig,
+                    })
+                    .map_err(|source| SignatureFailure {
+                        key_id: Some(key_id),
+                        error: EnvelopeError::Signature { index, source },
+                    }),
+            );
+        }
+        envelopes
+            .iter()
+            .zip(slots)
+            .map(|(env, row)| {
+                let mut ok = Vec::new();
+                let mut failed = Vec::new();
+                for slot in row {
+                    match slot {
+                        Slot::Done(Ok(v)) => ok.push(v),
+                        Slot::Done(Err(f)) => failed.push(f),
+                        // Every batched slot was filled above.
+                        Slot::Batched => {}
+                    }
+                }
+                let verified =
+                    (!ok.is_empty()).then(|| Verified::new(env.unverified_payload(), ok));
+                (verified, failed)
+            })
+            .collect()
     }
 
     /// Verifies that there is at least one signature and every one verifies

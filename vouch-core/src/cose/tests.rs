@@ -374,3 +374,62 @@ proptest! {
         let _ = Sign::from_bytes(&bytes);
     }
 }
+
+/// A Debug form of a `verify_each` result, to compare two of them.
+fn outcome(r: &(Option<Verified<&[u8]>>, Vec<SignatureFailure>)) -> String {
+    let ok: Vec<String> =
+        r.0.iter()
+            .flat_map(|v| v.signers().iter().map(|s| format!("{s:?}")))
+            .collect();
+    let failed: Vec<String> =
+        r.1.iter()
+            .map(|f| format!("{:?} {}", f.key_id, f.error))
+            .collect();
+    format!("{ok:?} / {failed:?}")
+}
+
+#[test]
+fn verifying_many_envelopes_at_once_agrees_with_one_by_one() {
+    let (a, b, c, f) = (
+        ed(1),
+        ed(2),
+        p256(3),
+        fido(4, AuthenticatorFlags::USER_PRESENT),
+    );
+    let stranger = ed(9);
+    let keys = [a.1.clone(), b.1.clone(), c.1.clone(), f.1.clone()];
+    let lookup = |k: &KeyId| keys.iter().find(|p| p.key_id() == *k);
+    let mut envelopes = Vec::new();
+    for i in 0..70u8 {
+        let mut e = Sign::new("text/plain", vec![i; 1 + usize::from(i)]).unwrap();
+        let signers: Vec<&dyn Signer> = match i % 5 {
+            0 => vec![&a],
+            1 => vec![&a, &b],
+            2 => vec![&c, &a],
+            3 => vec![&f, &stranger],
+            _ => vec![&b],
+        };
+        for s in signers {
+            e.add_signature(s).unwrap();
+        }
+        let mut bytes = e.to_bytes().unwrap();
+        if i % 7 == 3 {
+            // A flipped bit in the last signature.
+            let last = bytes.len() - 1;
+            bytes[last] ^= 1;
+        }
+        envelopes.push(Sign::from_bytes(&bytes).unwrap());
+    }
+    let refs: Vec<&Sign> = envelopes.iter().collect();
+    let many = Sign::verify_each_many(&refs, lookup);
+    assert_eq!(many.len(), envelopes.len());
+    let mut bad = 0;
+    for (e, m) in envelopes.iter().zip(&many) {
+        let one = e.verify_each(lookup);
+        assert_eq!(outcome(m), outcome(&one));
+        bad += m.1.len();
+    }
+    // Strangers and flipped bits were found, so the batch fell back.
+    assert!(bad > 14, "{bad}");
+    assert!(Sign::verify_each_many(&[], lookup).is_empty());
+}
