@@ -14,7 +14,7 @@ use serde::Deserialize;
 use vouch_core::Digest;
 use vouch_core::cbor::{self, Limits};
 use vouch_core::cose::Sign;
-use vouch_manifest::git::{CommitObject, GitError, ObjectFormat, object_id};
+use vouch_git::commit::{CommitObject, GitError, ObjectFormat, object_id};
 use vouch_manifest::{
     Approval, Commit, Deployment, GitObjectId, Image, Predicate, Release, STATEMENT_CONTENT_TYPE,
     Signed, Subject,

@@ -15,10 +15,8 @@
 //! Interop: [`dsse`] reads and writes DSSE JSON envelopes for the in-toto /
 //! SLSA ecosystem; [`tree`] makes reproducible content manifests of directories.
 
-pub mod allowed_signers;
 pub mod dsse;
 mod error;
-pub mod git;
 mod ids;
 pub mod names;
 mod predicates;

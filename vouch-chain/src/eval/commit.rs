@@ -9,7 +9,7 @@
 //! the one who signed (by default); under `attribution = "committer"` the
 //! committer's signature also counts and the trace names both.
 
-use vouch_manifest::git::{CommitObject, GitError};
+use vouch_git::commit::{CommitObject, GitError};
 use vouch_manifest::{Commit, GitObjectId, GitPerson, IdentityId};
 
 use super::{CommitFacts, Eval};

@@ -7,7 +7,7 @@
 //! `cat-file tag`), `git --no-replace-objects cat-file commit ID` prints
 //! its bytes. Everything else (hashing the bytes back to the id, splitting the
 //! signature from the payload, SSHSIG verification, the roster lookup) is
-//! done by `vouch_manifest::git`, so a repository whose objects were
+//! done by `vouch_git::commit`, so a repository whose objects were
 //! rewritten on disk is caught by the id check, whatever git printed.
 //!
 //! Why a subprocess and not `gix`: git is on every machine that has a
@@ -21,7 +21,7 @@ use std::process::{Command, Stdio};
 
 use clap::Args;
 use vouch_core::text::Escaped;
-use vouch_manifest::git::{MAX_COMMIT_LEN, verify_commit};
+use vouch_git::commit::{MAX_COMMIT_LEN, verify_commit};
 use vouch_manifest::{GitObjectId, TrustedRoster};
 
 use crate::cmd::trust::RosterTrustArgs;
@@ -132,7 +132,7 @@ const MAX_TAG_DEPTH: usize = 8;
 /// REV^{commit}` would, and stops at an object whose bytes do not match
 /// its id): names resolve with `rev-parse --verify`, annotated tags are
 /// peeled by reading their `object` line, and `cat-file commit` prints the
-/// stored bytes, which `vouch_manifest::git` then checks against the id.
+/// stored bytes, which `vouch_git::commit` then checks against the id.
 fn read_commit(repo: Option<&Path>, rev: &str) -> Result<(GitObjectId, Vec<u8>), ReadError> {
     let mut id = object_id(&git(
         repo,
@@ -185,7 +185,7 @@ enum Verdict {
 
 /// Whether the signer is the person the commit is attributed to, or why not.
 fn attribution(
-    v: &vouch_manifest::git::VerifiedCommit,
+    v: &vouch_git::commit::VerifiedCommit,
     roster: &TrustedRoster,
     committer_may_sign: bool,
 ) -> Result<(), String> {

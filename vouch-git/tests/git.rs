@@ -1,4 +1,4 @@
-//! `vouch_manifest::git` on real commits made by stock git and signed by
+//! `vouch_git::commit` on real commits made by stock git and signed by
 //! stock `ssh-keygen` keys, in SHA-1 and SHA-256 repositories.
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
@@ -8,8 +8,8 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
 use vouch_core::{Algorithm, PublicKey, Timestamp};
+use vouch_git::commit::{CommitObject, GitError, ObjectFormat, verify_commit};
 use vouch_keys::FileKey;
-use vouch_manifest::git::{CommitObject, GitError, ObjectFormat, verify_commit};
 use vouch_manifest::{
     GitObjectId, Identity, RootKeys, Roster, RosterChain, RosterError, RosterKey, Signed,
     Statement, TrustedRoster,
