@@ -653,13 +653,27 @@ impl Sign1 {
     }
 }
 
-/// One signature of a [`Sign`] envelope that did not verify.
+/// Most signatures an envelope is expected to carry by default: 64 (real
+/// envelopes carry one to a handful). DSSE's [`crate::dsse::Limits`] refuses
+/// more while reading; `COSE_Sign` decoding is bounded by its size limit
+/// ([`Limits::max_size`]) only.
+pub const DEFAULT_MAX_SIGNATURES: usize = 64;
+
+/// One signature of a multi-signature envelope that did not verify: where
+/// it is, the key it names, and why it failed.
+///
+/// [`Sign::verify_each`] uses the defaults: the key id from the signature's
+/// protected header (`None` without one) and an [`EnvelopeError`]. A DSSE
+/// envelope ([`crate::dsse::SignatureFailure`]) names its unauthenticated
+/// `keyid` hint and a [`crate::dsse::DsseError`].
 #[derive(Debug)]
-pub struct SignatureFailure {
-    /// The key id from the signature's protected header, if it had one.
-    pub key_id: Option<KeyId>,
+pub struct SignatureFailure<K = Option<KeyId>, E = EnvelopeError> {
+    /// Index of the signature in the envelope.
+    pub index: usize,
+    /// The key the signature names (unauthenticated until it verifies).
+    pub key_id: K,
     /// Why it failed.
-    pub error: EnvelopeError,
+    pub error: E,
 }
 
 /// A `COSE_Sign` envelope: one payload, any number of independent signatures.
@@ -803,6 +817,7 @@ impl Sign {
         for (index, s) in self.msg.signatures.iter().enumerate() {
             let Ok(kid) = KeyId::from_slice(&s.protected.header.key_id) else {
                 failed.push(SignatureFailure {
+                    index,
                     key_id: None,
                     error: EnvelopeError::MissingKeyId { index },
                 });
@@ -810,6 +825,7 @@ impl Sign {
             };
             let Some(key) = lookup(&kid) else {
                 failed.push(SignatureFailure {
+                    index,
                     key_id: Some(kid),
                     error: EnvelopeError::UnknownKey(kid),
                 });
@@ -819,6 +835,7 @@ impl Sign {
             match check(index, key, &s.protected, &s.unprotected, &tbs, &s.signature) {
                 Ok(v) => ok.push(v),
                 Err(error) => failed.push(SignatureFailure {
+                    index,
                     key_id: Some(kid),
                     error,
                 }),

@@ -10,6 +10,8 @@
 //! - [`Signer`]: the one trait key backends implement;
 //! - [`Timestamp`]: RFC 3339 UTC instants for validity windows and statements;
 //! - [`cose`]: `COSE_Sign1` / `COSE_Sign` envelopes and [`Verified`] proofs;
+//! - [`dsse`]: DSSE v1 JSON envelopes, the in-toto / SLSA ecosystem's, over
+//!   the same keys, proofs and signature-failure type as `COSE_Sign`;
 //! - [`text`]: escaping strings from statements before they reach a terminal.
 //!
 //! Verification is the hot path registries embed, so it lives here, lean.
@@ -19,6 +21,7 @@
 pub mod cbor;
 pub mod cose;
 mod digest;
+pub mod dsse;
 mod key;
 mod sig;
 mod signer;
