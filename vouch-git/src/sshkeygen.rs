@@ -25,7 +25,7 @@ use std::fmt;
 use std::io::Read;
 
 use vouch_core::sshsig::{SshSig, SshSigError, VerifiedSshSig};
-use vouch_core::{FidoAssertion, KeyId, PublicKey, Timestamp};
+use vouch_core::{AuthenticatorFlags, FidoAssertion, KeyId, PublicKey, Timestamp};
 
 use crate::allowed_signers::{AllowedSigner, AllowedSigners, CivilTime, SignerRefusal};
 
@@ -241,18 +241,27 @@ impl fmt::Display for GoodSignature<'_> {
 /// `security key signature: user present, verified, counter N`.
 pub fn security_key_note(a: &FidoAssertion) -> String {
     format!(
-        "security key signature: user {}, {}, counter {}",
-        if a.flags.user_present() {
+        "security key signature: {}, counter {}",
+        user_presence(a.flags),
+        a.counter
+    )
+}
+
+/// The user-presence and user-verification flags in words:
+/// `user present, verified`, `user NOT present, not verified`, ...
+pub fn user_presence(flags: AuthenticatorFlags) -> String {
+    format!(
+        "user {}, {}",
+        if flags.user_present() {
             "present"
         } else {
             "NOT present"
         },
-        if a.flags.user_verified() {
+        if flags.user_verified() {
             "verified"
         } else {
             "not verified"
-        },
-        a.counter
+        }
     )
 }
 

@@ -22,6 +22,7 @@ use std::process::{Command, Stdio};
 use clap::Args;
 use vouch_core::text::Escaped;
 use vouch_git::commit::{MAX_COMMIT_LEN, verify_commit};
+use vouch_git::sshkeygen::user_presence;
 use vouch_manifest::{GitObjectId, TrustedRoster};
 
 use crate::cmd::trust::RosterTrustArgs;
@@ -250,18 +251,9 @@ fn verify_one(
             );
             if let Some(a) = v.fido() {
                 println!(
-                    "    fido:    flags {:#04x} (user {}, {}), counter {}",
+                    "    fido:    flags {:#04x} ({}), counter {}",
                     a.flags.0,
-                    if a.flags.user_present() {
-                        "present"
-                    } else {
-                        "NOT present"
-                    },
-                    if a.flags.user_verified() {
-                        "verified"
-                    } else {
-                        "not verified"
-                    },
+                    user_presence(a.flags),
                     a.counter
                 );
             }
