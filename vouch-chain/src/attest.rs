@@ -12,7 +12,7 @@ use vouch_manifest::{
 };
 
 use crate::error::Reason;
-use crate::index::error_chain;
+use vouch_core::text::error_chain;
 
 /// A verified signature and the identity that held its key at signing time.
 #[derive(Clone, Debug)]

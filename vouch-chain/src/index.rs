@@ -14,6 +14,7 @@ use serde::Deserialize;
 use vouch_core::Digest;
 use vouch_core::cbor::{self, Limits};
 use vouch_core::cose::Sign;
+use vouch_core::text::error_chain;
 use vouch_git::commit::{CommitObject, GitError, ObjectFormat, object_id};
 use vouch_manifest::{
     Approval, Commit, Deployment, GitObjectId, Image, Predicate, Release, STATEMENT_CONTENT_TYPE,
@@ -70,18 +71,6 @@ impl<P: Predicate> Lazy<P> {
             .as_ref()
             .map_err(String::as_str)
     }
-}
-
-/// An error and its causes on one line.
-pub(crate) fn error_chain(e: &dyn std::error::Error) -> String {
-    let mut out = e.to_string();
-    let mut source = e.source();
-    while let Some(s) = source {
-        out.push_str(": ");
-        out.push_str(&s.to_string());
-        source = s.source();
-    }
-    out
 }
 
 /// A git commit object from the bundle, or why it cannot be used.

@@ -15,9 +15,10 @@ use vouch_manifest::{Commit, GitObjectId, GitPerson, IdentityId};
 use super::{CommitFacts, Eval};
 use crate::attest::{Attested, Covers};
 use crate::error::Reason;
-use crate::index::{Object, error_chain};
+use crate::index::Object;
 use crate::policy::Attribution;
 use crate::trace::{LinkKind, TraceNode, TracePerson};
+use vouch_core::text::error_chain;
 
 /// Who a commit says wrote and committed it, and its parents.
 struct Facts {

@@ -33,6 +33,7 @@ use std::io::{Read as _, Write as _};
 use std::path::{Path, PathBuf};
 
 use vouch_core::sshsig::{HashAlgorithm, MessageHasher, SshSig, VerifiedSshSig};
+use vouch_core::text::error_chain;
 use vouch_core::{PublicKey, Timestamp};
 use vouch_git::allowed_signers::{AllowedSigners, CivilTime, SignerTime};
 use vouch_git::sshkeygen::{self, GoodSignature, MessageError, RevokedKeys, RevokedKeysError};
@@ -288,18 +289,6 @@ impl Failure {
     }
 }
 
-/// An error and its causes on one line.
-fn chain(e: &dyn std::error::Error) -> String {
-    let mut s = e.to_string();
-    let mut cause = e.source();
-    while let Some(c) = cause {
-        s.push_str(": ");
-        s.push_str(&c.to_string());
-        cause = c.source();
-    }
-    s
-}
-
 fn require<'a, T: ?Sized>(value: Option<&'a T>, what: &str) -> Result<&'a T, Failure> {
     value.ok_or_else(|| Failure::usage(format!("missing {what}")))
 }
@@ -342,7 +331,10 @@ fn open_signer(arg: &OsStr) -> Result<Box<dyn vouch_core::Signer + Send + Sync>,
         let line = String::from_utf8(read_small(path, "public key")?)
             .map_err(|_| Failure::unreadable(format!("public key {text} is not text")))?;
         let public = PublicKey::from_openssh(line.trim()).map_err(|e| {
-            Failure::unreadable(format!("cannot read public key {text}: {}", chain(&e)))
+            Failure::unreadable(format!(
+                "cannot read public key {text}: {}",
+                error_chain(&e)
+            ))
         })?;
         let private = PathBuf::from(stem);
         if !private.exists() {
@@ -373,7 +365,7 @@ fn open_signer(arg: &OsStr) -> Result<Box<dyn vouch_core::Signer + Send + Sync>,
         };
         Failure::unreadable(format!(
             "cannot load signing key {private}: {}{hint}",
-            chain(&e)
+            error_chain(&e)
         ))
     })?;
     if let Some((pub_path, public)) = expected
@@ -414,7 +406,7 @@ fn sign(o: &Opts) -> Result<Exit, Failure> {
             .map_err(|e| Failure::unreadable(format!("cannot read {name}: {e}")))?;
         SshSig::sign_hashed(&*signer, namespace, hasher)
             .map(|s| s.to_armored())
-            .map_err(|e| Failure::unreadable(format!("Signing {name} failed: {}", chain(&e))))
+            .map_err(|e| Failure::unreadable(format!("Signing {name} failed: {}", error_chain(&e))))
     };
     if o.operands.is_empty() || o.operands.iter().all(|f| f == "-") {
         if !o.quiet {
@@ -465,7 +457,7 @@ fn read_signature(o: &Opts) -> Result<SshSig, Failure> {
         Failure::refused(format!(
             "Couldn't parse signature {}: {}",
             path.display(),
-            chain(&e)
+            error_chain(&e)
         ))
     })
 }
@@ -474,10 +466,11 @@ fn read_signature(o: &Opts) -> Result<SshSig, Failure> {
 fn verify_stdin(sig: &SshSig, namespace: &str) -> Result<VerifiedSshSig, Failure> {
     sshkeygen::verify_message(sig, namespace, &mut std::io::stdin().lock()).map_err(|e| match e {
         MessageError::Read(e) => Failure::unreadable(format!("cannot read the message: {e}")),
-        MessageError::Signature(e) => {
-            Failure::refused(format!("Signature verification failed: {}", chain(&e)))
-        }
-        other => Failure::refused(chain(&other)),
+        MessageError::Signature(e) => Failure::refused(format!(
+            "Signature verification failed: {}",
+            error_chain(&e)
+        )),
+        other => Failure::refused(error_chain(&other)),
     })
 }
 
@@ -489,7 +482,7 @@ fn check_revoked(path: &Path, key: &PublicKey) -> Result<(), Failure> {
             "{} is a binary KRL, which vouch cannot read; list revoked public keys one per line instead",
             path.display()
         )),
-        other => Failure::refused(format!("{}: {}", path.display(), chain(&other))),
+        other => Failure::refused(format!("{}: {}", path.display(), error_chain(&other))),
     })?;
     revoked.check(key).map_err(|r| {
         Failure::refused(format!(
@@ -515,7 +508,7 @@ fn load_allowed_signers(path: &Path, report: bool) -> Result<AllowedSigners, Fai
                 "{}:{}: skipped: {}",
                 path.display(),
                 p.line,
-                chain(&p.error)
+                error_chain(&p.error)
             );
         }
         if let Some(ca) = allowed.entries().iter().find(|e| e.cert_authority) {

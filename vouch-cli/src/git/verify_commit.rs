@@ -20,7 +20,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
 use clap::Args;
-use vouch_core::text::Escaped;
+use vouch_core::text::{Escaped, error_chain};
 use vouch_git::commit::{MAX_COMMIT_LEN, verify_commit};
 use vouch_git::sshkeygen::user_presence;
 use vouch_manifest::{GitObjectId, TrustedRoster};
@@ -165,18 +165,6 @@ fn read_commit(repo: Option<&Path>, rev: &str) -> Result<(GitObjectId, Vec<u8>),
     Err(ReadError::NotACommit("a chain of more than 8 tags"))
 }
 
-/// An error and its causes on one line.
-fn chain(e: &dyn std::error::Error) -> String {
-    let mut s = e.to_string();
-    let mut cause = e.source();
-    while let Some(c) = cause {
-        s.push_str(": ");
-        s.push_str(&c.to_string());
-        cause = c.source();
-    }
-    s
-}
-
 /// What happened to one commit.
 enum Verdict {
     Verified,
@@ -224,7 +212,7 @@ fn verify_one(
             println!(
                 "commit {}\n    UNREADABLE: {}",
                 Escaped(rev),
-                Escaped(&chain(&e))
+                Escaped(&error_chain(&e))
             );
             return Verdict::Unreadable;
         }
@@ -265,7 +253,7 @@ fn verify_one(
             Verdict::Verified
         }
         Err(e) => {
-            println!("    REFUSED: {}", Escaped(&chain(&e)));
+            println!("    REFUSED: {}", Escaped(&error_chain(&e)));
             Verdict::Refused
         }
     }
