@@ -492,23 +492,8 @@ fn protected_bytes(p: &ProtectedHeader) -> std::borrow::Cow<'_, [u8]> {
 
 /// Appends a CBOR head (shortest form) of major type `major` and argument `n`.
 fn push_head(out: &mut Vec<u8>, major: u8, n: usize) {
-    let m = major << 5;
     // usize is at most 64 bits on every platform Rust supports.
-    let n = n as u64;
-    if n < 24 {
-        out.push(m | n as u8);
-    } else if let Ok(b) = u8::try_from(n) {
-        out.extend_from_slice(&[m | 24, b]);
-    } else if let Ok(b) = u16::try_from(n) {
-        out.push(m | 25);
-        out.extend_from_slice(&b.to_be_bytes());
-    } else if let Ok(b) = u32::try_from(n) {
-        out.push(m | 26);
-        out.extend_from_slice(&b.to_be_bytes());
-    } else {
-        out.push(m | 27);
-        out.extend_from_slice(&n.to_be_bytes());
-    }
+    crate::cbor::write_head(out, major, n as u64);
 }
 
 /// The RFC 9052 §4.4 `Sig_structure` of one `COSE_Signature`, with no

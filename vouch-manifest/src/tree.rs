@@ -141,7 +141,7 @@ use std::path::{Path, PathBuf};
 use std::str::FromStr;
 
 use serde::{Deserialize, Serialize};
-use vouch_core::cbor::{self, CborError, Limits};
+use vouch_core::cbor::{self, CborError, Limits, write_head as cbor_head};
 use vouch_core::{Digest, DigestAlgorithm, Hasher};
 
 #[cfg(feature = "fs")]
@@ -766,25 +766,6 @@ fn root_of(entries: &[TreeEntry]) -> Digest {
 const MAJOR_UINT: u8 = 0;
 const MAJOR_TEXT: u8 = 3;
 const MAJOR_ARRAY: u8 = 4;
-
-/// A CBOR head with its argument in the shortest form (RFC 8949 §4.2.1).
-fn cbor_head(out: &mut Vec<u8>, major: u8, arg: u64) {
-    let m = major << 5;
-    if arg < 24 {
-        out.push(m | arg as u8);
-    } else if let Ok(a) = u8::try_from(arg) {
-        out.extend_from_slice(&[m | 24, a]);
-    } else if let Ok(a) = u16::try_from(arg) {
-        out.push(m | 25);
-        out.extend_from_slice(&a.to_be_bytes());
-    } else if let Ok(a) = u32::try_from(arg) {
-        out.push(m | 26);
-        out.extend_from_slice(&a.to_be_bytes());
-    } else {
-        out.push(m | 27);
-        out.extend_from_slice(&arg.to_be_bytes());
-    }
-}
 
 fn cbor_text(out: &mut Vec<u8>, text: &str) {
     cbor_head(out, MAJOR_TEXT, text.len() as u64);
