@@ -134,6 +134,9 @@
 //! the entries and the bytes are exactly the canonical encoding of what they
 //! decode to.
 
+// The documentation describes the walker, which exists with the `fs`
+// feature only; without it, its links have nothing to point at.
+#![cfg_attr(not(feature = "fs"), allow(rustdoc::broken_intra_doc_links))]
 use std::cmp::Ordering;
 use std::fmt;
 use std::io;

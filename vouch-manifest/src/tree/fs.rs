@@ -28,7 +28,7 @@ pub struct TreeOptions {
     /// depth).
     pub include_git: bool,
     /// Extra names, `*`-prefix / `*`-suffix patterns or relative paths to
-    /// skip; see the [module documentation](self#what-is-skipped).
+    /// skip; see the [module documentation](super#what-is-skipped).
     pub ignore: Vec<String>,
     /// Threads hashing files: `None` (or `Some(0)`) uses the current rayon
     /// pool, by default one thread per core; `Some(n)` builds a pool of `n`
