@@ -972,7 +972,19 @@ fn a_whole_chain_made_with_the_cli() {
             add.extend(["--hardware", "tpm-resident"]);
         }
         s.ok(&add);
-        s.ok(&["roster", "grant", "roster.json", "--role", role, "--id", id]);
+        // From the keys' start, not "now": the commit above was made
+        // before this grant, and a grant from now would race it.
+        s.ok(&[
+            "roster",
+            "grant",
+            "roster.json",
+            "--role",
+            role,
+            "--id",
+            id,
+            "--valid-from",
+            "2020-01-01T00:00:00Z",
+        ]);
     }
     let out = s.ok(&[
         "roster",
