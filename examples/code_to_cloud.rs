@@ -33,8 +33,8 @@ use std::time::Instant;
 use vouch_chain::{Bundle, Policy, Reason, Target, Verdict, Verifier};
 use vouch_core::sshsig::{self, HashAlgorithm};
 use vouch_core::{Algorithm, Digest, PublicKey, Signer, Timestamp};
+use vouch_git::commit::{GitError, verify_commit};
 use vouch_keys::{FileKey, KeyRef};
-use vouch_manifest::git::{GitError, verify_commit};
 use vouch_manifest::tree::{TreeManifest, TreeOptions};
 use vouch_manifest::{
     Approval, ApprovalRole, DeployTarget, Deployment, GitObjectId, HardwareClaim, Identity,

@@ -53,7 +53,7 @@ trap 'rm -rf "$exchange"' EXIT
 
 run_rust() {
     VOUCH_DSSE_INTEROP_DIR="$exchange" VOUCH_DSSE_INTEROP_PHASE="$1" \
-        cargo test --quiet -p vouch-manifest --test dsse_interop -- --nocapture
+        cargo test --quiet -p vouch-core --test dsse_interop -- --nocapture
 }
 
 run_rust sign

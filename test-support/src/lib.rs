@@ -4,8 +4,13 @@
 //! `../shared/vectors` by default or wherever `VOUCH_VECTORS` points. Under
 //! `CI=true` a missing folder fails the test; elsewhere the test prints a
 //! clear skip notice and returns.
+//!
+//! [`git`] runs stock `git` and `ssh-keygen` in a sandbox for the tests that
+//! make real commits.
 
 use std::path::PathBuf;
+
+pub mod git;
 
 /// The vectors folder, or `None` (after printing why) when it is absent
 /// outside CI.

@@ -12,7 +12,8 @@ use vouch_manifest::{
 };
 
 use crate::error::Reason;
-use crate::index::{Decoded, error_chain};
+use crate::index::Decoded;
+use vouch_core::text::error_chain;
 
 /// A verified signature and the identity that held its key at signing time.
 #[derive(Clone, Debug)]

@@ -40,30 +40,16 @@ struct Bytes(Vec<u8>);
 
 impl Serialize for Bytes {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_bytes(&self.0)
+        vouch_core::cbor::byte_string::serialize(&self.0, s)
     }
 }
 
 impl<'de> Deserialize<'de> for Bytes {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl serde::de::Visitor<'_> for V {
-            type Value = Bytes;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a byte string")
-            }
-            fn visit_bytes<E: serde::de::Error>(self, v: &[u8]) -> Result<Bytes, E> {
-                Ok(Bytes(v.to_vec()))
-            }
-            fn visit_byte_buf<E: serde::de::Error>(self, v: Vec<u8>) -> Result<Bytes, E> {
-                Ok(Bytes(v))
-            }
-        }
-        // `deserialize_byte_buf`, not `deserialize_bytes`: ciborium serves
-        // `deserialize_bytes` from a 4 KiB scratch buffer and refuses any
-        // longer byte string, and envelopes (a release with a hundred
-        // commits) are routinely longer.
-        d.deserialize_byte_buf(V)
+        // Read as a byte buffer of any length (envelopes of a release with
+        // a hundred commits are routinely longer than ciborium's 4 KiB
+        // scratch buffer for borrowed bytes).
+        vouch_core::cbor::byte_string::deserialize(d).map(Bytes)
     }
 }
 

@@ -15,7 +15,8 @@ use vouch_core::Digest;
 use vouch_core::cbor::{self, Limits};
 use vouch_core::cose::{Sign, SignatureFailure, VerifiedSigner};
 use vouch_core::sshsig::VerifiedSshSig;
-use vouch_manifest::git::{CommitObject, GitError, ObjectFormat, object_id};
+use vouch_core::text::error_chain;
+use vouch_git::commit::{CommitObject, GitError, ObjectFormat, object_id};
 use vouch_manifest::{
     Approval, Commit, Deployment, GitObjectId, Image, Predicate, Release, STATEMENT_CONTENT_TYPE,
     Signed, Subject, TrustedRoster,
@@ -133,18 +134,6 @@ impl<P> std::ops::Deref for Decoded<'_, P> {
     fn deref(&self) -> &Signed<P> {
         self.signed
     }
-}
-
-/// An error and its causes on one line.
-pub(crate) fn error_chain(e: &dyn std::error::Error) -> String {
-    let mut out = e.to_string();
-    let mut source = e.source();
-    while let Some(s) = source {
-        out.push_str(": ");
-        out.push_str(&s.to_string());
-        source = s.source();
-    }
-    out
 }
 
 /// A git commit object from the bundle, or why it cannot be used.

@@ -8,8 +8,8 @@ use common::*;
 use vouch_chain::{Reason, Target};
 use vouch_core::Signer;
 use vouch_core::sshsig::{self, HashAlgorithm};
+use vouch_git::commit::{CommitObject, ObjectFormat};
 use vouch_manifest::GitObjectId;
-use vouch_manifest::git::{CommitObject, ObjectFormat};
 
 /// A commit object signed as git does: the SSHSIG over the object without
 /// its `gpgsig` header, in namespace `git`, inserted after `committer`.

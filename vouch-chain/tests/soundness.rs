@@ -970,7 +970,7 @@ fn git_signature_problems_are_named() {
     let block = text[start..end + 1].to_owned();
     let doubled = format!("{}{}{}", &text[..end + 1], block, &text[end + 1..]);
     let oid2 =
-        vouch_manifest::git::object_id(doubled.as_bytes(), vouch_manifest::git::ObjectFormat::Sha1)
+        vouch_git::commit::object_id(doubled.as_bytes(), vouch_git::commit::ObjectFormat::Sha1)
             .unwrap();
     s.use_object_for_alice(&oid2, doubled.into_bytes());
     let v = run(&s);

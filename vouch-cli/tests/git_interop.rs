@@ -26,27 +26,13 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use vouch_core::{Algorithm, PublicKey, Timestamp};
 use vouch_keys::FileKey;
 use vouch_manifest::{Identity, RootKeys, Roster, RosterChain, RosterKey, Signed, Statement};
+use vouch_test_support::git;
 
 const VOUCH: &str = env!("CARGO_BIN_EXE_vouch");
 const GIT_SSH: &str = env!("CARGO_BIN_EXE_vouch-git-ssh");
 
 fn tools_available() -> bool {
-    for (tool, arg) in [("git", "--version"), ("ssh-keygen", "-?")] {
-        let found = Command::new(tool)
-            .arg(arg)
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .status()
-            .is_ok();
-        if !found {
-            if std::env::var("CI").as_deref() == Ok("true") {
-                panic!("{tool} is missing; CI=true forbids skipping the git interop tests");
-            }
-            eprintln!("SKIP: {tool} not found; git interop not tested");
-            return false;
-        }
-    }
-    true
+    vouch_test_support::git::tools_available("git interop tests", "git interop")
 }
 
 /// A scratch directory with a HOME, a repository and key files.
@@ -89,23 +75,10 @@ impl Lab {
     fn git_cmd(&self, args: &[&str], time: &str) -> Command {
         let t: Timestamp = time.parse().unwrap();
         let date = format!("{} +0000", t.unix_seconds());
-        let mut c = Command::new("git");
-        c.current_dir(self.repo())
-            .env_clear()
-            .env("PATH", std::env::var_os("PATH").unwrap_or_default())
-            .env("HOME", self.path("home"))
-            .env("GIT_CONFIG_NOSYSTEM", "1")
-            .env("TZ", self.tz)
-            .env("LC_ALL", "C")
-            .env("GIT_AUTHOR_DATE", &date)
+        let mut c = git::command(&self.repo(), &self.path("home"), self.tz);
+        c.env("GIT_AUTHOR_DATE", &date)
             .env("GIT_COMMITTER_DATE", &date)
-            .args([
-                "-c",
-                "user.name=Alice Example",
-                "-c",
-                "user.email=alice@example.com",
-            ])
-            .args(["-c", "init.defaultBranch=main", "-c", "gpg.format=ssh"])
+            .args(["-c", "gpg.format=ssh"])
             .args(args);
         c
     }
@@ -168,14 +141,7 @@ impl Lab {
 
     fn ssh_keygen(&self, name: &str, kind: &str) -> (PathBuf, PublicKey) {
         let key = self.path(name);
-        let mut c = Command::new("ssh-keygen");
-        c.args(["-q", "-t", kind, "-N", "", "-C", name, "-f"])
-            .arg(&key);
-        if kind == "ecdsa" {
-            c.args(["-b", "256"]);
-        }
-        assert!(c.status().unwrap().success());
-        let line = std::fs::read_to_string(format!("{}.pub", key.display())).unwrap();
+        let line = git::ssh_keygen(&key, name, kind);
         (key, PublicKey::from_openssh(&line).unwrap())
     }
 

@@ -772,6 +772,35 @@ impl<'a> Validator<'a> {
     }
 }
 
+/// Appends a CBOR head (RFC 8949 §3) of major type `major` (0 to 7) with
+/// argument `arg` in its shortest form, as canonical CBOR requires
+/// (§4.2.1): for the encoders that stream bytes by hand rather than build a
+/// value tree.
+///
+/// ```
+/// let mut out = Vec::new();
+/// vouch_core::cbor::write_head(&mut out, 3, 5); // text string of 5 bytes
+/// vouch_core::cbor::write_head(&mut out, 4, 500); // array of 500 items
+/// assert_eq!(out, [0x65, 0x99, 0x01, 0xf4]);
+/// ```
+pub fn write_head(out: &mut Vec<u8>, major: u8, arg: u64) {
+    let m = major << 5;
+    if arg < 24 {
+        out.push(m | arg as u8);
+    } else if let Ok(a) = u8::try_from(arg) {
+        out.extend_from_slice(&[m | 24, a]);
+    } else if let Ok(a) = u16::try_from(arg) {
+        out.push(m | 25);
+        out.extend_from_slice(&a.to_be_bytes());
+    } else if let Ok(a) = u32::try_from(arg) {
+        out.push(m | 26);
+        out.extend_from_slice(&a.to_be_bytes());
+    } else {
+        out.push(m | 27);
+        out.extend_from_slice(&arg.to_be_bytes());
+    }
+}
+
 /// Serde helper for `Vec<u8>` fields: a CBOR byte string (serde's default
 /// would be an array of integers). Use as `#[serde(with = "vouch_core::cbor::byte_string")]`.
 pub mod byte_string {

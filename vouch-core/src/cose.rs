@@ -506,23 +506,8 @@ fn protected_bytes(p: &ProtectedHeader) -> std::borrow::Cow<'_, [u8]> {
 
 /// Appends a CBOR head (shortest form) of major type `major` and argument `n`.
 fn push_head(out: &mut Vec<u8>, major: u8, n: usize) {
-    let m = major << 5;
     // usize is at most 64 bits on every platform Rust supports.
-    let n = n as u64;
-    if n < 24 {
-        out.push(m | n as u8);
-    } else if let Ok(b) = u8::try_from(n) {
-        out.extend_from_slice(&[m | 24, b]);
-    } else if let Ok(b) = u16::try_from(n) {
-        out.push(m | 25);
-        out.extend_from_slice(&b.to_be_bytes());
-    } else if let Ok(b) = u32::try_from(n) {
-        out.push(m | 26);
-        out.extend_from_slice(&b.to_be_bytes());
-    } else {
-        out.push(m | 27);
-        out.extend_from_slice(&n.to_be_bytes());
-    }
+    crate::cbor::write_head(out, major, n as u64);
 }
 
 /// The RFC 9052 §4.4 `Sig_structure` of one `COSE_Signature`, with no
@@ -667,13 +652,27 @@ impl Sign1 {
     }
 }
 
-/// One signature of a [`Sign`] envelope that did not verify.
+/// Most signatures an envelope is expected to carry by default: 64 (real
+/// envelopes carry one to a handful). DSSE's [`crate::dsse::Limits`] refuses
+/// more while reading; `COSE_Sign` decoding is bounded by its size limit
+/// ([`Limits::max_size`]) only.
+pub const DEFAULT_MAX_SIGNATURES: usize = 64;
+
+/// One signature of a multi-signature envelope that did not verify: where
+/// it is, the key it names, and why it failed.
+///
+/// [`Sign::verify_each`] uses the defaults: the key id from the signature's
+/// protected header (`None` without one) and an [`EnvelopeError`]. A DSSE
+/// envelope ([`crate::dsse::SignatureFailure`]) names its unauthenticated
+/// `keyid` hint and a [`crate::dsse::DsseError`].
 #[derive(Debug)]
-pub struct SignatureFailure {
-    /// The key id from the signature's protected header, if it had one.
-    pub key_id: Option<KeyId>,
+pub struct SignatureFailure<K = Option<KeyId>, E = EnvelopeError> {
+    /// Index of the signature in the envelope.
+    pub index: usize,
+    /// The key the signature names (unauthenticated until it verifies).
+    pub key_id: K,
     /// Why it failed.
-    pub error: EnvelopeError,
+    pub error: E,
 }
 
 /// What [`Sign::verify_each`] says of one envelope: the proof over the
@@ -822,6 +821,7 @@ impl Sign {
         for (index, s) in self.msg.signatures.iter().enumerate() {
             let Ok(kid) = KeyId::from_slice(&s.protected.header.key_id) else {
                 failed.push(SignatureFailure {
+                    index,
                     key_id: None,
                     error: EnvelopeError::MissingKeyId { index },
                 });
@@ -829,6 +829,7 @@ impl Sign {
             };
             let Some(key) = lookup(&kid) else {
                 failed.push(SignatureFailure {
+                    index,
                     key_id: Some(kid),
                     error: EnvelopeError::UnknownKey(kid),
                 });
@@ -838,6 +839,7 @@ impl Sign {
             match check(index, key, &s.protected, &s.unprotected, &tbs, &s.signature) {
                 Ok(v) => ok.push(v),
                 Err(error) => failed.push(SignatureFailure {
+                    index,
                     key_id: Some(kid),
                     error,
                 }),
@@ -895,6 +897,7 @@ impl Sign {
             for (index, s) in env.msg.signatures.iter().enumerate() {
                 let Ok(kid) = KeyId::from_slice(&s.protected.header.key_id) else {
                     row.push(Slot::Done(Err(SignatureFailure {
+                        index,
                         key_id: None,
                         error: EnvelopeError::MissingKeyId { index },
                     })));
@@ -902,6 +905,7 @@ impl Sign {
                 };
                 let Some(key) = lookup(&kid) else {
                     row.push(Slot::Done(Err(SignatureFailure {
+                        index,
                         key_id: Some(kid),
                         error: EnvelopeError::UnknownKey(kid),
                     })));
@@ -910,6 +914,7 @@ impl Sign {
                 let tbs = sig_structure(&env.msg.protected, &s.protected, env.unverified_payload());
                 match prepare(index, key, &s.protected, &s.unprotected, &s.signature) {
                     Err(error) => row.push(Slot::Done(Err(SignatureFailure {
+                        index,
                         key_id: Some(kid),
                         error,
                     }))),
@@ -924,6 +929,7 @@ impl Sign {
                                 signature: sig,
                             })
                             .map_err(|source| SignatureFailure {
+                                index,
                                 key_id: Some(kid),
                                 error: EnvelopeError::Signature { index, source },
                             }),
@@ -946,6 +952,7 @@ impl Sign {
                         signature: sig,
                     })
                     .map_err(|source| SignatureFailure {
+                        index,
                         key_id: Some(key_id),
                         error: EnvelopeError::Signature { index, source },
                     }),

@@ -14,6 +14,8 @@
 //! - [`provider`]: the crypto behind verification, as plain data
 //!   ([`CryptoProvider`](provider::CryptoProvider)), with Ed25519 batches
 //!   ([`verify_ed25519_batch`]);
+//! - [`dsse`]: DSSE v1 JSON envelopes, the in-toto / SLSA ecosystem's, over
+//!   the same keys, proofs and signature-failure type as `COSE_Sign`;
 //! - [`text`]: escaping strings from statements before they reach a terminal.
 //!
 //! Verification is the hot path registries embed, so it lives here, lean.
@@ -23,6 +25,7 @@
 pub mod cbor;
 pub mod cose;
 mod digest;
+pub mod dsse;
 mod ed25519;
 mod key;
 pub mod provider;

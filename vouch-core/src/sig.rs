@@ -426,39 +426,36 @@ impl FidoAssertion {
 }
 
 /// Serde helper: `Vec<u8>` as a CBOR byte string (serde's default would be
-/// an array of integers), as lowercase hex in human-readable formats.
+/// an array of integers; [`crate::cbor::byte_string`]), as lowercase hex in
+/// human-readable formats.
 pub(crate) mod serde_bytes_vec {
     use serde::{Deserializer, Serializer};
+
+    use crate::cbor::byte_string;
 
     pub(crate) fn serialize<S: Serializer>(v: &[u8], s: S) -> Result<S::Ok, S::Error> {
         if s.is_human_readable() {
             s.serialize_str(&hex::encode(v))
         } else {
-            s.serialize_bytes(v)
+            byte_string::serialize(v, s)
         }
     }
 
     pub(crate) fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<u8>, D::Error> {
-        struct V;
-        impl serde::de::Visitor<'_> for V {
+        struct Hex;
+        impl serde::de::Visitor<'_> for Hex {
             type Value = Vec<u8>;
             fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
                 f.write_str("a byte string")
-            }
-            fn visit_bytes<E: serde::de::Error>(self, v: &[u8]) -> Result<Vec<u8>, E> {
-                Ok(v.to_vec())
-            }
-            fn visit_byte_buf<E: serde::de::Error>(self, v: Vec<u8>) -> Result<Vec<u8>, E> {
-                Ok(v)
             }
             fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<Vec<u8>, E> {
                 hex::decode(v).map_err(E::custom)
             }
         }
         if d.is_human_readable() {
-            d.deserialize_str(V)
+            d.deserialize_str(Hex)
         } else {
-            d.deserialize_byte_buf(V)
+            byte_string::deserialize(d)
         }
     }
 }

@@ -121,6 +121,25 @@ impl fmt::Display for Escaped<'_> {
     }
 }
 
+/// An error and its causes on one line, `error: cause: cause...`, as the
+/// CLI, the C ABI and the verdict's reasons show them. Not escaped: pass
+/// the result through [`escape`] before it reaches a terminal.
+///
+/// ```
+/// let e = std::io::Error::other("disk on fire");
+/// assert_eq!(vouch_core::text::error_chain(&e), "disk on fire");
+/// ```
+pub fn error_chain(e: &dyn std::error::Error) -> String {
+    let mut out = e.to_string();
+    let mut cause = e.source();
+    while let Some(c) = cause {
+        out.push_str(": ");
+        out.push_str(&c.to_string());
+        cause = c.source();
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

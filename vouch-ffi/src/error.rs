@@ -149,13 +149,7 @@ impl Failure {
         context: &str,
         error: &(dyn std::error::Error + 'static),
     ) -> Self {
-        let mut detail = format!("{context}: {error}");
-        let mut source = error.source();
-        while let Some(cause) = source {
-            detail.push_str(": ");
-            detail.push_str(&cause.to_string());
-            source = cause.source();
-        }
+        let detail = format!("{context}: {}", vouch_core::text::error_chain(error));
         Failure::new(code, detail)
     }
 

@@ -12,13 +12,13 @@
 //! - [`Roster`]: the trust root: identities, keys, roles, root keys, rotated
 //!   TUF-style and verified into a [`TrustedRoster`].
 //!
-//! Interop: [`dsse`] reads and writes DSSE JSON envelopes for the in-toto /
-//! SLSA ecosystem; [`tree`] makes reproducible content manifests of directories.
+//! Interop: [`dsse`] (vouch-core's, re-exported) reads and writes DSSE JSON
+//! envelopes for the in-toto / SLSA ecosystem; [`tree`] makes reproducible
+//! content manifests of directories (walking one needs the feature `fs`).
 
-pub mod allowed_signers;
-pub mod dsse;
+/// DSSE envelopes, now in vouch-core; re-exported for existing paths.
+pub use vouch_core::dsse;
 mod error;
-pub mod git;
 mod ids;
 pub mod names;
 mod predicates;

@@ -4,7 +4,7 @@
 use proptest::prelude::*;
 use vouch_core::{Algorithm, Digest, Timestamp};
 use vouch_keys::FileKey;
-use vouch_manifest::tree::TreeManifest;
+use vouch_manifest::tree::{EntryKind, TreeEntry, TreeManifest, TreePath};
 use vouch_manifest::*;
 
 fn t(s: &str) -> Timestamp {
@@ -76,14 +76,18 @@ fn deployment() -> Deployment {
 }
 
 fn release() -> Release {
-    // One directory per call: tests run in parallel threads of one process.
-    static N: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
-    let n = N.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-    let dir = std::env::temp_dir().join(format!("vouch-release-{}-{n}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
-    std::fs::write(dir.join("lib.rs"), b"pub fn f() {}\n").unwrap();
-    let contents = TreeManifest::build(&dir, &Default::default()).unwrap();
-    std::fs::remove_dir_all(&dir).unwrap();
+    // The manifest `TreeManifest::build` makes of a directory holding only
+    // `lib.rs` (walking needs the `fs` feature; tests/tree.rs covers it).
+    let content = b"pub fn f() {}\n";
+    let contents = TreeManifest::from_entries(vec![TreeEntry {
+        path: TreePath::new("lib.rs").unwrap(),
+        kind: EntryKind::File {
+            size: content.len() as u64,
+            digest: Digest::sha256(content),
+            executable: false,
+        },
+    }])
+    .unwrap();
     Release {
         package: "shop-api".into(),
         version: "1.4.0".into(),

@@ -9,15 +9,16 @@
 //! the one who signed (by default); under `attribution = "committer"` the
 //! committer's signature also counts and the trace names both.
 
-use vouch_manifest::git::{CommitObject, GitError};
+use vouch_git::commit::{CommitObject, GitError};
 use vouch_manifest::{Commit, GitObjectId, GitPerson, IdentityId};
 
 use super::{CommitFacts, Eval};
 use crate::attest::{Attested, Covers};
 use crate::error::Reason;
-use crate::index::{Object, error_chain};
+use crate::index::Object;
 use crate::policy::Attribution;
 use crate::trace::{LinkKind, TraceNode, TracePerson};
+use vouch_core::text::error_chain;
 
 /// Who a commit says wrote and committed it, and its parents.
 struct Facts {

@@ -906,7 +906,7 @@ impl<'s> ObjectPlan<'s> {
             }
         };
         let id =
-            vouch_manifest::git::object_id(raw.as_bytes(), vouch_manifest::git::ObjectFormat::Sha1)
+            vouch_git::commit::object_id(raw.as_bytes(), vouch_git::commit::ObjectFormat::Sha1)
                 .unwrap();
         (id, raw.into_bytes())
     }

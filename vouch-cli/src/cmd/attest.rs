@@ -11,7 +11,7 @@ use clap::{Args, Subcommand, ValueEnum};
 use serde::de::DeserializeOwned;
 use serde_json::{Map, Value, json};
 use vouch_core::{Digest, Timestamp};
-use vouch_manifest::git::{CommitObject, ObjectFormat};
+use vouch_git::commit::{CommitObject, ObjectFormat};
 use vouch_manifest::tree::TreeManifest;
 use vouch_manifest::{
     Approval, Commit, Deployment, GitObjectId, IdentityId, Image, ImagePackage, Predicate, Release,

@@ -3,7 +3,7 @@
 use std::path::PathBuf;
 
 use clap::{Args, Subcommand};
-use vouch_manifest::dsse::Envelope;
+use vouch_core::dsse::Envelope;
 
 use crate::cmd::SignerArgs;
 use crate::exit::{CliError, CliResult, Outcome};

@@ -3,7 +3,7 @@
 use std::path::{Path, PathBuf};
 
 use clap::{Args, Subcommand, ValueEnum};
-use vouch_core::text::Escaped;
+use vouch_core::text::{Escaped, error_chain};
 use vouch_core::{Digest, KeyId, Timestamp};
 use vouch_manifest::{
     GitObjectId, Grandfathered, HardwareClaim, Identity, IdentityId, IdentityProof, Predicate as _,
@@ -752,18 +752,6 @@ fn verify(args: VerifyArgs) -> CliResult {
         print_roster(&trusted, count, now);
     }
     Ok(Outcome::Done)
-}
-
-/// The error and its causes on one line, for JSON output.
-fn error_chain(e: &CliError) -> String {
-    let mut text = e.to_string();
-    let mut cause = std::error::Error::source(e);
-    while let Some(c) = cause {
-        text.push_str(": ");
-        text.push_str(&c.to_string());
-        cause = c.source();
-    }
-    text
 }
 
 /// Prints a verified roster for people. Every string the roster's authors

@@ -33,9 +33,11 @@ use std::io::{Read as _, Write as _};
 use std::path::{Path, PathBuf};
 
 use vouch_core::sshsig::{HashAlgorithm, MessageHasher, SshSig, VerifiedSshSig};
+use vouch_core::text::error_chain;
 use vouch_core::{PublicKey, Timestamp};
+use vouch_git::allowed_signers::{AllowedSigners, CivilTime, SignerTime};
+use vouch_git::sshkeygen::{self, GoodSignature, MessageError, RevokedKeys, RevokedKeysError};
 use vouch_keys::{KeyRef, Passphrase};
-use vouch_manifest::allowed_signers::{AllowedSigners, CivilTime, SignerTime};
 
 /// How the command ended.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -287,18 +289,6 @@ impl Failure {
     }
 }
 
-/// An error and its causes on one line.
-fn chain(e: &dyn std::error::Error) -> String {
-    let mut s = e.to_string();
-    let mut cause = e.source();
-    while let Some(c) = cause {
-        s.push_str(": ");
-        s.push_str(&c.to_string());
-        cause = c.source();
-    }
-    s
-}
-
 fn require<'a, T: ?Sized>(value: Option<&'a T>, what: &str) -> Result<&'a T, Failure> {
     value.ok_or_else(|| Failure::usage(format!("missing {what}")))
 }
@@ -322,17 +312,6 @@ fn read_small(path: &Path, what: &str) -> Result<Vec<u8>, Failure> {
     Ok(bytes)
 }
 
-/// The `sshkey_type` name `ssh-keygen` prints (`ED25519`, `ECDSA-SK`, ...).
-fn key_type_name(key: &PublicKey) -> &'static str {
-    match key.ssh_key_type() {
-        "ssh-ed25519" => "ED25519",
-        "ecdsa-sha2-nistp256" => "ECDSA",
-        "sk-ssh-ed25519@openssh.com" => "ED25519-SK",
-        "sk-ecdsa-sha2-nistp256@openssh.com" => "ECDSA-SK",
-        _ => "UNKNOWN",
-    }
-}
-
 // ---------------------------------------------------------------------------
 // -Y sign
 // ---------------------------------------------------------------------------
@@ -352,7 +331,10 @@ fn open_signer(arg: &OsStr) -> Result<Box<dyn vouch_core::Signer + Send + Sync>,
         let line = String::from_utf8(read_small(path, "public key")?)
             .map_err(|_| Failure::unreadable(format!("public key {text} is not text")))?;
         let public = PublicKey::from_openssh(line.trim()).map_err(|e| {
-            Failure::unreadable(format!("cannot read public key {text}: {}", chain(&e)))
+            Failure::unreadable(format!(
+                "cannot read public key {text}: {}",
+                error_chain(&e)
+            ))
         })?;
         let private = PathBuf::from(stem);
         if !private.exists() {
@@ -383,7 +365,7 @@ fn open_signer(arg: &OsStr) -> Result<Box<dyn vouch_core::Signer + Send + Sync>,
         };
         Failure::unreadable(format!(
             "cannot load signing key {private}: {}{hint}",
-            chain(&e)
+            error_chain(&e)
         ))
     })?;
     if let Some((pub_path, public)) = expected
@@ -424,7 +406,7 @@ fn sign(o: &Opts) -> Result<Exit, Failure> {
             .map_err(|e| Failure::unreadable(format!("cannot read {name}: {e}")))?;
         SshSig::sign_hashed(&*signer, namespace, hasher)
             .map(|s| s.to_armored())
-            .map_err(|e| Failure::unreadable(format!("Signing {name} failed: {}", chain(&e))))
+            .map_err(|e| Failure::unreadable(format!("Signing {name} failed: {}", error_chain(&e))))
     };
     if o.operands.is_empty() || o.operands.iter().all(|f| f == "-") {
         if !o.quiet {
@@ -471,53 +453,44 @@ fn sign(o: &Opts) -> Result<Exit, Failure> {
 fn read_signature(o: &Opts) -> Result<SshSig, Failure> {
     let path = Path::new(require(o.signature.as_deref(), "signature file (-s)")?);
     let bytes = read_small(path, "signature file")?;
-    SshSig::parse(&bytes).map_err(|e| {
+    sshkeygen::parse_signature(&bytes).map_err(|e| {
         Failure::refused(format!(
             "Couldn't parse signature {}: {}",
             path.display(),
-            chain(&e)
+            error_chain(&e)
         ))
     })
 }
 
 /// The message on standard input, checked against the signature.
 fn verify_stdin(sig: &SshSig, namespace: &str) -> Result<VerifiedSshSig, Failure> {
-    let mut hasher = sig.message_hasher();
-    std::io::copy(&mut std::io::stdin().lock(), &mut hasher)
-        .map_err(|e| Failure::unreadable(format!("cannot read the message: {e}")))?;
-    sig.verify_hashed(namespace, hasher)
-        .map_err(|e| Failure::refused(format!("Signature verification failed: {}", chain(&e))))
+    sshkeygen::verify_message(sig, namespace, &mut std::io::stdin().lock()).map_err(|e| match e {
+        MessageError::Read(e) => Failure::unreadable(format!("cannot read the message: {e}")),
+        MessageError::Signature(e) => Failure::refused(format!(
+            "Signature verification failed: {}",
+            error_chain(&e)
+        )),
+        other => Failure::refused(error_chain(&other)),
+    })
 }
 
-/// `ssh-keygen -r`: a key revocation list. Plain public key lines are
-/// supported; a binary KRL is refused rather than ignored.
+/// `ssh-keygen -r`: a key revocation list (see [`RevokedKeys`]).
 fn check_revoked(path: &Path, key: &PublicKey) -> Result<(), Failure> {
     let bytes = read_small(path, "revoked keys file")?;
-    if bytes.starts_with(b"SSHKRL\n\0") {
-        return Err(Failure::refused(format!(
+    let revoked = RevokedKeys::parse(&bytes).map_err(|e| match e {
+        RevokedKeysError::BinaryKrl => Failure::refused(format!(
             "{} is a binary KRL, which vouch cannot read; list revoked public keys one per line instead",
             path.display()
-        )));
-    }
-    let text = String::from_utf8_lossy(&bytes);
-    for line in text.lines().map(str::trim) {
-        if line.is_empty() || line.starts_with('#') {
-            continue;
-        }
-        let listed = PublicKey::from_openssh(line).ok().or_else(|| {
-            // An options field before the key.
-            let (_, rest) = line.split_once([' ', '\t'])?;
-            PublicKey::from_openssh(rest.trim_start()).ok()
-        });
-        if listed.as_ref() == Some(key) {
-            return Err(Failure::refused(format!(
-                "key {} is revoked in {}",
-                key.key_id().ssh_fingerprint(),
-                path.display()
-            )));
-        }
-    }
-    Ok(())
+        )),
+        other => Failure::refused(format!("{}: {}", path.display(), error_chain(&other))),
+    })?;
+    revoked.check(key).map_err(|r| {
+        Failure::refused(format!(
+            "key {} is revoked in {}",
+            r.key_id.ssh_fingerprint(),
+            path.display()
+        ))
+    })
 }
 
 /// Reads an allowed signers file; with `report`, says which lines were skipped.
@@ -535,7 +508,7 @@ fn load_allowed_signers(path: &Path, report: bool) -> Result<AllowedSigners, Fai
                 "{}:{}: skipped: {}",
                 path.display(),
                 p.line,
-                chain(&p.error)
+                error_chain(&p.error)
             );
         }
         if let Some(ca) = allowed.entries().iter().find(|e| e.cert_authority) {
@@ -593,43 +566,26 @@ fn verify(o: &Opts, with_signers: bool) -> Result<Exit, Failure> {
             return Err(f);
         }
     };
-    let key = verified.public_key();
-    let fingerprint = key.key_id().ssh_fingerprint();
     let mut out = String::new();
     if !o.quiet {
-        match principal {
-            Some(p) => out.push_str(&format!(
-                "Good \"{namespace}\" signature for {p} with {} key {fingerprint}\n",
-                key_type_name(key)
-            )),
-            None => out.push_str(&format!(
-                "Good \"{namespace}\" signature with {} key {fingerprint}\n",
-                key_type_name(key)
-            )),
-        }
+        out.push_str(
+            &GoodSignature {
+                namespace,
+                principal,
+                key: verified.public_key(),
+            }
+            .to_string(),
+        );
     }
     if sig_opts.print_pubkey {
-        out.push_str(&key.to_openssh());
+        out.push_str(&verified.public_key().to_openssh());
         out.push('\n');
     }
     print!("{out}");
     if !o.quiet
         && let Some(a) = verified.fido()
     {
-        eprintln!(
-            "security key signature: user {}, {}, counter {}",
-            if a.flags.user_present() {
-                "present"
-            } else {
-                "NOT present"
-            },
-            if a.flags.user_verified() {
-                "verified"
-            } else {
-                "not verified"
-            },
-            a.counter
-        );
+        eprintln!("{}", sshkeygen::security_key_note(a));
     }
     Ok(Exit::Done)
 }
@@ -652,12 +608,7 @@ fn find_principals(o: &Opts) -> Result<Exit, Failure> {
     let entry = signers
         .find_principals(sig.public_key(), verify_time, &local_time)
         .ok_or_else(no_match)?;
-    let mut out = String::new();
-    for p in entry.principal_names() {
-        out.push_str(p);
-        out.push('\n');
-    }
-    print!("{out}");
+    print!("{}", sshkeygen::principals_answer(entry));
     Ok(Exit::Done)
 }
 

@@ -7,7 +7,7 @@
 //! `cat-file tag`), `git --no-replace-objects cat-file commit ID` prints
 //! its bytes. Everything else (hashing the bytes back to the id, splitting the
 //! signature from the payload, SSHSIG verification, the roster lookup) is
-//! done by `vouch_manifest::git`, so a repository whose objects were
+//! done by `vouch_git::commit`, so a repository whose objects were
 //! rewritten on disk is caught by the id check, whatever git printed.
 //!
 //! Why a subprocess and not `gix`: git is on every machine that has a
@@ -20,8 +20,9 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
 use clap::Args;
-use vouch_core::text::Escaped;
-use vouch_manifest::git::{MAX_COMMIT_LEN, verify_commit};
+use vouch_core::text::{Escaped, error_chain};
+use vouch_git::commit::{MAX_COMMIT_LEN, verify_commit};
+use vouch_git::sshkeygen::user_presence;
 use vouch_manifest::{GitObjectId, TrustedRoster};
 
 use crate::cmd::trust::RosterTrustArgs;
@@ -132,7 +133,7 @@ const MAX_TAG_DEPTH: usize = 8;
 /// REV^{commit}` would, and stops at an object whose bytes do not match
 /// its id): names resolve with `rev-parse --verify`, annotated tags are
 /// peeled by reading their `object` line, and `cat-file commit` prints the
-/// stored bytes, which `vouch_manifest::git` then checks against the id.
+/// stored bytes, which `vouch_git::commit` then checks against the id.
 fn read_commit(repo: Option<&Path>, rev: &str) -> Result<(GitObjectId, Vec<u8>), ReadError> {
     let mut id = object_id(&git(
         repo,
@@ -164,18 +165,6 @@ fn read_commit(repo: Option<&Path>, rev: &str) -> Result<(GitObjectId, Vec<u8>),
     Err(ReadError::NotACommit("a chain of more than 8 tags"))
 }
 
-/// An error and its causes on one line.
-fn chain(e: &dyn std::error::Error) -> String {
-    let mut s = e.to_string();
-    let mut cause = e.source();
-    while let Some(c) = cause {
-        s.push_str(": ");
-        s.push_str(&c.to_string());
-        cause = c.source();
-    }
-    s
-}
-
 /// What happened to one commit.
 enum Verdict {
     Verified,
@@ -185,7 +174,7 @@ enum Verdict {
 
 /// Whether the signer is the person the commit is attributed to, or why not.
 fn attribution(
-    v: &vouch_manifest::git::VerifiedCommit,
+    v: &vouch_git::commit::VerifiedCommit,
     roster: &TrustedRoster,
     committer_may_sign: bool,
 ) -> Result<(), String> {
@@ -223,7 +212,7 @@ fn verify_one(
             println!(
                 "commit {}\n    UNREADABLE: {}",
                 Escaped(rev),
-                Escaped(&chain(&e))
+                Escaped(&error_chain(&e))
             );
             return Verdict::Unreadable;
         }
@@ -250,18 +239,9 @@ fn verify_one(
             );
             if let Some(a) = v.fido() {
                 println!(
-                    "    fido:    flags {:#04x} (user {}, {}), counter {}",
+                    "    fido:    flags {:#04x} ({}), counter {}",
                     a.flags.0,
-                    if a.flags.user_present() {
-                        "present"
-                    } else {
-                        "NOT present"
-                    },
-                    if a.flags.user_verified() {
-                        "verified"
-                    } else {
-                        "not verified"
-                    },
+                    user_presence(a.flags),
                     a.counter
                 );
             }
@@ -273,7 +253,7 @@ fn verify_one(
             Verdict::Verified
         }
         Err(e) => {
-            println!("    REFUSED: {}", Escaped(&chain(&e)));
+            println!("    REFUSED: {}", Escaped(&error_chain(&e)));
             Verdict::Refused
         }
     }

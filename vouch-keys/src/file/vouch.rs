@@ -304,32 +304,20 @@ struct VersionProbe {
 /// For an encrypted file only ciphertext passes through them.
 struct SecretBytes(Zeroizing<Vec<u8>>);
 
+use vouch_core::cbor::byte_string as bytes;
+
 impl Serialize for SecretBytes {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_bytes(&self.0)
+        bytes::serialize(&self.0, s)
     }
 }
 
 impl<'de> Deserialize<'de> for SecretBytes {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl serde::de::Visitor<'_> for V {
-            type Value = SecretBytes;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a byte string")
-            }
-            fn visit_bytes<E: serde::de::Error>(self, v: &[u8]) -> Result<SecretBytes, E> {
-                Ok(SecretBytes(Zeroizing::new(v.to_vec())))
-            }
-            fn visit_byte_buf<E: serde::de::Error>(self, v: Vec<u8>) -> Result<SecretBytes, E> {
-                Ok(SecretBytes(Zeroizing::new(v)))
-            }
-        }
-        d.deserialize_byte_buf(V)
+        // The decoded buffer moves into the zeroizing wrapper uncopied.
+        bytes::deserialize(d).map(|v| SecretBytes(Zeroizing::new(v)))
     }
 }
-
-use vouch_core::cbor::byte_string as bytes;
 
 /// Encodes `key`, encrypted when a passphrase is given.
 pub(super) fn encode(

@@ -33,7 +33,7 @@
 //!
 //! ```no_run
 //! # fn roster() -> vouch_manifest::TrustedRoster { unimplemented!() }
-//! use vouch_manifest::git::verify_commit;
+//! use vouch_git::commit::verify_commit;
 //! // raw = the output of `git cat-file commit <id>`
 //! let raw = std::fs::read("commit.bin")?;
 //! let id = "1f6d4a7e0c1b2a3d4e5f60718293a4b5c6d7e8f9".parse()?;
@@ -47,10 +47,10 @@ use std::fmt;
 use vouch_core::sshsig::{SshSig, SshSigError, VerifiedSshSig};
 use vouch_core::{DigestAlgorithm, FidoAssertion, Hasher, KeyId, PublicKey, Signature, Timestamp};
 
-use crate::error::RosterError;
-use crate::ids::{GitObjectId, IdentityId};
-use crate::predicates::{Commit, GitPerson};
-use crate::roster::TrustedRoster;
+use vouch_manifest::{
+    ClaimedTimeTrust, Commit, GitObjectId, GitPerson, IdentityId, RosterError, SignedThing,
+    TrustedRoster,
+};
 
 /// Largest commit object accepted (4 MiB). Real commits are a few KiB; the
 /// bound keeps a hostile object from costing memory or time.
@@ -448,17 +448,11 @@ impl CommitObject {
         let sshsig = self.verify_signature()?;
         let key_id = sshsig.key_id();
         let at = self.committer.time;
-        let signed = crate::roster::SignedThing {
+        let signed = SignedThing {
             statement: None,
             commit: Some(&self.id),
         };
-        let standing = roster.key_standing(
-            &key_id,
-            at,
-            now,
-            signed,
-            crate::roster::ClaimedTimeTrust::Refuse,
-        );
+        let standing = roster.key_standing(&key_id, at, now, signed, ClaimedTimeTrust::Refuse);
         let (identity, _, _) = standing.map_err(|e| match e {
             RosterError::UnknownKey(_) => GitError::UnknownKey {
                 id: self.id.clone(),

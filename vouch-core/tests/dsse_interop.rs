@@ -18,8 +18,8 @@ mod dsse_support;
 
 use std::path::{Path, PathBuf};
 
+use vouch_core::dsse::{Envelope, IN_TOTO_PAYLOAD_TYPE};
 use vouch_core::{PublicKey, Signer};
-use vouch_manifest::dsse::{Envelope, IN_TOTO_PAYLOAD_TYPE};
 
 use dsse_support::{Ed25519, P256};
 

@@ -47,7 +47,7 @@
 //! URL-safe encoding is allowed"); vouch writes standard, padded base64.
 //!
 //! ```
-//! use vouch_manifest::dsse::{Envelope, IN_TOTO_PAYLOAD_TYPE};
+//! use vouch_core::dsse::{Envelope, IN_TOTO_PAYLOAD_TYPE};
 //! # use vouch_core::{Algorithm, PublicKey, Signature, Signer, SignError};
 //! # struct Ed(ed25519_dalek::SigningKey, PublicKey);
 //! # impl Signer for Ed {
@@ -75,6 +75,9 @@
 use std::cell::Cell;
 use std::fmt;
 
+use crate::cbor;
+use crate::cose::{self, DEFAULT_MAX_SIGNATURES, verify_detached};
+use crate::{Algorithm, KeyId, PublicKey, SignError, Signature, Signer, Verified, VerifyError};
 use base64::Engine as _;
 use base64::alphabet;
 use base64::engine::DecodePaddingMode;
@@ -82,10 +85,6 @@ use base64::engine::general_purpose::{GeneralPurpose, GeneralPurposeConfig, STAN
 use serde::de::{self, DeserializeSeed, Deserializer, MapAccess, SeqAccess, Visitor};
 use serde::ser::{SerializeStruct as _, Serializer};
 use serde::{Deserialize, Serialize};
-use vouch_core::cose::verify_detached;
-use vouch_core::{
-    Algorithm, KeyId, PublicKey, SignError, Signature, Signer, Verified, VerifyError,
-};
 
 /// The `payloadType` of an in-toto Statement (in-toto attestation spec,
 /// envelope layer).
@@ -100,7 +99,7 @@ const MAX_ECHO_CHARS: usize = 128;
 /// (in bytes) as ASCII decimal without leading zeros.
 ///
 /// ```
-/// let pae = vouch_manifest::dsse::pae("http://example.com/HelloWorld", b"hello world");
+/// let pae = vouch_core::dsse::pae("http://example.com/HelloWorld", b"hello world");
 /// assert_eq!(pae, b"DSSEv1 29 http://example.com/HelloWorld 11 hello world");
 /// ```
 pub fn pae(payload_type: &str, payload: &[u8]) -> Vec<u8> {
@@ -130,11 +129,12 @@ pub struct Limits {
 }
 
 impl Limits {
-    /// The defaults: 64 MiB (as for vouch's CBOR) and 64 signatures (real
-    /// envelopes carry one to a handful).
+    /// The defaults: 64 MiB (as for vouch's CBOR, [`cbor::Limits::DEFAULT`])
+    /// and 64 signatures ([`DEFAULT_MAX_SIGNATURES`], real envelopes carry
+    /// one to a handful).
     pub const DEFAULT: Limits = Limits {
-        max_size: 64 << 20,
-        max_signatures: 64,
+        max_size: cbor::Limits::DEFAULT.max_size,
+        max_signatures: DEFAULT_MAX_SIGNATURES,
     };
 }
 
@@ -193,16 +193,11 @@ impl fmt::Debug for Envelope {
     }
 }
 
-/// One signature of an envelope that did not verify.
-#[derive(Debug)]
-pub struct SignatureFailure {
-    /// Index of the signature in the envelope.
-    pub index: usize,
-    /// Its `keyid` hint, cut to 128 characters.
-    pub keyid: Option<String>,
-    /// Why it failed: [`DsseError::UnknownKey`] or [`DsseError::Signature`].
-    pub error: DsseError,
-}
+/// One signature of a DSSE envelope that did not verify: COSE_Sign's
+/// [`cose::SignatureFailure`] with the signature's `keyid` hint (cut to 128
+/// characters, unauthenticated) as `key_id`, and as `error`
+/// [`DsseError::UnknownKey`] or [`DsseError::Signature`].
+pub type SignatureFailure = cose::SignatureFailure<Option<String>, DsseError>;
 
 /// Why an envelope could not be read, written or verified.
 #[derive(Debug, thiserror::Error)]
@@ -350,6 +345,10 @@ impl Envelope {
             Algorithm::Ed25519 => sig.value().to_vec(),
             // DER, as the rest of the DSSE ecosystem writes ECDSA.
             Algorithm::Es256 => sig.to_es256_der().ok_or(DsseError::SignerOutput(key_id))?,
+            // Every algorithm today has an encoding; inside vouch-core the
+            // `#[non_exhaustive]` enum is matched exhaustively, so this arm
+            // stands for an algorithm added later without a DSSE encoding.
+            #[allow(unreachable_patterns)]
             other => return Err(DsseError::UnsupportedAlgorithm(other)),
         };
         self.signatures.push(EnvelopeSignature {
@@ -560,7 +559,7 @@ impl Envelope {
                     let keyid = s.keyid.as_deref().map(echo);
                     failures.push(SignatureFailure {
                         index,
-                        keyid: keyid.clone(),
+                        key_id: keyid.clone(),
                         error: DsseError::UnknownKey { index, keyid },
                     });
                 }
@@ -580,7 +579,7 @@ fn failure(
     let keyid = s.keyid.as_deref().map(echo);
     SignatureFailure {
         index,
-        keyid: keyid.clone(),
+        key_id: keyid.clone(),
         error: DsseError::Signature {
             index,
             keyid,

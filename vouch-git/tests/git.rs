@@ -1,4 +1,4 @@
-//! `vouch_manifest::git` on real commits made by stock git and signed by
+//! `vouch_git::commit` on real commits made by stock git and signed by
 //! stock `ssh-keygen` keys, in SHA-1 and SHA-256 repositories.
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
@@ -8,30 +8,16 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
 use vouch_core::{Algorithm, PublicKey, Timestamp};
+use vouch_git::commit::{CommitObject, GitError, ObjectFormat, verify_commit};
 use vouch_keys::FileKey;
-use vouch_manifest::git::{CommitObject, GitError, ObjectFormat, verify_commit};
 use vouch_manifest::{
     GitObjectId, Identity, RootKeys, Roster, RosterChain, RosterError, RosterKey, Signed,
     Statement, TrustedRoster,
 };
+use vouch_test_support::git;
 
 fn tools_available() -> bool {
-    for tool in ["git", "ssh-keygen"] {
-        let found = Command::new(tool)
-            .arg(if tool == "git" { "--version" } else { "-?" })
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .status()
-            .is_ok();
-        if !found {
-            if std::env::var("CI").as_deref() == Ok("true") {
-                panic!("{tool} is missing; CI=true forbids skipping the git tests");
-            }
-            eprintln!("SKIP: {tool} not found; git commit verification not tested");
-            return false;
-        }
-    }
-    true
+    vouch_test_support::git::tools_available("git tests", "git commit verification")
 }
 
 /// A throw-away directory with a git repository and a HOME of its own.
@@ -42,7 +28,7 @@ struct Repo {
 impl Repo {
     fn new(name: &str, format: ObjectFormat) -> Self {
         let root =
-            std::env::temp_dir().join(format!("vouch-manifest-git-{name}-{}", std::process::id()));
+            std::env::temp_dir().join(format!("vouch-git-commit-{name}-{}", std::process::id()));
         let _ = std::fs::remove_dir_all(&root);
         std::fs::create_dir_all(root.join("home")).unwrap();
         std::fs::create_dir_all(root.join("repo")).unwrap();
@@ -60,27 +46,9 @@ impl Repo {
     }
 
     fn command(&self, args: &[&str]) -> Command {
-        let mut c = Command::new("git");
-        c.current_dir(self.repo())
-            .env_clear()
-            .env("PATH", std::env::var_os("PATH").unwrap_or_default())
-            .env("HOME", self.root.join("home"))
-            .env("GIT_CONFIG_NOSYSTEM", "1")
-            .env("GIT_CONFIG_GLOBAL", "/dev/null")
-            .env("TZ", "UTC")
-            .env("LC_ALL", "C")
-            .args([
-                "-c",
-                "user.name=Alice Example",
-                "-c",
-                "user.email=alice@example.com",
-            ])
-            .args([
-                "-c",
-                "init.defaultBranch=main",
-                "-c",
-                "commit.gpgsign=false",
-            ])
+        let mut c = git::command(&self.repo(), &self.root.join("home"), "UTC");
+        c.env("GIT_CONFIG_GLOBAL", "/dev/null")
+            .args(["-c", "commit.gpgsign=false"])
             .args(args);
         c
     }
@@ -109,14 +77,7 @@ impl Repo {
     /// Generates a key with ssh-keygen; returns its path and public key.
     fn keygen(&self, name: &str, kind: &str) -> (PathBuf, PublicKey) {
         let key = self.path(name);
-        let mut c = Command::new("ssh-keygen");
-        c.args(["-q", "-t", kind, "-N", "", "-C", name, "-f"])
-            .arg(&key);
-        if kind == "ecdsa" {
-            c.args(["-b", "256"]);
-        }
-        assert!(c.status().unwrap().success());
-        let line = std::fs::read_to_string(format!("{}.pub", key.display())).unwrap();
+        let line = git::ssh_keygen(&key, name, kind);
         (key, PublicKey::from_openssh(&line).unwrap())
     }
 

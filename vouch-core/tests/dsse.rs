@@ -9,11 +9,11 @@ use base64::Engine as _;
 use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
 use proptest::prelude::*;
 use serde_json::{Value, json};
+use vouch_core::dsse::{DsseError, Envelope, IN_TOTO_PAYLOAD_TYPE, Limits, pae};
 use vouch_core::{
     Algorithm, AuthenticatorFlags, Digest, Evidence, FidoAssertion, KeyId, PublicKey, SignError,
     Signature, Signer, VerifyError,
 };
-use vouch_manifest::dsse::{DsseError, Envelope, IN_TOTO_PAYLOAD_TYPE, Limits, pae};
 use vouch_test_support::{vector, vector_json};
 
 use dsse_support::{Ed25519, P256, test_signers};
@@ -425,7 +425,7 @@ fn several_signatures_verify_each() {
     assert_eq!(failed.len(), 1);
     assert_eq!(failed[0].index, 2);
     assert_eq!(
-        failed[0].keyid.as_deref(),
+        failed[0].key_id.as_deref(),
         Some(stranger.key_id().to_string().as_str())
     );
     assert!(matches!(
