@@ -253,7 +253,9 @@ fn make_verifier(
     }
     state.record(&trusted);
     Ok(TrustedVerifier {
-        verifier: Verifier::new(policy, trusted),
+        // The C ABI verifies on the calling thread: a library must not start
+        // threads in its host; embedders verify from as many threads as they like.
+        verifier: Verifier::new(policy, trusted).with_threads(vouch_chain::Threads::One),
         state,
     })
 }
