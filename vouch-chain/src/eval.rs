@@ -123,7 +123,7 @@ impl Verifier {
         placement: &Placement,
         now: Timestamp,
     ) -> Verdict {
-        let index = Index::build(bundle);
+        let index = Index::build(bundle, &self.threads);
         signature_pass(&index, &self.policy, &self.roster, target, &self.threads);
         let mut eval = Eval::new(&self.policy, &self.roster, &index, now, placement);
         let (trace, kind, digest) = match target {

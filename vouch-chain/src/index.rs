@@ -203,25 +203,91 @@ fn sha256_subjects(subjects: &[Subject]) -> Vec<Digest> {
 
 fn push<K: std::hash::Hash + Eq, P: Predicate>(
     map: &mut HashMap<K, Vec<Lazy<P>>>,
-    keys: impl IntoIterator<Item = K>,
-    envelope: &Sign,
+    keys: Vec<K>,
+    envelope: Sign,
     digest: Digest,
 ) {
-    for k in keys {
-        map.entry(k)
-            .or_default()
-            .push(Lazy::new(envelope.clone(), digest));
+    // One entry per key; the last one takes the envelope itself.
+    let n = keys.len();
+    let mut envelope = Some(envelope);
+    for (i, k) in keys.into_iter().enumerate() {
+        let e = if i + 1 == n {
+            envelope.take()
+        } else {
+            envelope.clone()
+        };
+        if let Some(e) = e {
+            map.entry(k).or_default().push(Lazy::new(e, digest));
+        }
+    }
+}
+
+/// One envelope of the bundle, read as far as the index needs.
+enum Read {
+    Commit(Sign, Digest, Vec<GitObjectId>),
+    Image(Sign, Digest, Vec<Digest>),
+    Approval(Sign, Digest, Vec<Digest>),
+    Release(Sign, Digest),
+    Deployment(Sign, Digest),
+    /// A readable statement of a type that is no link (a roster, a summary).
+    Other,
+    Unreadable,
+}
+
+/// Reads one envelope: its COSE structure, its content type, the
+/// statement's type and subjects (not its predicate).
+fn read(bytes: &[u8]) -> Read {
+    let Ok(envelope) = Sign::from_bytes(bytes) else {
+        return Read::Unreadable;
+    };
+    if envelope.content_type() != Some(STATEMENT_CONTENT_TYPE) {
+        return Read::Unreadable;
+    }
+    let payload = envelope.unverified_payload();
+    let Some(peek) = Peek::read(payload) else {
+        return Read::Unreadable;
+    };
+    let digest = Digest::sha256(payload);
+    // Deployments and releases are named by their statement digest;
+    // everything else by its subjects (which decoding later checks
+    // against what the predicate describes).
+    match peek.predicate_type.as_str() {
+        Commit::PREDICATE_TYPE => {
+            let mut ids: Vec<GitObjectId> = peek
+                .subject
+                .iter()
+                .filter_map(|s| s.digest.git_commit.clone())
+                .collect();
+            ids.dedup();
+            Read::Commit(envelope, digest, ids)
+        }
+        Image::PREDICATE_TYPE => Read::Image(envelope, digest, sha256_subjects(&peek.subject)),
+        Approval::PREDICATE_TYPE => {
+            Read::Approval(envelope, digest, sha256_subjects(&peek.subject))
+        }
+        Release::PREDICATE_TYPE => Read::Release(envelope, digest),
+        Deployment::PREDICATE_TYPE => Read::Deployment(envelope, digest),
+        _ => Read::Other,
     }
 }
 
 impl Index {
-    pub(crate) fn build(bundle: &Bundle) -> Self {
+    /// Indexes `bundle`, reading its envelopes on `threads`.
+    pub(crate) fn build(bundle: &Bundle, threads: &crate::reach::Threads) -> Self {
         let mut ix = Index::default();
         for raw in bundle.commit_objects() {
             ix.add_object(raw);
         }
-        for bytes in bundle.envelopes() {
-            ix.add_envelope(bytes);
+        let envelopes = bundle.envelopes();
+        let reads: Vec<Read> = match threads {
+            crate::reach::Threads::One => envelopes.iter().map(|b| read(b)).collect(),
+            #[cfg(feature = "parallel")]
+            crate::reach::Threads::Global => par_read(envelopes),
+            #[cfg(feature = "parallel")]
+            crate::reach::Threads::Pool(pool) => pool.install(|| par_read(envelopes)),
+        };
+        for r in reads {
+            ix.insert(r);
         }
         ix
     }
@@ -255,52 +321,20 @@ impl Index {
         }
     }
 
-    fn add_envelope(&mut self, bytes: &[u8]) {
-        let Ok(envelope) = Sign::from_bytes(bytes) else {
-            self.unreadable += 1;
-            return;
-        };
-        if envelope.content_type() != Some(STATEMENT_CONTENT_TYPE) {
-            self.unreadable += 1;
-            return;
-        }
-        let payload = envelope.unverified_payload();
-        let Some(peek) = Peek::read(payload) else {
-            self.unreadable += 1;
-            return;
-        };
-        let digest = Digest::sha256(payload);
-        self.statements += 1;
-        // Deployments and releases are named by their statement digest;
-        // everything else by its subjects (which decoding later checks
-        // against what the predicate describes).
-        match peek.predicate_type.as_str() {
-            Commit::PREDICATE_TYPE => {
-                let mut ids: Vec<GitObjectId> = peek
-                    .subject
-                    .iter()
-                    .filter_map(|s| s.digest.git_commit.clone())
-                    .collect();
-                ids.dedup();
-                push(&mut self.commits, ids, &envelope, digest);
+    fn insert(&mut self, r: Read) {
+        match r {
+            Read::Unreadable => {
+                self.unreadable += 1;
+                return;
             }
-            Image::PREDICATE_TYPE => push(
-                &mut self.images,
-                sha256_subjects(&peek.subject),
-                &envelope,
-                digest,
-            ),
-            Approval::PREDICATE_TYPE => push(
-                &mut self.approvals,
-                sha256_subjects(&peek.subject),
-                &envelope,
-                digest,
-            ),
-            Release::PREDICATE_TYPE => push(&mut self.releases, [digest], &envelope, digest),
-            Deployment::PREDICATE_TYPE => push(&mut self.deployments, [digest], &envelope, digest),
-            // Rosters, summaries, other ecosystems' statements: not links.
-            _ => {}
+            Read::Other => {}
+            Read::Commit(e, d, keys) => push(&mut self.commits, keys, e, d),
+            Read::Image(e, d, keys) => push(&mut self.images, keys, e, d),
+            Read::Approval(e, d, keys) => push(&mut self.approvals, keys, e, d),
+            Read::Release(e, d) => push(&mut self.releases, vec![d], e, d),
+            Read::Deployment(e, d) => push(&mut self.deployments, vec![d], e, d),
         }
+        self.statements += 1;
     }
 
     /// The counts after an evaluation.
@@ -313,4 +347,10 @@ impl Index {
             commit_objects: self.objects.len(),
         }
     }
+}
+
+#[cfg(feature = "parallel")]
+fn par_read(envelopes: &[Vec<u8>]) -> Vec<Read> {
+    use rayon::prelude::*;
+    envelopes.par_iter().map(|b| read(b)).collect()
 }

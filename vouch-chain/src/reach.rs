@@ -12,6 +12,7 @@
 //! and trace do not depend on the thread count.
 
 use std::collections::HashSet;
+use std::sync::atomic::AtomicUsize;
 
 use vouch_core::Digest;
 use vouch_core::cose::Sign;
@@ -51,15 +52,15 @@ impl Default for Threads {
 
 /// A statement whose signatures the pass verifies, with others in a batch.
 trait Envelope: Sync {
-    /// The envelope, once the statement decoded.
-    fn envelope(&self) -> Option<&Sign>;
+    /// The envelope, decoding the statement first (once) if need be.
+    fn envelope(&self, decoded: &AtomicUsize) -> Option<&Sign>;
     /// Keeps the checks made for it.
     fn store(&self, checked: Checked);
 }
 
 impl<P: Predicate + Send + Sync> Envelope for Lazy<P> {
-    fn envelope(&self) -> Option<&Sign> {
-        self.signed().map(|s| s.envelope())
+    fn envelope(&self, decoded: &AtomicUsize) -> Option<&Sign> {
+        self.get(decoded).ok().map(|s| s.envelope())
     }
 
     fn store(&self, checked: Checked) {
@@ -72,10 +73,10 @@ impl<P: Predicate + Send + Sync> Envelope for Lazy<P> {
 const BATCH: usize = 64;
 
 /// Verifies one batch of envelopes and keeps each one's checks.
-fn check_batch(batch: &[&dyn Envelope], roster: &TrustedRoster) {
+fn check_batch(batch: &[&dyn Envelope], roster: &TrustedRoster, decoded: &AtomicUsize) {
     let with: Vec<(&dyn Envelope, &Sign)> = batch
         .iter()
-        .filter_map(|e| e.envelope().map(|s| (*e, s)))
+        .filter_map(|e| e.envelope(decoded).map(|s| (*e, s)))
         .collect();
     let envelopes: Vec<&Sign> = with.iter().map(|(_, s)| *s).collect();
     let results = Sign::verify_each_many(&envelopes, |k| roster.public_key(k));
@@ -167,7 +168,11 @@ impl<'i> Walk<'i> {
             return;
         }
         let index = self.index;
-        self.all(index.commits.get(id));
+        // Commits are leaves: their attestations are decoded by the
+        // (parallel) checks, not here.
+        for e in index.commits.get(id).map(Vec::as_slice).unwrap_or_default() {
+            self.statements.push(e);
+        }
         if let Some(Object::Parsed(p)) = index.objects.get(id) {
             self.objects.push(p.as_ref());
         }
@@ -200,24 +205,31 @@ pub(crate) fn signature_pass(
         Threads::One => {
             statements
                 .chunks(BATCH)
-                .for_each(|b| check_batch(b, roster));
+                .for_each(|b| check_batch(b, roster, &index.decoded));
             objects.iter().for_each(|o| {
                 let _ = o.signature();
             });
         }
         #[cfg(feature = "parallel")]
-        Threads::Global => parallel(&statements, &objects, roster),
+        Threads::Global => parallel(&statements, &objects, roster, &index.decoded),
         #[cfg(feature = "parallel")]
-        Threads::Pool(pool) => pool.install(|| parallel(&statements, &objects, roster)),
+        Threads::Pool(pool) => {
+            pool.install(|| parallel(&statements, &objects, roster, &index.decoded))
+        }
     }
 }
 
 #[cfg(feature = "parallel")]
-fn parallel(statements: &[&dyn Envelope], objects: &[&Parsed], roster: &TrustedRoster) {
+fn parallel(
+    statements: &[&dyn Envelope],
+    objects: &[&Parsed],
+    roster: &TrustedRoster,
+    decoded: &AtomicUsize,
+) {
     use rayon::prelude::*;
     statements
         .par_chunks(BATCH)
-        .for_each(|b| check_batch(b, roster));
+        .for_each(|b| check_batch(b, roster, decoded));
     objects.par_iter().for_each(|o| {
         let _ = o.signature();
     });
