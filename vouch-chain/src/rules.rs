@@ -102,10 +102,11 @@ impl Rules<'_> {
                 threshold,
                 hardware,
             } => Some(
-                self.qualifying(roles, hardware, signers)
-                    .intersection(pool)
-                    .count()
-                    >= threshold.get() as usize,
+                count_distinct_identities(
+                    self.qualifying(roles, hardware, signers)
+                        .intersection(pool)
+                        .copied(),
+                ) >= threshold.get() as usize,
             ),
             RuleView::AnyOf(rules) => {
                 for r in rules {
