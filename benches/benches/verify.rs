@@ -185,6 +185,47 @@ fn bench_ed25519_batch(c: &mut Criterion) {
     group.finish();
 }
 
+/// [`BATCH`] `COSE_Sign` envelopes (Ed25519, 1 KiB payloads, distinct
+/// keys), decoded and verified together with `Sign::verify_each_many` (one
+/// Ed25519 batch); throughput in envelopes.
+fn bench_cose_batch(c: &mut Criterion) {
+    use vouch_core::cose::Sign;
+    let keys: Vec<Ed25519Key> = (0..BATCH)
+        .map(|i| Ed25519Key::from_seed([(i as u8) ^ 0x80; 32]))
+        .collect();
+    let envelopes: Vec<Vec<u8>> = keys
+        .iter()
+        .enumerate()
+        .map(|(i, k)| {
+            let mut m = message();
+            m[0] = i as u8;
+            let mut e = Sign::new("application/octet-stream", m).unwrap();
+            e.add_signature(k).unwrap();
+            e.to_bytes().unwrap()
+        })
+        .collect();
+    let lookup =
+        |id: &vouch_core::KeyId| keys.iter().map(|k| &k.public).find(|p| p.key_id() == *id);
+    let mut group = c.benchmark_group("cose_sign_batch64");
+    group.throughput(Throughput::Elements(BATCH as u64));
+    group.bench_function("ed25519/decode_verify_1KiB", |b| {
+        b.iter(|| {
+            let decoded: Vec<Sign> = envelopes
+                .iter()
+                .map(|e| Sign::from_bytes(black_box(e)).unwrap())
+                .collect();
+            let refs: Vec<&Sign> = decoded.iter().collect();
+            let results = Sign::verify_each_many(&refs, lookup);
+            assert!(
+                results
+                    .iter()
+                    .all(|(ok, failed)| ok.is_some() && failed.is_empty())
+            );
+        });
+    });
+    group.finish();
+}
+
 fn verify(c: &mut Criterion) {
     let ed = Ed25519Key::from_seed([0x5e; 32]);
     let es = P256Key::from_seed([0x2a; 32]);
@@ -193,6 +234,7 @@ fn verify(c: &mut Criterion) {
     bench_provider_single(c, "ed25519", &ed);
     bench_provider_single(c, "es256", &es);
     bench_ed25519_batch(c);
+    bench_cose_batch(c);
 }
 
 criterion_group! {

@@ -39,6 +39,9 @@ pub enum ChainError {
     /// A policy could not be read.
     #[error(transparent)]
     Policy(#[from] crate::policy::PolicyError),
+    /// A signer rule is malformed.
+    #[error(transparent)]
+    Rule(#[from] crate::policy::RuleError),
     /// A summary needs the image the verdict is about, and the verified
     /// chain named none (no image statement was found).
     #[error("the verdict names no image, so a summary has no subject")]

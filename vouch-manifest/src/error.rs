@@ -63,6 +63,12 @@ pub enum ManifestError {
     /// A roster rule was broken.
     #[error(transparent)]
     Roster(#[from] RosterError),
+    /// An SBOM could not be imported.
+    #[error(transparent)]
+    Sbom(#[from] crate::release::SbomError),
+    /// A content manifest was refused.
+    #[error(transparent)]
+    Tree(#[from] crate::tree::TreeError),
     /// A statement's subject does not name what its predicate describes.
     #[error(
         "subject {subject:?} does not carry the {what} of the {predicate} predicate ({expected})"
