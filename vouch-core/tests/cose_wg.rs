@@ -21,6 +21,8 @@ use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use serde_json::Value;
 use vouch_core::cose::Sign1;
+mod provider_env;
+
 use vouch_core::provider::{self, CryptoProvider};
 use vouch_core::{Algorithm, EnvelopeError, PublicKey, Signature, VerifyError};
 
@@ -211,6 +213,7 @@ fn key_of(jwk: &Value) -> PublicKey {
 }
 
 fn load(file: &str) -> Option<Example> {
+    provider_env::select();
     let json = vouch_test_support::vector_json(SET, file)?;
     let key = key_of(&json["input"]["sign0"]["key"]);
     let external = json

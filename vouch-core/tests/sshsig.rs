@@ -9,6 +9,8 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
 use proptest::prelude::*;
+mod provider_env;
+
 use vouch_core::provider::{self, CryptoProvider};
 use vouch_core::sshsig::{self, HashAlgorithm, SshSig, SshSigError};
 
@@ -120,6 +122,7 @@ impl Signer for TestKey {
 // ---------------------------------------------------------------------------
 
 fn read(set: &str, file: &str) -> Option<Vec<u8>> {
+    provider_env::select();
     Some(std::fs::read(vouch_test_support::vector(set, file)?).unwrap())
 }
 
