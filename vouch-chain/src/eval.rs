@@ -198,7 +198,7 @@ struct Eval<'a> {
     now: Timestamp,
     placement: &'a Placement,
     /// Links evaluated once; a later reach gets a reference node.
-    seen_commits: HashMap<GitObjectId, (String, crate::trace::Outcome)>,
+    seen_commits: HashMap<GitObjectId, crate::trace::Outcome>,
     seen_releases: HashMap<Digest, (String, crate::trace::Outcome)>,
     commit_facts: HashMap<GitObjectId, CommitFacts>,
     release_facts: HashMap<Digest, ReleaseFacts>,

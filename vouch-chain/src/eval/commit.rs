@@ -20,40 +20,64 @@ use crate::policy::Attribution;
 use crate::trace::{LinkKind, TraceNode, TracePerson};
 use vouch_core::text::error_chain;
 
-/// Who a commit says wrote and committed it, and its parents.
-struct Facts {
-    author: GitPerson,
-    committer: GitPerson,
-    tree: GitObjectId,
-    parents: Vec<GitObjectId>,
+/// A name, an email and a time, as a commit object or an attestation has them.
+struct Who<'c> {
+    name: &'c str,
+    email: &'c str,
+    time: vouch_core::Timestamp,
 }
 
-impl Facts {
-    fn of_object(o: &CommitObject) -> Self {
+impl Who<'_> {
+    fn is(&self, p: &GitPerson) -> bool {
+        self.name == p.name && self.email == p.email && self.time == p.time
+    }
+}
+
+/// Who a commit says wrote and committed it, and its parents (borrowed
+/// from the commit object, or from an attestation when there is none).
+struct Facts<'c> {
+    author: Who<'c>,
+    committer: Who<'c>,
+    tree: &'c GitObjectId,
+    parents: &'c [GitObjectId],
+}
+
+impl<'c> Facts<'c> {
+    fn of_object(o: &'c CommitObject) -> Self {
+        let who = |i: &'c vouch_git::commit::Ident| Who {
+            name: &i.name,
+            email: &i.email,
+            time: i.time,
+        };
         Facts {
-            author: o.author().to_person(),
-            committer: o.committer().to_person(),
-            tree: o.tree().clone(),
-            parents: o.parents().to_vec(),
+            author: who(o.author()),
+            committer: who(o.committer()),
+            tree: o.tree(),
+            parents: o.parents(),
         }
     }
 
-    fn of_attestation(c: &Commit) -> Self {
+    fn of_attestation(c: &'c Commit) -> Self {
+        let who = |p: &'c GitPerson| Who {
+            name: &p.name,
+            email: &p.email,
+            time: p.time,
+        };
         Facts {
-            author: c.author.clone(),
-            committer: c.committer.clone(),
-            tree: c.tree_id.clone(),
-            parents: c.parents.clone(),
+            author: who(&c.author),
+            committer: who(&c.committer),
+            tree: &c.tree_id,
+            parents: &c.parents,
         }
     }
 
     /// The first field on which `c` says otherwise.
     fn disagreement(&self, c: &Commit) -> Option<&'static str> {
-        if c.author != self.author {
+        if !self.author.is(&c.author) {
             Some("author")
-        } else if c.committer != self.committer {
+        } else if !self.committer.is(&c.committer) {
             Some("committer")
-        } else if c.tree_id != self.tree {
+        } else if c.tree_id != *self.tree {
             Some("treeId")
         } else if c.parents != self.parents {
             Some("parents")
@@ -65,12 +89,11 @@ impl Facts {
 
 impl<'a> Eval<'a> {
     pub(super) fn commit(&mut self, id: &GitObjectId) -> TraceNode {
-        if let Some((name, outcome)) = self.seen_commits.get(id) {
-            return Self::reference(LinkKind::Commit, name, *outcome);
+        if let Some(outcome) = self.seen_commits.get(id) {
+            return Self::reference(LinkKind::Commit, id.as_str(), *outcome);
         }
         let node = self.commit_uncached(id);
-        self.seen_commits
-            .insert(id.clone(), (node.name.clone(), node.outcome));
+        self.seen_commits.insert(id.clone(), node.outcome);
         node
     }
 
@@ -145,7 +168,8 @@ impl<'a> Eval<'a> {
             failures.push(Reason::CommitObjectMissing { commit: id.clone() });
         }
 
-        let releases = self.certifiers.get(id).cloned().unwrap_or_default();
+        // Each commit is evaluated once: its certifiers are taken, not copied.
+        let releases = self.certifiers.remove(id).unwrap_or_default();
         let mut signers: Vec<Attested<'a>> = Vec::new();
         let mut capacities: Vec<&'static str> = Vec::new();
         if let Some(o) = object {
@@ -217,7 +241,7 @@ impl<'a> Eval<'a> {
         self.commit_facts.insert(
             id.clone(),
             CommitFacts {
-                parents: Some(facts.parents),
+                parents: Some(facts.parents.to_vec()),
                 time: Some(at),
                 authors,
             },
@@ -232,7 +256,7 @@ impl<'a> Eval<'a> {
     fn attribute(
         &self,
         id: &GitObjectId,
-        facts: &Facts,
+        facts: &Facts<'_>,
         signers: &[Attested<'a>],
         failures: &mut Vec<Reason>,
         node: &mut TraceNode,
@@ -240,8 +264,8 @@ impl<'a> Eval<'a> {
         let Some(pol) = &self.policy.commit else {
             return Vec::new();
         };
-        let author = self.person_by_email(&facts.author.email);
-        let committer = self.person_by_email(&facts.committer.email);
+        let author = self.person_by_email(facts.author.email);
+        let committer = self.person_by_email(facts.committer.email);
         let signed_by = |who: Option<&IdentityId>| {
             who.is_some_and(|w| signers.iter().any(|s| s.identity.id == *w))
         };
@@ -249,15 +273,15 @@ impl<'a> Eval<'a> {
         let committer_id = committer.map(|i| &i.id);
         node.people.push(TracePerson {
             capacity: "author",
-            name: facts.author.name.clone(),
-            email: facts.author.email.clone(),
+            name: facts.author.name.to_owned(),
+            email: facts.author.email.to_owned(),
             identity: author_id.cloned(),
             signed: signed_by(author_id),
         });
         node.people.push(TracePerson {
             capacity: "committer",
-            name: facts.committer.name.clone(),
-            email: facts.committer.email.clone(),
+            name: facts.committer.name.to_owned(),
+            email: facts.committer.email.to_owned(),
             identity: committer_id.cloned(),
             signed: signed_by(committer_id),
         });
@@ -275,7 +299,7 @@ impl<'a> Eval<'a> {
                 let Some(author) = author_id else {
                     failures.push(Reason::AuthorNotInRoster {
                         commit: id.clone(),
-                        email: facts.author.email.clone(),
+                        email: facts.author.email.to_owned(),
                     });
                     return Vec::new();
                 };
@@ -305,8 +329,8 @@ impl<'a> Eval<'a> {
                 if counted.is_empty() && !signers.is_empty() {
                     failures.push(Reason::NotAttributed {
                         commit: id.clone(),
-                        author: facts.author.email.clone(),
-                        committer: facts.committer.email.clone(),
+                        author: facts.author.email.to_owned(),
+                        committer: facts.committer.email.to_owned(),
                         signers: all,
                     });
                     return Vec::new();

@@ -74,12 +74,8 @@ impl<'a> Eval<'a> {
         }
 
         if self.policy.commit.is_some() {
-            for c in &r.commits {
-                let list = self.certifiers.entry(c.clone()).or_default();
-                if !list.contains(digest) {
-                    list.push(*digest);
-                }
-            }
+            // The image registered this release as a certifier of its
+            // commits before evaluating any of them (`register_certifier`).
             for c in &r.commits {
                 node.children.push(self.commit(c));
             }
