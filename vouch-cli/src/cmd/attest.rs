@@ -5,7 +5,6 @@
 //! flags laid over it, then checked and signed by vouch-manifest.
 
 use std::path::{Path, PathBuf};
-use std::process::Command;
 
 use clap::{Args, Subcommand, ValueEnum};
 use serde::de::DeserializeOwned;
@@ -21,6 +20,7 @@ use vouch_manifest::{
 use crate::cmd::SignerArgs;
 use crate::cmd::digest::{TreeArgs, build_tree, statement_digest};
 use crate::exit::{CliError, CliResult, Outcome};
+use crate::git::read::{git, read_commit};
 
 /// The long help of `vouch attest`.
 pub(crate) const LONG_ABOUT: &str = "\
@@ -394,25 +394,6 @@ fn read_signed<P: Predicate>(path: &Path) -> Result<Signed<P>, CliError> {
     })
 }
 
-/// Runs git in `dir` and returns its standard output.
-fn git(dir: &Path, args: &[&str]) -> Result<Vec<u8>, CliError> {
-    let out = Command::new("git")
-        .arg("-C")
-        .arg(dir)
-        .args(args)
-        .output()
-        .map_err(|e| CliError::usage("cannot run git", e))?;
-    if !out.status.success() {
-        return Err(CliError::usage_msg(format!(
-            "`git {}` failed in {}: {}",
-            args.join(" "),
-            dir.display(),
-            String::from_utf8_lossy(&out.stderr).trim()
-        )));
-    }
-    Ok(out.stdout)
-}
-
 /// `vouch attest commit`: from git (`--repo`), or from flags and `--from`.
 fn commit(args: CommitArgs) -> CliResult {
     let Some(dir) = &args.repo else {
@@ -430,17 +411,16 @@ fn commit(args: CommitArgs) -> CliResult {
     let signer = args
         .signer
         .ok_or_else(|| CliError::usage_msg("--signer ID is required with --repo"))?;
-    let rev = format!("{}^{{commit}}", args.rev.as_deref().unwrap_or("HEAD"));
-    let id_text = String::from_utf8_lossy(&git(dir, &["rev-parse", "--verify", &rev])?)
-        .trim()
-        .to_owned();
-    let id: GitObjectId = id_text
-        .parse()
-        .map_err(|e| CliError::usage("git printed an unexpected commit id", e))?;
-    let object = git(dir, &["cat-file", "commit", id.as_str()])?;
+    let rev = args.rev.as_deref().unwrap_or("HEAD");
+    let (id, object) = read_commit(Some(dir), rev).map_err(|e| {
+        CliError::usage(
+            format!("cannot read commit {rev:?} from {}", dir.display()),
+            e,
+        )
+    })?;
     let repository = match args.repository {
         Some(r) => r,
-        None => match git(dir, &["config", "--get", "remote.origin.url"]) {
+        None => match git(Some(dir), "config", &["--get", "remote.origin.url"], 4096) {
             Ok(url) => String::from_utf8_lossy(&url).trim().to_owned(),
             Err(_) => {
                 let abs = std::fs::canonicalize(dir).unwrap_or_else(|_| dir.clone());
