@@ -1113,6 +1113,52 @@ fn a_whole_chain_made_with_the_cli() {
         .unwrap();
     assert_eq!(c.unverified().predicate().commit_id.as_str(), commit);
     assert_eq!(c.unverified().predicate().author.email, "alice@example.com");
+    // An annotated tag is peeled to its commit (the same object); without
+    // --repository and a remote, the repository's path is recorded.
+    git(&repo, &["tag", "-a", "-m", "release 1", "v1"]).unwrap();
+    s.ok(&[
+        "attest",
+        "commit",
+        "--repo",
+        repo_arg,
+        "v1",
+        "--signer",
+        "person:alice@example.com",
+        "--key",
+        "alice.key",
+        "-o",
+        "tag.signed",
+        "--object-out",
+        "tag.commit",
+    ]);
+    let t = vouch_manifest::Signed::<vouch_manifest::Commit>::from_bytes(&s.read("tag.signed"))
+        .unwrap();
+    assert_eq!(t.unverified().predicate().commit_id.as_str(), commit);
+    assert!(
+        t.unverified().predicate().repository.starts_with("file://"),
+        "{}",
+        t.unverified().predicate().repository
+    );
+    assert_eq!(s.read("tag.commit"), s.read("head.commit"));
+    // A tree is not a commit.
+    let tree = format!("{commit}^{{tree}}");
+    let e = s.fails(
+        2,
+        &[
+            "attest",
+            "commit",
+            "--repo",
+            repo_arg,
+            &tree,
+            "--signer",
+            "person:alice@example.com",
+            "--key",
+            "alice.key",
+            "-o",
+            "tree.signed",
+        ],
+    );
+    assert!(e.contains("the revision names a tree, not a commit"), "{e}");
     s.write("sbom.json", SBOM);
     s.ok(&[
         "attest",
