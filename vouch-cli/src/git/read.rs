@@ -25,7 +25,7 @@ pub(crate) enum ReadError {
     /// git exited with an error.
     #[error("git {command} failed: {stderr}")]
     Git {
-        /// The git command (`rev-parse`, `cat-file`).
+        /// The git command (`rev-parse`, `cat-file`, `config`).
         command: &'static str,
         /// What git wrote to standard error (at most 4 KiB), trimmed.
         stderr: String,
