@@ -27,6 +27,7 @@ use clap::{Args, Subcommand};
 
 use crate::exit::{CliError, CliResult, Outcome};
 
+pub(crate) mod read;
 mod ssh;
 mod verify_commit;
 

@@ -819,7 +819,83 @@ fn attest_from_a_predicate_file_with_flags_over_it() {
             "x",
         ],
     );
-    assert!(e.contains("missing field"), "{e}");
+    assert!(
+        e.contains(
+            "the deployment predicate is missing target.cluster \
+             (give --cluster or set it in --from)"
+        ),
+        "{e}"
+    );
+    // A nested table of --from and the flags for its other fields merge.
+    s.write(
+        "partial.json",
+        format!(
+            "{{\"image\": \"{image}\", \"team\": \"payments\", \
+             \"target\": {{\"cluster\": \"c\", \"namespace\": \"n\"}}}}"
+        ),
+    );
+    let mut merged = vec![
+        "attest",
+        "deploy",
+        "--from",
+        "partial.json",
+        "--environment",
+        "staging",
+        "--service",
+        "s2",
+        "--deployer",
+        "workload:ci/deploy",
+        "--run-id",
+        "2",
+        "--triggered-by",
+        "person:a@example.com",
+        "--authorized-by",
+        "person:b@example.com",
+        "--key",
+        "k.key",
+        "-o",
+        "d2.signed",
+    ];
+    // Without the run URL, the missing field is named with its flag.
+    let e = s.fails(2, &merged);
+    assert!(
+        e.contains(
+            "the deployment predicate is missing pipeline.url \
+             (give --run-url or set it in --from)"
+        ),
+        "{e}"
+    );
+    merged.splice(2..2, ["--run-url", "https://ci.example.com/2"]);
+    s.ok(&merged);
+    let signed =
+        vouch_manifest::Signed::<vouch_manifest::Deployment>::from_bytes(&s.read("d2.signed"))
+            .unwrap();
+    let d = signed.unverified().predicate();
+    assert_eq!(
+        (
+            d.target.cluster.as_str(),
+            d.target.namespace.as_str(),
+            d.target.service.as_str()
+        ),
+        ("c", "n", "s2")
+    );
+    assert_eq!(d.pipeline.url, "https://ci.example.com/2");
+    // An unknown field in --from is refused, named.
+    s.write("typo.toml", "environment = \"x\"\nteem = \"payments\"\n");
+    let e = s.fails(
+        2,
+        &[
+            "attest",
+            "deploy",
+            "--from",
+            "typo.toml",
+            "--key",
+            "k.key",
+            "-o",
+            "x",
+        ],
+    );
+    assert!(e.contains("teem"), "{e}");
     // Image builders must be workloads: the library's check reaches the user.
     let e = s.fails(
         2,
@@ -1037,6 +1113,52 @@ fn a_whole_chain_made_with_the_cli() {
         .unwrap();
     assert_eq!(c.unverified().predicate().commit_id.as_str(), commit);
     assert_eq!(c.unverified().predicate().author.email, "alice@example.com");
+    // An annotated tag is peeled to its commit (the same object); without
+    // --repository and a remote, the repository's path is recorded.
+    git(&repo, &["tag", "-a", "-m", "release 1", "v1"]).unwrap();
+    s.ok(&[
+        "attest",
+        "commit",
+        "--repo",
+        repo_arg,
+        "v1",
+        "--signer",
+        "person:alice@example.com",
+        "--key",
+        "alice.key",
+        "-o",
+        "tag.signed",
+        "--object-out",
+        "tag.commit",
+    ]);
+    let t = vouch_manifest::Signed::<vouch_manifest::Commit>::from_bytes(&s.read("tag.signed"))
+        .unwrap();
+    assert_eq!(t.unverified().predicate().commit_id.as_str(), commit);
+    assert!(
+        t.unverified().predicate().repository.starts_with("file://"),
+        "{}",
+        t.unverified().predicate().repository
+    );
+    assert_eq!(s.read("tag.commit"), s.read("head.commit"));
+    // A tree is not a commit.
+    let tree = format!("{commit}^{{tree}}");
+    let e = s.fails(
+        2,
+        &[
+            "attest",
+            "commit",
+            "--repo",
+            repo_arg,
+            &tree,
+            "--signer",
+            "person:alice@example.com",
+            "--key",
+            "alice.key",
+            "-o",
+            "tree.signed",
+        ],
+    );
+    assert!(e.contains("the revision names a tree, not a commit"), "{e}");
     s.write("sbom.json", SBOM);
     s.ok(&[
         "attest",

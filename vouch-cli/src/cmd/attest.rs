@@ -1,26 +1,31 @@
 //! `vouch attest commit|release|image|deploy|approve` and `vouch cosign`.
 //!
-//! Each statement's predicate is assembled from `--from FILE` (JSON or TOML
-//! of the predicate, field names as in the statement: camelCase) with the
-//! flags laid over it, then checked and signed by vouch-manifest.
+//! Each statement's predicate is assembled in a typed draft (the
+//! predicate's fields, all optional): read from `--from FILE` (JSON or TOML
+//! of the predicate, field names as in the statement: camelCase), each flag
+//! given written over its field, then turned into the predicate by one
+//! function per kind, which fills the defaults and names any field still
+//! missing. vouch-manifest checks and signs it.
 
 use std::path::{Path, PathBuf};
-use std::process::Command;
 
 use clap::{Args, Subcommand, ValueEnum};
+use serde::Deserialize;
 use serde::de::DeserializeOwned;
-use serde_json::{Map, Value, json};
+use serde_json::Value;
 use vouch_core::{Digest, Timestamp};
 use vouch_git::commit::{CommitObject, ObjectFormat};
 use vouch_manifest::tree::TreeManifest;
 use vouch_manifest::{
-    Approval, Commit, Deployment, GitObjectId, IdentityId, Image, ImagePackage, Predicate, Release,
-    STATEMENT_CONTENT_TYPE, Signed, SourceCommit, Statement, dependencies_from_sbom,
+    Approval, ApprovalRole, Commit, Dependency, DeployTarget, Deployment, GitObjectId, GitPerson,
+    IdentityId, Image, ImagePackage, Pipeline, Predicate, Release, STATEMENT_CONTENT_TYPE, Signed,
+    SourceCommit, Statement, dependencies_from_sbom,
 };
 
 use crate::cmd::SignerArgs;
 use crate::cmd::digest::{TreeArgs, build_tree, statement_digest};
 use crate::exit::{CliError, CliResult, Outcome};
+use crate::git::read::{git, read_commit};
 
 /// The long help of `vouch attest`.
 pub(crate) const LONG_ABOUT: &str = "\
@@ -273,99 +278,276 @@ pub(crate) fn run(command: AttestCommand) -> CliResult {
     }
 }
 
-/// Turns a flag value into JSON for the predicate.
-fn value<T: serde::Serialize>(v: T) -> Result<Value, CliError> {
-    serde_json::to_value(v).map_err(|e| CliError::usage("cannot encode a flag value", e))
+/// A commit predicate as `--from` and the flags give it: every field optional.
+#[derive(Deserialize, Default, Debug)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+struct CommitDraft {
+    /// See [`Commit::repository`].
+    repository: Option<String>,
+    /// See [`Commit::commit_id`].
+    commit_id: Option<GitObjectId>,
+    /// See [`Commit::tree_id`].
+    tree_id: Option<GitObjectId>,
+    /// See [`Commit::parents`].
+    parents: Option<Vec<GitObjectId>>,
+    /// See [`Commit::author`].
+    author: Option<GitPerson>,
+    /// See [`Commit::committer`].
+    committer: Option<GitPerson>,
+    /// See [`Commit::signer`].
+    signer: Option<IdentityId>,
 }
 
-/// An optional flag as a JSON value.
-fn opt<T: serde::Serialize>(v: Option<T>) -> Result<Option<Value>, CliError> {
-    v.map(value).transpose()
+/// A release predicate as `--from` and the flags give it.
+#[derive(Deserialize, Default, Debug)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+struct ReleaseDraft {
+    /// See [`Release::package`].
+    package: Option<String>,
+    /// See [`Release::version`].
+    version: Option<String>,
+    /// See [`Release::purl`].
+    purl: Option<String>,
+    /// See [`Release::contents`].
+    contents: Option<TreeManifest>,
+    /// See [`Release::dependencies`].
+    dependencies: Option<Vec<Dependency>>,
+    /// See [`Release::commits`].
+    commits: Option<Vec<GitObjectId>>,
+    /// See [`Release::released_at`].
+    released_at: Option<Timestamp>,
+    /// See [`Release::previous`].
+    previous: Option<Digest>,
 }
 
-/// A repeatable flag as a JSON value, `None` when it was not given.
-fn list<T: serde::Serialize>(v: Vec<T>) -> Result<Option<Value>, CliError> {
-    if v.is_empty() {
-        Ok(None)
-    } else {
-        value(v).map(Some)
-    }
+/// An image predicate as `--from` and the flags give it.
+#[derive(Deserialize, Default, Debug)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+struct ImageDraft {
+    /// See [`Image::name`].
+    name: Option<String>,
+    /// See [`Image::image`].
+    image: Option<Digest>,
+    /// See [`Image::config`].
+    config: Option<Digest>,
+    /// See [`Image::layers`].
+    layers: Option<Vec<Digest>>,
+    /// See [`Image::packages`].
+    packages: Option<Vec<ImagePackage>>,
+    /// See [`Image::source_commits`].
+    source_commits: Option<Vec<SourceCommit>>,
+    /// See [`Image::builder`].
+    builder: Option<IdentityId>,
+    /// See [`Image::invocation_id`].
+    invocation_id: Option<String>,
+    /// See [`Image::started_at`].
+    started_at: Option<Timestamp>,
+    /// See [`Image::finished_at`].
+    finished_at: Option<Timestamp>,
 }
 
-/// Sets `path` (dot-separated, e.g. `target.cluster`) in `map`.
-fn set(map: &mut Map<String, Value>, path: &str, v: Value) {
-    match path.split_once('.') {
-        None => {
-            map.insert(path.to_owned(), v);
-        }
-        Some((head, rest)) => {
-            let entry = map
-                .entry(head.to_owned())
-                .or_insert_with(|| Value::Object(Map::new()));
-            if !entry.is_object() {
-                *entry = Value::Object(Map::new());
-            }
-            if let Value::Object(inner) = entry {
-                set(inner, rest, v);
-            }
-        }
-    }
+/// A deployment target as `--from` and the flags give it.
+#[derive(Deserialize, Default, Debug)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+struct TargetDraft {
+    /// See [`DeployTarget::cluster`].
+    cluster: Option<String>,
+    /// See [`DeployTarget::namespace`].
+    namespace: Option<String>,
+    /// See [`DeployTarget::service`].
+    service: Option<String>,
 }
 
-/// Assembles a predicate: `--from` (JSON, or TOML), then every flag given,
-/// then the defaults for fields still missing; serde names anything still
-/// missing or malformed.
-fn predicate<P: DeserializeOwned>(
+/// A deployment's CI run as `--from` and the flags give it.
+#[derive(Deserialize, Default, Debug)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+struct PipelineDraft {
+    /// See [`Pipeline::run_id`].
+    run_id: Option<String>,
+    /// See [`Pipeline::url`].
+    url: Option<String>,
+}
+
+/// A deployment predicate as `--from` and the flags give it.
+#[derive(Deserialize, Default, Debug)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+struct DeploymentDraft {
+    /// See [`Deployment::environment`].
+    environment: Option<String>,
+    /// See [`Deployment::target`].
+    #[serde(default)]
+    target: TargetDraft,
+    /// See [`Deployment::image`].
+    image: Option<Digest>,
+    /// See [`Deployment::team`].
+    team: Option<String>,
+    /// See [`Deployment::deployer`].
+    deployer: Option<IdentityId>,
+    /// See [`Deployment::pipeline`].
+    #[serde(default)]
+    pipeline: PipelineDraft,
+    /// See [`Deployment::triggered_by`].
+    triggered_by: Option<IdentityId>,
+    /// See [`Deployment::authorized_by`].
+    authorized_by: Option<Vec<IdentityId>>,
+    /// See [`Deployment::time`].
+    time: Option<Timestamp>,
+}
+
+/// An approval predicate as `--from` and the flags give it.
+#[derive(Deserialize, Default, Debug)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+struct ApprovalDraft {
+    /// See [`Approval::statement`].
+    statement: Option<Digest>,
+    /// See [`Approval::role`].
+    role: Option<ApprovalRole>,
+    /// See [`Approval::identity`].
+    identity: Option<IdentityId>,
+    /// See [`Approval::time`].
+    time: Option<Timestamp>,
+}
+
+/// Reads the draft of a `kind` predicate from `--from` (JSON, or TOML),
+/// or starts an empty one.
+fn read_draft<D: DeserializeOwned + Default>(
     kind: &str,
     from: Option<&Path>,
-    flags: Vec<(&str, Option<Value>)>,
-    defaults: Vec<(&str, Value)>,
-) -> Result<P, CliError> {
-    let mut map = match from {
-        None => Map::new(),
-        Some(path) => {
-            let text = crate::io::read_text(path)?;
-            let parsed: Result<Value, Box<dyn std::error::Error + Send + Sync>> =
-                if text.trim_start().starts_with('{') {
-                    serde_json::from_str(&text).map_err(Into::into)
-                } else {
-                    toml::from_str(&text).map_err(Into::into)
-                };
-            match parsed {
-                Ok(Value::Object(m)) => m,
-                Ok(_) => {
-                    return Err(CliError::usage_msg(format!(
-                        "{} does not hold a {kind} predicate (a JSON object or TOML table)",
-                        path.display()
-                    )));
-                }
-                Err(e) => {
-                    return Err(CliError::usage(
-                        format!("cannot read {}", path.display()),
-                        e,
-                    ));
-                }
-            }
-        }
+) -> Result<D, CliError> {
+    let Some(path) = from else {
+        return Ok(D::default());
     };
-    for (path, v) in flags {
-        if let Some(v) = v {
-            set(&mut map, path, v);
-        }
-    }
-    for (path, v) in defaults {
-        if !map.contains_key(path) {
-            map.insert(path.to_owned(), v);
-        }
-    }
-    serde_json::from_value(Value::Object(map)).map_err(|e| {
-        CliError::usage(
-            format!(
-                "the {kind} predicate is incomplete or invalid \
-                 (give the field as a flag or in --from)"
-            ),
+    let text = crate::io::read_text(path)?;
+    let parsed: Result<Value, Box<dyn std::error::Error + Send + Sync>> =
+        if text.trim_start().starts_with('{') {
+            serde_json::from_str(&text).map_err(Into::into)
+        } else {
+            toml::from_str(&text).map_err(Into::into)
+        };
+    match parsed {
+        Ok(v @ Value::Object(_)) => serde_json::from_value(v).map_err(|e| {
+            CliError::usage(
+                format!("the {kind} predicate in {} is invalid", path.display()),
+                e,
+            )
+        }),
+        Ok(_) => Err(CliError::usage_msg(format!(
+            "{} does not hold a {kind} predicate (a JSON object or TOML table)",
+            path.display()
+        ))),
+        Err(e) => Err(CliError::usage(
+            format!("cannot read {}", path.display()),
             e,
-        )
+        )),
+    }
+}
+
+/// A field the predicate needs: its value, or an error naming it and where
+/// it can come from (`flag`, e.g. `--environment`, or only `--from`).
+fn need<T>(v: Option<T>, kind: &str, field: &str, flag: Option<&str>) -> Result<T, CliError> {
+    v.ok_or_else(|| {
+        let from = match flag {
+            Some(flag) => format!("give {flag} or set it in --from"),
+            None => "set it in --from".to_owned(),
+        };
+        CliError::usage_msg(format!("the {kind} predicate is missing {field} ({from})"))
+    })
+}
+
+/// Sets a repeatable flag's values into `field` when any were given.
+fn set_list<T>(field: &mut Option<Vec<T>>, values: Vec<T>) {
+    if !values.is_empty() {
+        *field = Some(values);
+    }
+}
+
+/// Sets a flag's value into `field` when it was given.
+fn set<T>(field: &mut Option<T>, value: Option<T>) {
+    if value.is_some() {
+        *field = value;
+    }
+}
+
+/// The commit predicate of a draft (no parents: a root commit).
+fn commit_predicate(d: CommitDraft) -> Result<Commit, CliError> {
+    const K: &str = "commit";
+    Ok(Commit {
+        repository: need(d.repository, K, "repository", Some("--repository"))?,
+        commit_id: need(d.commit_id, K, "commitId", None)?,
+        tree_id: need(d.tree_id, K, "treeId", None)?,
+        parents: d.parents.unwrap_or_default(),
+        author: need(d.author, K, "author", None)?,
+        committer: need(d.committer, K, "committer", None)?,
+        signer: need(d.signer, K, "signer", Some("--signer"))?,
+    })
+}
+
+/// The release predicate of a draft (no dependencies or commits, released now).
+fn release_predicate(d: ReleaseDraft) -> Result<Release, CliError> {
+    const K: &str = "release";
+    Ok(Release {
+        package: need(d.package, K, "package", Some("--package"))?,
+        version: need(d.version, K, "version", Some("--version"))?,
+        purl: d.purl,
+        contents: need(d.contents, K, "contents", Some("--contents"))?,
+        dependencies: d.dependencies.unwrap_or_default(),
+        commits: d.commits.unwrap_or_default(),
+        released_at: d.released_at.unwrap_or_else(Timestamp::now),
+        previous: d.previous,
+    })
+}
+
+/// The image predicate of a draft (no layers, packages or source commits;
+/// started and finished now).
+fn image_predicate(d: ImageDraft) -> Result<Image, CliError> {
+    const K: &str = "image";
+    let now = Timestamp::now();
+    Ok(Image {
+        name: need(d.name, K, "name", Some("--name"))?,
+        image: need(d.image, K, "image", Some("--image"))?,
+        config: need(d.config, K, "config", Some("--config"))?,
+        layers: d.layers.unwrap_or_default(),
+        packages: d.packages.unwrap_or_default(),
+        source_commits: d.source_commits.unwrap_or_default(),
+        builder: need(d.builder, K, "builder", Some("--builder"))?,
+        invocation_id: need(d.invocation_id, K, "invocationId", Some("--invocation-id"))?,
+        started_at: d.started_at.unwrap_or(now),
+        finished_at: d.finished_at.unwrap_or(now),
+    })
+}
+
+/// The deployment predicate of a draft (deployed now).
+fn deployment_predicate(d: DeploymentDraft) -> Result<Deployment, CliError> {
+    const K: &str = "deployment";
+    let (t, p) = (d.target, d.pipeline);
+    Ok(Deployment {
+        environment: need(d.environment, K, "environment", Some("--environment"))?,
+        target: DeployTarget {
+            cluster: need(t.cluster, K, "target.cluster", Some("--cluster"))?,
+            namespace: need(t.namespace, K, "target.namespace", Some("--namespace"))?,
+            service: need(t.service, K, "target.service", Some("--service"))?,
+        },
+        image: need(d.image, K, "image", Some("--image"))?,
+        team: need(d.team, K, "team", Some("--team"))?,
+        deployer: need(d.deployer, K, "deployer", Some("--deployer"))?,
+        pipeline: Pipeline {
+            run_id: need(p.run_id, K, "pipeline.runId", Some("--run-id"))?,
+            url: need(p.url, K, "pipeline.url", Some("--run-url"))?,
+        },
+        triggered_by: need(d.triggered_by, K, "triggeredBy", Some("--triggered-by"))?,
+        authorized_by: need(d.authorized_by, K, "authorizedBy", Some("--authorized-by"))?,
+        time: d.time.unwrap_or_else(Timestamp::now),
+    })
+}
+
+/// The approval predicate of a draft (approved now).
+fn approval_predicate(d: ApprovalDraft) -> Result<Approval, CliError> {
+    const K: &str = "approval";
+    Ok(Approval {
+        statement: need(d.statement, K, "statement", Some("--statement"))?,
+        role: need(d.role, K, "role", Some("--role"))?,
+        identity: need(d.identity, K, "identity", Some("--id"))?,
+        time: d.time.unwrap_or_else(Timestamp::now),
     })
 }
 
@@ -394,53 +576,27 @@ fn read_signed<P: Predicate>(path: &Path) -> Result<Signed<P>, CliError> {
     })
 }
 
-/// Runs git in `dir` and returns its standard output.
-fn git(dir: &Path, args: &[&str]) -> Result<Vec<u8>, CliError> {
-    let out = Command::new("git")
-        .arg("-C")
-        .arg(dir)
-        .args(args)
-        .output()
-        .map_err(|e| CliError::usage("cannot run git", e))?;
-    if !out.status.success() {
-        return Err(CliError::usage_msg(format!(
-            "`git {}` failed in {}: {}",
-            args.join(" "),
-            dir.display(),
-            String::from_utf8_lossy(&out.stderr).trim()
-        )));
-    }
-    Ok(out.stdout)
-}
-
 /// `vouch attest commit`: from git (`--repo`), or from flags and `--from`.
 fn commit(args: CommitArgs) -> CliResult {
     let Some(dir) = &args.repo else {
-        let c: Commit = predicate(
-            "commit",
-            args.common.from.as_deref(),
-            vec![
-                ("repository", opt(args.repository)?),
-                ("signer", opt(args.signer)?),
-            ],
-            vec![("parents", json!([]))],
-        )?;
-        return sign_and_write(c, &args.common);
+        let mut draft: CommitDraft = read_draft("commit", args.common.from.as_deref())?;
+        set(&mut draft.repository, args.repository);
+        set(&mut draft.signer, args.signer);
+        return sign_and_write(commit_predicate(draft)?, &args.common);
     };
     let signer = args
         .signer
         .ok_or_else(|| CliError::usage_msg("--signer ID is required with --repo"))?;
-    let rev = format!("{}^{{commit}}", args.rev.as_deref().unwrap_or("HEAD"));
-    let id_text = String::from_utf8_lossy(&git(dir, &["rev-parse", "--verify", &rev])?)
-        .trim()
-        .to_owned();
-    let id: GitObjectId = id_text
-        .parse()
-        .map_err(|e| CliError::usage("git printed an unexpected commit id", e))?;
-    let object = git(dir, &["cat-file", "commit", id.as_str()])?;
+    let rev = args.rev.as_deref().unwrap_or("HEAD");
+    let (id, object) = read_commit(Some(dir), rev).map_err(|e| {
+        CliError::usage(
+            format!("cannot read commit {rev:?} from {}", dir.display()),
+            e,
+        )
+    })?;
     let repository = match args.repository {
         Some(r) => r,
-        None => match git(dir, &["config", "--get", "remote.origin.url"]) {
+        None => match git(Some(dir), "config", &["--get", "remote.origin.url"], 4096) {
             Ok(url) => String::from_utf8_lossy(&url).trim().to_owned(),
             Err(_) => {
                 let abs = std::fs::canonicalize(dir).unwrap_or_else(|_| dir.clone());
@@ -504,7 +660,7 @@ fn release(args: ReleaseArgs) -> CliResult {
                 deps.len(),
                 path.display()
             );
-            Some(value(deps)?)
+            Some(deps)
         }
         None => None,
     };
@@ -513,25 +669,16 @@ fn release(args: ReleaseArgs) -> CliResult {
         .as_deref()
         .map(|a| digest_or_file(a, |p| read_signed::<Release>(p).map(|s| s.digest())))
         .transpose()?;
-    let r: Release = predicate(
-        "release",
-        args.common.from.as_deref(),
-        vec![
-            ("package", opt(args.package)?),
-            ("version", opt(args.version)?),
-            ("purl", opt(args.purl)?),
-            ("contents", opt(manifest)?),
-            ("dependencies", dependencies),
-            ("commits", list(args.commits)?),
-            ("releasedAt", opt(args.released_at)?),
-            ("previous", opt(previous)?),
-        ],
-        vec![
-            ("dependencies", json!([])),
-            ("commits", json!([])),
-            ("releasedAt", value(Timestamp::now())?),
-        ],
-    )?;
+    let mut draft: ReleaseDraft = read_draft("release", args.common.from.as_deref())?;
+    set(&mut draft.package, args.package);
+    set(&mut draft.version, args.version);
+    set(&mut draft.purl, args.purl);
+    set(&mut draft.contents, manifest);
+    set(&mut draft.dependencies, dependencies);
+    set_list(&mut draft.commits, args.commits);
+    set(&mut draft.released_at, args.released_at);
+    set(&mut draft.previous, previous);
+    let r = release_predicate(draft)?;
     sign_and_write(r, &args.common)
 }
 
@@ -572,30 +719,18 @@ fn image(args: ImageArgs) -> CliResult {
             release: signed.digest(),
         });
     }
-    let now = value(Timestamp::now())?;
-    let i: Image = predicate(
-        "image",
-        args.common.from.as_deref(),
-        vec![
-            ("name", opt(args.name)?),
-            ("image", opt(args.image)?),
-            ("config", opt(args.config)?),
-            ("layers", list(args.layers)?),
-            ("packages", list(packages)?),
-            ("sourceCommits", list(args.source_commits)?),
-            ("builder", opt(args.builder)?),
-            ("invocationId", opt(args.invocation_id)?),
-            ("startedAt", opt(args.started_at)?),
-            ("finishedAt", opt(args.finished_at)?),
-        ],
-        vec![
-            ("layers", json!([])),
-            ("packages", json!([])),
-            ("sourceCommits", json!([])),
-            ("startedAt", now.clone()),
-            ("finishedAt", now),
-        ],
-    )?;
+    let mut draft: ImageDraft = read_draft("image", args.common.from.as_deref())?;
+    set(&mut draft.name, args.name);
+    set(&mut draft.image, args.image);
+    set(&mut draft.config, args.config);
+    set_list(&mut draft.layers, args.layers);
+    set_list(&mut draft.packages, packages);
+    set_list(&mut draft.source_commits, args.source_commits);
+    set(&mut draft.builder, args.builder);
+    set(&mut draft.invocation_id, args.invocation_id);
+    set(&mut draft.started_at, args.started_at);
+    set(&mut draft.finished_at, args.finished_at);
+    let i = image_predicate(draft)?;
     sign_and_write(i, &args.common)
 }
 
@@ -622,25 +757,20 @@ fn deploy(args: DeployArgs) -> CliResult {
             })
         })
         .transpose()?;
-    let d: Deployment = predicate(
-        "deployment",
-        args.common.from.as_deref(),
-        vec![
-            ("environment", opt(args.environment)?),
-            ("target.cluster", opt(args.cluster)?),
-            ("target.namespace", opt(args.namespace)?),
-            ("target.service", opt(args.service)?),
-            ("image", opt(image)?),
-            ("team", opt(args.team)?),
-            ("deployer", opt(args.deployer)?),
-            ("pipeline.runId", opt(args.run_id)?),
-            ("pipeline.url", opt(args.run_url)?),
-            ("triggeredBy", opt(args.triggered_by)?),
-            ("authorizedBy", list(args.authorized_by)?),
-            ("time", opt(args.time)?),
-        ],
-        vec![("time", value(Timestamp::now())?)],
-    )?;
+    let mut draft: DeploymentDraft = read_draft("deployment", args.common.from.as_deref())?;
+    set(&mut draft.environment, args.environment);
+    set(&mut draft.target.cluster, args.cluster);
+    set(&mut draft.target.namespace, args.namespace);
+    set(&mut draft.target.service, args.service);
+    set(&mut draft.image, image);
+    set(&mut draft.team, args.team);
+    set(&mut draft.deployer, args.deployer);
+    set(&mut draft.pipeline.run_id, args.run_id);
+    set(&mut draft.pipeline.url, args.run_url);
+    set(&mut draft.triggered_by, args.triggered_by);
+    set_list(&mut draft.authorized_by, args.authorized_by);
+    set(&mut draft.time, args.time);
+    let d = deployment_predicate(draft)?;
     sign_and_write(d, &args.common)
 }
 
@@ -652,20 +782,15 @@ fn approve(args: ApproveArgs) -> CliResult {
         .map(|a| digest_or_file(a, statement_digest))
         .transpose()?;
     let role = args.role.map(|r| match r {
-        RoleArg::Trigger => "trigger",
-        RoleArg::Authorize => "authorize",
+        RoleArg::Trigger => ApprovalRole::Trigger,
+        RoleArg::Authorize => ApprovalRole::Authorize,
     });
-    let a: Approval = predicate(
-        "approval",
-        args.common.from.as_deref(),
-        vec![
-            ("statement", opt(statement)?),
-            ("role", opt(role)?),
-            ("identity", opt(args.id)?),
-            ("time", opt(args.time)?),
-        ],
-        vec![("time", value(Timestamp::now())?)],
-    )?;
+    let mut draft: ApprovalDraft = read_draft("approval", args.common.from.as_deref())?;
+    set(&mut draft.statement, statement);
+    set(&mut draft.role, role);
+    set(&mut draft.identity, args.id);
+    set(&mut draft.time, args.time);
+    let a = approval_predicate(draft)?;
     sign_and_write(a, &args.common)
 }
 

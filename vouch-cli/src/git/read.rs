@@ -1,0 +1,145 @@
+//! The one git reader of the CLI: `vouch git verify-commit` and
+//! `vouch attest commit --repo` read commits through it.
+//!
+//! Every call is `git [-C DIR] --no-replace-objects COMMAND ...` with its
+//! output bounded (a commit object by [`MAX_COMMIT_LEN`]).
+//! `rev-parse --verify --end-of-options REV` names the object, annotated
+//! tags are peeled through `cat-file -t` and `cat-file tag` (never
+//! `REV^{commit}`, which makes git parse the commit), every id git prints
+//! is checked, and `cat-file commit ID` prints the stored bytes, which the
+//! caller hashes back to the id with `vouch_git::commit`.
+
+use std::io::Read as _;
+use std::path::Path;
+use std::process::{Command, Stdio};
+
+use vouch_git::commit::MAX_COMMIT_LEN;
+use vouch_manifest::GitObjectId;
+
+/// Why a commit could not be read from the repository.
+#[derive(Debug, thiserror::Error)]
+pub(crate) enum ReadError {
+    /// git could not be started.
+    #[error("cannot run git")]
+    Spawn(#[source] std::io::Error),
+    /// git exited with an error.
+    #[error("git {command} failed: {stderr}")]
+    Git {
+        /// The git command (`rev-parse`, `cat-file`, `config`).
+        command: &'static str,
+        /// What git wrote to standard error (at most 4 KiB), trimmed.
+        stderr: String,
+    },
+    /// git printed something that is not an object id.
+    #[error("git printed an object id that is not one: {0:?}")]
+    BadId(String),
+    /// The revision names a tree, a blob or a malformed tag.
+    #[error("the revision names {0}, not a commit")]
+    NotACommit(&'static str),
+    /// The output was longer than the limit.
+    #[error("commit object is larger than {MAX_COMMIT_LEN} bytes")]
+    TooLarge,
+    /// Reading git's output failed.
+    #[error("reading git's output failed")]
+    Io(#[source] std::io::Error),
+}
+
+/// Runs `git [-C repo] --no-replace-objects ARGS`, reading at most `limit`
+/// bytes of its output.
+pub(crate) fn git(
+    repo: Option<&Path>,
+    command: &'static str,
+    args: &[&str],
+    limit: usize,
+) -> Result<Vec<u8>, ReadError> {
+    let mut cmd = Command::new("git");
+    if let Some(dir) = repo {
+        cmd.arg("-C").arg(dir);
+    }
+    let mut child = cmd
+        .arg("--no-replace-objects")
+        .arg(command)
+        .args(args)
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .map_err(ReadError::Spawn)?;
+    let mut out = Vec::new();
+    let read = child
+        .stdout
+        .take()
+        .map(|s| s.take(limit as u64 + 1).read_to_end(&mut out))
+        .transpose();
+    if out.len() > limit {
+        // This child is ours; stop it rather than read an unbounded object.
+        let _ = child.kill();
+        let _ = child.wait();
+        return Err(ReadError::TooLarge);
+    }
+    let mut stderr = String::new();
+    if let Some(mut e) = child.stderr.take() {
+        let _ = (&mut e).take(4096).read_to_string(&mut stderr);
+    }
+    let status = child.wait().map_err(ReadError::Io)?;
+    read.map_err(ReadError::Io)?;
+    if !status.success() {
+        return Err(ReadError::Git {
+            command,
+            stderr: stderr.trim().to_owned(),
+        });
+    }
+    Ok(out)
+}
+
+/// Parses the object id git printed.
+fn object_id(out: &[u8]) -> Result<GitObjectId, ReadError> {
+    let text = String::from_utf8_lossy(out);
+    text.trim()
+        .parse()
+        .map_err(|_| ReadError::BadId(text.trim().chars().take(80).collect()))
+}
+
+/// How many annotated tags may stand between a name and its commit.
+const MAX_TAG_DEPTH: usize = 8;
+
+/// Resolves `rev` to a commit id and reads the commit object.
+///
+/// Nothing here asks git to parse the commit itself (`git rev-parse
+/// REV^{commit}` would, and stops at an object whose bytes do not match
+/// its id): names resolve with `rev-parse --verify`, annotated tags are
+/// peeled by reading their `object` line, and `cat-file commit` prints the
+/// stored bytes, which `vouch_git::commit` then checks against the id.
+pub(crate) fn read_commit(
+    repo: Option<&Path>,
+    rev: &str,
+) -> Result<(GitObjectId, Vec<u8>), ReadError> {
+    let mut id = object_id(&git(
+        repo,
+        "rev-parse",
+        &["--verify", "--end-of-options", rev],
+        256,
+    )?)?;
+    for _ in 0..=MAX_TAG_DEPTH {
+        let kind = git(repo, "cat-file", &["-t", id.as_str()], 64)?;
+        match String::from_utf8_lossy(&kind).trim() {
+            "commit" => {
+                let raw = git(repo, "cat-file", &["commit", id.as_str()], MAX_COMMIT_LEN)?;
+                return Ok((id, raw));
+            }
+            "tag" => {
+                let tag = git(repo, "cat-file", &["tag", id.as_str()], MAX_COMMIT_LEN)?;
+                let target = tag
+                    .split(|&b| b == b'\n')
+                    .next()
+                    .and_then(|line| line.strip_prefix(b"object "))
+                    .ok_or(ReadError::NotACommit("a malformed tag"))?;
+                id = object_id(target)?;
+            }
+            "tree" => return Err(ReadError::NotACommit("a tree")),
+            "blob" => return Err(ReadError::NotACommit("a blob")),
+            _ => return Err(ReadError::NotACommit("an object of unknown type")),
+        }
+    }
+    Err(ReadError::NotACommit("a chain of more than 8 tags"))
+}
