@@ -66,13 +66,15 @@ fn evaluate(dir: PathBuf) {
     let target: vouch_chain::Target = String::from_utf8(read("target")).unwrap().parse().unwrap();
     let start = dhat::HeapStats::get();
     let bytes = read("bundle");
+    let size = bytes.len() as f64;
+    // As `Bundle::read` does: the file's bytes are freed once decoded.
     let bundle = vouch_chain::Bundle::from_bytes(&bytes).unwrap();
+    drop(bytes);
     let verifier =
         vouch_chain::Verifier::new(policy, roster).with_threads(vouch_chain::Threads::One);
     let verdict = verifier.verify(&bundle, &target, "2026-11-25T12:00:00Z".parse().unwrap());
     assert!(verdict.passed());
     let end = dhat::HeapStats::get();
-    let size = bytes.len() as f64;
     let peak = (end.max_bytes - start.curr_bytes) as f64;
     let mib = |b: f64| b / (1024.0 * 1024.0);
     println!(
