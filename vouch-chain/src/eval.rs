@@ -166,6 +166,10 @@ pub fn verify(
     Verifier::new(policy.clone(), roster.clone()).verify(bundle, target, now)
 }
 
+/// The decoded statements of one link, grouped by digest (the envelopes of
+/// one statement count together), in bundle order.
+type Groups<'l, P> = Vec<Vec<Decoded<'l, P>>>;
+
 /// What a commit link established, for the releases that certify it.
 #[derive(Clone, Debug, Default)]
 struct CommitFacts {
@@ -260,8 +264,8 @@ impl<'a> Eval<'a> {
         &self,
         entries: &'l [Lazy<P>],
         failures: &mut Vec<Reason>,
-    ) -> Vec<Vec<Decoded<'l, P>>> {
-        let mut groups: Vec<Vec<Decoded<'l, P>>> = Vec::new();
+    ) -> Groups<'l, P> {
+        let mut groups: Groups<'l, P> = Vec::new();
         let mut reported = HashSet::new();
         for e in entries {
             match e.get(&self.index.decoded) {
@@ -283,6 +287,52 @@ impl<'a> Eval<'a> {
             }
         }
         groups
+    }
+
+    /// The statements of one link, decoded and grouped, with the failures
+    /// of those that do not decode; or the finished node when there is no
+    /// statement (`missing` says why) or none decodes.
+    fn statements<'l, P: Predicate>(
+        &self,
+        entries: Option<&'l Vec<Lazy<P>>>,
+        node: &mut TraceNode,
+        missing: impl FnOnce() -> Reason,
+    ) -> Option<(Groups<'l, P>, Vec<Reason>)> {
+        let Some(entries) = entries else {
+            node.failures.push(missing());
+            node.settle();
+            return None;
+        };
+        let mut failures = Vec::new();
+        let groups = self.decode(entries, &mut failures);
+        if groups.is_empty() {
+            node.failures = failures;
+            node.settle();
+            return None;
+        }
+        Some((groups, failures))
+    }
+
+    /// The workload a statement names in `field` (its builder, its
+    /// deployer) signed it and is a workload.
+    fn workload_signed(
+        field: &'static str,
+        who: &IdentityId,
+        signers: &[Attested<'_>],
+        failures: &mut Vec<Reason>,
+    ) {
+        if !signers.iter().any(|s| s.identity.id == *who) {
+            failures.push(Reason::NotProven {
+                field,
+                identity: who.clone(),
+            });
+        }
+        if who.kind() != vouch_manifest::IdentityKind::Workload {
+            failures.push(Reason::NotAWorkload {
+                field,
+                identity: who.clone(),
+            });
+        }
     }
 
     /// Checks a claimed time against the evaluation time and a maximum age.

@@ -12,17 +12,13 @@ impl<'a> Eval<'a> {
     pub(super) fn deployment(&mut self, digest: &Digest) -> TraceNode {
         let index = self.index;
         let mut node = TraceNode::new(LinkKind::Deployment, short(digest));
-        let Some(entries) = index.deployments.get(digest) else {
-            node.failures
-                .push(Reason::DeploymentMissing { digest: *digest });
-            node.settle();
+        let missing = || Reason::DeploymentMissing { digest: *digest };
+        let Some((groups, mut failures)) =
+            self.statements(index.deployments.get(digest), &mut node, missing)
+        else {
             return node;
         };
-        let mut failures = Vec::new();
-        let groups = self.decode(entries, &mut failures);
         let Some(group) = groups.into_iter().next() else {
-            node.failures = failures;
-            node.settle();
             return node;
         };
         let d = group[0].unverified().predicate();
@@ -62,18 +58,7 @@ impl<'a> Eval<'a> {
             });
         }
         failures.extend(self.rules.check(&pol.signers, &signers));
-        if !signers.iter().any(|s| s.identity.id == d.deployer) {
-            failures.push(Reason::NotProven {
-                field: "deployer",
-                identity: d.deployer.clone(),
-            });
-        }
-        if d.deployer.kind() != IdentityKind::Workload {
-            failures.push(Reason::NotAWorkload {
-                field: "deployer",
-                identity: d.deployer.clone(),
-            });
-        }
+        Self::workload_signed("deployer", &d.deployer, &signers, &mut failures);
 
         let approvals = self.approvals(digest, d, &signers, &mut failures);
         self.check_people(d, &approvals, &mut failures);

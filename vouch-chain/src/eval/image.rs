@@ -4,7 +4,7 @@
 use std::collections::HashSet;
 
 use vouch_core::{Digest, Timestamp};
-use vouch_manifest::{GitObjectId, IdentityKind, Image};
+use vouch_manifest::{GitObjectId, Image};
 
 use crate::index::Decoded;
 
@@ -32,16 +32,13 @@ impl<'a> Eval<'a> {
     pub(super) fn image(&mut self, digest: &Digest) -> (TraceNode, Option<Timestamp>) {
         let index = self.index;
         let mut node = TraceNode::new(LinkKind::Image, short(digest));
-        let Some(entries) = index.images.get(digest) else {
-            node.failures.push(Reason::ImageMissing { image: *digest });
-            node.settle();
+        let missing = || Reason::ImageMissing { image: *digest };
+        let Some((groups, mut failures)) =
+            self.statements(index.images.get(digest), &mut node, missing)
+        else {
             return (node, None);
         };
-        let mut failures = Vec::new();
-        let groups = self.decode(entries, &mut failures);
         let Some((primary, others)) = groups.split_first() else {
-            node.failures = failures;
-            node.settle();
             return (node, None);
         };
         let i = primary[0].unverified().predicate();
@@ -97,18 +94,7 @@ impl<'a> Eval<'a> {
                 .statement(group, i.finished_at, Covers::statement(&digest), failures);
         self.check_time(i.finished_at, pol.max_age, failures);
         failures.extend(self.rules.check(&pol.signers, &signers));
-        if !signers.iter().any(|s| s.identity.id == i.builder) {
-            failures.push(Reason::NotProven {
-                field: "builder",
-                identity: i.builder.clone(),
-            });
-        }
-        if i.builder.kind() != IdentityKind::Workload {
-            failures.push(Reason::NotAWorkload {
-                field: "builder",
-                identity: i.builder.clone(),
-            });
-        }
+        Self::workload_signed("builder", &i.builder, &signers, failures);
         signers
     }
 

@@ -27,20 +27,17 @@ impl<'a> Eval<'a> {
     fn release_uncached(&mut self, digest: &Digest, package: &str, version: &str) -> TraceNode {
         let index = self.index;
         let mut node = TraceNode::new(LinkKind::Release, format!("{package} {version}"));
-        let Some(entries) = index.releases.get(digest) else {
-            node.failures.push(Reason::ReleaseMissing {
-                package: package.to_owned(),
-                version: version.to_owned(),
-                release: *digest,
-            });
-            node.settle();
+        let missing = || Reason::ReleaseMissing {
+            package: package.to_owned(),
+            version: version.to_owned(),
+            release: *digest,
+        };
+        let Some((groups, mut failures)) =
+            self.statements(index.releases.get(digest), &mut node, missing)
+        else {
             return node;
         };
-        let mut failures = Vec::new();
-        let groups = self.decode(entries, &mut failures);
         let Some(group) = groups.into_iter().next() else {
-            node.failures = failures;
-            node.settle();
             return node;
         };
         let r = group[0].unverified().predicate();
