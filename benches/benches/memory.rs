@@ -37,7 +37,7 @@ fn prepare() {
     std::fs::create_dir_all(&dir).unwrap();
     std::fs::write(dir.join("bundle"), &f.bytes).unwrap();
     std::fs::write(dir.join("roster"), &f.roster_file).unwrap();
-    std::fs::write(dir.join("policy.toml"), f.policy).unwrap();
+    std::fs::write(dir.join("policy.toml"), &f.policy).unwrap();
     let vouch_chain::Target::Deployment(d) = f.target else {
         unreachable!()
     };

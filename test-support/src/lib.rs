@@ -12,6 +12,29 @@ use std::path::PathBuf;
 
 pub mod git;
 
+/// `examples/policy.toml`: the complete example policy, which test
+/// fixtures use (or edit with [`policy_with`]) rather than retype.
+pub const EXAMPLE_POLICY: &str = include_str!("../../examples/policy.toml");
+
+/// The example policy with each `(from, to)` text replaced, for a fixture
+/// that needs one setting changed.
+///
+/// # Panics
+///
+/// When a `from` is not in the example any more, so that an edit of the
+/// example cannot silently stop applying.
+#[allow(clippy::panic)]
+pub fn policy_with(edits: &[(&str, &str)]) -> String {
+    let mut text = EXAMPLE_POLICY.to_owned();
+    for (from, to) in edits {
+        if !text.contains(from) {
+            panic!("examples/policy.toml no longer contains {from:?}");
+        }
+        text = text.replacen(from, to, 1);
+    }
+    text
+}
+
 /// The vectors folder, or `None` (after printing why) when it is absent
 /// outside CI.
 ///

@@ -940,31 +940,6 @@ fn git(dir: &Path, args: &[&str]) -> Option<String> {
         .then(|| String::from_utf8_lossy(&out.stdout).trim().to_owned())
 }
 
-const POLICY: &str = r#"
-[deployment]
-signers = { roles = ["deployer"], threshold = 1 }
-environments = ["production"]
-authorizers = { roles = ["approver"], threshold = 1 }
-trigger_roles = ["developer", "maintainer"]
-max_age = "7d"
-separate_trigger_and_authorizer = true
-
-[image]
-signers = { roles = ["builder"], threshold = 1, hardware = ["tpm-attested"] }
-max_age = "30d"
-
-[release]
-signers = { any_of = [
-    { roles = ["maintainer"], threshold = 2 },
-    { roles = ["security"], threshold = 1 },
-] }
-certifier_not_sole_author = true
-
-[commit]
-signers = { roles = ["developer", "maintainer"], threshold = 1, hardware = ["user-presence"] }
-legacy = { commits = ["4b825dc642cb6eb9a060e54bf8d69288fbee4904"] }
-"#;
-
 const SBOM: &str = r#"{"bomFormat": "CycloneDX", "specVersion": "1.5",
   "components": [{"name": "serde", "version": "1.0.228", "purl": "pkg:cargo/serde@1.0.228"}]}"#;
 
@@ -1283,7 +1258,7 @@ fn a_whole_chain_made_with_the_cli() {
     create.extend(all);
     let out = s.ok(&create);
     assert!(out.contains("6 statements and 1 commit objects"), "{out}");
-    s.write("policy.toml", POLICY);
+    s.write("policy.toml", vouch_test_support::EXAMPLE_POLICY);
 
     // Verify: pass, with a trace.
     let target = format!("deployment:{deployment}");

@@ -26,32 +26,17 @@ pub(crate) const APPROVERS: usize = 5;
 /// Identities with no part in the chain, to make the roster 200 strong.
 pub(crate) const AUDITORS: usize = 200 - DEVELOPERS - MAINTAINERS - APPROVERS - 2;
 
-/// The example policy (`examples/policy.toml`), commits without `user-presence`.
-pub(crate) const POLICY: &str = r#"
-[deployment]
-signers = { roles = ["deployer"], threshold = 1 }
-environments = ["production"]
-authorizers = { roles = ["approver"], threshold = 1 }
-trigger_roles = ["developer", "maintainer"]
-max_age = "7d"
-separate_trigger_and_authorizer = true
-
-[image]
-signers = { roles = ["builder"], threshold = 1, hardware = ["tpm-attested"] }
-max_age = "30d"
-
-[release]
-signers = { any_of = [
-    { roles = ["maintainer"], threshold = 2 },
-    { roles = ["security"], threshold = 1 },
-] }
-certifier_not_sole_author = true
-
-[commit]
-signers = { roles = ["developer", "maintainer"], threshold = 1 }
-# Commits are proven by COSE attestations here (what the bench measures).
-require_objects = false
-"#;
+/// The example policy (`examples/policy.toml`), commits without
+/// `user-presence` and proven by COSE attestations (what the bench measures).
+pub(crate) fn policy() -> String {
+    vouch_test_support::policy_with(&[
+        (
+            r#"signers = { roles = ["developer", "maintainer"], threshold = 1, hardware = ["user-presence"] }"#,
+            r#"signers = { roles = ["developer", "maintainer"], threshold = 1 }"#,
+        ),
+        ("require_objects = true", "require_objects = false"),
+    ])
+}
 
 /// A plain Ed25519 key made directly with ed25519-dalek (no key backend):
 /// signing is set-up, not what is measured.
@@ -138,7 +123,7 @@ pub(crate) struct Fixture {
     /// The roster file (its one version is the pin).
     pub(crate) roster_file: Vec<u8>,
     /// The policy text.
-    pub(crate) policy: &'static str,
+    pub(crate) policy: String,
 }
 
 pub(crate) fn fixture(commits: usize) -> Fixture {
@@ -357,14 +342,14 @@ pub(crate) fn fixture(commits: usize) -> Fixture {
 
     let fixture = Fixture {
         bytes: bundle.to_bytes().unwrap(),
-        verifier: Verifier::new(Policy::from_toml(POLICY).unwrap(), roster.clone()),
-        verifier_one: Verifier::new(Policy::from_toml(POLICY).unwrap(), roster)
+        verifier: Verifier::new(Policy::from_toml(&policy()).unwrap(), roster.clone()),
+        verifier_one: Verifier::new(Policy::from_toml(&policy()).unwrap(), roster)
             .with_threads(vouch_chain::Threads::One),
         target: Target::Deployment(deployment.digest()),
         now: t("2026-11-25T12:00:00Z"),
         floor,
         roster_file,
-        policy: POLICY,
+        policy: policy(),
     };
     let verdict = fixture.evaluate();
     assert!(verdict.passed(), "{}", verdict.render_text());

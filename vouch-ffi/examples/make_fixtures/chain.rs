@@ -28,33 +28,12 @@ use vouch_manifest::{
 
 pub(crate) type Result<T> = std::result::Result<T, Box<dyn Error>>;
 
-/// The policy the chain satisfies (the shape of `examples/policy.toml`).
-pub(crate) const POLICY: &str = r#"# vouch-ffi test fixture policy.
-[deployment]
-signers = { roles = ["deployer"], threshold = 1 }
-environments = ["production"]
-authorizers = { roles = ["approver"], threshold = 1 }
-trigger_roles = ["developer", "maintainer"]
-max_age = "7d"
-separate_trigger_and_authorizer = true
-
-[image]
-signers = { roles = ["builder"], threshold = 1, hardware = ["tpm-attested"] }
-max_age = "30d"
-
-[release]
-signers = { any_of = [
-    { roles = ["maintainer"], threshold = 2 },
-    { roles = ["security"], threshold = 1 },
-] }
-certifier_not_sole_author = true
-
-[commit]
-signers = { roles = ["developer", "maintainer"], threshold = 1, hardware = ["user-presence"] }
-# The fixture proves its commits with attestations alone (the C ABI tests
-# exercise the handles, not the rules).
-require_objects = false
-"#;
+/// The policy the chain satisfies: `examples/policy.toml`, its commits
+/// proven by attestations alone (the C ABI tests exercise the handles, not
+/// the rules).
+pub(crate) fn policy() -> String {
+    vouch_test_support::policy_with(&[("require_objects = true", "require_objects = false")])
+}
 
 /// Everything a verifier needs, and the targets to ask about.
 pub(crate) struct Fixtures {
@@ -416,7 +395,7 @@ pub(crate) fn build(now: Timestamp) -> Result<Fixtures> {
     bundle.add_envelope(authorized.to_bytes()?);
 
     Ok(Fixtures {
-        policy: POLICY.to_owned(),
+        policy: policy(),
         roster,
         roster_v1,
         roster_pin,
