@@ -38,31 +38,58 @@ pub(crate) fn policy() -> String {
     ])
 }
 
-/// A plain Ed25519 key made directly with ed25519-dalek (no key backend):
+/// A plain key made directly with ed25519-dalek or p256 (no key backend):
 /// signing is set-up, not what is measured.
-pub(crate) struct Ed25519Key {
-    key: ed25519_dalek::SigningKey,
-    public: PublicKey,
+pub(crate) enum BenchKey {
+    Ed25519(ed25519_dalek::SigningKey, PublicKey),
+    Es256(p256::ecdsa::SigningKey, PublicKey),
 }
 
-impl Ed25519Key {
+impl BenchKey {
+    /// An Ed25519 key derived from `label`.
     pub(crate) fn new(label: &str) -> Self {
+        BenchKey::of(label, Algorithm::Ed25519)
+    }
+
+    /// A key of `algorithm` derived from `label`.
+    pub(crate) fn of(label: &str, algorithm: Algorithm) -> Self {
         let seed = *Digest::sha256(label.as_bytes()).as_sha256().unwrap();
-        let key = ed25519_dalek::SigningKey::from_bytes(&seed);
-        let public = PublicKey::ed25519(&key.verifying_key().to_bytes()).unwrap();
-        Ed25519Key { key, public }
+        match algorithm {
+            Algorithm::Ed25519 => {
+                let key = ed25519_dalek::SigningKey::from_bytes(&seed);
+                let public = PublicKey::ed25519(&key.verifying_key().to_bytes()).unwrap();
+                BenchKey::Ed25519(key, public)
+            }
+            Algorithm::Es256 => {
+                let key = p256::ecdsa::SigningKey::from_slice(&seed).unwrap();
+                let public = PublicKey::p256_sec1(&key.verifying_key().to_sec1_bytes()).unwrap();
+                BenchKey::Es256(key, public)
+            }
+            other => panic!("no bench key for {other:?}"),
+        }
     }
 }
 
-impl Signer for Ed25519Key {
+impl Signer for BenchKey {
     fn public_key(&self) -> &PublicKey {
-        &self.public
+        match self {
+            BenchKey::Ed25519(_, p) | BenchKey::Es256(_, p) => p,
+        }
     }
 
     fn try_sign(&self, message: &[u8]) -> Result<Signature, SignError> {
-        use ed25519_dalek::Signer as _;
-        let sig = self.key.sign(message);
-        Ok(Signature::new(Algorithm::Ed25519, &sig.to_bytes()).unwrap())
+        Ok(match self {
+            BenchKey::Ed25519(key, _) => {
+                use ed25519_dalek::Signer as _;
+                Signature::new(Algorithm::Ed25519, &key.sign(message).to_bytes()).unwrap()
+            }
+            BenchKey::Es256(key, _) => {
+                let sig: p256::ecdsa::Signature =
+                    p256::ecdsa::signature::Signer::sign(key, message);
+                let sig = sig.normalize_s();
+                Signature::new(Algorithm::Es256, &sig.to_bytes()).unwrap()
+            }
+        })
     }
 }
 
@@ -84,10 +111,7 @@ pub(crate) fn commit_id(i: usize) -> GitObjectId {
         .unwrap()
 }
 
-pub(crate) fn sign<P: vouch_manifest::Predicate>(
-    predicate: P,
-    signers: &[&Ed25519Key],
-) -> Signed<P> {
+pub(crate) fn sign<P: vouch_manifest::Predicate>(predicate: P, signers: &[&BenchKey]) -> Signed<P> {
     let mut s = Signed::sign(&Statement::from_predicate(predicate).unwrap(), signers[0]).unwrap();
     for k in &signers[1..] {
         s.cosign(*k).unwrap();
@@ -98,12 +122,16 @@ pub(crate) fn sign<P: vouch_manifest::Predicate>(
 /// A person or workload with one key.
 pub(crate) struct Member {
     id: IdentityId,
-    key: Ed25519Key,
+    key: BenchKey,
 }
 
 impl Member {
     pub(crate) fn new(who: String) -> Self {
-        let key = Ed25519Key::new(&who);
+        Member::with(who, Algorithm::Ed25519)
+    }
+
+    pub(crate) fn with(who: String, algorithm: Algorithm) -> Self {
+        let key = BenchKey::of(&who, algorithm);
         Member { id: id(&who), key }
     }
 }
@@ -127,6 +155,11 @@ pub(crate) struct Fixture {
 }
 
 pub(crate) fn fixture(commits: usize) -> Fixture {
+    fixture_with(commits, Algorithm::Ed25519)
+}
+
+/// The fixture with the developers' (commit) keys of `commit_keys`.
+pub(crate) fn fixture_with(commits: usize, commit_keys: Algorithm) -> Fixture {
     assert_eq!(commits % COMMITS_PER_RELEASE, 0);
     let releases = commits / COMMITS_PER_RELEASE;
     let people = |n: usize, what: &str| -> Vec<Member> {
@@ -134,13 +167,15 @@ pub(crate) fn fixture(commits: usize) -> Fixture {
             .map(|i| Member::new(format!("person:{what}-{i:03}@example.com")))
             .collect()
     };
-    let developers = people(DEVELOPERS, "dev");
+    let developers: Vec<Member> = (0..DEVELOPERS)
+        .map(|i| Member::with(format!("person:dev-{i:03}@example.com"), commit_keys))
+        .collect();
     let maintainers = people(MAINTAINERS, "maintainer");
     let approvers = people(APPROVERS, "approver");
     let auditors = people(AUDITORS, "auditor");
     let builder = Member::new("workload:ci/build".into());
     let deployer = Member::new("workload:ci/deploy".into());
-    let root = Ed25519Key::new("root");
+    let root = BenchKey::new("root");
 
     // The roster (trusted once, outside the measurement).
     let from = t("2026-01-01T00:00:00Z");
