@@ -108,11 +108,11 @@ impl<'r> Attester<'r> {
     ) -> Option<Attested<'r>> {
         // A release that grandfathers covers the commits it certifies: try
         // the signature as the statement itself, then as each release.
-        let mut things = vec![SignedThing {
+        let own = SignedThing {
             statement: covers.statement,
             commit: covers.commit,
-        }];
-        things.extend(covers.releases.iter().map(|d| SignedThing {
+        };
+        let things = std::iter::once(own).chain(covers.releases.iter().map(|d| SignedThing {
             statement: Some(d),
             commit: None,
         }));

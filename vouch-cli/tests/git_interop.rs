@@ -192,6 +192,21 @@ fn allowed_signers(lab: &Lab, name: &str, keys: &[&PublicKey]) -> PathBuf {
 /// A roster file trusting `keys` for Alice from 2026-01-01; returns its
 /// path and the statement digest to pin.
 fn roster_file(lab: &Lab, name: &str, keys: &[&PublicKey]) -> (PathBuf, String) {
+    let alice = Identity {
+        id: "person:alice@example.com".parse().unwrap(),
+        display_name: "Alice".into(),
+        proofs: vec![],
+        keys: keys
+            .iter()
+            .map(|k| RosterKey::new((*k).clone(), "2026-01-01T00:00:00Z".parse().unwrap()))
+            .collect(),
+    };
+    roster_of(lab, name, vec![alice])
+}
+
+/// A one-version roster file of `identities`, signed by a fresh root key,
+/// written as `name`; returns its path and the statement digest to pin.
+fn roster_of(lab: &Lab, name: &str, identities: Vec<Identity>) -> (PathBuf, String) {
     let root = FileKey::generate(Algorithm::Ed25519).unwrap();
     let roster = Roster {
         name: "example.com".into(),
@@ -201,15 +216,7 @@ fn roster_file(lab: &Lab, name: &str, keys: &[&PublicKey]) -> (PathBuf, String) 
             keys: vec![root.public_key().clone()],
             threshold: 1,
         },
-        identities: vec![Identity {
-            id: "person:alice@example.com".parse().unwrap(),
-            display_name: "Alice".into(),
-            proofs: vec![],
-            keys: keys
-                .iter()
-                .map(|k| RosterKey::new((*k).clone(), "2026-01-01T00:00:00Z".parse().unwrap()))
-                .collect(),
-        }],
+        identities,
         roles: BTreeMap::new(),
     };
     let signed = Signed::sign(&Statement::from_predicate(roster).unwrap(), &root).unwrap();
@@ -782,7 +789,6 @@ fn two_person_roster(
     bob_revoked: Option<&str>,
     grandfathered: &[&str],
 ) -> (String, String) {
-    let root = FileKey::generate(Algorithm::Ed25519).unwrap();
     let from: Timestamp = "2026-01-01T00:00:00Z".parse().unwrap();
     let person = |who: &str, key: &PublicKey| Identity {
         id: format!("person:{who}@example.com").parse().unwrap(),
@@ -803,28 +809,11 @@ fn two_person_roster(
             commits: grandfathered.iter().map(|c| c.parse().unwrap()).collect(),
         });
     }
-    let roster = Roster {
-        name: "example.com".into(),
-        version: 1,
-        expires: Timestamp::now().plus_seconds(86_400),
-        root: RootKeys {
-            keys: vec![root.public_key().clone()],
-            threshold: 1,
-        },
-        identities: vec![person("alice", alice), bob_identity],
-        roles: BTreeMap::new(),
-    };
-    let signed = Signed::sign(&Statement::from_predicate(roster).unwrap(), &root).unwrap();
-    let pin = signed.digest().to_string();
     let name = format!(
         "roster-{}.cbor",
         grandfathered.len() + bob_revoked.map_or(0, |_| 10)
     );
-    std::fs::write(
-        lab.path(&name),
-        RosterChain::new(vec![signed]).to_bytes().unwrap(),
-    )
-    .unwrap();
+    let (_, pin) = roster_of(lab, &name, vec![person("alice", alice), bob_identity]);
     (name, pin)
 }
 

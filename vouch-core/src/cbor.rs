@@ -217,13 +217,7 @@ pub fn validate(bytes: &[u8], strictness: Strictness, limits: Limits) -> Result<
 /// Returns the length of the first complete CBOR item in `bytes` (well-formed
 /// rules, bounded by `limits`), so a caller can split a sequence of items.
 pub fn item_len(bytes: &[u8], limits: Limits) -> Result<usize, CborError> {
-    let mut v = Validator {
-        bytes,
-        pos: 0,
-        strict: false,
-        document: false,
-        max_depth: limits.max_depth,
-    };
+    let mut v = Validator::lenient(bytes, limits);
     v.item(0)?;
     Ok(v.pos)
 }
@@ -239,28 +233,10 @@ pub fn map_text_field<'a>(
     key: &str,
     limits: Limits,
 ) -> Result<Option<&'a str>, CborError> {
-    let mut v = Validator {
-        bytes,
-        pos: 0,
-        strict: false,
-        document: false,
-        max_depth: limits.max_depth,
-    };
-    let h = v.head()?;
-    if h.major != 5 {
-        return Ok(None);
+    match map_field(bytes, key, limits)? {
+        Some(value) => Validator::lenient(value, limits).text(),
+        None => Ok(None),
     }
-    let Some(n) = v.length(&h)? else {
-        return Ok(None);
-    };
-    for _ in 0..n {
-        let key_text = v.text()?;
-        if key_text == Some(key) {
-            return v.text();
-        }
-        v.item(1)?;
-    }
-    Ok(None)
 }
 
 /// Finds the raw bytes of the value of `key` in a top-level CBOR map
@@ -281,13 +257,7 @@ pub fn map_field<'a>(
     key: &str,
     limits: Limits,
 ) -> Result<Option<&'a [u8]>, CborError> {
-    let mut v = Validator {
-        bytes,
-        pos: 0,
-        strict: false,
-        document: false,
-        max_depth: limits.max_depth,
-    };
+    let mut v = Validator::lenient(bytes, limits);
     let h = v.head()?;
     if h.major != 5 {
         return Ok(None);
@@ -453,6 +423,18 @@ struct Head {
 }
 
 impl<'a> Validator<'a> {
+    /// A reader of well-formed items (no canonical or document rules),
+    /// for skipping over and picking out parts of already checked input.
+    fn lenient(bytes: &'a [u8], limits: Limits) -> Self {
+        Validator {
+            bytes,
+            pos: 0,
+            strict: false,
+            document: false,
+            max_depth: limits.max_depth,
+        }
+    }
+
     fn take(&mut self, n: usize) -> Result<&'a [u8], CborError> {
         let end = self
             .pos
