@@ -82,12 +82,11 @@ impl<'r> Attester<'r> {
                 });
             }
             for v in &checked.ok {
-                if !seen.insert(v.key_id()) {
+                if !seen.insert(v.key_id) {
                     continue;
                 }
-                if let Some(a) =
-                    self.holder(v.key_id(), v.evidence().cloned(), at, covers, failures)
-                {
+                let evidence = v.evidence.as_deref().cloned();
+                if let Some(a) = self.holder(v.key_id, evidence, at, covers, failures) {
                     out.push(a);
                 }
             }

@@ -172,9 +172,9 @@ type Groups<'l, P> = Vec<Vec<Decoded<'l, P>>>;
 
 /// What a commit link established, for the releases that certify it.
 #[derive(Clone, Debug, Default)]
-struct CommitFacts {
+struct CommitFacts<'a> {
     /// The parents, from the commit object or a valid attestation.
-    parents: Option<Vec<GitObjectId>>,
+    parents: Option<&'a [GitObjectId]>,
     /// The committer time (claimed).
     time: Option<Timestamp>,
     /// The identities the commit is attributed to (its proven authors).
@@ -198,17 +198,19 @@ struct Eval<'a> {
     roster: &'a TrustedRoster,
     attester: Attester<'a>,
     rules: Rules<'a>,
-    index: &'a Index,
+    index: &'a Index<'a>,
     now: Timestamp,
     placement: &'a Placement,
     /// Links evaluated once; a later reach gets a reference node.
-    seen_commits: HashMap<GitObjectId, crate::trace::Outcome>,
+    // Keyed by ids borrowed from the bundle's statements: a map entry per
+    // commit of a large bundle costs no copy of its id.
+    seen_commits: HashMap<&'a GitObjectId, crate::trace::Outcome>,
     seen_releases: HashMap<Digest, (String, crate::trace::Outcome)>,
-    commit_facts: HashMap<GitObjectId, CommitFacts>,
+    commit_facts: HashMap<&'a GitObjectId, CommitFacts<'a>>,
     release_facts: HashMap<Digest, ReleaseFacts>,
     /// Releases (by digest) that list a commit: a grandfathered release
     /// covers the signatures of the commits it certifies.
-    certifiers: HashMap<GitObjectId, Vec<Digest>>,
+    certifiers: HashMap<&'a GitObjectId, Vec<Digest>>,
     exempt_ancestors: OnceCell<HashSet<GitObjectId>>,
     target_image: Option<Digest>,
     placement_found: Option<Placement>,
@@ -223,7 +225,7 @@ impl<'a> Eval<'a> {
     fn new(
         policy: &'a Policy,
         roster: &'a TrustedRoster,
-        index: &'a Index,
+        index: &'a Index<'a>,
         now: Timestamp,
         placement: &'a Placement,
     ) -> Self {
@@ -262,7 +264,7 @@ impl<'a> Eval<'a> {
     /// bundle order.
     fn decode<'l, P: Predicate>(
         &self,
-        entries: &'l [Lazy<P>],
+        entries: &'l [Lazy<'l, P>],
         failures: &mut Vec<Reason>,
     ) -> Groups<'l, P> {
         let mut groups: Groups<'l, P> = Vec::new();
@@ -270,8 +272,11 @@ impl<'a> Eval<'a> {
         for e in entries {
             match e.get(&self.index.decoded) {
                 Ok(s) => {
-                    let d = Decoded { lazy: e, signed: s };
-                    match groups.iter_mut().find(|g| g[0].digest() == s.digest()) {
+                    let d = Decoded {
+                        lazy: e,
+                        statement: s,
+                    };
+                    match groups.iter_mut().find(|g| g[0].digest() == e.digest()) {
                         Some(g) => g.push(d),
                         None => groups.push(vec![d]),
                     }
@@ -294,7 +299,7 @@ impl<'a> Eval<'a> {
     /// statement (`missing` says why) or none decodes.
     fn statements<'l, P: Predicate>(
         &self,
-        entries: Option<&'l Vec<Lazy<P>>>,
+        entries: Option<&'l Vec<Lazy<'l, P>>>,
         node: &mut TraceNode,
         missing: impl FnOnce() -> Reason,
     ) -> Option<(Groups<'l, P>, Vec<Reason>)> {
@@ -367,7 +372,8 @@ impl<'a> Eval<'a> {
 
     /// The time a link claims, and who claimed it.
     fn claimed(at: Timestamp, signers: &[Attested<'_>]) -> TraceTime {
-        let mut claimed_by: Vec<IdentityId> = Vec::new();
+        // Exact capacity: a trace keeps one of these per commit.
+        let mut claimed_by: Vec<IdentityId> = Vec::with_capacity(signers.len());
         for s in signers {
             if !claimed_by.contains(&s.identity.id) {
                 claimed_by.push(s.identity.id.clone());

@@ -8,18 +8,19 @@
 //! is only counted.
 
 use std::collections::HashMap;
+use std::sync::OnceLock;
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::{Mutex, OnceLock};
 
 use vouch_core::Digest;
 use vouch_core::cbor::{self, Limits};
-use vouch_core::cose::{Sign, SignatureFailure, VerifiedSigner};
+use vouch_core::cose::{Sign, SignatureFailure};
 use vouch_core::sshsig::VerifiedSshSig;
 use vouch_core::text::error_chain;
+use vouch_core::{Evidence, KeyId};
 use vouch_git::commit::{CommitObject, GitError, ObjectFormat, object_id};
 use vouch_manifest::{
     Approval, Commit, Deployment, GitObjectId, Image, Predicate, Release, STATEMENT_CONTENT_TYPE,
-    Signed, Subject, TrustedRoster,
+    Statement, Subject, TrustedRoster,
 };
 
 use crate::bundle::Bundle;
@@ -38,12 +39,18 @@ pub struct BundleCounts {
     pub commit_objects: usize,
 }
 
-/// One statement envelope, decoded on first use, its signatures verified
-/// once (by the signature pass, or on first use).
-pub(crate) struct Lazy<P> {
-    envelope: Mutex<Option<Sign>>,
+/// One statement envelope, borrowed from the bundle: its statement decoded
+/// on first use, its signatures verified once (by the signature pass, or on
+/// first use).
+///
+/// Only the bytes are kept, not a decoded envelope: the statement is read
+/// from the payload's bytes, and the envelope is decoded again for the
+/// moment its signatures are checked, so a large bundle is not held twice.
+pub(crate) struct Lazy<'b, P> {
+    envelope: &'b [u8],
+    payload: &'b [u8],
     digest: Digest,
-    decoded: OnceLock<Result<Signed<P>, String>>,
+    decoded: OnceLock<Result<Statement<P>, Box<str>>>,
     checked: OnceLock<Checked>,
 }
 
@@ -51,14 +58,53 @@ pub(crate) struct Lazy<P> {
 /// the ones that verified and why the others did not.
 #[derive(Debug)]
 pub(crate) struct Checked {
-    pub(crate) ok: Vec<VerifiedSigner>,
+    pub(crate) ok: Vec<CheckedSigner>,
     pub(crate) failed: Vec<SignatureFailure>,
 }
 
-impl<P: Predicate> Lazy<P> {
-    fn new(envelope: Sign, digest: Digest) -> Self {
+/// What the evaluation needs of a signature that verified: its key and the
+/// evidence it carried (boxed, as software keys carry none). A bundle's
+/// every statement keeps one, so it keeps no copy of the signature value.
+#[derive(Debug)]
+pub(crate) struct CheckedSigner {
+    pub(crate) key_id: KeyId,
+    pub(crate) evidence: Option<Box<Evidence>>,
+}
+
+impl Checked {
+    /// Checks every signature of `envelope` with `roster`'s keys.
+    fn of(envelope: &Sign, roster: &TrustedRoster) -> Self {
+        let (ok, failed) = envelope.verify_each(|k| roster.public_key(k));
+        Checked::from_results(ok, failed)
+    }
+
+    /// The checks from [`Sign::verify_each`]'s results.
+    pub(crate) fn from_results(
+        ok: Option<vouch_core::cose::Verified<&[u8]>>,
+        failed: Vec<SignatureFailure>,
+    ) -> Self {
+        Checked {
+            ok: ok
+                .map(|v| {
+                    v.signers()
+                        .iter()
+                        .map(|s| CheckedSigner {
+                            key_id: s.key_id(),
+                            evidence: s.evidence().cloned().map(Box::new),
+                        })
+                        .collect()
+                })
+                .unwrap_or_default(),
+            failed,
+        }
+    }
+}
+
+impl<'b, P: Predicate> Lazy<'b, P> {
+    fn new(envelope: &'b [u8], payload: &'b [u8], digest: Digest) -> Self {
         Lazy {
-            envelope: Mutex::new(Some(envelope)),
+            envelope,
+            payload,
             digest,
             decoded: OnceLock::new(),
             checked: OnceLock::new(),
@@ -71,26 +117,39 @@ impl<P: Predicate> Lazy<P> {
     }
 
     /// The statement, decoded and bound to its subject, or why not.
-    pub(crate) fn get(&self, decoded: &AtomicUsize) -> Result<&Signed<P>, &str> {
+    pub(crate) fn get(&self, decoded: &AtomicUsize) -> Result<&Statement<P>, &str> {
         self.decoded
             .get_or_init(|| {
                 decoded.fetch_add(1, Ordering::Relaxed);
-                let taken = match self.envelope.lock() {
-                    Ok(mut guard) => guard.take(),
-                    Err(poisoned) => poisoned.into_inner().take(),
-                };
-                let Some(envelope) = taken else {
-                    return Err("statement decoded twice".to_owned());
-                };
-                Signed::<P>::from_envelope(envelope).map_err(|e| error_chain(&e))
+                Statement::<P>::from_canonical_bytes(self.payload)
+                    .map_err(|e| error_chain(&e).into_boxed_str())
             })
             .as_ref()
-            .map_err(String::as_str)
+            .map_err(|e| &**e)
     }
 
     /// The decoded statement, when decoding has already succeeded.
-    pub(crate) fn signed(&self) -> Option<&Signed<P>> {
+    pub(crate) fn statement(&self) -> Option<&Statement<P>> {
         self.decoded.get().and_then(|r| r.as_ref().ok())
+    }
+
+    /// The envelope, decoded again for a signature check. The index
+    /// peeked these same bytes with every check decoding makes, so this
+    /// does not fail; if it did, the failure stands for every signature.
+    pub(crate) fn envelope(&self) -> Result<Sign, Checked> {
+        Sign::from_bytes(self.envelope).map_err(|error| Checked {
+            ok: Vec::new(),
+            failed: vec![SignatureFailure {
+                index: 0,
+                key_id: None,
+                error,
+            }],
+        })
+    }
+
+    /// Whether its signatures were checked already.
+    pub(crate) fn is_checked(&self) -> bool {
+        self.checked.get().is_some()
     }
 
     /// Stores the signature checks made for this statement by a batch
@@ -102,22 +161,19 @@ impl<P: Predicate> Lazy<P> {
     /// Every signature verified with `roster`'s keys (whatever their
     /// validity), once.
     pub(crate) fn checked(&self, roster: &TrustedRoster) -> Option<&Checked> {
-        let signed = self.signed()?;
-        Some(self.checked.get_or_init(|| {
-            let (ok, failed) = signed.envelope().verify_each(|k| roster.public_key(k));
-            Checked {
-                ok: ok.map(|v| v.signers().to_vec()).unwrap_or_default(),
-                failed,
-            }
+        self.statement()?;
+        Some(self.checked.get_or_init(|| match self.envelope() {
+            Ok(envelope) => Checked::of(&envelope, roster),
+            Err(failed) => failed,
         }))
     }
 }
 
-/// A statement of the bundle that decoded: the entry (for its cached
-/// signature checks) and the statement itself.
+/// A statement of the bundle that decoded: the entry (for its digest and
+/// cached signature checks) and the statement itself.
 pub(crate) struct Decoded<'l, P> {
-    pub(crate) lazy: &'l Lazy<P>,
-    pub(crate) signed: &'l Signed<P>,
+    pub(crate) lazy: &'l Lazy<'l, P>,
+    pub(crate) statement: &'l Statement<P>,
 }
 
 impl<P> Clone for Decoded<'_, P> {
@@ -128,11 +184,15 @@ impl<P> Clone for Decoded<'_, P> {
 
 impl<P> Copy for Decoded<'_, P> {}
 
-impl<P> std::ops::Deref for Decoded<'_, P> {
-    type Target = Signed<P>;
+impl<'l, P> Decoded<'l, P> {
+    /// The statement, *not yet verified* (its signatures are in the checks).
+    pub(crate) fn unverified(&self) -> &'l Statement<P> {
+        self.statement
+    }
 
-    fn deref(&self) -> &Signed<P> {
-        self.signed
+    /// The digest of the statement's payload.
+    pub(crate) fn digest(&self) -> Digest {
+        self.lazy.digest
     }
 }
 
@@ -159,12 +219,12 @@ impl Parsed {
 
 /// The bundle's statements by the names the chain follows.
 #[derive(Default)]
-pub(crate) struct Index {
-    pub(crate) deployments: HashMap<Digest, Vec<Lazy<Deployment>>>,
-    pub(crate) images: HashMap<Digest, Vec<Lazy<Image>>>,
-    pub(crate) releases: HashMap<Digest, Vec<Lazy<Release>>>,
-    pub(crate) commits: HashMap<GitObjectId, Vec<Lazy<Commit>>>,
-    pub(crate) approvals: HashMap<Digest, Vec<Lazy<Approval>>>,
+pub(crate) struct Index<'b> {
+    pub(crate) deployments: HashMap<Digest, Vec<Lazy<'b, Deployment>>>,
+    pub(crate) images: HashMap<Digest, Vec<Lazy<'b, Image>>>,
+    pub(crate) releases: HashMap<Digest, Vec<Lazy<'b, Release>>>,
+    pub(crate) commits: HashMap<GitObjectId, Vec<Lazy<'b, Commit>>>,
+    pub(crate) approvals: HashMap<Digest, Vec<Lazy<'b, Approval>>>,
     /// Raw git commit objects, by the id computed from their bytes.
     pub(crate) objects: HashMap<GitObjectId, Object>,
     pub(crate) decoded: AtomicUsize,
@@ -201,34 +261,34 @@ fn sha256_subjects(subjects: &[Subject]) -> Vec<Digest> {
     out
 }
 
-fn push<K: std::hash::Hash + Eq, P: Predicate>(
-    map: &mut HashMap<K, Vec<Lazy<P>>>,
+fn push<'b, K: std::hash::Hash + Eq, P: Predicate>(
+    map: &mut HashMap<K, Vec<Lazy<'b, P>>>,
     keys: Vec<K>,
-    envelope: Sign,
-    digest: Digest,
+    envelope: Envelope<'b>,
 ) {
-    // One entry per key; the last one takes the envelope itself.
-    let n = keys.len();
-    let mut envelope = Some(envelope);
-    for (i, k) in keys.into_iter().enumerate() {
-        let e = if i + 1 == n {
-            envelope.take()
-        } else {
-            envelope.clone()
-        };
-        if let Some(e) = e {
-            map.entry(k).or_default().push(Lazy::new(e, digest));
-        }
+    for k in keys {
+        // Most names have one statement: no room for four.
+        map.entry(k)
+            .or_insert_with(|| Vec::with_capacity(1))
+            .push(Lazy::new(envelope.bytes, envelope.payload, envelope.digest));
     }
 }
 
+/// An envelope's bytes, its payload within them, and the payload's digest.
+#[derive(Clone, Copy)]
+struct Envelope<'b> {
+    bytes: &'b [u8],
+    payload: &'b [u8],
+    digest: Digest,
+}
+
 /// One envelope of the bundle, read as far as the index needs.
-enum Read {
-    Commit(Sign, Digest, Vec<GitObjectId>),
-    Image(Sign, Digest, Vec<Digest>),
-    Approval(Sign, Digest, Vec<Digest>),
-    Release(Sign, Digest),
-    Deployment(Sign, Digest),
+enum Read<'b> {
+    Commit(Envelope<'b>, Vec<GitObjectId>),
+    Image(Envelope<'b>, Vec<Digest>),
+    Approval(Envelope<'b>, Vec<Digest>),
+    Release(Envelope<'b>),
+    Deployment(Envelope<'b>),
     /// A readable statement of a type that is no link (a roster, a summary).
     Other,
     Unreadable,
@@ -236,18 +296,22 @@ enum Read {
 
 /// Reads one envelope: its COSE structure, its content type, the
 /// statement's type and subjects (not its predicate).
-fn read(bytes: &[u8]) -> Read {
-    let Ok(envelope) = Sign::from_bytes(bytes) else {
+fn read(bytes: &[u8]) -> Read<'_> {
+    let Ok(peeked) = Sign::peek(bytes, Limits::DEFAULT) else {
         return Read::Unreadable;
     };
-    if envelope.content_type() != Some(STATEMENT_CONTENT_TYPE) {
+    if peeked.content_type() != Some(STATEMENT_CONTENT_TYPE) {
         return Read::Unreadable;
     }
-    let payload = envelope.unverified_payload();
+    let payload = peeked.unverified_payload();
     let Some(peek) = Peek::read(payload) else {
         return Read::Unreadable;
     };
-    let digest = Digest::sha256(payload);
+    let envelope = Envelope {
+        bytes,
+        payload,
+        digest: Digest::sha256(payload),
+    };
     // Deployments and releases are named by their statement digest;
     // everything else by its subjects (which decoding later checks
     // against what the predicate describes).
@@ -255,31 +319,29 @@ fn read(bytes: &[u8]) -> Read {
         Commit::PREDICATE_TYPE => {
             let mut ids: Vec<GitObjectId> = peek
                 .subject
-                .iter()
-                .filter_map(|s| s.digest.git_commit.clone())
+                .into_iter()
+                .filter_map(|s| s.digest.git_commit)
                 .collect();
             ids.dedup();
-            Read::Commit(envelope, digest, ids)
+            Read::Commit(envelope, ids)
         }
-        Image::PREDICATE_TYPE => Read::Image(envelope, digest, sha256_subjects(&peek.subject)),
-        Approval::PREDICATE_TYPE => {
-            Read::Approval(envelope, digest, sha256_subjects(&peek.subject))
-        }
-        Release::PREDICATE_TYPE => Read::Release(envelope, digest),
-        Deployment::PREDICATE_TYPE => Read::Deployment(envelope, digest),
+        Image::PREDICATE_TYPE => Read::Image(envelope, sha256_subjects(&peek.subject)),
+        Approval::PREDICATE_TYPE => Read::Approval(envelope, sha256_subjects(&peek.subject)),
+        Release::PREDICATE_TYPE => Read::Release(envelope),
+        Deployment::PREDICATE_TYPE => Read::Deployment(envelope),
         _ => Read::Other,
     }
 }
 
-impl Index {
+impl<'b> Index<'b> {
     /// Indexes `bundle`, reading its envelopes on `threads`.
-    pub(crate) fn build(bundle: &Bundle, threads: &crate::reach::Threads) -> Self {
+    pub(crate) fn build(bundle: &'b Bundle, threads: &crate::reach::Threads) -> Self {
         let mut ix = Index::default();
         for raw in bundle.commit_objects() {
             ix.add_object(raw);
         }
         let envelopes = bundle.envelopes();
-        let reads: Vec<Read> = match threads {
+        let reads: Vec<Read<'b>> = match threads {
             crate::reach::Threads::One => envelopes.iter().map(|b| read(b)).collect(),
             #[cfg(feature = "parallel")]
             crate::reach::Threads::Global => par_read(envelopes),
@@ -321,18 +383,18 @@ impl Index {
         }
     }
 
-    fn insert(&mut self, r: Read) {
+    fn insert(&mut self, r: Read<'b>) {
         match r {
             Read::Unreadable => {
                 self.unreadable += 1;
                 return;
             }
             Read::Other => {}
-            Read::Commit(e, d, keys) => push(&mut self.commits, keys, e, d),
-            Read::Image(e, d, keys) => push(&mut self.images, keys, e, d),
-            Read::Approval(e, d, keys) => push(&mut self.approvals, keys, e, d),
-            Read::Release(e, d) => push(&mut self.releases, vec![d], e, d),
-            Read::Deployment(e, d) => push(&mut self.deployments, vec![d], e, d),
+            Read::Commit(e, keys) => push(&mut self.commits, keys, e),
+            Read::Image(e, keys) => push(&mut self.images, keys, e),
+            Read::Approval(e, keys) => push(&mut self.approvals, keys, e),
+            Read::Release(e) => push(&mut self.releases, vec![e.digest], e),
+            Read::Deployment(e) => push(&mut self.deployments, vec![e.digest], e),
         }
         self.statements += 1;
     }
@@ -350,7 +412,7 @@ impl Index {
 }
 
 #[cfg(feature = "parallel")]
-fn par_read(envelopes: &[Vec<u8>]) -> Vec<Read> {
+fn par_read(envelopes: &[Vec<u8>]) -> Vec<Read<'_>> {
     use rayon::prelude::*;
     envelopes.par_iter().map(|b| read(b)).collect()
 }

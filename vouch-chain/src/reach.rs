@@ -52,15 +52,18 @@ impl Default for Threads {
 
 /// A statement whose signatures the pass verifies, with others in a batch.
 trait Envelope: Sync {
-    /// The envelope, decoding the statement first (once) if need be.
-    fn envelope(&self, decoded: &AtomicUsize) -> Option<&Sign>;
+    /// Decodes the statement first (once) if need be; when it decoded and
+    /// its signatures are not checked yet, its envelope (or, should the
+    /// envelope not decode, the checks that say so).
+    fn envelope(&self, decoded: &AtomicUsize) -> Option<Result<Sign, Checked>>;
     /// Keeps the checks made for it.
     fn store(&self, checked: Checked);
 }
 
-impl<P: Predicate + Send + Sync> Envelope for Lazy<P> {
-    fn envelope(&self, decoded: &AtomicUsize) -> Option<&Sign> {
-        self.get(decoded).ok().map(|s| s.envelope())
+impl<P: Predicate + Send + Sync> Envelope for Lazy<'_, P> {
+    fn envelope(&self, decoded: &AtomicUsize) -> Option<Result<Sign, Checked>> {
+        self.get(decoded).ok()?;
+        (!self.is_checked()).then(|| Lazy::envelope(self))
     }
 
     fn store(&self, checked: Checked) {
@@ -72,25 +75,28 @@ impl<P: Predicate + Send + Sync> Envelope for Lazy<P> {
 /// a few dozen signatures, and a batch that fails is re-checked one by one.
 const BATCH: usize = 64;
 
-/// Verifies one batch of envelopes and keeps each one's checks.
+/// Verifies one batch of envelopes and keeps each one's checks. The
+/// envelopes are decoded for the batch and dropped after it, so the pass
+/// holds a batch of them at a time, not the bundle's.
 fn check_batch(batch: &[&dyn Envelope], roster: &TrustedRoster, decoded: &AtomicUsize) {
-    let with: Vec<(&dyn Envelope, &Sign)> = batch
-        .iter()
-        .filter_map(|e| e.envelope(decoded).map(|s| (*e, s)))
-        .collect();
-    let envelopes: Vec<&Sign> = with.iter().map(|(_, s)| *s).collect();
+    let mut with: Vec<(&dyn Envelope, Sign)> = Vec::with_capacity(batch.len());
+    for e in batch {
+        match e.envelope(decoded) {
+            Some(Ok(sign)) => with.push((*e, sign)),
+            Some(Err(failed)) => e.store(failed),
+            None => {}
+        }
+    }
+    let envelopes: Vec<&Sign> = with.iter().map(|(_, s)| s).collect();
     let results = Sign::verify_each_many(&envelopes, |k| roster.public_key(k));
-    for ((e, _), (ok, failed)) in with.into_iter().zip(results) {
-        e.store(Checked {
-            ok: ok.map(|v| v.signers().to_vec()).unwrap_or_default(),
-            failed,
-        });
+    for ((e, _), (ok, failed)) in with.iter().zip(results) {
+        e.store(Checked::from_results(ok, failed));
     }
 }
 
 /// The walk from the target, collecting what to check.
 struct Walk<'i> {
-    index: &'i Index,
+    index: &'i Index<'i>,
     policy: &'i Policy,
     statements: Vec<&'i dyn Envelope>,
     objects: Vec<&'i Parsed>,
@@ -99,12 +105,15 @@ struct Walk<'i> {
 }
 
 impl<'i> Walk<'i> {
-    fn all<P: Predicate + Send + Sync>(&mut self, entries: Option<&'i Vec<Lazy<P>>>) -> Vec<&'i P> {
+    fn all<P: Predicate + Send + Sync>(
+        &mut self,
+        entries: Option<&'i Vec<Lazy<'i, P>>>,
+    ) -> Vec<&'i P> {
         let mut out = Vec::new();
         for e in entries.map(Vec::as_slice).unwrap_or_default() {
             if let Ok(s) = e.get(&self.index.decoded) {
                 self.statements.push(e);
-                out.push(s.unverified().predicate());
+                out.push(s.predicate());
             }
         }
         out
@@ -181,7 +190,7 @@ impl<'i> Walk<'i> {
 
 /// Verifies every signature the target reaches, on `threads`.
 pub(crate) fn signature_pass(
-    index: &Index,
+    index: &Index<'_>,
     policy: &Policy,
     roster: &TrustedRoster,
     target: &Target,

@@ -417,17 +417,13 @@ fn unexpected(want: &'static str) -> EnvelopeError {
 }
 
 /// A protected header from its `bstr` content, as coset decodes one: an
-/// empty string is an empty header; the bytes are kept as received.
-fn protected_from(data: &[u8]) -> Result<ProtectedHeader, EnvelopeError> {
-    let header = if data.is_empty() {
-        Header::default()
+/// empty string is an empty header.
+fn header_from(data: &[u8]) -> Result<Header, EnvelopeError> {
+    if data.is_empty() {
+        Ok(Header::default())
     } else {
-        Header::from_slice(data).map_err(EnvelopeError::Malformed)?
-    };
-    Ok(ProtectedHeader {
-        original_data: Some(data.to_vec()),
-        header,
-    })
+        Header::from_slice(data).map_err(EnvelopeError::Malformed)
+    }
 }
 
 /// An unprotected header from its encoded map (almost always empty).
@@ -439,57 +435,101 @@ fn unprotected_from(map: &[u8]) -> Result<Header, EnvelopeError> {
     }
 }
 
-/// Decodes a tagged `COSE_Sign` from bytes that [`validate`] accepted,
-/// walking the structure head by head: the payload is copied once, out of
-/// `bytes`, and no intermediate value tree is built. Accepts and refuses
+/// The body of a tagged `COSE_Sign`, borrowed from its bytes.
+struct Body<'a> {
+    protected: &'a [u8],
+    header: Header,
+    unprotected: Header,
+    payload: &'a [u8],
+}
+
+/// One `COSE_Signature`, borrowed from the envelope's bytes.
+struct SignatureParts<'a> {
+    protected: &'a [u8],
+    header: Header,
+    unprotected: Header,
+    value: &'a [u8],
+}
+
+/// Walks a tagged `COSE_Sign` from bytes that [`validate`] accepted, head
+/// by head, handing each `COSE_Signature` to `signature`: nothing is
+/// copied and no intermediate value tree is built. Accepts and refuses
 /// what coset's own decoder does.
-fn decode_sign(bytes: &[u8], limits: Limits) -> Result<CoseSign, EnvelopeError> {
+fn walk_sign<'a>(
+    bytes: &'a [u8],
+    limits: Limits,
+    mut signature: impl FnMut(SignatureParts<'a>),
+) -> Result<Body<'a>, EnvelopeError> {
     let mut r = Reader::new(bytes, limits);
     // The caller checked the tag is 98.
     r.tag()?;
     if r.array()? != Some(4) {
         return Err(unexpected("array with 4 items"));
     }
-    let protected = protected_from(r.bytes()?.ok_or_else(|| unexpected("bstr"))?)?;
+    let protected = r.bytes()?.ok_or_else(|| unexpected("bstr"))?;
+    let header = header_from(protected)?;
     let unprotected = unprotected_from(r.raw()?)?;
     let payload = match r.bytes()? {
-        Some(p) => Some(p.to_vec()),
+        Some(p) => Some(p),
         None if r.raw()? == [0xf6] => None,
         None => return Err(unexpected("bstr or nil")),
     };
     let n = r.array()?.ok_or_else(|| unexpected("array"))?;
-    let mut signatures = Vec::with_capacity(n);
     for _ in 0..n {
-        signatures
-            .push(decode_signature(&mut r).map_err(|_| unexpected("map for COSE_Signature"))?);
+        signature(walk_signature(&mut r).map_err(|_| unexpected("map for COSE_Signature"))?);
     }
     // `validate` saw exactly one item; nothing can follow it.
     if !r.at_end() {
         return Err(unexpected("end of the envelope"));
     }
-    if payload.is_none() {
-        return Err(EnvelopeError::DetachedPayload);
-    }
-    Ok(CoseSign {
+    let payload = payload.ok_or(EnvelopeError::DetachedPayload)?;
+    Ok(Body {
         protected,
+        header,
         unprotected,
         payload,
+    })
+}
+
+/// Decodes a tagged `COSE_Sign` from bytes that [`validate`] accepted: the
+/// payload and signatures are copied once, out of `bytes`.
+fn decode_sign(bytes: &[u8], limits: Limits) -> Result<CoseSign, EnvelopeError> {
+    let mut signatures = Vec::new();
+    let body = walk_sign(bytes, limits, |s| {
+        signatures.push(CoseSignature {
+            protected: ProtectedHeader {
+                original_data: Some(s.protected.to_vec()),
+                header: s.header,
+            },
+            unprotected: s.unprotected,
+            signature: s.value.to_vec(),
+        });
+    })?;
+    Ok(CoseSign {
+        protected: ProtectedHeader {
+            original_data: Some(body.protected.to_vec()),
+            header: body.header,
+        },
+        unprotected: body.unprotected,
+        payload: Some(body.payload.to_vec()),
         signatures,
     })
 }
 
 /// One `COSE_Signature`: `[protected bstr, unprotected map, signature bstr]`.
-fn decode_signature(r: &mut Reader<'_>) -> Result<CoseSignature, EnvelopeError> {
+fn walk_signature<'a>(r: &mut Reader<'a>) -> Result<SignatureParts<'a>, EnvelopeError> {
     if r.array()? != Some(3) {
         return Err(unexpected("array with 3 items"));
     }
-    let protected = protected_from(r.bytes()?.ok_or_else(|| unexpected("bstr"))?)?;
+    let protected = r.bytes()?.ok_or_else(|| unexpected("bstr"))?;
+    let header = header_from(protected)?;
     let unprotected = unprotected_from(r.raw()?)?;
-    let signature = r.bytes()?.ok_or_else(|| unexpected("bstr"))?.to_vec();
-    Ok(CoseSignature {
+    let value = r.bytes()?.ok_or_else(|| unexpected("bstr"))?;
+    Ok(SignatureParts {
         protected,
+        header,
         unprotected,
-        signature,
+        value,
     })
 }
 
@@ -680,6 +720,32 @@ pub struct SignatureFailure<K = Option<KeyId>, E = EnvelopeError> {
 /// the others failed.
 pub type EachVerified<'e> = (Option<Verified<&'e [u8]>>, Vec<SignatureFailure>);
 
+/// A `COSE_Sign` read by [`Sign::peek`]: its protected body header and
+/// payload, borrowed from the envelope's bytes, *not yet verified*.
+#[derive(Debug)]
+pub struct Peeked<'a> {
+    header: Header,
+    payload: &'a [u8],
+    signatures: usize,
+}
+
+impl<'a> Peeked<'a> {
+    /// The content type in the protected body header, when given as text.
+    pub fn content_type(&self) -> Option<&str> {
+        content_type_of(&self.header)
+    }
+
+    /// The payload, *not yet verified*, borrowed from the envelope.
+    pub fn unverified_payload(&self) -> &'a [u8] {
+        self.payload
+    }
+
+    /// Number of signatures.
+    pub fn signature_count(&self) -> usize {
+        self.signatures
+    }
+}
+
 /// A `COSE_Sign` envelope: one payload, any number of independent signatures.
 ///
 /// Canonical CBOR on the wire: decoding refuses anything else, so the stored
@@ -757,6 +823,42 @@ impl Sign {
         }
         Ok(Sign {
             msg: decode_sign(bytes, limits)?,
+        })
+    }
+
+    /// Reads a tagged (98) `COSE_Sign` as far as an index needs, copying
+    /// nothing: every check of [`Sign::from_bytes_with_limits`] is made, so
+    /// decoding the same bytes later succeeds, and the protected content type
+    /// and the payload are returned, both *not yet verified*.
+    ///
+    /// For a verifier that sorts many envelopes by what they hold before it
+    /// decodes the few it needs, keeping only the bytes.
+    ///
+    /// ```
+    /// use vouch_core::cbor::Limits;
+    /// use vouch_core::cose::Sign;
+    ///
+    /// let bytes = Sign::new("application/example", b"hello".to_vec())?.to_bytes()?;
+    /// let peeked = Sign::peek(&bytes, Limits::DEFAULT)?;
+    /// assert_eq!(peeked.content_type(), Some("application/example"));
+    /// assert_eq!(peeked.unverified_payload(), b"hello");
+    /// assert_eq!(peeked.signature_count(), 0);
+    /// # Ok::<(), vouch_core::cose::EnvelopeError>(())
+    /// ```
+    pub fn peek(bytes: &[u8], limits: Limits) -> Result<Peeked<'_>, EnvelopeError> {
+        validate(bytes, Strictness::Canonical, limits)?;
+        if !check_tag(bytes, iana::CborTag::CoseSign as u64)? {
+            return Err(EnvelopeError::WrongTag {
+                expected: iana::CborTag::CoseSign as u64,
+                found: u64::MAX,
+            });
+        }
+        let mut signatures = 0;
+        let body = walk_sign(bytes, limits, |_| signatures += 1)?;
+        Ok(Peeked {
+            header: body.header,
+            payload: body.payload,
+            signatures,
         })
     }
 

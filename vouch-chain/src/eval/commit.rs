@@ -88,16 +88,16 @@ impl<'c> Facts<'c> {
 }
 
 impl<'a> Eval<'a> {
-    pub(super) fn commit(&mut self, id: &GitObjectId) -> TraceNode {
+    pub(super) fn commit(&mut self, id: &'a GitObjectId) -> TraceNode {
         if let Some(outcome) = self.seen_commits.get(id) {
             return Self::reference(LinkKind::Commit, id.as_str(), *outcome);
         }
         let node = self.commit_uncached(id);
-        self.seen_commits.insert(id.clone(), node.outcome);
+        self.seen_commits.insert(id, node.outcome);
         node
     }
 
-    fn commit_uncached(&mut self, id: &GitObjectId) -> TraceNode {
+    fn commit_uncached(&mut self, id: &'a GitObjectId) -> TraceNode {
         let index = self.index;
         let mut node = TraceNode::new(LinkKind::Commit, id.to_string());
         let object = match index.objects.get(id) {
@@ -107,9 +107,9 @@ impl<'a> Eval<'a> {
         if self.exempt(id) {
             node.note = Some("legacy commit, exempt by policy".into());
             self.commit_facts.insert(
-                id.clone(),
+                id,
                 CommitFacts {
-                    parents: object.map(|o| o.object.parents().to_vec()),
+                    parents: object.map(|o| o.object.parents()),
                     ..CommitFacts::default()
                 },
             );
@@ -133,7 +133,7 @@ impl<'a> Eval<'a> {
                 if failures.is_empty() {
                     failures.push(Reason::CommitUnsigned { commit: id.clone() });
                 }
-                self.commit_facts.insert(id.clone(), CommitFacts::default());
+                self.commit_facts.insert(id, CommitFacts::default());
                 node.failures = failures;
                 node.settle();
                 return node;
@@ -233,15 +233,17 @@ impl<'a> Eval<'a> {
 
         let authors = self.attribute(id, &facts, &signers, &mut failures, &mut node);
         node.time = Some(Self::claimed(at, &signers));
+        // Exact capacities here and below: a trace keeps a node per commit.
+        node.signers.reserve_exact(signers.len());
         for ((s, capacity), statement) in signers.iter().zip(capacities).zip(statements) {
             let mut signer = self.trace_signer(s, capacity);
             signer.statement = statement;
             node.signers.push(signer);
         }
         self.commit_facts.insert(
-            id.clone(),
+            id,
             CommitFacts {
-                parents: Some(facts.parents.to_vec()),
+                parents: Some(facts.parents),
                 time: Some(at),
                 authors,
             },
@@ -271,6 +273,7 @@ impl<'a> Eval<'a> {
         };
         let author_id = author.map(|i| &i.id);
         let committer_id = committer.map(|i| &i.id);
+        node.people.reserve_exact(2);
         node.people.push(TracePerson {
             capacity: "author",
             name: facts.author.name.to_owned(),
@@ -363,7 +366,7 @@ impl<'a> Eval<'a> {
             return Vec::new();
         }
         failures.extend(self.rules.check(&pol.signers, &counted));
-        let mut authors: Vec<IdentityId> = Vec::new();
+        let mut authors: Vec<IdentityId> = Vec::with_capacity(1);
         for s in &counted {
             if !authors.contains(&s.identity.id) {
                 authors.push(s.identity.id.clone());

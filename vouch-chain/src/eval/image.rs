@@ -100,7 +100,7 @@ impl<'a> Eval<'a> {
 
     /// Coverage: the image names releases, each matches its package, and
     /// every source commit is certified by one of them.
-    fn image_releases(&mut self, i: &Image, node: &mut TraceNode, failures: &mut Vec<Reason>) {
+    fn image_releases(&mut self, i: &'a Image, node: &mut TraceNode, failures: &mut Vec<Reason>) {
         if i.packages.is_empty() {
             failures.push(Reason::NoRelease { image: i.image });
         }
@@ -155,8 +155,11 @@ impl<'a> Eval<'a> {
         };
         for e in entries {
             if let Ok(s) = e.get(&index.decoded) {
-                for c in &s.unverified().predicate().commits {
-                    let list = self.certifiers.entry(c.clone()).or_default();
+                for c in &s.predicate().commits {
+                    let list = self
+                        .certifiers
+                        .entry(c)
+                        .or_insert_with(|| Vec::with_capacity(1));
                     if !list.contains(release) {
                         list.push(*release);
                     }

@@ -73,6 +73,7 @@ impl<'a> Eval<'a> {
         if self.policy.commit.is_some() {
             // The image registered this release as a certifier of its
             // commits before evaluating any of them (`register_certifier`).
+            node.children.reserve_exact(r.commits.len());
             for c in &r.commits {
                 node.children.push(self.commit(c));
             }
@@ -176,7 +177,7 @@ impl<'a> Eval<'a> {
             let Some(parents) = facts.and_then(|f| f.parents.as_ref()) else {
                 continue;
             };
-            for p in parents {
+            for p in parents.iter() {
                 if !listed.contains(p) && !boundary.contains(p) && !self.exempt(p) {
                     failures.push(Reason::UncertifiedAncestor {
                         commit: c.clone(),

@@ -372,6 +372,36 @@ proptest! {
     fn decoders_never_panic(bytes in proptest::collection::vec(any::<u8>(), 0..300)) {
         let _ = Sign1::from_bytes(&bytes).map(|e| e.verify(ed(1).public_key()));
         let _ = Sign::from_bytes(&bytes);
+        let _ = Sign::peek(&bytes, Limits::DEFAULT);
+    }
+
+    /// A verifier indexes with `peek` and decodes later: the two must accept
+    /// the same bytes and read the same payload and content type from them.
+    #[test]
+    fn peek_accepts_what_decoding_accepts(
+        payload in proptest::collection::vec(any::<u8>(), 0..64),
+        signers in 0usize..3,
+        pick in any::<usize>(),
+        bit in 0u8..8,
+        flip in any::<bool>(),
+    ) {
+        let mut env = Sign::new("text/plain", payload).unwrap();
+        for i in 0..signers {
+            env.add_signature(&ed(i as u8 + 1)).unwrap();
+        }
+        let mut bytes = env.to_bytes().unwrap();
+        if flip {
+            let i = pick % bytes.len();
+            bytes[i] ^= 1 << bit;
+        }
+        let decoded = Sign::from_bytes(&bytes);
+        let peeked = Sign::peek(&bytes, Limits::DEFAULT);
+        prop_assert_eq!(decoded.is_ok(), peeked.is_ok(), "{:?} / {:?}", decoded.as_ref().err(), peeked.as_ref().err());
+        if let (Ok(d), Ok(p)) = (decoded, peeked) {
+            prop_assert_eq!(d.unverified_payload(), p.unverified_payload());
+            prop_assert_eq!(d.content_type(), p.content_type());
+            prop_assert_eq!(d.signature_count(), p.signature_count());
+        }
     }
 }
 
