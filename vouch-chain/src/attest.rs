@@ -11,6 +11,7 @@ use vouch_manifest::{
     SignedThing, TrustedRoster,
 };
 
+use crate::counter::{Counters, SignedItem};
 use crate::error::Reason;
 use crate::index::Decoded;
 use vouch_core::text::error_chain;
@@ -52,6 +53,8 @@ pub(crate) struct Attester<'r> {
     pub(crate) roster: &'r TrustedRoster,
     pub(crate) now: Timestamp,
     pub(crate) trust: ClaimedTimeTrust,
+    /// The FIDO signatures the counter rule refuses (none when it is off).
+    pub(crate) counters: Counters,
 }
 
 impl<'r> Attester<'r> {
@@ -105,6 +108,15 @@ impl<'r> Attester<'r> {
         covers: Covers<'_>,
         failures: &mut Vec<Reason>,
     ) -> Option<Attested<'r>> {
+        let item = match (covers.statement, covers.commit) {
+            (Some(d), _) => Some(SignedItem::Statement(*d)),
+            (None, Some(c)) => Some(SignedItem::Commit(c.clone())),
+            (None, None) => None,
+        };
+        if let Some(reason) = item.and_then(|i| self.counters.refusal(&key_id, &i)) {
+            failures.push(reason.clone());
+            return None;
+        }
         // A release that grandfathers covers the commits it certifies: try
         // the signature as the statement itself, then as each release.
         let own = SignedThing {

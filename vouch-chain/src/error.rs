@@ -363,6 +363,33 @@ pub enum Reason {
         /// The rule.
         rule: String,
     },
+    /// Under `counter = "increasing"`: a FIDO signature whose counter is not
+    /// above that of another signature by the same key claiming an earlier
+    /// time (a cloned authenticator, or a replayed assertion).
+    CounterNotIncreasing {
+        /// The key.
+        key_id: KeyId,
+        /// What the refused signature is on.
+        signed: String,
+        /// The time it claims.
+        at: Timestamp,
+        /// Its counter.
+        counter: u32,
+        /// The earlier signature by the same key.
+        earlier: String,
+        /// The time that one claims.
+        earlier_at: Timestamp,
+        /// Its counter.
+        earlier_counter: u32,
+    },
+    /// Under `counter = "increasing"`: a FIDO signature with counter 0, as
+    /// authenticators without a counter send.
+    NoCounter {
+        /// The key.
+        key_id: KeyId,
+        /// What the signature is on.
+        signed: String,
+    },
 }
 
 impl Reason {
@@ -479,6 +506,23 @@ impl std::fmt::Display for Reason {
                 }
                 Ok(())
             }
+            Reason::CounterNotIncreasing {
+                key_id,
+                signed,
+                at,
+                counter,
+                earlier,
+                earlier_at,
+                earlier_counter,
+            } => write!(
+                f,
+                "FIDO counter not increasing (rule counter = \"increasing\"): key {key_id} signed {signed} at {at} with counter {counter}, \
+                 but {earlier} by the same key claims an earlier time ({earlier_at}) with counter {earlier_counter}: a cloned authenticator or a replayed assertion"
+            ),
+            Reason::NoCounter { key_id, signed } => write!(
+                f,
+                "FIDO signature by key {key_id} on {signed} has no counter (0), which the rule counter = \"increasing\" refuses"
+            ),
             Reason::MissingHardware {
                 identity,
                 key_id,

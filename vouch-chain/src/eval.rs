@@ -24,9 +24,10 @@ use vouch_manifest::{
 
 use crate::attest::{Attested, Attester};
 use crate::bundle::Bundle;
+use crate::counter::Counters;
 use crate::error::{ChainError, Reason};
 use crate::index::{Decoded, Index, Lazy};
-use crate::policy::{CLOCK_SKEW_SECONDS, MaxAge, Policy, too_old};
+use crate::policy::{CLOCK_SKEW_SECONDS, CounterRule, MaxAge, Policy, too_old};
 use crate::reach::{Threads, signature_pass};
 use crate::rules::Rules;
 use crate::trace::{
@@ -125,7 +126,11 @@ impl Verifier {
     ) -> Verdict {
         let index = Index::build(bundle, &self.threads);
         signature_pass(&index, &self.policy, &self.roster, target, &self.threads);
-        let mut eval = Eval::new(&self.policy, &self.roster, &index, now, placement);
+        let counters = match self.policy.fido.counter {
+            CounterRule::Increasing => Counters::check(&index),
+            _ => Counters::default(),
+        };
+        let mut eval = Eval::new(&self.policy, &self.roster, &index, now, placement, counters);
         let (trace, kind, digest) = match target {
             Target::Deployment(d) => (eval.deployment(d), LinkKind::Deployment, *d),
             Target::Any(d) if index.deployments.contains_key(d) => {
@@ -228,6 +233,7 @@ impl<'a> Eval<'a> {
         index: &'a Index<'a>,
         now: Timestamp,
         placement: &'a Placement,
+        counters: Counters,
     ) -> Self {
         let trust = if policy.roster.trust_claimed_time_after_revocation {
             ClaimedTimeTrust::Accept
@@ -237,7 +243,12 @@ impl<'a> Eval<'a> {
         Eval {
             policy,
             roster,
-            attester: Attester { roster, now, trust },
+            attester: Attester {
+                roster,
+                now,
+                trust,
+                counters,
+            },
             rules: Rules { roster },
             index,
             now,

@@ -152,6 +152,11 @@ impl<'b, P: Predicate> Lazy<'b, P> {
         self.checked.get().is_some()
     }
 
+    /// Its signature checks, when they were made already.
+    pub(crate) fn checked_now(&self) -> Option<&Checked> {
+        self.checked.get()
+    }
+
     /// Stores the signature checks made for this statement by a batch
     /// (a no-op when they were made already).
     pub(crate) fn store(&self, checked: Checked) {
@@ -214,6 +219,11 @@ impl Parsed {
     /// The SSH signature in the object, verified (namespace `git`).
     pub(crate) fn signature(&self) -> &Result<VerifiedSshSig, GitError> {
         self.checked.get_or_init(|| self.object.verify_signature())
+    }
+
+    /// The signature check, when it was made already.
+    pub(crate) fn checked_signature(&self) -> Option<&Result<VerifiedSshSig, GitError>> {
+        self.checked.get()
     }
 }
 

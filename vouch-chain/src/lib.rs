@@ -124,6 +124,7 @@
 
 mod attest;
 mod bundle;
+mod counter;
 mod error;
 mod eval;
 mod index;

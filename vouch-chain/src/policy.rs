@@ -544,6 +544,44 @@ pub struct Policy {
     /// Roster time rules.
     #[serde(default)]
     pub roster: RosterPolicy,
+    /// Rules on FIDO signatures across the whole bundle.
+    #[serde(default, skip_serializing_if = "FidoPolicy::is_default")]
+    pub fido: FidoPolicy,
+}
+
+/// Rules on FIDO signatures across the whole bundle:
+///
+/// ```toml
+/// [fido]
+/// counter = "increasing"
+/// ```
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FidoPolicy {
+    /// What the signature counters must show.
+    #[serde(default)]
+    pub counter: CounterRule,
+}
+
+impl FidoPolicy {
+    fn is_default(&self) -> bool {
+        *self == FidoPolicy::default()
+    }
+}
+
+/// What FIDO signature counters must show.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+#[non_exhaustive]
+pub enum CounterRule {
+    /// Counters are reported, not judged (the default).
+    #[default]
+    Any,
+    /// Per key, counters grow with the times the signatures claim: a
+    /// signature whose counter is not above that of a signature by the
+    /// same key with a strictly earlier time fails, and so does counter 0
+    /// (an authenticator without a counter).
+    Increasing,
 }
 
 fn yes() -> bool {

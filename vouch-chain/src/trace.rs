@@ -293,10 +293,18 @@ impl TraceNode {
                 counter,
             }) = &s.evidence
             {
-                let _ = write!(
-                    out,
-                    " fido(up={user_present}, uv={user_verified}, counter={counter})"
-                );
+                // Authenticators without a counter send 0: say so rather
+                // than print a number that orders nothing.
+                let _ = match counter {
+                    0 => write!(
+                        out,
+                        " fido(up={user_present}, uv={user_verified}, no counter)"
+                    ),
+                    n => write!(
+                        out,
+                        " fido(up={user_present}, uv={user_verified}, counter={n})"
+                    ),
+                };
             }
             out.push('\n');
         }

@@ -91,6 +91,8 @@ pub(crate) struct SoftFido {
     public: PublicKey,
     flags: u8,
     counter: AtomicU32,
+    /// What each signature adds to the counter (1, or 0 for none).
+    step: u32,
 }
 
 impl SoftFido {
@@ -107,6 +109,19 @@ impl SoftFido {
             public,
             flags: AuthenticatorFlags::USER_PRESENT,
             counter: AtomicU32::new(1),
+            step: 1,
+        }
+    }
+
+    /// The same key, its counter starting at `counter` (a cloned
+    /// authenticator, or one without a counter when 0 is kept).
+    pub(crate) fn with_counter(&self, counter: u32, step: u32) -> Self {
+        SoftFido {
+            key: self.key.clone(),
+            public: self.public.clone(),
+            flags: self.flags,
+            counter: AtomicU32::new(counter),
+            step,
         }
     }
 
@@ -117,6 +132,7 @@ impl SoftFido {
             public: self.public.clone(),
             flags,
             counter: AtomicU32::new(self.counter.load(Ordering::Relaxed)),
+            step: self.step,
         }
     }
 }
@@ -128,7 +144,7 @@ impl Signer for SoftFido {
 
     fn try_sign(&self, message: &[u8]) -> Result<Signature, SignError> {
         use ed25519_dalek::Signer as _;
-        let counter = self.counter.fetch_add(1, Ordering::Relaxed);
+        let counter = self.counter.fetch_add(self.step, Ordering::Relaxed);
         let assertion = FidoAssertion::new("ssh:", AuthenticatorFlags(self.flags), counter);
         let value = self.key.sign(&assertion.signed_data(message)).to_bytes();
         let signature =
