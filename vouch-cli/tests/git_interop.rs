@@ -100,6 +100,19 @@ impl Lab {
 
     /// Commits (empty) signed with `key` through `program` (None: git's default ssh-keygen).
     fn commit(&self, program: Option<&str>, key: &Path, message: &str, time: &str) -> String {
+        self.commit_with(program, None, key, message, time)
+    }
+
+    /// [`Lab::commit`], with `SSH_SK_PROVIDER` set to `provider` for a
+    /// security key (ssh-keygen's middleware; see `sk_dummy`).
+    fn commit_with(
+        &self,
+        program: Option<&str>,
+        provider: Option<&Path>,
+        key: &Path,
+        message: &str,
+        time: &str,
+    ) -> String {
         let key = format!("user.signingkey={}", key.display());
         let program = program.map(|p| format!("gpg.ssh.program={p}"));
         let mut args = vec!["-c", &key];
@@ -107,7 +120,11 @@ impl Lab {
             args.extend(["-c", p]);
         }
         args.extend(["commit", "-q", "--allow-empty", "-S", "-m", message]);
-        let out = self.git_cmd(&args, time).output().unwrap();
+        let mut cmd = self.git_cmd(&args, time);
+        if let Some(p) = provider {
+            cmd.env("SSH_SK_PROVIDER", p);
+        }
+        let out = cmd.output().unwrap();
         assert!(
             out.status.success(),
             "signed commit failed: {}",
@@ -606,6 +623,58 @@ fn b_c_commits_signed_by_stock_git_pass_vouch() {
         String::from_utf8_lossy(&found.stdout),
         "alice@example.com\n"
     );
+}
+
+/// Security keys made and used by stock ssh-keygen, through OpenSSH's own
+/// software middleware (sk-dummy.so, no device): commits signed by stock
+/// git pass `vouch git verify-commit` with their FIDO flags and counter.
+#[test]
+fn b_stock_security_key_commits_pass_vouch() {
+    if !tools_available() {
+        return;
+    }
+    let Some(provider) = git::sk_dummy("stock security-key signatures in vouch") else {
+        return;
+    };
+    let lab = Lab::new("sk");
+    let mut keys = Vec::new();
+    let mut commits = Vec::new();
+    for (i, kind) in ["ed25519-sk", "ecdsa-sk"].into_iter().enumerate() {
+        let path = lab.path(kind);
+        let line = git::ssh_keygen_sk(&path, kind, kind, &provider);
+        let key = PublicKey::from_openssh(&line).unwrap();
+        assert_eq!(key.fido_application(), Some("ssh:"), "{line}");
+        let time = format!("2026-03-0{}T12:00:00Z", i + 1);
+        commits.push(lab.commit_with(None, Some(&provider), &path, kind, &time));
+        keys.push(key);
+    }
+    let (_, pin) = roster_file(&lab, "roster.cbor", &keys.iter().collect::<Vec<_>>());
+    let repo = lab.repo();
+    let out = lab.vouch(&[
+        "git",
+        "verify-commit",
+        "--repo",
+        repo.to_str().unwrap(),
+        "--roster",
+        "roster.cbor",
+        "--roster-pin",
+        &pin,
+        &commits[0],
+        &commits[1],
+    ]);
+    assert!(out.status.success(), "{}", text(&out));
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    for (id, key) in commits.iter().zip(&keys) {
+        assert!(stdout.contains(&format!("commit {id}")), "{stdout}");
+        assert!(stdout.contains(&key.key_id().ssh_fingerprint()), "{stdout}");
+    }
+    // sk-dummy reports user presence and its fixed counter.
+    assert_eq!(
+        stdout.matches("(user present, not verified)").count(),
+        2,
+        "{stdout}"
+    );
+    assert_eq!(stdout.matches("counter 305419896").count(), 2, "{stdout}");
 }
 
 /// ssh-keygen and vouch-git-ssh read the same local times the same way:
