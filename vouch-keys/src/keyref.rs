@@ -32,7 +32,8 @@ pub enum KeyRef {
     /// A private key file, in any format [`FileKey::load`] reads.
     File(PathBuf),
     /// A private key file used as a software FIDO authenticator for the
-    /// `ssh:` application, touched on every signature (`soft-fido:PATH`).
+    /// `ssh:` application, touched on every signature (`soft-fido:PATH`),
+    /// its counter kept in `PATH.counter`.
     /// For tests and demos: see [`crate::softfido`].
     SoftFido(PathBuf),
 }
@@ -66,8 +67,9 @@ impl KeyRef {
     ) -> Result<Box<dyn vouch_core::Signer + Send + Sync>, Error> {
         match self {
             KeyRef::File(path) => Ok(Box::new(FileKey::load(path, passphrase)?)),
-            KeyRef::SoftFido(path) => Ok(Box::new(crate::softfido::SoftAuthenticator::new(
-                FileKey::load(path, passphrase)?,
+            KeyRef::SoftFido(path) => Ok(Box::new(crate::softfido::SoftAuthenticator::open(
+                path,
+                passphrase,
                 "ssh:",
                 crate::softfido::Presence::Touch,
             )?)),

@@ -7,6 +7,8 @@
 //! hardware: a roster should never mark its keys as
 //! [`HardwareClaim::FidoAuthenticator`](https://docs.rs/vouch-manifest).
 
+use std::io::{Read as _, Seek as _, Write as _};
+use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU32, Ordering};
 
 use vouch_core::{
@@ -60,7 +62,65 @@ pub struct SoftAuthenticator {
     public: PublicKey,
     application: String,
     presence: Presence,
-    counter: AtomicU32,
+    counter: Counter,
+}
+
+/// Where the signature counter lives.
+#[derive(Debug)]
+enum Counter {
+    /// In memory, for one process.
+    Memory(AtomicU32),
+    /// In a file beside the key, so that separate processes (one per
+    /// commit under `git rebase -S`) continue one sequence, as a device's
+    /// counter does.
+    File(PathBuf),
+}
+
+impl Counter {
+    /// The next counter value.
+    fn next(&self) -> Result<u32, std::io::Error> {
+        match self {
+            Counter::Memory(c) => Ok(c.fetch_add(1, Ordering::Relaxed).wrapping_add(1)),
+            Counter::File(path) => {
+                let mut file = std::fs::OpenOptions::new()
+                    .read(true)
+                    .write(true)
+                    .create(true)
+                    .truncate(false)
+                    .open(path)?;
+                // Exclusive while read, incremented and written: two
+                // signers at once get two values.
+                file.lock()?;
+                let mut text = String::new();
+                file.read_to_string(&mut text)?;
+                let last: u32 = match text.trim() {
+                    "" => 0,
+                    t => t.parse().map_err(|_| {
+                        std::io::Error::new(
+                            std::io::ErrorKind::InvalidData,
+                            format!("not a counter: {:?}", crate::error::excerpt(t)),
+                        )
+                    })?,
+                };
+                let next = last.checked_add(1).ok_or_else(|| {
+                    std::io::Error::other("the counter reached its maximum (2^32 - 1)")
+                })?;
+                file.set_len(0)?;
+                file.rewind()?;
+                writeln!(file, "{next}")?;
+                file.sync_data()?;
+                Ok(next)
+            }
+        }
+    }
+}
+
+/// The counter file of the software authenticator whose key is at `key`:
+/// `KEY.counter` beside it.
+pub fn counter_path(key: &Path) -> PathBuf {
+    let mut name = key.as_os_str().to_owned();
+    name.push(".counter");
+    PathBuf::from(name)
 }
 
 impl SoftAuthenticator {
@@ -79,7 +139,7 @@ impl SoftAuthenticator {
                 source,
             })?;
         let start = vouch_core::Timestamp::now().unix_seconds();
-        let counter = AtomicU32::new(u32::try_from(start).unwrap_or(u32::MAX));
+        let counter = Counter::Memory(AtomicU32::new(u32::try_from(start).unwrap_or(u32::MAX)));
         Ok(SoftAuthenticator {
             key,
             public,
@@ -87,6 +147,22 @@ impl SoftAuthenticator {
             presence,
             counter,
         })
+    }
+
+    /// Opens the software authenticator whose key file is `path`, its
+    /// counter persisted in [`counter_path`]`(path)` (created at the first
+    /// signature, starting at 1) and increased by every signature, across
+    /// processes, as a CTAP2 authenticator's is.
+    pub fn open(
+        path: &Path,
+        passphrase: Option<&crate::Passphrase>,
+        application: &str,
+        presence: Presence,
+    ) -> Result<Self, Error> {
+        let mut a =
+            SoftAuthenticator::new(FileKey::load(path, passphrase)?, application, presence)?;
+        a.counter = Counter::File(counter_path(path));
+        Ok(a)
     }
 
     /// A new authenticator with a fresh key.
@@ -119,7 +195,10 @@ impl Signer for SoftAuthenticator {
     }
 
     fn try_sign(&self, message: &[u8]) -> Result<Signature, SignError> {
-        let counter = self.counter.fetch_add(1, Ordering::Relaxed).wrapping_add(1);
+        let counter = self.counter.next().map_err(|e| SignError::Backend {
+            key_id: self.key_id(),
+            source: Box::new(e),
+        })?;
         let assertion = FidoAssertion::new(&self.application, self.presence.flags(), counter);
         // The authenticator signs its own data followed by the message hash,
         // exactly as a CTAP2 device (and OpenSSH's sk- keys) do.
@@ -131,6 +210,36 @@ impl Signer for SoftAuthenticator {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_counter_file_continues_across_openings() {
+        let dir = std::env::temp_dir().join(format!("vouch-softfido-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join("key");
+        FileKey::generate(Algorithm::Ed25519)
+            .unwrap()
+            .save(&path, None)
+            .unwrap();
+        let counters: Vec<u32> = (0..3)
+            .map(|_| {
+                let a = SoftAuthenticator::open(&path, None, "ssh:", Presence::Touch).unwrap();
+                let sig = a.try_sign(b"m").unwrap();
+                let Some(Evidence::Fido(f)) = sig.evidence() else {
+                    panic!("evidence missing")
+                };
+                f.counter
+            })
+            .collect();
+        assert_eq!(counters, [1, 2, 3]);
+        std::fs::write(counter_path(&path), "garbage").unwrap();
+        let a = SoftAuthenticator::open(&path, None, "ssh:", Presence::Touch).unwrap();
+        let e = a.try_sign(b"m").unwrap_err();
+        assert!(
+            vouch_core::text::error_chain(&e).contains("not a counter"),
+            "{e}"
+        );
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
 
     #[test]
     fn presence_flags_and_counter() {
