@@ -814,6 +814,48 @@ pub mod byte_string {
     }
 }
 
+/// Serde for bytes that travel in CBOR and in human-edited JSON or TOML:
+/// one byte string in CBOR, lowercase hex text in human-readable formats.
+///
+/// ```
+/// #[derive(serde::Serialize, serde::Deserialize)]
+/// struct Blob(#[serde(with = "vouch_core::cbor::hex_or_bytes")] Vec<u8>);
+/// assert_eq!(serde_json::to_string(&Blob(vec![0xca, 0xfe])).unwrap(), "\"cafe\"");
+/// ```
+pub mod hex_or_bytes {
+    use serde::{Deserializer, Serializer};
+
+    use super::byte_string;
+
+    /// Writes hex text (human-readable formats) or a byte string.
+    pub fn serialize<S: Serializer>(v: &[u8], s: S) -> Result<S::Ok, S::Error> {
+        if s.is_human_readable() {
+            s.serialize_str(&hex::encode(v))
+        } else {
+            byte_string::serialize(v, s)
+        }
+    }
+
+    /// Reads what [`serialize`] writes.
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<u8>, D::Error> {
+        struct Hex;
+        impl serde::de::Visitor<'_> for Hex {
+            type Value = Vec<u8>;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("hex text")
+            }
+            fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<Vec<u8>, E> {
+                hex::decode(v).map_err(E::custom)
+            }
+        }
+        if d.is_human_readable() {
+            d.deserialize_str(Hex)
+        } else {
+            byte_string::deserialize(d)
+        }
+    }
+}
+
 /// Encodes a serde value as canonical CBOR.
 ///
 /// Map entries (including struct fields) are sorted by the bytes of their

@@ -17,7 +17,7 @@ use crate::provider::CryptoProvider;
 #[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Signature {
     algorithm: Algorithm,
-    #[serde(with = "serde_bytes_vec")]
+    #[serde(with = "crate::cbor::hex_or_bytes")]
     value: Vec<u8>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     evidence: Option<Evidence>,
@@ -122,7 +122,7 @@ pub struct FidoAssertion {
     pub counter: u32,
     /// Raw CBOR extension outputs (empty when the ED flag is clear).
     #[serde(
-        with = "serde_bytes_vec",
+        with = "crate::cbor::hex_or_bytes",
         default,
         skip_serializing_if = "Vec::is_empty"
     )]
@@ -428,37 +428,6 @@ impl FidoAssertion {
 /// Serde helper: `Vec<u8>` as a CBOR byte string (serde's default would be
 /// an array of integers; [`crate::cbor::byte_string`]), as lowercase hex in
 /// human-readable formats.
-pub(crate) mod serde_bytes_vec {
-    use serde::{Deserializer, Serializer};
-
-    use crate::cbor::byte_string;
-
-    pub(crate) fn serialize<S: Serializer>(v: &[u8], s: S) -> Result<S::Ok, S::Error> {
-        if s.is_human_readable() {
-            s.serialize_str(&hex::encode(v))
-        } else {
-            byte_string::serialize(v, s)
-        }
-    }
-
-    pub(crate) fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<u8>, D::Error> {
-        struct Hex;
-        impl serde::de::Visitor<'_> for Hex {
-            type Value = Vec<u8>;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a byte string")
-            }
-            fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<Vec<u8>, E> {
-                hex::decode(v).map_err(E::custom)
-            }
-        }
-        if d.is_human_readable() {
-            d.deserialize_str(Hex)
-        } else {
-            byte_string::deserialize(d)
-        }
-    }
-}
 
 /// The RustCrypto verifier trait, so generic code over `signature::Keypair`
 /// (e.g. `vouch_keys::FileKey`, whose verifying key is a [`PublicKey`]) can verify.
