@@ -16,7 +16,8 @@
 //!   ([`verify_ed25519_batch`]);
 //! - [`dsse`]: DSSE v1 JSON envelopes, the in-toto / SLSA ecosystem's, over
 //!   the same keys, proofs and signature-failure type as `COSE_Sign`;
-//! - [`text`]: escaping strings from statements before they reach a terminal.
+//! - [`text`]: escaping strings from statements before they reach a terminal;
+//! - [`x509`]: certificate chains up to trust anchors, for attestation.
 //!
 //! Verification is the hot path registries embed, so it lives here, lean.
 
@@ -35,6 +36,7 @@ pub mod sshsig;
 pub mod text;
 mod time;
 mod wire;
+pub mod x509;
 
 pub use cose::{EnvelopeError, Verified, VerifiedSigner};
 pub use digest::{Digest, DigestAlgorithm, DigestError, Hasher, sha256_hardware_accelerated};
@@ -69,4 +71,7 @@ pub enum Error {
     /// An envelope was refused.
     #[error(transparent)]
     Envelope(#[from] EnvelopeError),
+    /// A certificate or certificate chain was refused.
+    #[error(transparent)]
+    Certificate(#[from] x509::CertificateError),
 }
