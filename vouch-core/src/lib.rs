@@ -17,7 +17,9 @@
 //! - [`dsse`]: DSSE v1 JSON envelopes, the in-toto / SLSA ecosystem's, over
 //!   the same keys, proofs and signature-failure type as `COSE_Sign`;
 //! - [`text`]: escaping strings from statements before they reach a terminal;
-//! - [`x509`]: certificate chains up to trust anchors, for attestation.
+//! - [`fido`]: FIDO2 / WebAuthn enrollment attestation (`packed`,
+//!   `fido-u2f`, `tpm`, `none`, and OpenSSH's `ssh-sk-attest-v01` file),
+//!   verified against roots through [`x509`] certificate chains.
 //!
 //! Verification is the hot path registries embed, so it lives here, lean.
 
@@ -28,6 +30,7 @@ pub mod cose;
 mod digest;
 pub mod dsse;
 mod ed25519;
+pub mod fido;
 mod key;
 pub mod provider;
 mod sig;
@@ -71,6 +74,9 @@ pub enum Error {
     /// An envelope was refused.
     #[error(transparent)]
     Envelope(#[from] EnvelopeError),
+    /// A FIDO enrollment attestation was refused.
+    #[error(transparent)]
+    Attestation(#[from] fido::AttestationError),
     /// A certificate or certificate chain was refused.
     #[error(transparent)]
     Certificate(#[from] x509::CertificateError),
