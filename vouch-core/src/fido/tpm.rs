@@ -290,7 +290,7 @@ impl PubArea {
         let (x, y) = (point.get(1..33), point.get(33..65));
         let pad = |c: &[u8]| -> Option<Vec<u8>> {
             let c = c.get(c.len().saturating_sub(32)..)?;
-            let mut v = vec![0u8; 32 - c.len()];
+            let mut v = vec![0u8; 32usize.saturating_sub(c.len())];
             v.extend_from_slice(c);
             Some(v)
         };
