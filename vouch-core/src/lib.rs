@@ -16,7 +16,10 @@
 //!   ([`verify_ed25519_batch`]);
 //! - [`dsse`]: DSSE v1 JSON envelopes, the in-toto / SLSA ecosystem's, over
 //!   the same keys, proofs and signature-failure type as `COSE_Sign`;
-//! - [`text`]: escaping strings from statements before they reach a terminal.
+//! - [`text`]: escaping strings from statements before they reach a terminal;
+//! - [`fido`]: FIDO2 / WebAuthn enrollment attestation (`packed`,
+//!   `fido-u2f`, `tpm`, `none`, and OpenSSH's `ssh-sk-attest-v01` file),
+//!   verified against roots through [`x509`] certificate chains.
 //!
 //! Verification is the hot path registries embed, so it lives here, lean.
 
@@ -27,6 +30,7 @@ pub mod cose;
 mod digest;
 pub mod dsse;
 mod ed25519;
+pub mod fido;
 mod key;
 pub mod provider;
 mod sig;
@@ -35,6 +39,7 @@ pub mod sshsig;
 pub mod text;
 mod time;
 mod wire;
+pub mod x509;
 
 pub use cose::{EnvelopeError, Verified, VerifiedSigner};
 pub use digest::{Digest, DigestAlgorithm, DigestError, Hasher, sha256_hardware_accelerated};
@@ -69,4 +74,10 @@ pub enum Error {
     /// An envelope was refused.
     #[error(transparent)]
     Envelope(#[from] EnvelopeError),
+    /// A FIDO enrollment attestation was refused.
+    #[error(transparent)]
+    Attestation(#[from] fido::AttestationError),
+    /// A certificate or certificate chain was refused.
+    #[error(transparent)]
+    Certificate(#[from] x509::CertificateError),
 }

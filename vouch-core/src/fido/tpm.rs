@@ -1,0 +1,363 @@
+//! The `tpm` attestation statement format (WebAuthn §8.3): a TPM 2.0
+//! `TPM2_Certify` of the credential key by an attestation identity key (AIK)
+//! whose certificate chains to the TPM vendor.
+//!
+//! ```text
+//! attStmt = { "ver": "2.0", "alg": COSEAlgorithmIdentifier, "x5c": [ aikCert, * caCert ],
+//!             "sig": bstr, "certInfo": bstr (TPMS_ATTEST), "pubArea": bstr (TPMT_PUBLIC) }
+//! ```
+//!
+//! The AIK signs `certInfo`; `certInfo` names `pubArea` (by
+//! `nameAlg || H(pubArea)`) and carries `H(authenticatorData || clientDataHash)`
+//! as its extraData; `pubArea` holds the credential key. ECDAA is not
+//! supported.
+
+use ciborium::value::Value;
+use sha2::Digest as _;
+
+use super::auth_data::AuthData;
+use super::{
+    AttestationError, AttestationFormat, AttestationType, StatementAlg, TrustAnchor,
+    check_aaguid_extension, check_not_ca, text_entry, verify_x5c, x5c,
+};
+use crate::key::Algorithm;
+use crate::time::Timestamp;
+use crate::wire::Reader;
+use crate::x509::SubjectKey;
+
+const FORMAT: AttestationFormat = AttestationFormat::Tpm;
+
+/// TPM_GENERATED_VALUE: the TPM made this structure itself.
+const TPM_GENERATED: u32 = 0xff54_4347;
+const TPM_ST_ATTEST_CERTIFY: u16 = 0x8017;
+const TPM_ALG_RSA: u16 = 0x0001;
+const TPM_ALG_SHA1: u16 = 0x0004;
+const TPM_ALG_SHA256: u16 = 0x000b;
+const TPM_ALG_SHA384: u16 = 0x000c;
+const TPM_ALG_NULL: u16 = 0x0010;
+const TPM_ALG_ECDAA: u16 = 0x001a;
+const TPM_ALG_ECC: u16 = 0x0023;
+const TPM_ECC_NIST_P256: u16 = 0x0003;
+
+/// tcg-kp-AIKCertificate, the EKU §8.3.1 requires.
+const OID_AIK_EKU: const_oid::ObjectIdentifier =
+    const_oid::ObjectIdentifier::new_unwrap("2.23.133.8.3");
+/// tcg-at-tpmManufacturer, tpmModel, tpmVersion (TCG EK profile §3.2.9).
+const OID_TPM_SAN: [const_oid::ObjectIdentifier; 3] = [
+    const_oid::ObjectIdentifier::new_unwrap("2.23.133.2.1"),
+    const_oid::ObjectIdentifier::new_unwrap("2.23.133.2.2"),
+    const_oid::ObjectIdentifier::new_unwrap("2.23.133.2.3"),
+];
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) struct Tpm {
+    pub(crate) alg: i64,
+    pub(crate) sig: Vec<u8>,
+    pub(crate) x5c: Vec<Vec<u8>>,
+    pub(crate) cert_info: Vec<u8>,
+    pub(crate) pub_area: Vec<u8>,
+}
+
+fn bytes_field(
+    stmt: &[(Value, Value)],
+    key: &str,
+    err: &'static str,
+) -> Result<Vec<u8>, AttestationError> {
+    text_entry(stmt, key)
+        .and_then(Value::as_bytes)
+        .cloned()
+        .ok_or(AttestationError::Malformed(err))
+}
+
+impl Tpm {
+    pub(crate) fn from_statement(stmt: &[(Value, Value)]) -> Result<Self, AttestationError> {
+        if text_entry(stmt, "ver").and_then(Value::as_text) != Some("2.0") {
+            return Err(AttestationError::Malformed("attStmt.ver: not \"2.0\""));
+        }
+        if text_entry(stmt, "ecdaaKeyId").is_some() {
+            return Err(AttestationError::UnsupportedFormat("tpm (ECDAA)".into()));
+        }
+        let alg = text_entry(stmt, "alg")
+            .and_then(Value::as_integer)
+            .and_then(|a| i64::try_from(a).ok())
+            .ok_or(AttestationError::Malformed(
+                "attStmt.alg: missing or not an integer",
+            ))?;
+        Ok(Tpm {
+            alg,
+            sig: bytes_field(stmt, "sig", "attStmt.sig: missing or not a byte string")?,
+            x5c: x5c(text_entry(stmt, "x5c"))?
+                .ok_or(AttestationError::Malformed("attStmt.x5c: missing for tpm"))?,
+            cert_info: bytes_field(
+                stmt,
+                "certInfo",
+                "attStmt.certInfo: missing or not a byte string",
+            )?,
+            pub_area: bytes_field(
+                stmt,
+                "pubArea",
+                "attStmt.pubArea: missing or not a byte string",
+            )?,
+        })
+    }
+
+    pub(crate) fn verify(
+        &self,
+        auth: &AuthData,
+        cdh: &[u8; 32],
+        roots: &[TrustAnchor],
+        at: Timestamp,
+    ) -> Result<(AttestationType, Option<(usize, String)>), AttestationError> {
+        let alg = StatementAlg::from_cose(self.alg, FORMAT)?;
+        let pub_area = PubArea::parse(&self.pub_area)?;
+        let cert_info = CertInfo::parse(&self.cert_info)?;
+        let (aik, root) = verify_x5c(&self.x5c, roots, at)?;
+        check_aik_certificate(&aik, &auth.aaguid)?;
+        let key = SubjectKey::from_certificate(&aik).ok_or(AttestationError::CertificateRule {
+            format: FORMAT,
+            rule: "the AIK certificate's key is of an unsupported type",
+        })?;
+        if !alg.fits(&key) {
+            return Err(AttestationError::CertificateRule {
+                format: FORMAT,
+                rule: "the AIK certificate's key is not of attStmt.alg's type",
+            });
+        }
+        if !alg.verify(&key, &self.cert_info, &self.sig) {
+            return Err(AttestationError::BadSignature { format: FORMAT });
+        }
+        // certInfo must certify exactly this authenticator data and client
+        // data, and exactly this pubArea.
+        let mut att_to_be_signed = Vec::with_capacity(auth.raw.len() + 32);
+        att_to_be_signed.extend_from_slice(&auth.raw);
+        att_to_be_signed.extend_from_slice(cdh);
+        let expected_extra = match alg {
+            StatementAlg::Rs1 => sha1::Sha1::digest(&att_to_be_signed).to_vec(),
+            _ => sha2::Sha256::digest(&att_to_be_signed).to_vec(),
+        };
+        if cert_info.extra_data != expected_extra {
+            return Err(AttestationError::TpmMismatch(
+                "certInfo.extraData is not the hash of authenticatorData || clientDataHash",
+            ));
+        }
+        let name_hash = match pub_area.name_alg {
+            TPM_ALG_SHA1 => sha1::Sha1::digest(&self.pub_area).to_vec(),
+            TPM_ALG_SHA256 => sha2::Sha256::digest(&self.pub_area).to_vec(),
+            TPM_ALG_SHA384 => sha2::Sha384::digest(&self.pub_area).to_vec(),
+            _ => {
+                return Err(AttestationError::TpmMismatch(
+                    "pubArea.nameAlg is not SHA-1, SHA-256 or SHA-384",
+                ));
+            }
+        };
+        let mut name = pub_area.name_alg.to_be_bytes().to_vec();
+        name.extend_from_slice(&name_hash);
+        if cert_info.attested_name != name {
+            return Err(AttestationError::TpmMismatch(
+                "certInfo.attested.name is not nameAlg || H(pubArea)",
+            ));
+        }
+        pub_area.check_key(auth)?;
+        Ok((AttestationType::Basic, Some(root)))
+    }
+}
+
+fn u16_be(r: &mut Reader<'_>) -> Option<u16> {
+    r.take(2)
+        .map(|b| b.iter().fold(0u16, |a, &x| (a << 8) | u16::from(x)))
+}
+
+/// A TPM2B: a u16 length, then that many bytes.
+fn tpm2b<'a>(r: &mut Reader<'a>) -> Option<&'a [u8]> {
+    let n = u16_be(r)?;
+    r.take(usize::from(n))
+}
+
+/// The parts of a TPMS_ATTEST (TPM 2.0 Part 2 §10.12.12) that §8.3 checks.
+struct CertInfo {
+    extra_data: Vec<u8>,
+    attested_name: Vec<u8>,
+}
+
+impl CertInfo {
+    fn parse(b: &[u8]) -> Result<Self, AttestationError> {
+        let bad = AttestationError::Malformed("attStmt.certInfo: not a TPMS_ATTEST");
+        let mut r = Reader::new(b);
+        if r.u32().ok_or(bad.clone())? != TPM_GENERATED {
+            return Err(AttestationError::TpmMismatch(
+                "certInfo.magic is not TPM_GENERATED_VALUE",
+            ));
+        }
+        if u16_be(&mut r).ok_or(bad.clone())? != TPM_ST_ATTEST_CERTIFY {
+            return Err(AttestationError::TpmMismatch(
+                "certInfo.type is not TPM_ST_ATTEST_CERTIFY",
+            ));
+        }
+        let _qualified_signer = tpm2b(&mut r).ok_or(bad.clone())?;
+        let extra_data = tpm2b(&mut r).ok_or(bad.clone())?.to_vec();
+        // clockInfo (clock u64, resetCount u32, restartCount u32, safe u8)
+        // and firmwareVersion (u64) are not checked.
+        r.take(17 + 8).ok_or(bad.clone())?;
+        let attested_name = tpm2b(&mut r).ok_or(bad.clone())?.to_vec();
+        let _qualified_name = tpm2b(&mut r).ok_or(bad.clone())?;
+        if !r.is_empty() {
+            return Err(bad);
+        }
+        Ok(CertInfo {
+            extra_data,
+            attested_name,
+        })
+    }
+}
+
+/// A TPMT_PUBLIC (TPM 2.0 Part 2 §12.2.4), as far as §8.3 compares it.
+struct PubArea {
+    kind: u16,
+    name_alg: u16,
+    curve: Option<u16>,
+    /// RSA: the modulus; ECC: x then y.
+    unique: Vec<Vec<u8>>,
+}
+
+impl PubArea {
+    fn parse(b: &[u8]) -> Result<Self, AttestationError> {
+        let bad = || AttestationError::Malformed("attStmt.pubArea: not a TPMT_PUBLIC");
+        let mut r = Reader::new(b);
+        let kind = u16_be(&mut r).ok_or_else(bad)?;
+        let name_alg = u16_be(&mut r).ok_or_else(bad)?;
+        let _object_attributes = r.u32().ok_or_else(bad)?;
+        let _auth_policy = tpm2b(&mut r).ok_or_else(bad)?;
+        // TPMT_SYM_DEF_OBJECT: keyBits and mode follow a non-null algorithm.
+        if u16_be(&mut r).ok_or_else(bad)? != TPM_ALG_NULL {
+            r.take(4).ok_or_else(bad)?;
+        }
+        // The signing scheme: a hash algorithm follows (and a count for ECDAA).
+        match u16_be(&mut r).ok_or_else(bad)? {
+            TPM_ALG_NULL => {}
+            TPM_ALG_ECDAA => {
+                r.take(4).ok_or_else(bad)?;
+            }
+            _ => {
+                r.take(2).ok_or_else(bad)?;
+            }
+        }
+        let (curve, unique) = match kind {
+            TPM_ALG_RSA => {
+                let _key_bits = u16_be(&mut r).ok_or_else(bad)?;
+                let _exponent = r.u32().ok_or_else(bad)?;
+                (None, vec![tpm2b(&mut r).ok_or_else(bad)?.to_vec()])
+            }
+            TPM_ALG_ECC => {
+                let curve = u16_be(&mut r).ok_or_else(bad)?;
+                if u16_be(&mut r).ok_or_else(bad)? != TPM_ALG_NULL {
+                    r.take(2).ok_or_else(bad)?;
+                }
+                let x = tpm2b(&mut r).ok_or_else(bad)?.to_vec();
+                let y = tpm2b(&mut r).ok_or_else(bad)?.to_vec();
+                (Some(curve), vec![x, y])
+            }
+            _ => {
+                return Err(AttestationError::TpmMismatch(
+                    "pubArea.type is neither RSA nor ECC",
+                ));
+            }
+        };
+        if !r.is_empty() {
+            return Err(bad());
+        }
+        Ok(PubArea {
+            kind,
+            name_alg,
+            curve,
+            unique,
+        })
+    }
+
+    /// The key in pubArea must be the credential key of authData.
+    fn check_key(&self, auth: &AuthData) -> Result<(), AttestationError> {
+        let mismatch = AttestationError::TpmMismatch(
+            "pubArea's key is not the credential public key of authData",
+        );
+        // Credential keys are P-256 or Ed25519 (auth_data refuses the rest),
+        // and a TPM has no Ed25519: only an ECC P-256 pubArea can match.
+        if auth.credential.key.algorithm() != Algorithm::Es256
+            || self.kind != TPM_ALG_ECC
+            || self.curve != Some(TPM_ECC_NIST_P256)
+        {
+            return Err(mismatch);
+        }
+        let point = auth.credential.key.point();
+        let (x, y) = (point.get(1..33), point.get(33..65));
+        let pad = |c: &[u8]| -> Option<Vec<u8>> {
+            let c = c.get(c.len().saturating_sub(32)..)?;
+            let mut v = vec![0u8; 32usize.saturating_sub(c.len())];
+            v.extend_from_slice(c);
+            Some(v)
+        };
+        match (self.unique.first(), self.unique.get(1)) {
+            (Some(ux), Some(uy)) if pad(ux).as_deref() == x && pad(uy).as_deref() == y => Ok(()),
+            _ => Err(mismatch),
+        }
+    }
+}
+
+/// WebAuthn §8.3.1: version 3, an empty subject, a subjectAltName naming
+/// the TPM (manufacturer, model, version), the AIK EKU, no CA, and the
+/// AAGUID extension matching when present.
+fn check_aik_certificate(
+    cert: &x509_cert::Certificate,
+    aaguid: &[u8; 16],
+) -> Result<(), AttestationError> {
+    use x509_cert::ext::pkix::name::GeneralName;
+    use x509_cert::ext::pkix::{ExtendedKeyUsage, SubjectAltName};
+    let rule = |rule| AttestationError::CertificateRule {
+        format: FORMAT,
+        rule,
+    };
+    let tbs = cert.tbs_certificate();
+    if tbs.version() != x509_cert::certificate::Version::V3 {
+        return Err(rule("the AIK certificate is not version 3"));
+    }
+    if !tbs.subject().is_empty() {
+        return Err(rule("the AIK certificate's subject is not empty"));
+    }
+    let san = match tbs.get_extension::<SubjectAltName>() {
+        Ok(Some((_, san))) => san,
+        _ => return Err(rule("the AIK certificate has no subjectAltName")),
+    };
+    let names_tpm = san.0.iter().any(|n| match n {
+        GeneralName::DirectoryName(dn) => OID_TPM_SAN
+            .iter()
+            .all(|oid| dn.iter().any(|atv| atv.oid == *oid)),
+        _ => false,
+    });
+    if !names_tpm {
+        return Err(rule(
+            "the AIK certificate's subjectAltName lacks TPM manufacturer, model and version",
+        ));
+    }
+    match tbs.get_extension::<ExtendedKeyUsage>() {
+        Ok(Some((_, eku))) if eku.0.contains(&OID_AIK_EKU) => {}
+        _ => {
+            return Err(rule(
+                "the AIK certificate lacks extended key usage 2.23.133.8.3",
+            ));
+        }
+    }
+    check_aaguid_extension(cert, aaguid, FORMAT)?;
+    check_not_ca(cert, FORMAT)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    proptest! {
+        #[test]
+        fn parsers_never_panic(bytes in proptest::collection::vec(any::<u8>(), 0..200)) {
+            let _ = CertInfo::parse(&bytes);
+            let _ = PubArea::parse(&bytes);
+        }
+    }
+}
