@@ -301,8 +301,10 @@ pub fn verify_chain(
 fn time(t: x509_cert::time::Time) -> Timestamp {
     let secs = i64::try_from(t.to_unix_duration().as_secs()).unwrap_or(i64::MAX);
     // X.509 times end in 9999, as Timestamp does; saturate rather than fail.
-    let now = Timestamp::now();
-    now.plus_seconds(secs.saturating_sub(now.unix_seconds()))
+    Timestamp::from_unix_seconds(secs).unwrap_or_else(|| {
+        let now = Timestamp::now();
+        now.plus_seconds(secs.saturating_sub(now.unix_seconds()))
+    })
 }
 
 /// Checks that `at` lies within the certificate's validity window.
