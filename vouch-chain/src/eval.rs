@@ -410,6 +410,10 @@ impl<'a> Eval<'a> {
             roles,
             hardware: s.roster_key.hardware.clone(),
             evidence: s.evidence.as_ref().map(crate::trace::EvidenceSummary::of),
+            authenticator: self
+                .roster
+                .authenticator(&s.key_id)
+                .map(ToString::to_string),
             capacity,
             statement: None,
             standing: Standing::from(s.standing),

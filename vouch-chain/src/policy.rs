@@ -59,6 +59,11 @@ pub enum HardwareRequirement {
     /// The key is attested as non-exportable in a TPM (a roster hardware claim
     /// made at enrollment from a TPM2_Certify attestation).
     TpmAttested,
+    /// A FIDO key whose enrollment attestation this verifier verified to an
+    /// authenticator root the roster trusts (at the key's `validFrom`), of a
+    /// model the roster allows when it lists models. Never met by a label,
+    /// nor by a software authenticator unless the roster trusts its CA.
+    AttestedAuthenticator,
 }
 
 impl fmt::Display for HardwareRequirement {
@@ -67,6 +72,7 @@ impl fmt::Display for HardwareRequirement {
             HardwareRequirement::UserPresence => "user-presence",
             HardwareRequirement::UserVerification => "user-verification",
             HardwareRequirement::TpmAttested => "tpm-attested",
+            HardwareRequirement::AttestedAuthenticator => "attested-authenticator",
         })
     }
 }

@@ -5,7 +5,7 @@
 use std::collections::{BTreeSet, HashSet};
 
 use vouch_core::Evidence;
-use vouch_manifest::{HardwareClaim, IdentityId, RoleName, TrustedRoster};
+use vouch_manifest::{AuthenticatorStatus, HardwareClaim, IdentityId, RoleName, TrustedRoster};
 
 use crate::attest::Attested;
 use crate::error::Reason;
@@ -21,7 +21,7 @@ pub(crate) fn count_distinct_identities<'i>(ids: impl Iterator<Item = &'i Identi
 /// FIDO evidence is only ever on a FIDO key's signature: vouch-core refuses
 /// it on any other key, so evidence that reaches here was made by the
 /// authenticator the key names.
-fn satisfies(s: &Attested<'_>, req: HardwareRequirement) -> bool {
+fn satisfies(roster: &TrustedRoster, s: &Attested<'_>, req: HardwareRequirement) -> bool {
     let fido = match &s.evidence {
         Some(Evidence::Fido(a)) if s.roster_key.key.fido_application().is_some() => Some(a),
         _ => None,
@@ -31,6 +31,14 @@ fn satisfies(s: &Attested<'_>, req: HardwareRequirement) -> bool {
         HardwareRequirement::UserVerification => fido.is_some_and(|a| a.flags.user_verified()),
         HardwareRequirement::TpmAttested => {
             s.roster_key.hardware.contains(&HardwareClaim::TpmResident)
+        }
+        // The verifier's own finding from the enrollment bytes, not the
+        // finding the roster's signers recorded.
+        HardwareRequirement::AttestedAuthenticator => {
+            fido.is_some()
+                && roster
+                    .authenticator(&s.key_id)
+                    .is_some_and(AuthenticatorStatus::is_attested)
         }
     }
 }
@@ -62,7 +70,9 @@ impl Rules<'_> {
     ) -> BTreeSet<&'s IdentityId> {
         signers
             .iter()
-            .filter(|s| self.holds(s, roles) && hardware.iter().all(|h| satisfies(s, *h)))
+            .filter(|s| {
+                self.holds(s, roles) && hardware.iter().all(|h| satisfies(self.roster, s, *h))
+            })
             .map(|s| &s.identity.id)
             .collect()
     }
@@ -185,7 +195,7 @@ impl Rules<'_> {
                     without_role,
                 }];
                 for s in signers.iter().filter(|s| self.holds(s, roles)) {
-                    for h in hardware.iter().filter(|h| !satisfies(s, **h)) {
+                    for h in hardware.iter().filter(|h| !satisfies(self.roster, s, **h)) {
                         out.push(Reason::MissingHardware {
                             identity: s.identity.id.clone(),
                             key_id: s.key_id,

@@ -153,6 +153,11 @@ pub struct TraceSigner {
     /// Evidence carried by this signature.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub evidence: Option<EvidenceSummary>,
+    /// For a FIDO key: what this verifier concluded about its
+    /// authenticator from the enrollment attestation (attested to a
+    /// trusted root, unattested, or refused with the reason).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub authenticator: Option<String>,
     /// What this signature is for on this link (`signer`, `trigger`, `authorizer`).
     pub capacity: &'static str,
     /// The separate statement carrying this signature (an approval), when
@@ -305,6 +310,9 @@ impl TraceNode {
                         " fido(up={user_present}, uv={user_verified}, counter={n})"
                     ),
                 };
+            }
+            if let Some(a) = &s.authenticator {
+                let _ = write!(out, " {}", Escaped(a));
             }
             out.push('\n');
         }

@@ -6,8 +6,9 @@
 mod common;
 
 use common::*;
-use vouch_chain::Reason;
-use vouch_chain::policy::CounterRule;
+use vouch_chain::policy::{CounterRule, HardwareRequirement};
+use vouch_chain::{Reason, Rule};
+use vouch_manifest::KeyAttestation;
 use vouch_core::Signer as _;
 
 #[test]
@@ -98,4 +99,90 @@ fn an_authenticator_without_a_counter_fails_the_rule() {
     assert!(f.to_string().contains("has no counter"), "{f}");
     scenario.policy.fido.counter = CounterRule::Any;
     assert!(scenario.run().0.passed());
+}
+
+/// The commit stage's rule, with `hardware`.
+fn commit_rule(hardware: Vec<HardwareRequirement>) -> Rule {
+    Rule::signers(
+        vec![role("developer"), role("maintainer")],
+        std::num::NonZeroU32::new(1).unwrap(),
+        hardware,
+    )
+    .unwrap()
+}
+
+#[test]
+fn an_unattested_security_key_meets_user_presence_but_not_attested_authenticator() {
+    let world = World::new();
+    let mut scenario = world.scenario();
+    // Alice's and Bob's sk- keys are enrolled without attestation.
+    scenario.policy.commit.as_mut().unwrap().signers =
+        commit_rule(vec![HardwareRequirement::UserPresence]);
+    let (verdict, _) = scenario.run();
+    assert!(verdict.passed(), "{}", verdict.render_text());
+    let text = verdict.render_text();
+    assert!(
+        text.contains("unattested authenticator (enrolled without attestation): a software authenticator"),
+        "{text}"
+    );
+
+    scenario.policy.commit.as_mut().unwrap().signers = commit_rule(vec![
+        HardwareRequirement::UserPresence,
+        HardwareRequirement::AttestedAuthenticator,
+    ]);
+    let (verdict, _) = scenario.run();
+    let f = expect_failure(&verdict, "attested-authenticator", |r| {
+        matches!(
+            r,
+            Reason::MissingHardware {
+                requirement: HardwareRequirement::AttestedAuthenticator,
+                ..
+            }
+        )
+    });
+    assert!(f.to_string().contains("lacks attested-authenticator"), "{f}");
+    assert!(link(f).starts_with("commit "), "{f}");
+}
+
+#[test]
+fn a_recorded_verdict_is_not_believed() {
+    // The roster's signers wrote "attested" beside an empty attestation:
+    // the verifier decides from the bytes.
+    let world = World::new();
+    let mut scenario = world.scenario();
+    let empty = vouch_core::fido::EnrollmentAttestation::openssh(&empty_openssh_attestation(), b"")
+        .unwrap();
+    assert!(empty.is_empty());
+    let alice_key = world.alice.public_key().clone();
+    key_mut(&mut scenario.roster, ALICE, &alice_key).attestation = Some(KeyAttestation {
+        enrollment: empty.to_bytes(),
+        recorded: "attested authenticator (trust me)".into(),
+    });
+    scenario.policy.commit.as_mut().unwrap().signers =
+        commit_rule(vec![HardwareRequirement::AttestedAuthenticator]);
+    let (verdict, _) = scenario.run();
+    expect_failure(&verdict, "attested-authenticator", |r| {
+        matches!(r, Reason::MissingHardware { identity, .. } if *identity == id(ALICE))
+    });
+    assert!(
+        verdict.render_text().contains("unattested authenticator (an empty attestation)"),
+        "{}",
+        verdict.render_text()
+    );
+}
+
+/// What OpenSSH's sk-dummy writes: the version string and empty fields.
+fn empty_openssh_attestation() -> Vec<u8> {
+    let mut v = Vec::new();
+    let string = |v: &mut Vec<u8>, s: &[u8]| {
+        v.extend_from_slice(&(s.len() as u32).to_be_bytes());
+        v.extend_from_slice(s);
+    };
+    string(&mut v, b"ssh-sk-attest-v01");
+    string(&mut v, b"");
+    string(&mut v, b"");
+    string(&mut v, b"");
+    v.extend_from_slice(&0u32.to_be_bytes());
+    string(&mut v, b"");
+    v
 }

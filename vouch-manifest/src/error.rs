@@ -9,6 +9,15 @@ use crate::ids::{IdentityId, RoleName};
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum ManifestError {
+    /// An authenticator attestation root in the roster is not a certificate.
+    #[error("roster authenticator root is not a usable certificate: {0}")]
+    AttestationRoot(String),
+    /// A key that is not a FIDO key carries an authenticator attestation.
+    #[error("key {0} carries an authenticator attestation but is not a FIDO (sk-) key")]
+    AttestationOnPlainKey(vouch_core::KeyId),
+    /// An AAGUID is not a UUID.
+    #[error("invalid AAGUID {0:?} (expected a UUID, 8-4-4-4-12 hex digits)")]
+    InvalidAaguid(String),
     /// An identity id is not `person:<name>` or `workload:<name>`.
     #[error("invalid identity id {0:?} (expected person:<name> or workload:<name>)")]
     InvalidIdentityId(String),

@@ -18,6 +18,7 @@
 
 /// DSSE envelopes, now in vouch-core; re-exported for existing paths.
 pub use vouch_core::dsse;
+pub mod authenticator;
 mod error;
 mod ids;
 pub mod names;
@@ -29,6 +30,9 @@ mod signed;
 mod statement;
 pub mod tree;
 
+pub use authenticator::{
+    Aaguid, AttestationRoot, AuthenticatorStatus, AuthenticatorTrust, KeyAttestation,
+};
 pub use error::{ManifestError, RootSet, RosterError};
 pub use ids::{GitObjectId, IdentityId, IdentityKind, RoleName};
 pub use names::{identity_key, same_email};

@@ -384,6 +384,7 @@ mod tests {
             },
             identities,
             roles,
+            authenticators: Default::default(),
         }
     }
 

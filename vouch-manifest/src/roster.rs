@@ -10,8 +10,10 @@ use std::collections::{BTreeMap, HashMap, HashSet};
 use std::fmt;
 
 use serde::{Deserialize, Serialize};
+use vouch_core::text::error_chain;
 use vouch_core::{Digest, KeyId, PublicKey, Timestamp};
 
+use crate::authenticator::{AuthenticatorStatus, AuthenticatorTrust, KeyAttestation};
 use crate::error::{ManifestError, RootSet, RosterError};
 use crate::ids::{GitObjectId, IdentityId, IdentityKind, RoleName};
 use crate::signed::Signed;
@@ -88,6 +90,10 @@ pub struct RosterKey {
     /// window ended: the roster's owners vouch that these predate the end.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub grandfathered: Option<Grandfathered>,
+    /// A FIDO key's enrollment attestation, verified by every verifier
+    /// against the roster's [`Roster::authenticators`].
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub attestation: Option<KeyAttestation>,
 }
 
 /// Statements and commits a revoked or expired key signed that remain
@@ -170,6 +176,7 @@ impl RosterKey {
             revoked: None,
             hardware: Vec::new(),
             grandfathered: None,
+            attestation: None,
         }
     }
 
@@ -319,6 +326,10 @@ pub struct Roster {
     pub identities: Vec<Identity>,
     /// Roles: role name to the grants of it, each with its window.
     pub roles: BTreeMap<RoleName, Vec<RoleGrant>>,
+    /// The FIDO authenticators (attestation roots, allowed models) whose
+    /// attestation makes a key's authenticator attested.
+    #[serde(default, skip_serializing_if = "AuthenticatorTrust::is_empty")]
+    pub authenticators: AuthenticatorTrust,
 }
 
 impl Roster {
@@ -333,6 +344,16 @@ impl Predicate for Roster {
     const PREDICATE_TYPE: &'static str = "https://vouch.dev/roster/v1";
 
     fn check(&self) -> Result<(), ManifestError> {
+        // Roots that do not parse would make every attestation fail later,
+        // with a reason nobody asked for: refuse the roster instead.
+        self.authenticators.anchors()?;
+        for ident in &self.identities {
+            for k in &ident.keys {
+                if k.attestation.is_some() && k.key.fido_application().is_none() {
+                    return Err(ManifestError::AttestationOnPlainKey(k.key.key_id()));
+                }
+            }
+        }
         if self.root.threshold == 0 {
             return Err(RosterError::ZeroThreshold.into());
         }
@@ -460,6 +481,10 @@ pub struct TrustedRoster {
     /// Each identity's grants, by role name order: a role check is one
     /// lookup, not a scan of a role's (hundreds of) members.
     grants_by_identity: HashMap<IdentityId, Vec<(RoleName, RoleGrant)>>,
+    /// What this verifier concluded about each FIDO key's authenticator,
+    /// from the enrollment attestation (verified when the roster is
+    /// trusted, once).
+    authenticators: HashMap<KeyId, AuthenticatorStatus>,
 }
 
 /// Counts distinct root keys of `root` among the verified signers of `signed`.
@@ -615,6 +640,24 @@ impl TrustedRoster {
                 by_key.insert(k.key.key_id(), (i, j));
             }
         }
+        let mut authenticators = HashMap::new();
+        for k in roster.identities.iter().flat_map(|i| &i.keys) {
+            if k.key.fido_application().is_none() {
+                continue;
+            }
+            // Roots that do not parse make every attestation refused
+            // with the reason, rather than the roster unusable.
+            let status = crate::authenticator::status(
+                k.attestation.as_ref(),
+                &k.key,
+                &roster.authenticators,
+                k.valid_from,
+            )
+            .unwrap_or_else(|e| AuthenticatorStatus::Refused {
+                reason: error_chain(&e),
+            });
+            authenticators.insert(k.key.key_id(), status);
+        }
         TrustedRoster {
             roster,
             digest,
@@ -625,7 +668,14 @@ impl TrustedRoster {
             by_id,
             by_email,
             grants_by_identity,
+            authenticators,
         }
+    }
+
+    /// What this verifier concluded about the authenticator holding FIDO
+    /// key `key_id` (`None` for keys that are not FIDO keys, or unknown).
+    pub fn authenticator(&self, key_id: &KeyId) -> Option<&AuthenticatorStatus> {
+        self.authenticators.get(key_id)
     }
 
     /// The person whose `person:EMAIL` id or email proof is `email`, as

@@ -320,6 +320,7 @@ impl World {
                 ),
             ],
             roles,
+            authenticators: Default::default(),
         }
     }
 

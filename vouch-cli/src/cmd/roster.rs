@@ -3,12 +3,13 @@
 use std::path::{Path, PathBuf};
 
 use clap::{Args, Subcommand, ValueEnum};
+use vouch_core::fido::{EnrollmentAttestation, TrustAnchor};
 use vouch_core::text::{Escaped, error_chain};
 use vouch_core::{Digest, KeyId, Timestamp};
 use vouch_manifest::{
-    GitObjectId, Grandfathered, HardwareClaim, Identity, IdentityId, IdentityProof, Predicate as _,
-    Revocation, RevocationReason, RoleGrant, RoleName, RootKeys, Roster, RosterChain, RosterKey,
-    Signed, Statement, TrustedRoster,
+    AttestationRoot, GitObjectId, Grandfathered, HardwareClaim, Identity, IdentityId,
+    IdentityProof, KeyAttestation, Predicate as _, Revocation, RevocationReason, RoleGrant,
+    RoleName, RootKeys, Roster, RosterChain, RosterKey, Signed, Statement, TrustedRoster,
 };
 
 use crate::cmd::SignerArgs;
@@ -79,6 +80,13 @@ pub(crate) enum RosterCommand {
     AddKey(AddKeyArgs),
     /// Give an identity a role in a draft.
     Grant(GrantArgs),
+    /// Trust an authenticator vendor's attestation root, and optionally
+    /// allow only some authenticator models (AAGUIDs), in a draft.
+    ///
+    /// A FIDO key enrolled with an attestation that chains to one of these
+    /// roots (and, when models are listed, of a listed model) meets the
+    /// policy requirement `attested-authenticator`.
+    TrustAuthenticator(TrustAuthenticatorArgs),
     /// Revoke a key in a draft: it signs nothing valid from then on.
     ///
     /// A revocation of any reason ends what the key can sign. What it
@@ -185,6 +193,41 @@ pub(crate) struct AddKeyArgs {
     /// What the roster's owners checked about where the key lives (repeatable).
     #[arg(long, value_enum)]
     hardware: Vec<HardwareArg>,
+    /// The FIDO key's enrollment attestation: the file `ssh-keygen -O
+    /// write-attestation=FILE` writes, or a WebAuthn attestationObject.
+    /// Verified now against the draft's trusted authenticators (and again
+    /// by every verifier); an empty attestation records the key unattested.
+    #[arg(long, value_name = "FILE")]
+    fido_attestation: Option<PathBuf>,
+    /// The enrollment challenge of an OpenSSH attestation (the file given
+    /// to `ssh-keygen -O challenge=FILE`).
+    #[arg(long, value_name = "FILE", requires = "fido_attestation")]
+    challenge: Option<PathBuf>,
+    /// The clientDataJSON of a WebAuthn attestationObject (its SHA-256 is
+    /// what the attestation signs).
+    #[arg(
+        long,
+        value_name = "FILE",
+        requires = "fido_attestation",
+        conflicts_with = "challenge"
+    )]
+    client_data: Option<PathBuf>,
+}
+
+/// Arguments of `vouch roster trust-authenticator`.
+#[derive(Args, Debug)]
+pub(crate) struct TrustAuthenticatorArgs {
+    /// The draft.
+    #[arg(value_name = "FILE")]
+    file: PathBuf,
+    /// A root certificate (PEM or DER) of an authenticator vendor's
+    /// attestation CA (repeatable).
+    #[arg(long, value_name = "CERT")]
+    root: Vec<PathBuf>,
+    /// An authenticator model (AAGUID, a UUID) to allow; once any is
+    /// listed, only listed models are attested (repeatable).
+    #[arg(long, value_name = "UUID")]
+    aaguid: Vec<vouch_manifest::Aaguid>,
 }
 
 /// Arguments of `vouch roster grant`.
@@ -293,6 +336,7 @@ pub(crate) fn run(command: RosterCommand) -> CliResult {
         RosterCommand::AddIdentity(a) => edit(&a.file, |r| add_identity(r, &a)),
         RosterCommand::AddKey(a) => edit(&a.file, |r| add_key(r, &a)),
         RosterCommand::Grant(a) => edit(&a.file, |r| grant(r, &a)),
+        RosterCommand::TrustAuthenticator(a) => edit(&a.file, |r| trust_authenticator(r, &a)),
         RosterCommand::Revoke(a) => edit(&a.file, |r| revoke(r, &a)),
         RosterCommand::Sign(a) => sign(a),
         RosterCommand::Verify(a) => verify(a),
@@ -391,6 +435,7 @@ fn init(args: InitArgs) -> CliResult {
             },
             identities: Vec::new(),
             roles: Default::default(),
+            authenticators: Default::default(),
         },
     };
     if let Some(name) = args.name {
@@ -459,7 +504,8 @@ fn add_identity(roster: &mut Roster, args: &AddIdentityArgs) -> Result<String, C
 fn add_key(roster: &mut Roster, args: &AddKeyArgs) -> Result<String, CliError> {
     let key = crate::io::public_key(&args.pubkey)?;
     let key_id = key.key_id();
-    let identity = identity_mut(roster, &args.id)?;
+    identity_mut(roster, &args.id)?;
+    let trust = roster.authenticators.clone();
     let mut entry = RosterKey::new(key, args.valid_from.unwrap_or_else(Timestamp::now));
     entry.valid_until = args.valid_until;
     entry.hardware = args
@@ -471,11 +517,78 @@ fn add_key(roster: &mut Roster, args: &AddKeyArgs) -> Result<String, CliError> {
         })
         .collect();
     let from = entry.valid_from;
-    identity.keys.push(entry);
+    let mut attested = String::new();
+    if let Some(path) = &args.fido_attestation {
+        let attestation = read_attestation(path, args)?;
+        let k = KeyAttestation::enroll(&attestation, &entry.key, &trust, from)
+            .map_err(|e| CliError::usage(format!("cannot enroll {}", path.display()), e))?;
+        attested = format!("; {}", Escaped(&k.recorded));
+        entry.attestation = Some(k);
+    }
+    identity_mut(roster, &args.id)?.keys.push(entry);
     Ok(format!(
-        "added key {key_id} to {} (valid from {from})",
+        "added key {key_id} to {} (valid from {from}){attested}",
         Escaped(args.id.as_str())
     ))
+}
+
+/// Reads an enrollment attestation: OpenSSH's file (its challenge from
+/// `--challenge`) or a WebAuthn attestationObject (hashing `--client-data`).
+fn read_attestation(path: &Path, args: &AddKeyArgs) -> Result<EnrollmentAttestation, CliError> {
+    let bytes = crate::io::read(path)?;
+    let bad = |e: vouch_core::fido::AttestationError| {
+        CliError::usage(format!("{} is not a usable attestation", path.display()), e)
+    };
+    // OpenSSH's file starts with its version string, length-prefixed.
+    if bytes.get(4..17) == Some(b"ssh-sk-attest") {
+        let challenge = match &args.challenge {
+            Some(c) => crate::io::read(c)?,
+            None => Vec::new(),
+        };
+        return EnrollmentAttestation::openssh(&bytes, &challenge).map_err(bad);
+    }
+    let Some(client_data) = &args.client_data else {
+        return Err(CliError::usage_msg(format!(
+            "{} is a WebAuthn attestationObject: pass its clientDataJSON with --client-data",
+            path.display()
+        )));
+    };
+    let hash = vouch_core::Digest::sha256(&crate::io::read(client_data)?);
+    let hash = *hash.as_sha256().unwrap_or(&[0; 32]);
+    EnrollmentAttestation::webauthn(&bytes, hash).map_err(bad)
+}
+
+/// `vouch roster trust-authenticator`.
+fn trust_authenticator(
+    roster: &mut Roster,
+    args: &TrustAuthenticatorArgs,
+) -> Result<String, CliError> {
+    if args.root.is_empty() && args.aaguid.is_empty() {
+        return Err(CliError::usage_msg(
+            "nothing to trust: pass --root CERT and/or --aaguid UUID",
+        ));
+    }
+    let mut done = Vec::new();
+    for path in &args.root {
+        let bytes = crate::io::read(path)?;
+        let anchor = match std::str::from_utf8(&bytes) {
+            Ok(pem) if pem.contains("-----BEGIN") => TrustAnchor::from_pem(pem),
+            _ => TrustAnchor::from_der(&bytes),
+        }
+        .map_err(|e| CliError::usage(format!("{} is not a certificate", path.display()), e))?;
+        let root = AttestationRoot(anchor.der().to_vec());
+        if !roster.authenticators.roots.contains(&root) {
+            roster.authenticators.roots.push(root);
+        }
+        done.push(format!("root {}", Escaped(anchor.subject())));
+    }
+    for a in &args.aaguid {
+        if !roster.authenticators.aaguids.contains(a) {
+            roster.authenticators.aaguids.push(*a);
+        }
+        done.push(format!("model {a}"));
+    }
+    Ok(format!("trusted {}", done.join(", ")))
 }
 
 /// `vouch roster grant`: a grant already covering the window changes nothing.

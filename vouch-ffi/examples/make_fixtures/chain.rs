@@ -245,6 +245,7 @@ impl Cast {
             },
             identities,
             roles,
+            authenticators: Default::default(),
         })
     }
 }
