@@ -425,10 +425,6 @@ impl FidoAssertion {
     }
 }
 
-/// Serde helper: `Vec<u8>` as a CBOR byte string (serde's default would be
-/// an array of integers; [`crate::cbor::byte_string`]), as lowercase hex in
-/// human-readable formats.
-
 /// The RustCrypto verifier trait, so generic code over `signature::Keypair`
 /// (e.g. `vouch_keys::FileKey`, whose verifying key is a [`PublicKey`]) can verify.
 impl signature::Verifier<Signature> for PublicKey {
