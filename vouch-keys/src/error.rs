@@ -3,7 +3,7 @@
 use std::fmt;
 use std::path::{Path, PathBuf};
 
-use vouch_core::{Algorithm, KeyId};
+use vouch_core::{Algorithm, KeyId, Timestamp};
 
 /// Where the bytes of a key came from: a file, or a caller's buffer.
 ///
@@ -390,6 +390,48 @@ pub enum Error {
         /// Why it was refused.
         #[source]
         source: vouch_core::KeyError,
+    },
+    /// A test attestation CA name that cannot go into a certificate subject.
+    #[error("invalid test attestation CA name {name:?}: {reason}")]
+    InvalidCaName {
+        /// The name given (truncated).
+        name: String,
+        /// Why it was refused.
+        reason: &'static str,
+    },
+    /// A certificate validity window that X.509 (as vouch writes it) cannot express.
+    #[error("cannot make a certificate valid for {years} years from {not_before}: {reason}")]
+    InvalidValidity {
+        /// The first instant asked for.
+        not_before: Timestamp,
+        /// The length asked for.
+        years: u32,
+        /// Why it cannot be written.
+        reason: &'static str,
+    },
+    /// Building, signing or encoding a certificate failed.
+    #[error("cannot build the {what} certificate")]
+    Certificate {
+        /// Which certificate (`test attestation CA`, `attestation`).
+        what: &'static str,
+        /// The X.509 library's error.
+        #[source]
+        source: Box<dyn std::error::Error + Send + Sync>,
+    },
+    /// Signing an attestation statement failed.
+    #[error("signing the attestation statement failed")]
+    AttestationSignature {
+        /// The signer's error.
+        #[source]
+        source: signature::Error,
+    },
+    /// A saved test attestation CA that cannot be used.
+    #[error("{}: not a usable test attestation CA: {reason}", path.display())]
+    InvalidTestCa {
+        /// The key or certificate file at fault.
+        path: PathBuf,
+        /// What is wrong with it.
+        reason: &'static str,
     },
 }
 

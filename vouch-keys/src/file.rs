@@ -14,7 +14,7 @@
 //! other permission bits, as OpenSSH demands); vouch creates its files with
 //! mode 0600 from the first byte on.
 
-mod fs;
+pub(crate) mod fs;
 mod openssh;
 mod pkcs;
 pub mod vouch;
@@ -190,6 +190,15 @@ impl FileKey {
     /// Sets a comment read from a file, cleaned as [`FileKey::with_comment`] does.
     pub(crate) fn set_comment(&mut self, comment: &str) {
         self.comment = sanitize_comment(comment);
+    }
+
+    /// The P-256 signing key, for signers that need the concrete type (the
+    /// test attestation CA hands it to the X.509 certificate builder).
+    pub(crate) fn p256_signing_key(&self) -> Option<&p256::ecdsa::SigningKey> {
+        match &self.secret {
+            SigningKey::P256(sk) => Some(sk),
+            SigningKey::Ed25519(_) => None,
+        }
     }
 
     /// The 32 secret bytes (see `from_secret_bytes`), for encoding.

@@ -10,7 +10,8 @@
 //!   backend as a `Box<dyn vouch_core::Signer>`.
 //! - [`softfido::SoftAuthenticator`]: a software FIDO authenticator that
 //!   produces the exact security-key signature format, for tests and demos
-//!   (key reference `soft-fido:PATH`).
+//!   (key reference `soft-fido:PATH`), and with a
+//!   [`softfido::TestAttestationCa`] its `packed` enrollment attestation.
 //! - [`Passphrase`]: a zeroized passphrase; the library never prompts.
 //! - [`Error`]: the crate's one error type.
 //!

@@ -19,6 +19,10 @@ use vouch_core::{
 use crate::error::Error;
 use crate::file::FileKey;
 
+mod attestation;
+
+pub use attestation::TestAttestationCa;
+
 /// Whether the simulated person touches (and verifies on) the authenticator.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Presence {
@@ -93,15 +97,7 @@ impl Counter {
                 file.lock()?;
                 let mut text = String::new();
                 file.read_to_string(&mut text)?;
-                let last: u32 = match text.trim() {
-                    "" => 0,
-                    t => t.parse().map_err(|_| {
-                        std::io::Error::new(
-                            std::io::ErrorKind::InvalidData,
-                            format!("not a counter: {:?}", crate::error::excerpt(t)),
-                        )
-                    })?,
-                };
+                let last = parse_counter(&text)?;
                 let next = last.checked_add(1).ok_or_else(|| {
                     std::io::Error::other("the counter reached its maximum (2^32 - 1)")
                 })?;
@@ -112,6 +108,43 @@ impl Counter {
                 Ok(next)
             }
         }
+    }
+
+    /// The value the last signature used, without advancing it: what an
+    /// enrollment reports. A counter file not yet created reads as 0, the
+    /// value before the first signature.
+    fn current(&self) -> Result<u32, Error> {
+        match self {
+            Counter::Memory(c) => Ok(c.load(Ordering::Relaxed)),
+            Counter::File(path) => {
+                let read = || -> Result<u32, std::io::Error> {
+                    let mut file = match std::fs::File::open(path) {
+                        Ok(f) => f,
+                        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(0),
+                        Err(e) => return Err(e),
+                    };
+                    // Shared, so a signer's write in progress is never read half done.
+                    file.lock_shared()?;
+                    let mut text = String::new();
+                    file.read_to_string(&mut text)?;
+                    parse_counter(&text)
+                };
+                read().map_err(Error::io("read the counter file", path))
+            }
+        }
+    }
+}
+
+/// A counter file's text: a decimal u32, or nothing before the first signature.
+fn parse_counter(text: &str) -> Result<u32, std::io::Error> {
+    match text.trim() {
+        "" => Ok(0),
+        t => t.parse().map_err(|_| {
+            std::io::Error::new(
+                std::io::ErrorKind::InvalidData,
+                format!("not a counter: {:?}", crate::error::excerpt(t)),
+            )
+        }),
     }
 }
 

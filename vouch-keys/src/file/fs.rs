@@ -104,7 +104,7 @@ pub(super) fn write_private(
 }
 
 /// Writes a public file (mode 0644), never replacing an existing one.
-pub(super) fn write_public(path: &Path, contents: &[u8]) -> Result<(), Error> {
+pub(crate) fn write_public(path: &Path, contents: &[u8]) -> Result<(), Error> {
     write_new(path, contents, 0o644)
 }
 
