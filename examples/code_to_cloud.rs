@@ -9,7 +9,10 @@
 //! two maintainers certify a release (a signed SBOM), the CI build signs an
 //! image and the CI deploy job signs a production deployment that one person
 //! triggered and another authorized. The bundle of statements is verified
-//! against `examples/policy.toml` and the verdict tree printed. Five
+//! against `examples/policy-demo.toml`, the demo profile, which the
+//! software authenticator meets, and the verdict tree printed; the
+//! production profile `examples/policy.toml` refuses the same chain, since
+//! no attested authenticator made those keys. Five
 //! tampering attempts follow (among them a commit authored by one person
 //! and signed by another, and a roster rolled back to a version before a
 //! revocation), each refused with its reason; finally the
@@ -912,8 +915,9 @@ fn step_deploy(
 // Step 7: verify
 // ---------------------------------------------------------------------------
 
-/// Step 7: the bundle goes through its file form, the policy is read from
-/// `examples/policy.toml`, and the chain below the deployment is verified.
+/// Step 7: the bundle goes through its file form, the demo profile of the
+/// policy is read from `examples/policy-demo.toml`, and the chain below the
+/// deployment is verified; the production profile refuses it.
 fn step_verify(
     ws: &Workspace,
     roster: TrustedRoster,
@@ -923,7 +927,7 @@ fn step_verify(
     let file = ws.path("bundle.cbor");
     std::fs::write(&file, bundle.to_bytes()?)?;
     let bundle = Bundle::read(&file)?;
-    let policy_path = concat!(env!("CARGO_MANIFEST_DIR"), "/policy.toml");
+    let policy_path = concat!(env!("CARGO_MANIFEST_DIR"), "/policy-demo.toml");
     let policy = Policy::from_toml(&std::fs::read_to_string(policy_path)?)?;
     println!(
         "\n7. bundle.cbor: {} envelopes + {} git commit objects, {} bytes, written and read back",
@@ -932,10 +936,14 @@ fn step_verify(
         std::fs::metadata(&file)?.len()
     );
     println!(
-        "   policy examples/policy.toml ({}); target deployment {}\n",
+        "   policy examples/policy-demo.toml ({}), the demo profile: a touch on any FIDO\n   \
+         authenticator, the software one included; target deployment {}\n",
         short_digest(&policy.digest()),
         short_digest(deployment)
     );
+    let production_path = concat!(env!("CARGO_MANIFEST_DIR"), "/policy.toml");
+    let production = Policy::from_toml(&std::fs::read_to_string(production_path)?)?;
+    let strict = Verifier::new(production, roster.clone());
     let verifier = Verifier::new(policy, roster);
     let verdict = verifier.verify(&bundle, &Target::Deployment(*deployment), Timestamp::now());
     for line in verdict.render_text().lines() {
@@ -944,6 +952,28 @@ fn step_verify(
     if !verdict.passed() {
         return Err("the genuine chain was refused".into());
     }
+    // The production profile demands an attested authenticator: the
+    // software one, enrolled without attestation, cannot meet it.
+    let refused = strict.verify(&bundle, &Target::Deployment(*deployment), Timestamp::now());
+    let Some(f) = refused.failures().iter().find(|f| {
+        matches!(
+            f.reason,
+            Reason::MissingHardware {
+                requirement: vouch_chain::policy::HardwareRequirement::AttestedAuthenticator,
+                ..
+            }
+        )
+    }) else {
+        return Err("the production profile accepted a software authenticator".into());
+    };
+    println!(
+        "\n   The production profile (examples/policy.toml) refuses the same chain:\n      {}",
+        abbreviate(&format!(
+            "REFUSED at {}: {}",
+            f.path.last().map(String::as_str).unwrap_or_default(),
+            f.reason
+        ))
+    );
     Ok((verifier, verdict, bundle))
 }
 

@@ -12,11 +12,16 @@ use std::path::PathBuf;
 
 pub mod git;
 
-/// `examples/policy.toml`: the complete example policy, which test
-/// fixtures use (or edit with [`policy_with`]) rather than retype.
+/// `examples/policy.toml`: the complete example policy, its production
+/// profile (commits need an attested FIDO authenticator).
 pub const EXAMPLE_POLICY: &str = include_str!("../../examples/policy.toml");
 
-/// The example policy with each `(from, to)` text replaced, for a fixture
+/// `examples/policy-demo.toml`: the demo profile, which the software
+/// authenticator meets; test fixtures use it (or edit it with
+/// [`policy_with`]) rather than retype a policy.
+pub const DEMO_POLICY: &str = include_str!("../../examples/policy-demo.toml");
+
+/// The demo policy with each `(from, to)` text replaced, for a fixture
 /// that needs one setting changed.
 ///
 /// # Panics
@@ -25,10 +30,10 @@ pub const EXAMPLE_POLICY: &str = include_str!("../../examples/policy.toml");
 /// example cannot silently stop applying.
 #[allow(clippy::panic)]
 pub fn policy_with(edits: &[(&str, &str)]) -> String {
-    let mut text = EXAMPLE_POLICY.to_owned();
+    let mut text = DEMO_POLICY.to_owned();
     for (from, to) in edits {
         if !text.contains(from) {
-            panic!("examples/policy.toml no longer contains {from:?}");
+            panic!("examples/policy-demo.toml no longer contains {from:?}");
         }
         text = text.replacen(from, to, 1);
     }

@@ -8,8 +8,11 @@ mod common;
 use common::*;
 use vouch_chain::policy::{CounterRule, HardwareRequirement};
 use vouch_chain::{Reason, Rule};
-use vouch_manifest::KeyAttestation;
+use vouch_core::Algorithm;
 use vouch_core::Signer as _;
+use vouch_core::fido::EnrollmentAttestation;
+use vouch_keys::softfido::{Presence, SoftAuthenticator, TestAttestationCa};
+use vouch_manifest::{AttestationRoot, KeyAttestation};
 
 #[test]
 fn increasing_counters_pass_under_the_rule() {
@@ -122,7 +125,9 @@ fn an_unattested_security_key_meets_user_presence_but_not_attested_authenticator
     assert!(verdict.passed(), "{}", verdict.render_text());
     let text = verdict.render_text();
     assert!(
-        text.contains("unattested authenticator (enrolled without attestation): a software authenticator"),
+        text.contains(
+            "unattested authenticator (enrolled without attestation): a software authenticator"
+        ),
         "{text}"
     );
 
@@ -140,7 +145,10 @@ fn an_unattested_security_key_meets_user_presence_but_not_attested_authenticator
             }
         )
     });
-    assert!(f.to_string().contains("lacks attested-authenticator"), "{f}");
+    assert!(
+        f.to_string().contains("lacks attested-authenticator"),
+        "{f}"
+    );
     assert!(link(f).starts_with("commit "), "{f}");
 }
 
@@ -161,11 +169,15 @@ fn a_recorded_verdict_is_not_believed() {
     scenario.policy.commit.as_mut().unwrap().signers =
         commit_rule(vec![HardwareRequirement::AttestedAuthenticator]);
     let (verdict, _) = scenario.run();
-    expect_failure(&verdict, "attested-authenticator", |r| {
-        matches!(r, Reason::MissingHardware { identity, .. } if *identity == id(ALICE))
-    });
+    expect_failure(
+        &verdict,
+        "attested-authenticator",
+        |r| matches!(r, Reason::MissingHardware { identity, .. } if *identity == id(ALICE)),
+    );
     assert!(
-        verdict.render_text().contains("unattested authenticator (an empty attestation)"),
+        verdict
+            .render_text()
+            .contains("unattested authenticator (an empty attestation)"),
         "{}",
         verdict.render_text()
     );
@@ -185,4 +197,133 @@ fn empty_openssh_attestation() -> Vec<u8> {
     v.extend_from_slice(&0u32.to_be_bytes());
     string(&mut v, b"");
     v
+}
+
+/// The production profile (`examples/policy.toml`), its commits proven by
+/// attestations as the scenarios prove them.
+fn production() -> vouch_chain::Policy {
+    let mut p = vouch_chain::Policy::from_toml(vouch_test_support::EXAMPLE_POLICY).unwrap();
+    p.commit.as_mut().unwrap().require_objects = false;
+    p
+}
+
+/// A software authenticator for `who`'s commits, enrolled in the roster
+/// (replacing the scenario's key for it) with an attestation by `ca`.
+fn enroll_attested(
+    scenario: &mut Scenario<'_>,
+    who: &str,
+    authenticator: &SoftAuthenticator,
+    ca: &TestAttestationCa,
+) {
+    let cdh = [7u8; 32];
+    let object = authenticator.attest(ca, [0x42; 16], cdh).unwrap();
+    let enrollment = EnrollmentAttestation::webauthn(&object, cdh).unwrap();
+    let valid_from = t("2026-01-01T00:00:00Z");
+    let key = authenticator.public_key().clone();
+    let attestation = KeyAttestation::enroll(
+        &enrollment,
+        &key,
+        &scenario.roster.authenticators,
+        valid_from,
+    )
+    .unwrap();
+    let mut entry = vouch_manifest::RosterKey::new(key, valid_from);
+    entry.attestation = Some(attestation);
+    identity_mut(&mut scenario.roster, who).keys.push(entry);
+}
+
+#[test]
+fn the_production_profile_refuses_the_software_authenticator_unless_attested() {
+    let world = World::new();
+    let mut scenario = world.scenario();
+    scenario.policy = production();
+    // The scenario's sk- keys: enrolled without attestation.
+    let (verdict, _) = scenario.run();
+    for who in [ALICE, BOB] {
+        expect_failure(&verdict, "attested-authenticator", |r| {
+            matches!(r, Reason::MissingHardware {
+                identity,
+                requirement: HardwareRequirement::AttestedAuthenticator,
+                ..
+            } if *identity == id(who))
+        });
+    }
+    // The demo profile accepts them, and says what they are.
+    scenario.policy = example_policy();
+    scenario.policy.commit.as_mut().unwrap().require_objects = false;
+    let (verdict, _) = scenario.run();
+    assert!(verdict.passed(), "{}", verdict.render_text());
+    assert!(verdict.render_text().contains("software authenticator"));
+
+    // Attested by a CA the roster trusts: production passes.
+    let ca = TestAttestationCa::generate("vouch test authenticators", t("2026-01-01T00:00:00Z"), 5)
+        .unwrap();
+    let alice = SoftAuthenticator::generate(Algorithm::Ed25519, "ssh:", Presence::Touch).unwrap();
+    let bob = SoftAuthenticator::generate(Algorithm::Es256, "ssh:", Presence::Touch).unwrap();
+    let mut scenario = world.scenario();
+    scenario.policy = production();
+    scenario
+        .roster
+        .authenticators
+        .roots
+        .push(AttestationRoot(ca.certificate_der().to_vec()));
+    enroll_attested(&mut scenario, ALICE, &alice, &ca);
+    enroll_attested(&mut scenario, BOB, &bob, &ca);
+    scenario.commit_mut(&alice_commit()).signers = vec![&alice];
+    scenario.commit_mut(&bob_commit()).signers = vec![&bob];
+    let (verdict, _) = scenario.run();
+    assert!(verdict.passed(), "{}", verdict.render_text());
+    let text = verdict.render_text();
+    assert!(
+        text.contains("attested authenticator (model 42424242-4242-4242-4242-424242424242, packed attestation to"),
+        "{text}"
+    );
+
+    // The same attestations, the roster trusting no CA: refused, and the
+    // trace says why.
+    scenario.roster.authenticators.roots.clear();
+    let (verdict, _) = scenario.run();
+    expect_failure(&verdict, "attested-authenticator", |r| {
+        matches!(
+            r,
+            Reason::MissingHardware {
+                requirement: HardwareRequirement::AttestedAuthenticator,
+                ..
+            }
+        )
+    });
+    assert!(
+        verdict
+            .render_text()
+            .contains("authenticator attestation refused"),
+        "{}",
+        verdict.render_text()
+    );
+
+    // Allowed models: another model is refused.
+    let mut scenario2 = world.scenario();
+    scenario2.policy = production();
+    scenario2
+        .roster
+        .authenticators
+        .roots
+        .push(AttestationRoot(ca.certificate_der().to_vec()));
+    scenario2
+        .roster
+        .authenticators
+        .aaguids
+        .push("00000000-0000-0000-0000-000000000001".parse().unwrap());
+    enroll_attested(&mut scenario2, ALICE, &alice, &ca);
+    enroll_attested(&mut scenario2, BOB, &bob, &ca);
+    scenario2.commit_mut(&alice_commit()).signers = vec![&alice];
+    scenario2.commit_mut(&bob_commit()).signers = vec![&bob];
+    let (verdict, _) = scenario2.run();
+    assert!(!verdict.passed());
+    assert!(
+        verdict
+            .render_text()
+            .contains("not among the roster's allowed models"),
+        "{}",
+        verdict.render_text()
+    );
 }

@@ -1258,7 +1258,7 @@ fn a_whole_chain_made_with_the_cli() {
     create.extend(all);
     let out = s.ok(&create);
     assert!(out.contains("6 statements and 1 commit objects"), "{out}");
-    s.write("policy.toml", vouch_test_support::EXAMPLE_POLICY);
+    s.write("policy.toml", vouch_test_support::DEMO_POLICY);
 
     // Verify: pass, with a trace.
     let target = format!("deployment:{deployment}");

@@ -26,7 +26,7 @@ pub(crate) const APPROVERS: usize = 5;
 /// Identities with no part in the chain, to make the roster 200 strong.
 pub(crate) const AUDITORS: usize = 200 - DEVELOPERS - MAINTAINERS - APPROVERS - 2;
 
-/// The example policy (`examples/policy.toml`), commits without
+/// The example policy (`examples/policy-demo.toml`), commits without
 /// `user-presence` and proven by COSE attestations (what the bench measures).
 pub(crate) fn policy() -> String {
     vouch_test_support::policy_with(&[

@@ -224,9 +224,10 @@ pub(crate) fn contents() -> TreeManifest {
         .clone()
 }
 
-/// The example policy, read from `examples/policy.toml`.
+/// The example policy's demo profile, read from `examples/policy-demo.toml`
+/// (the scenarios' security keys are software authenticators).
 pub(crate) fn example_policy() -> Policy {
-    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../examples/policy.toml");
+    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../examples/policy-demo.toml");
     Policy::from_toml(&std::fs::read_to_string(path).unwrap()).unwrap()
 }
 

@@ -28,7 +28,7 @@ use vouch_manifest::{
 
 pub(crate) type Result<T> = std::result::Result<T, Box<dyn Error>>;
 
-/// The policy the chain satisfies: `examples/policy.toml`, its commits
+/// The policy the chain satisfies: `examples/policy-demo.toml`, its commits
 /// proven by attestations alone (the C ABI tests exercise the handles, not
 /// the rules).
 pub(crate) fn policy() -> String {
