@@ -2255,3 +2255,138 @@ fn an_expired_roster_is_refused() {
         "next.json",
     ]);
 }
+
+/// FIDO enrollment: a vendor root trusted in the draft, keys enrolled with
+/// a WebAuthn attestation (verified), with OpenSSH's empty one
+/// (unattested), and the refusals.
+#[test]
+fn roster_trusts_authenticators_and_enrolls_attested_keys() {
+    use vouch_keys::softfido::{Presence, SoftAuthenticator, TestAttestationCa};
+    let s = Sandbox::new("authenticators");
+    one_root_roster(&s);
+    let ca = TestAttestationCa::generate(
+        "Example Authenticators",
+        "2026-01-01T00:00:00Z".parse().unwrap(),
+        5,
+    )
+    .unwrap();
+    s.write("vendor.pem", ca.certificate_pem());
+    let device =
+        SoftAuthenticator::generate(vouch_core::Algorithm::Es256, "ssh:", Presence::Touch).unwrap();
+    let client_data = br#"{"type":"webauthn.create","challenge":"AAEC"}"#;
+    let cdh = *vouch_core::Digest::sha256(client_data).as_sha256().unwrap();
+    s.write("att.cbor", device.attest(&ca, [0x42; 16], cdh).unwrap());
+    s.write("client.json", client_data);
+    use vouch_core::Signer as _;
+    s.write("device.pub", device.public_key().to_openssh());
+
+    let out = s.ok(&[
+        "roster",
+        "trust-authenticator",
+        "r.toml",
+        "--root",
+        "vendor.pem",
+        "--aaguid",
+        "42424242-4242-4242-4242-424242424242",
+    ]);
+    assert!(out.contains("trusted root"), "{out}");
+    assert!(
+        out.contains("model 42424242-4242-4242-4242-424242424242"),
+        "{out}"
+    );
+    s.fails(2, &["roster", "trust-authenticator", "r.toml"]);
+    s.write(
+        "not-a-cert.pem",
+        "-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n",
+    );
+    s.fails(
+        2,
+        &[
+            "roster",
+            "trust-authenticator",
+            "r.toml",
+            "--root",
+            "not-a-cert.pem",
+        ],
+    );
+
+    let add = |extra: &[&str]| {
+        let mut args = vec![
+            "roster",
+            "add-key",
+            "r.toml",
+            "--id",
+            "person:alice@example.com",
+            "--pubkey",
+            "device.pub",
+            "--valid-from",
+            "2026-06-01T00:00:00Z",
+        ];
+        args.extend(extra);
+        args.into_iter().map(str::to_owned).collect::<Vec<_>>()
+    };
+    let args = add(&["--fido-attestation", "att.cbor"]);
+    let err = s.fails(2, &args.iter().map(String::as_str).collect::<Vec<_>>());
+    assert!(err.contains("--client-data"), "{err}");
+    let args = add(&[
+        "--fido-attestation",
+        "att.cbor",
+        "--client-data",
+        "client.json",
+    ]);
+    let out = s.ok(&args.iter().map(String::as_str).collect::<Vec<_>>());
+    assert!(
+        out.contains("attested authenticator (model 42424242"),
+        "{out}"
+    );
+
+    // OpenSSH's test middleware writes an empty attestation: unattested.
+    let other =
+        SoftAuthenticator::generate(vouch_core::Algorithm::Ed25519, "ssh:", Presence::Touch)
+            .unwrap();
+    s.write("other.pub", other.public_key().to_openssh());
+    let mut empty = Vec::new();
+    for field in [&b"ssh-sk-attest-v01"[..], b"", b"", b""] {
+        empty.extend_from_slice(&(field.len() as u32).to_be_bytes());
+        empty.extend_from_slice(field);
+    }
+    empty.extend_from_slice(&[0; 8]);
+    s.write("empty.att", &empty);
+    let out = s.ok(&[
+        "roster",
+        "add-key",
+        "r.toml",
+        "--id",
+        "person:alice@example.com",
+        "--pubkey",
+        "other.pub",
+        "--fido-attestation",
+        "empty.att",
+    ]);
+    assert!(
+        out.contains("unattested authenticator (an empty attestation)"),
+        "{out}"
+    );
+
+    // A plain key cannot carry an attestation; a tampered one is recorded refused.
+    let err = s.fails(
+        2,
+        &[
+            "roster",
+            "add-key",
+            "r.toml",
+            "--id",
+            "person:alice@example.com",
+            "--pubkey",
+            "alice.key.pub",
+            "--fido-attestation",
+            "empty.att",
+        ],
+    );
+    assert!(err.contains("not a FIDO (sk-) key"), "{err}");
+    // The draft (TOML, the attestation in hex) signs and verifies.
+    let out = s.ok(&[
+        "roster", "sign", "r.toml", "--key", "root.key", "-o", "r2.chain",
+    ]);
+    assert!(out.contains("the chain verifies"), "{out}");
+}
