@@ -106,3 +106,33 @@ fn an_object_signed_by_a_stranger_is_refused() {
             .any(|r| matches!(r, Reason::UnknownKey { key_id } if *key_id == w.mallory.key_id()))
     );
 }
+
+/// The counter rule reads the FIDO counters inside commit objects too: a
+/// later approval whose counter is below the commit object's is refused,
+/// naming the object.
+#[test]
+fn counters_in_commit_objects_take_part_in_the_counter_rule() {
+    let w = World::new();
+    let ahead = w.alice.with_counter(100, 1);
+    let mut s = w.scenario();
+    s.policy.fido.counter = vouch_chain::policy::CounterRule::Increasing;
+    let (oid, raw) = signed_object(&ahead, "add the checkout endpoint", alice_time());
+    s.use_object_for_alice(&oid, raw);
+    let built = s.build();
+    let verdict = s
+        .verifier()
+        .verify(&built.bundle, &Target::Deployment(built.deployment), s.now);
+    let f = expect_failure(&verdict, "counter not increasing", |r| {
+        matches!(
+            r,
+            Reason::CounterNotIncreasing {
+                earlier_counter: 100,
+                ..
+            }
+        )
+    });
+    let Reason::CounterNotIncreasing { earlier, .. } = &f.reason else {
+        unreachable!()
+    };
+    assert_eq!(*earlier, format!("commit object {oid}"));
+}
