@@ -678,6 +678,128 @@ fn b_stock_security_key_commits_pass_vouch() {
     assert_eq!(stdout.matches("counter 305419896").count(), 2, "{stdout}");
 }
 
+/// vouch's own security-key backend (`key generate --backend fido`, the
+/// `fido:` key reference), through ssh-keygen and OpenSSH's sk-dummy.so
+/// standing in for the device: it signs commits through vouch-git-ssh,
+/// and its attestation file enrolls (sk-dummy's is empty: unattested).
+#[test]
+fn b_vouch_security_keys_sign_commits_through_ssh_keygen() {
+    if !tools_available() {
+        return;
+    }
+    let Some(provider) = git::sk_dummy("vouch's fido backend with git") else {
+        return;
+    };
+    let lab = Lab::new("fido");
+    let stub = lab.path("device.stub");
+    let out = Command::new(VOUCH)
+        .current_dir(&lab.root)
+        .env("SSH_SK_PROVIDER", &provider)
+        .args([
+            "key",
+            "generate",
+            "--backend",
+            "fido",
+            "--algorithm",
+            "p256",
+            "--out",
+        ])
+        .arg(&stub)
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", text(&out));
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        stdout.contains(&format!("key reference fido:{}", stub.display())),
+        "{stdout}"
+    );
+    let line = std::fs::read_to_string(lab.path("device.stub.pub")).unwrap();
+    let key = PublicKey::from_openssh(line.trim()).unwrap();
+    assert_eq!(key.fido_application(), Some("ssh:"));
+    // The same name again: refused, nothing replaced.
+    let again = Command::new(VOUCH)
+        .current_dir(&lab.root)
+        .env("SSH_SK_PROVIDER", &provider)
+        .args(["key", "generate", "--backend", "fido", "--out"])
+        .arg(&stub)
+        .output()
+        .unwrap();
+    assert_eq!(again.status.code(), Some(2), "{}", text(&again));
+
+    let signing_key = format!("fido:{}", stub.display());
+    let id = lab.commit_with(
+        Some(GIT_SSH),
+        Some(&provider),
+        Path::new(&signing_key),
+        "signed on the device",
+        "2026-03-01T12:00:00Z",
+    );
+    let (_, pin) = roster_file(&lab, "roster.cbor", &[&key]);
+    let out = lab.vouch(&[
+        "git",
+        "verify-commit",
+        "--repo",
+        lab.repo().to_str().unwrap(),
+        "--roster",
+        "roster.cbor",
+        "--roster-pin",
+        &pin,
+        &id,
+    ]);
+    assert!(out.status.success(), "{}", text(&out));
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        stdout.contains("(user present, not verified), counter 305419896"),
+        "{stdout}"
+    );
+
+    // The attestation file ssh-keygen wrote enrolls, unattested.
+    let draft = lab.path("draft.toml");
+    let ok = |args: &[&str]| {
+        let out = lab.vouch(args);
+        assert!(out.status.success(), "{args:?}: {}", text(&out));
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    };
+    let (_, root) = lab.vouch_key("root", Algorithm::Ed25519);
+    std::fs::write(lab.path("root.pub"), root.to_openssh()).unwrap();
+    ok(&[
+        "roster",
+        "init",
+        "--name",
+        "acme",
+        "--root-key",
+        "root.pub",
+        "-o",
+        draft.to_str().unwrap(),
+    ]);
+    ok(&[
+        "roster",
+        "add-identity",
+        draft.to_str().unwrap(),
+        "--id",
+        "person:alice@example.com",
+        "--name",
+        "Alice",
+    ]);
+    let out = ok(&[
+        "roster",
+        "add-key",
+        draft.to_str().unwrap(),
+        "--id",
+        "person:alice@example.com",
+        "--pubkey",
+        lab.path("device.stub.pub").to_str().unwrap(),
+        "--fido-attestation",
+        lab.path("device.stub.attestation").to_str().unwrap(),
+        "--challenge",
+        lab.path("device.stub.challenge").to_str().unwrap(),
+    ]);
+    assert!(
+        out.contains("unattested authenticator (an empty attestation)"),
+        "{out}"
+    );
+}
+
 /// ssh-keygen and vouch-git-ssh read the same local times the same way:
 /// git passes the committer time in the local zone, and allowed signers
 /// windows without `Z` are local too.

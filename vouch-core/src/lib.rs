@@ -45,7 +45,10 @@ pub use cose::{EnvelopeError, Verified, VerifiedSigner};
 pub use digest::{Digest, DigestAlgorithm, DigestError, Hasher, sha256_hardware_accelerated};
 pub use ed25519::{verify_ed25519_batch, verify_ed25519_batch_with};
 pub use key::{Algorithm, KeyError, KeyId, PublicKey};
-pub use sig::{AuthenticatorFlags, Evidence, FidoAssertion, Signature, VerifyError};
+pub use sig::{
+    AuthenticatorFlags, Evidence, FidoAssertion, STATEMENT_NAMESPACE, Signature, SshSigWrap,
+    VerifyError,
+};
 pub use signer::{SignError, Signer};
 pub use time::{Timestamp, TimestampError};
 

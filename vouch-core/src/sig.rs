@@ -127,7 +127,31 @@ pub struct FidoAssertion {
         skip_serializing_if = "Vec::is_empty"
     )]
     pub extensions: Vec<u8>,
+    /// Set when the authenticator signed the SSHSIG wrapper of the message
+    /// rather than its hash: a security key driven through OpenSSH's
+    /// `ssh-keygen -Y sign`, which is how vouch reaches every device
+    /// OpenSSH supports.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sshsig: Option<SshSigWrap>,
 }
+
+/// The SSHSIG wrapping of a message an authenticator signed through
+/// OpenSSH: it hashed `"SSHSIG" || namespace || "" || hash || H(message)`
+/// (PROTOCOL.sshsig) where a CTAP2 client would hash the message. Valid
+/// only in [`STATEMENT_NAMESPACE`], so that no SSHSIG made for another
+/// purpose (a git commit, a file) counts as a statement signature.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SshSigWrap {
+    /// The SSHSIG namespace.
+    pub namespace: String,
+    /// The hash applied to the message inside the wrapper.
+    pub hash: crate::sshsig::HashAlgorithm,
+}
+
+/// The SSHSIG namespace in which a FIDO key signs vouch statements
+/// through OpenSSH.
+pub const STATEMENT_NAMESPACE: &str = "statement@vouch.dev";
 
 impl FidoAssertion {
     /// Authenticator data without extensions.
@@ -137,6 +161,26 @@ impl FidoAssertion {
             flags,
             counter,
             extensions: Vec::new(),
+            sshsig: None,
+        }
+    }
+
+    /// Marks the assertion as made over the SSHSIG wrapper of the message.
+    pub fn with_sshsig(mut self, wrap: SshSigWrap) -> Self {
+        self.sshsig = Some(wrap);
+        self
+    }
+
+    /// What the authenticator hashed as the message: `message` itself, or
+    /// its SSHSIG wrapper.
+    fn authenticated_message<'m>(&self, message: &'m [u8]) -> std::borrow::Cow<'m, [u8]> {
+        match &self.sshsig {
+            None => std::borrow::Cow::Borrowed(message),
+            Some(w) => std::borrow::Cow::Owned(crate::sshsig::signed_data(
+                &w.namespace,
+                w.hash,
+                &w.hash.digest(message),
+            )),
         }
     }
 
@@ -153,7 +197,7 @@ impl FidoAssertion {
         out.push(self.flags.0);
         out.extend_from_slice(&self.counter.to_be_bytes());
         out.extend_from_slice(&self.extensions);
-        out.extend_from_slice(Digest::sha256(message).as_bytes());
+        out.extend_from_slice(Digest::sha256(&self.authenticated_message(message)).as_bytes());
         out
     }
 }
@@ -226,6 +270,17 @@ pub enum VerifyError {
     /// key (it has no FIDO application), so the evidence cannot be its own.
     #[error("key {0} is not a FIDO security key but the signature carries FIDO authenticator data")]
     UnexpectedFidoEvidence(KeyId),
+    /// A FIDO signature made through OpenSSH in another SSHSIG namespace
+    /// than vouch's statement namespace.
+    #[error(
+        "FIDO signature by key {key_id} was made through ssh-keygen in namespace {found:?}, not {STATEMENT_NAMESPACE:?}"
+    )]
+    SshSigNamespace {
+        /// The key.
+        key_id: KeyId,
+        /// The namespace it names.
+        found: String,
+    },
     /// The FIDO evidence names another application than the key is bound to.
     #[error("FIDO application {found:?} does not match key {key_id} bound to {expected:?}")]
     FidoApplicationMismatch {
@@ -320,6 +375,14 @@ impl PublicKey {
                         found: a.application.clone(),
                     });
                 }
+                if let Some(w) = &a.sshsig
+                    && w.namespace != STATEMENT_NAMESPACE
+                {
+                    return Err(VerifyError::SshSigNamespace {
+                        key_id: self.key_id(),
+                        found: w.namespace.clone(),
+                    });
+                }
                 Ok(a.signed_bytes(provider.sha256, message))
             }
         }
@@ -405,7 +468,7 @@ impl FidoAssertion {
     /// on the stack when there are no extensions.
     fn signed_bytes<'m>(&self, sha256: fn(&[u8]) -> [u8; 32], message: &[u8]) -> SignedBytes<'m> {
         let app = sha256(self.application.as_bytes());
-        let msg = sha256(message);
+        let msg = sha256(&self.authenticated_message(message));
         if self.extensions.is_empty() {
             let mut out = [0u8; FIDO_SHORT_LEN];
             out[..32].copy_from_slice(&app);
@@ -459,6 +522,60 @@ mod tests {
             pk.verify(b"n", &ok),
             Err(VerifyError::BadSignature(pk.key_id()))
         );
+    }
+
+    /// A security key signing through `ssh-keygen -Y sign`: its assertion
+    /// covers the SSHSIG wrapper of the message, in vouch's namespace only.
+    #[test]
+    fn an_assertion_over_the_sshsig_wrapper_verifies_in_the_statement_namespace_only() {
+        let (sk, pk) = ed_key(4);
+        let pk = pk.with_fido_application("ssh:").unwrap();
+        let sign = |namespace: &str, hash| {
+            let a = FidoAssertion::new(
+                "ssh:",
+                AuthenticatorFlags(AuthenticatorFlags::USER_PRESENT),
+                9,
+            )
+            .with_sshsig(SshSigWrap {
+                namespace: namespace.to_owned(),
+                hash,
+            });
+            // What the authenticator signs: OpenSSH's sk- layout over T.
+            let t = crate::sshsig::signed_data(namespace, hash, &hash.digest(b"statement"));
+            let mut data = Digest::sha256(b"ssh:").as_bytes().to_vec();
+            data.push(AuthenticatorFlags::USER_PRESENT);
+            data.extend_from_slice(&9u32.to_be_bytes());
+            data.extend_from_slice(Digest::sha256(&t).as_bytes());
+            assert_eq!(a.signed_data(b"statement"), data);
+            let value = sk.sign(&data).to_bytes();
+            Signature::new(Algorithm::Ed25519, &value)
+                .unwrap()
+                .with_evidence(Evidence::Fido(a))
+        };
+        let ok = sign(STATEMENT_NAMESPACE, crate::sshsig::HashAlgorithm::Sha256);
+        assert_eq!(pk.verify(b"statement", &ok), Ok(()));
+        assert!(pk.verify(b"another statement", &ok).is_err());
+        // A commit signature (namespace git) is no statement signature.
+        let git = sign("git", crate::sshsig::HashAlgorithm::Sha512);
+        assert!(matches!(
+            pk.verify(b"statement", &git),
+            Err(VerifyError::SshSigNamespace { .. })
+        ));
+        // The wrapper is part of what is signed: another hash fails.
+        let mut lie = ok.clone();
+        if let Some(Evidence::Fido(a)) = &mut lie.evidence {
+            a.sshsig = Some(SshSigWrap {
+                namespace: STATEMENT_NAMESPACE.into(),
+                hash: crate::sshsig::HashAlgorithm::Sha512,
+            });
+        }
+        assert!(pk.verify(b"statement", &lie).is_err());
+        // And dropping it too.
+        let mut bare = ok;
+        if let Some(Evidence::Fido(a)) = &mut bare.evidence {
+            a.sshsig = None;
+        }
+        assert!(pk.verify(b"statement", &bare).is_err());
     }
 
     #[test]

@@ -103,8 +103,12 @@ const FLAG_AT: u8 = 0x40;
 /// Authenticator data flag ED (extension data present).
 const FLAG_ED: u8 = 0x80;
 
-/// The hash SSHSIG applies to the message before signing.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+/// The hash SSHSIG applies to the message before signing (serialized by
+/// its name, `sha256` or `sha512`).
+#[derive(
+    Clone, Copy, Debug, Default, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize,
+)]
+#[serde(rename_all = "lowercase")]
 #[non_exhaustive]
 pub enum HashAlgorithm {
     /// SHA-256.
@@ -340,7 +344,9 @@ pub fn verify(
 }
 
 /// The bytes an SSHSIG signature covers, from the hash of the message.
-fn signed_data(namespace: &str, hash: HashAlgorithm, message_hash: &[u8]) -> Vec<u8> {
+/// `T` of PROTOCOL.sshsig, what the key signs:
+/// `"SSHSIG" || string(namespace) || string("") || string(hash) || string(message_hash)`.
+pub fn signed_data(namespace: &str, hash: HashAlgorithm, message_hash: &[u8]) -> Vec<u8> {
     let mut t = Vec::with_capacity(6 + 16 + namespace.len() + 6 + message_hash.len());
     t.extend_from_slice(MAGIC);
     put_string(&mut t, namespace.as_bytes());
@@ -505,6 +511,11 @@ impl SshSig {
             (Some(_), Some(Evidence::Fido(a))) if !a.extensions.is_empty() => {
                 return Err(unencodable(
                     "FIDO extension outputs have no place in an sk- signature",
+                ));
+            }
+            (Some(_), Some(Evidence::Fido(a))) if a.sshsig.is_some() => {
+                return Err(unencodable(
+                    "the signature is over an SSHSIG wrapper already (a statement signature)",
                 ));
             }
             (Some(_), Some(Evidence::Fido(_))) => {}

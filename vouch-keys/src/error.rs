@@ -162,6 +162,14 @@ pub enum DecodeError {
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum Error {
+    /// A security key operation through ssh-keygen failed.
+    #[error("cannot {what} with the security key: {detail}")]
+    Fido {
+        /// What was being done.
+        what: &'static str,
+        /// Why it failed.
+        detail: String,
+    },
     /// A file operation failed.
     #[error("cannot {action} {}", path.display())]
     Io {

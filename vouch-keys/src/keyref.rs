@@ -36,6 +36,11 @@ pub enum KeyRef {
     /// its counter kept in `PATH.counter`.
     /// For tests and demos: see [`crate::softfido`].
     SoftFido(PathBuf),
+    /// A credential on a FIDO2 security key: the stub ssh-keygen wrote
+    /// (`fido:PATH`, its public key at `PATH.pub`), signing through
+    /// ssh-keygen (feature `fido`; see [`crate::fido`]).
+    #[cfg(feature = "fido")]
+    Fido(PathBuf),
 }
 
 impl KeyRef {
@@ -49,6 +54,8 @@ impl KeyRef {
         match self {
             KeyRef::File(_) => "file",
             KeyRef::SoftFido(_) => "soft-fido",
+            #[cfg(feature = "fido")]
+            KeyRef::Fido(_) => "fido",
         }
     }
 
@@ -56,6 +63,8 @@ impl KeyRef {
     pub fn path(&self) -> Option<&Path> {
         match self {
             KeyRef::File(p) | KeyRef::SoftFido(p) => Some(p),
+            #[cfg(feature = "fido")]
+            KeyRef::Fido(p) => Some(p),
         }
     }
 
@@ -72,6 +81,12 @@ impl KeyRef {
                 passphrase,
                 "ssh:",
                 crate::softfido::Presence::Touch,
+            )?)),
+            #[cfg(feature = "fido")]
+            KeyRef::Fido(path) => Ok(Box::new(crate::fido::FidoKey::open(
+                path,
+                crate::fido::FidoOptions::default(),
+                std::sync::Arc::new(crate::fido::Silent),
             )?)),
         }
     }
@@ -101,6 +116,13 @@ impl FromStr for KeyRef {
                 scheme: "tpm",
                 feature: "tpm",
             }),
+            #[cfg(feature = "fido")]
+            "fido" if rest.is_empty() => Err(Error::MissingKeyPath {
+                reference: excerpt(s),
+            }),
+            #[cfg(feature = "fido")]
+            "fido" => Ok(KeyRef::Fido(PathBuf::from(rest))),
+            #[cfg(not(feature = "fido"))]
             "fido" => Err(Error::BackendNotBuilt {
                 scheme: "fido",
                 feature: "fido",
@@ -115,6 +137,8 @@ impl fmt::Display for KeyRef {
         match self {
             KeyRef::File(p) => write!(f, "file:{}", p.display()),
             KeyRef::SoftFido(p) => write!(f, "soft-fido:{}", p.display()),
+            #[cfg(feature = "fido")]
+            KeyRef::Fido(p) => write!(f, "fido:{}", p.display()),
         }
     }
 }
@@ -145,10 +169,21 @@ mod tests {
             "file:".parse::<KeyRef>(),
             Err(Error::MissingKeyPath { .. })
         ));
+        #[cfg(not(feature = "fido"))]
         assert!(matches!(
-            "fido:/dev/hidraw0".parse::<KeyRef>(),
+            "fido:key.stub".parse::<KeyRef>(),
             Err(Error::BackendNotBuilt { scheme: "fido", .. })
         ));
+        #[cfg(feature = "fido")]
+        {
+            let r: KeyRef = "fido:key.stub".parse().unwrap();
+            assert_eq!(r, KeyRef::Fido("key.stub".into()));
+            assert_eq!(r.to_string(), "fido:key.stub");
+            assert!(matches!(
+                "fido:".parse::<KeyRef>(),
+                Err(Error::MissingKeyPath { .. })
+            ));
+        }
         assert!(matches!(
             "Tpm:0x81000001".parse::<KeyRef>(),
             Err(Error::BackendNotBuilt { scheme: "tpm", .. })

@@ -38,6 +38,8 @@
 #![forbid(unsafe_code)]
 
 mod error;
+#[cfg(feature = "fido")]
+pub mod fido;
 pub mod file;
 mod keyref;
 mod passphrase;

@@ -36,6 +36,19 @@ pub(crate) enum KeyAlgorithm {
     P256,
 }
 
+/// Where a new key lives.
+#[derive(ValueEnum, Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub(crate) enum Backend {
+    /// A key file (vouch's format, optionally passphrase-encrypted).
+    #[default]
+    File,
+    /// A FIDO2 security key, through ssh-keygen: OUT is the stub ssh-keygen
+    /// writes (no secret), used as `fido:OUT`; its attestation goes to
+    /// OUT.attestation and the enrollment challenge to OUT.challenge
+    /// (feature `fido`). `SSH_SK_PROVIDER` selects a middleware.
+    Fido,
+}
+
 /// Arguments of `vouch key generate`.
 #[derive(Args, Debug)]
 pub(crate) struct GenerateArgs {
@@ -51,6 +64,17 @@ pub(crate) struct GenerateArgs {
     /// The passphrase to encrypt the key with.
     #[command(flatten)]
     passphrase: PassphraseArgs,
+    /// Where the key lives.
+    #[arg(long, value_enum, default_value = "file")]
+    backend: Backend,
+    /// For a security key: ask for user verification (PIN or biometric)
+    /// on every signature.
+    #[arg(long)]
+    require_uv: bool,
+    /// For a security key: the application the credential is scoped to
+    /// (`ssh:` or `ssh:NAME`).
+    #[arg(long, default_value = "ssh:")]
+    application: String,
 }
 
 /// Arguments of `vouch key show`.
@@ -81,6 +105,14 @@ pub(crate) fn run(command: KeyCommand) -> CliResult {
 
 /// `vouch key generate`: refuses to replace either file.
 fn generate(args: GenerateArgs) -> CliResult {
+    if args.backend == Backend::Fido {
+        return generate_fido(&args);
+    }
+    if args.require_uv || args.application != "ssh:" {
+        return Err(CliError::usage_msg(
+            "--require-uv and --application are for --backend fido",
+        ));
+    }
     let mut public = args.out.clone().into_os_string();
     public.push(".pub");
     let public = PathBuf::from(public);
@@ -110,6 +142,49 @@ fn generate(args: GenerateArgs) -> CliResult {
     crate::io::outln!("private key {}", args.out.display());
     crate::io::outln!("public key {}", public.display());
     Ok(Outcome::Done)
+}
+
+/// `vouch key generate --backend fido`.
+#[cfg(feature = "fido")]
+fn generate_fido(args: &GenerateArgs) -> CliResult {
+    use vouch_keys::fido::{FidoKey, FidoOptions};
+    let algorithm = match args.algorithm {
+        KeyAlgorithm::Ed25519 => Algorithm::Ed25519,
+        KeyAlgorithm::P256 => Algorithm::Es256,
+    };
+    eprintln!("Touch your security key if it blinks (ssh-keygen makes the credential).");
+    let enrolled = FidoKey::generate(
+        &args.out,
+        algorithm,
+        &args.application,
+        args.require_uv,
+        FidoOptions::default(),
+    )
+    .map_err(|e| CliError::usage("cannot make the security-key credential", e))?;
+    use vouch_core::Signer as _;
+    let key = enrolled.key.public_key();
+    let out = args.out.display();
+    crate::io::outln!(
+        "key id {} ({}, security key, application {})",
+        key.key_id(),
+        key.algorithm(),
+        args.application
+    );
+    crate::io::outln!("key reference fido:{out} (stub {out}: the credential stays on the device)");
+    crate::io::outln!("public key {out}.pub");
+    crate::io::outln!("attestation {out}.attestation (challenge {out}.challenge)");
+    crate::io::outln!(
+        "enroll it: vouch roster add-key DRAFT --id ID --pubkey {out}.pub --fido-attestation {out}.attestation --challenge {out}.challenge"
+    );
+    Ok(Outcome::Done)
+}
+
+/// `vouch key generate --backend fido` without the feature.
+#[cfg(not(feature = "fido"))]
+fn generate_fido(_args: &GenerateArgs) -> CliResult {
+    Err(CliError::usage_msg(
+        "this vouch was built without the fido feature (cargo build --features fido)",
+    ))
 }
 
 /// What hardware evidence the key's signatures carry: a key bound to a FIDO

@@ -399,15 +399,56 @@ fn sign(o: &Opts) -> Result<Exit, Failure> {
             "Cannot sign mix of paths and standard input".to_owned(),
         ));
     }
+    #[cfg(feature = "fido")]
+    if let Some(stub) = key.to_str().and_then(|k| k.strip_prefix("fido:")) {
+        // The device signs through ssh-keygen, which hashes the message
+        // itself: the whole message goes to it.
+        let device = vouch_keys::fido::FidoKey::open(
+            Path::new(stub),
+            vouch_keys::fido::FidoOptions::default(),
+            std::sync::Arc::new(vouch_keys::fido::Silent),
+        )
+        .map_err(|e| {
+            Failure::unreadable(format!(
+                "cannot load signing key fido:{stub}: {}",
+                error_chain(&e)
+            ))
+        })?;
+        return sign_operands(o, &mut |input, name| {
+            let mut bytes = Vec::new();
+            // git signs commit and tag payloads: small; the bound only
+            // keeps a runaway input out of memory.
+            std::io::Read::read_to_end(&mut input.take(MAX_FIDO_MESSAGE), &mut bytes)
+                .map_err(|e| Failure::unreadable(format!("cannot read {name}: {e}")))?;
+            device
+                .sign_sshsig(namespace, hash, &bytes)
+                .map(|s| s.to_armored())
+                .map_err(|e| {
+                    Failure::unreadable(format!("Signing {name} failed: {}", error_chain(&e)))
+                })
+        });
+    }
     let signer = open_signer(key)?;
-    let sign_one = |input: &mut dyn std::io::Read, name: &str| -> Result<String, Failure> {
+    sign_operands(o, &mut |input, name| {
         let mut hasher = MessageHasher::new(hash);
         std::io::copy(input, &mut hasher)
             .map_err(|e| Failure::unreadable(format!("cannot read {name}: {e}")))?;
         SshSig::sign_hashed(&*signer, namespace, hasher)
             .map(|s| s.to_armored())
             .map_err(|e| Failure::unreadable(format!("Signing {name} failed: {}", error_chain(&e))))
-    };
+    })
+}
+
+/// Largest message signed with a security key (read whole, for ssh-keygen).
+#[cfg(feature = "fido")]
+const MAX_FIDO_MESSAGE: u64 = 64 << 20;
+
+/// Signs standard input or each file operand (writing `FILE.sig`) with
+/// `sign_one`, as `ssh-keygen -Y sign` does.
+fn sign_operands(
+    o: &Opts,
+    sign_one: &mut dyn FnMut(&mut dyn std::io::Read, &str) -> Result<String, Failure>,
+) -> Result<Exit, Failure> {
     if o.operands.is_empty() || o.operands.iter().all(|f| f == "-") {
         if !o.quiet {
             eprintln!("Signing data on standard input");
