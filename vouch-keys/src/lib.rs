@@ -1,5 +1,6 @@
-//! Things that sign for vouch: file keys now; TPM 2.0 keys and FIDO2
-//! authenticators come with their issues behind the `tpm` and `fido` features.
+//! Things that sign for vouch: file keys, FIDO2 security keys through
+//! OpenSSH (feature `fido`), and a software authenticator; TPM 2.0 keys
+//! come with their issue behind the `tpm` feature.
 //!
 //! - [`FileKey`]: an Ed25519 or P-256 private key in memory, loaded from
 //!   vouch's own format (optionally passphrase-encrypted, see
@@ -12,6 +13,8 @@
 //!   produces the exact security-key signature format, for tests and demos
 //!   (key reference `soft-fido:PATH`), and with a
 //!   [`softfido::TestAttestationCa`] its `packed` enrollment attestation.
+//! - `fido::FidoKey` (feature `fido`): a credential on a FIDO2 security
+//!   key, made and used through `ssh-keygen` (key reference `fido:STUB`).
 //! - [`Passphrase`]: a zeroized passphrase; the library never prompts.
 //! - [`Error`]: the crate's one error type.
 //!
