@@ -164,7 +164,15 @@ pub(crate) fn open_signer(
 ) -> Result<Box<dyn Signer + Send + Sync>, CliError> {
     let reference = key_ref(key)?;
     let pass = passphrase(passphrase_file)?;
-    reference.open(pass.as_ref()).map_err(|e| {
+    #[cfg(feature = "fido")]
+    let opened = reference.open_with_fido(
+        pass.as_ref(),
+        crate::fido::options(),
+        crate::fido::callbacks(),
+    );
+    #[cfg(not(feature = "fido"))]
+    let opened = reference.open(pass.as_ref());
+    opened.map_err(|e| {
         let hint = if matches!(e, vouch_keys::Error::PassphraseRequired { .. }) {
             format!(" (give --passphrase-file FILE or set {PASSPHRASE_ENV})")
         } else {

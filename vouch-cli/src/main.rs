@@ -9,6 +9,8 @@ use clap::{CommandFactory as _, FromArgMatches as _, Parser, Subcommand};
 mod cmd;
 /// Exit codes and the error type.
 mod exit;
+#[cfg(feature = "fido")]
+mod fido;
 // src/git.rs is another engineer's; its items may stay `pub`.
 #[allow(unreachable_pub)]
 mod git;
@@ -93,6 +95,10 @@ fn parse() -> Result<Cli, ExitCode> {
 
 /// Parses the command line, runs the command and maps its outcome to the exit code.
 fn main() -> ExitCode {
+    #[cfg(feature = "fido")]
+    if let Some(code) = fido::answer_askpass() {
+        return code;
+    }
     let cli = match parse() {
         Ok(c) => c,
         Err(code) => return code,

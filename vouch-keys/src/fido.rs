@@ -16,9 +16,18 @@
 //!
 //! Touch and PIN: the device blinks and waits for a touch when asked to
 //! sign; [`FidoCallbacks::touch`] is called first so the caller can say so.
-//! A PIN (keys made with `--require-uv`) is asked for by ssh-keygen itself
-//! (its terminal prompt, or `SSH_ASKPASS`), whose standard input and error
-//! are the caller's; the library itself never reads a terminal.
+//! A key made with user verification required needs its PIN for every
+//! signature: [`FidoCallbacks::pin`] is asked for it, and ssh-keygen gets
+//! it through its `SSH_ASKPASS` interface from the program
+//! [`FidoOptions::askpass`] names (the vouch CLI binaries answer as one,
+//! see [`ASKPASS_ENV`]). Without a PIN from the callbacks, ssh-keygen asks
+//! on the terminal itself; the library never reads a terminal.
+//!
+//! Beside the stub, `STUB.state` keeps what ssh-keygen's stub does not:
+//! whether the key requires user verification, and the last signature
+//! counter the device reported (shown by `vouch key show`; a counter that
+//! does not grow is what the verifier's `counter = "increasing"` rule
+//! refuses).
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
@@ -37,6 +46,68 @@ pub trait FidoCallbacks: Send + Sync {
     /// The device is about to be asked for a signature by `key`: tell the
     /// person to touch it.
     fn touch(&self, key: &PublicKey);
+
+    /// The PIN of the device holding `key`, which requires user
+    /// verification; `None` lets ssh-keygen ask on the terminal.
+    fn pin(&self, _key: &PublicKey) -> Option<crate::Passphrase> {
+        None
+    }
+}
+
+/// The environment variable that makes a vouch binary answer as ssh-keygen's
+/// `SSH_ASKPASS` program: set to `1`, the binary prints the value of
+/// [`ASKPASS_PIN_ENV`] and exits, whatever its arguments.
+pub const ASKPASS_ENV: &str = "VOUCH_ASKPASS";
+
+/// The PIN handed to the askpass program (only in ssh-keygen's
+/// environment, for one signature).
+pub const ASKPASS_PIN_ENV: &str = "VOUCH_ASKPASS_PIN";
+
+/// What `STUB.state` records.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct StubState {
+    /// The key was made with user verification required (its PIN is
+    /// needed for every signature).
+    pub require_uv: bool,
+    /// The signature counter the device reported last.
+    pub last_counter: Option<u32>,
+}
+
+impl StubState {
+    fn read(path: &Path) -> Result<Self, Error> {
+        let text = match std::fs::read_to_string(path) {
+            Ok(t) => t,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(StubState::default()),
+            Err(e) => return Err(Error::io("read", path)(e)),
+        };
+        let bad = |line: &str| Error::Fido {
+            what: "read the credential",
+            detail: format!(
+                "{}: unreadable line {:?}",
+                path.display(),
+                crate::error::excerpt(line)
+            ),
+        };
+        let mut state = StubState::default();
+        for line in text.lines().filter(|l| !l.trim().is_empty()) {
+            match line.split_once('=') {
+                Some(("require-uv", v)) => state.require_uv = v.trim() == "true",
+                Some(("last-counter", v)) => {
+                    state.last_counter = Some(v.trim().parse().map_err(|_| bad(line))?)
+                }
+                _ => return Err(bad(line)),
+            }
+        }
+        Ok(state)
+    }
+
+    fn write(&self, path: &Path) -> Result<(), Error> {
+        let mut text = format!("require-uv={}\n", self.require_uv);
+        if let Some(c) = self.last_counter {
+            text.push_str(&format!("last-counter={c}\n"));
+        }
+        std::fs::write(path, text).map_err(Error::io("write", path))
+    }
 }
 
 /// Callbacks that say nothing (ssh-keygen still prints its own prompt).
@@ -56,6 +127,10 @@ pub struct FidoOptions {
     /// OpenSSH's built-in USB HID support, or whatever `SSH_SK_PROVIDER`
     /// already says in the environment.
     pub provider: Option<PathBuf>,
+    /// A program that answers ssh-keygen's PIN prompt when [`ASKPASS_ENV`]
+    /// is `1` (the vouch CLI binaries do); without one, a PIN from the
+    /// callbacks cannot be passed and ssh-keygen asks on the terminal.
+    pub askpass: Option<PathBuf>,
 }
 
 impl Default for FidoOptions {
@@ -63,6 +138,7 @@ impl Default for FidoOptions {
         FidoOptions {
             program: PathBuf::from("ssh-keygen"),
             provider: None,
+            askpass: None,
         }
     }
 }
@@ -96,6 +172,7 @@ pub struct FidoKey {
     public: PublicKey,
     options: FidoOptions,
     callbacks: Arc<dyn FidoCallbacks>,
+    state: std::sync::Mutex<StubState>,
 }
 
 impl std::fmt::Debug for FidoKey {
@@ -188,6 +265,11 @@ impl FidoKey {
         }
         c.arg("-f").arg(stub);
         run(c, "make a credential")?;
+        StubState {
+            require_uv,
+            last_counter: None,
+        }
+        .write(&with_suffix(stub, ".state"))?;
         let key = FidoKey::open(stub, options, Arc::new(Silent))?;
         let attestation = std::fs::read(&attestation).map_err(Error::io("read", &attestation))?;
         Ok(Enrollment {
@@ -222,12 +304,22 @@ impl FidoKey {
                 detail: format!("the stub {} is missing", stub.display()),
             });
         }
+        let state = StubState::read(&with_suffix(stub, ".state"))?;
         Ok(FidoKey {
             stub: stub.to_path_buf(),
             public,
             options,
             callbacks,
+            state: std::sync::Mutex::new(state),
         })
+    }
+
+    /// What `STUB.state` says (user verification, last counter).
+    pub fn state(&self) -> StubState {
+        *self
+            .state
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
     }
 
     /// The stub file.
@@ -257,6 +349,20 @@ impl FidoKey {
             std::io::Write::write_all(&mut f, message).map_err(Error::io("write", &file))?;
             drop(f);
             let mut c = self.options.command();
+            let state = self.state();
+            if state.require_uv
+                && let Some(askpass) = &self.options.askpass
+                && let Some(pin) = self.callbacks.pin(&self.public)
+            {
+                let pin = std::str::from_utf8(pin.as_bytes()).map_err(|_| Error::Fido {
+                    what: "sign",
+                    detail: "the PIN is not UTF-8 text".into(),
+                })?;
+                c.env("SSH_ASKPASS", askpass)
+                    .env("SSH_ASKPASS_REQUIRE", "force")
+                    .env(ASKPASS_ENV, "1")
+                    .env(ASKPASS_PIN_ENV, pin);
+            }
             c.args(["-Y", "sign", "-q", "-n", namespace, "-O"])
                 .arg(format!("hashalg={}", hash.name()))
                 .arg("-f")
@@ -282,6 +388,14 @@ impl FidoKey {
                 what: "sign",
                 detail: format!("the device's signature does not verify: {e}"),
             })?;
+            if let Some(Evidence::Fido(a)) = sig.signature().evidence() {
+                let mut state = self
+                    .state
+                    .lock()
+                    .unwrap_or_else(std::sync::PoisonError::into_inner);
+                state.last_counter = Some(a.counter);
+                state.write(&with_suffix(&self.stub, ".state"))?;
+            }
             Ok(sig)
         })();
         let _ = std::fs::remove_file(&file);

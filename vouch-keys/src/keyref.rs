@@ -74,6 +74,39 @@ impl KeyRef {
         &self,
         passphrase: Option<&Passphrase>,
     ) -> Result<Box<dyn vouch_core::Signer + Send + Sync>, Error> {
+        #[cfg(feature = "fido")]
+        if let KeyRef::Fido(path) = self {
+            return Ok(Box::new(crate::fido::FidoKey::open(
+                path,
+                crate::fido::FidoOptions::default(),
+                std::sync::Arc::new(crate::fido::Silent),
+            )?));
+        }
+        self.open_file(passphrase)
+    }
+
+    /// Like [`KeyRef::open`], a security key (`fido:`) used with `options`
+    /// and asking `callbacks` for touches and its PIN.
+    #[cfg(feature = "fido")]
+    pub fn open_with_fido(
+        &self,
+        passphrase: Option<&Passphrase>,
+        options: crate::fido::FidoOptions,
+        callbacks: std::sync::Arc<dyn crate::fido::FidoCallbacks>,
+    ) -> Result<Box<dyn vouch_core::Signer + Send + Sync>, Error> {
+        match self {
+            KeyRef::Fido(path) => Ok(Box::new(crate::fido::FidoKey::open(
+                path, options, callbacks,
+            )?)),
+            _ => self.open_file(passphrase),
+        }
+    }
+
+    /// Opens a file-backed key.
+    fn open_file(
+        &self,
+        passphrase: Option<&Passphrase>,
+    ) -> Result<Box<dyn vouch_core::Signer + Send + Sync>, Error> {
         match self {
             KeyRef::File(path) => Ok(Box::new(FileKey::load(path, passphrase)?)),
             KeyRef::SoftFido(path) => Ok(Box::new(crate::softfido::SoftAuthenticator::open(

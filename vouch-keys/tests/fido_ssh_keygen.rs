@@ -136,3 +136,66 @@ fn stubs_that_are_not_security_keys_are_refused() {
     assert!(e.to_string().contains("must start with ssh:"), "{e}");
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+/// Hands out a fixed PIN.
+struct Pin(&'static str);
+
+impl FidoCallbacks for Pin {
+    fn touch(&self, _key: &PublicKey) {}
+
+    fn pin(&self, _key: &PublicKey) -> Option<vouch_keys::Passphrase> {
+        Some(vouch_keys::Passphrase::new(self.0))
+    }
+}
+
+/// A key made with user verification required: the callbacks' PIN reaches
+/// ssh-keygen through the askpass program, for every signature, and the
+/// device's counter is recorded beside the stub.
+#[test]
+fn the_callbacks_pin_reaches_ssh_keygen() {
+    let Some(provider) = vouch_test_support::git::sk_dummy("security-key PINs") else {
+        return;
+    };
+    let dir = scratch("pin");
+    // An askpass program that records what it was asked and answers as
+    // the vouch binaries do.
+    let askpass = dir.join("askpass.sh");
+    let log = dir.join("askpass.log");
+    std::fs::write(
+        &askpass,
+        format!(
+            "#!/bin/sh\n[ \"$VOUCH_ASKPASS\" = 1 ] || exit 1\nprintf '%s|%s\\n' \"$1\" \"$VOUCH_ASKPASS_PIN\" >> '{}'\nprintf '%s\\n' \"$VOUCH_ASKPASS_PIN\"\n",
+            log.display()
+        ),
+    )
+    .unwrap();
+    use std::os::unix::fs::PermissionsExt as _;
+    std::fs::set_permissions(&askpass, std::fs::Permissions::from_mode(0o755)).unwrap();
+    let options = FidoOptions {
+        provider: Some(provider),
+        askpass: Some(askpass),
+        ..FidoOptions::default()
+    };
+    let stub = dir.join("uv.stub");
+    FidoKey::generate(&stub, Algorithm::Es256, "ssh:", true, options.clone()).unwrap();
+    let key = FidoKey::open(&stub, options, Arc::new(Pin("271828"))).unwrap();
+    assert!(key.state().require_uv);
+    assert_eq!(key.state().last_counter, None);
+    key.try_sign(b"statement one").unwrap();
+    key.try_sign(b"statement two").unwrap();
+    let asked = std::fs::read_to_string(&log).unwrap();
+    assert_eq!(asked.lines().count(), 2, "{asked}");
+    for line in asked.lines() {
+        assert!(line.starts_with("Enter PIN for ECDSA-SK key"), "{line}");
+        assert!(line.ends_with("|271828"), "{line}");
+    }
+    assert_eq!(key.state().last_counter, Some(0x1234_5678));
+    let reopened = FidoKey::open(
+        &stub,
+        FidoOptions::default(),
+        Arc::new(vouch_keys::fido::Silent),
+    )
+    .unwrap();
+    assert_eq!(reopened.state().last_counter, Some(0x1234_5678));
+    std::fs::remove_dir_all(&dir).unwrap();
+}

@@ -14,10 +14,17 @@
 
 use std::process::ExitCode;
 
+#[cfg(feature = "fido")]
+#[path = "../fido.rs"]
+mod fido;
 #[path = "../git/ssh.rs"]
 mod ssh;
 
 fn main() -> ExitCode {
+    #[cfg(feature = "fido")]
+    if let Some(code) = fido::answer_askpass() {
+        return code;
+    }
     let args: Vec<std::ffi::OsString> = std::env::args_os().skip(1).collect();
     ExitCode::from(ssh::main("vouch-git-ssh", &args).code())
 }

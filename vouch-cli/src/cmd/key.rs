@@ -147,7 +147,7 @@ fn generate(args: GenerateArgs) -> CliResult {
 /// `vouch key generate --backend fido`.
 #[cfg(feature = "fido")]
 fn generate_fido(args: &GenerateArgs) -> CliResult {
-    use vouch_keys::fido::{FidoKey, FidoOptions};
+    use vouch_keys::fido::FidoKey;
     let algorithm = match args.algorithm {
         KeyAlgorithm::Ed25519 => Algorithm::Ed25519,
         KeyAlgorithm::P256 => Algorithm::Es256,
@@ -158,7 +158,7 @@ fn generate_fido(args: &GenerateArgs) -> CliResult {
         algorithm,
         &args.application,
         args.require_uv,
-        FidoOptions::default(),
+        crate::fido::options(),
     )
     .map_err(|e| CliError::usage("cannot make the security-key credential", e))?;
     use vouch_core::Signer as _;

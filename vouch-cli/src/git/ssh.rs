@@ -357,7 +357,15 @@ fn open_signer(arg: &OsStr) -> Result<Box<dyn vouch_core::Signer + Send + Sync>,
         }
     };
     let passphrase = std::env::var(PASSPHRASE_ENV).ok().map(Passphrase::new);
-    let signer = private.open(passphrase.as_ref()).map_err(|e| {
+    #[cfg(feature = "fido")]
+    let opened = private.open_with_fido(
+        passphrase.as_ref(),
+        crate::fido::options(),
+        crate::fido::callbacks(),
+    );
+    #[cfg(not(feature = "fido"))]
+    let opened = private.open(passphrase.as_ref());
+    let signer = opened.map_err(|e| {
         let hint = if matches!(e, vouch_keys::Error::PassphraseRequired { .. }) {
             format!(" (set {PASSPHRASE_ENV}; git gives the signing program no terminal to ask on)")
         } else {
@@ -405,8 +413,8 @@ fn sign(o: &Opts) -> Result<Exit, Failure> {
         // itself: the whole message goes to it.
         let device = vouch_keys::fido::FidoKey::open(
             Path::new(stub),
-            vouch_keys::fido::FidoOptions::default(),
-            std::sync::Arc::new(vouch_keys::fido::Silent),
+            crate::fido::options(),
+            crate::fido::callbacks(),
         )
         .map_err(|e| {
             Failure::unreadable(format!(
