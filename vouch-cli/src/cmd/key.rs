@@ -12,12 +12,20 @@ use crate::exit::{CliError, CliResult, Outcome};
 /// `vouch key ...`
 #[derive(Subcommand, Debug)]
 pub(crate) enum KeyCommand {
-    /// Generate a file key: the private key (mode 0600) and PATH.pub (an OpenSSH public key line).
+    /// Generate a key: a file key (default), a software authenticator's key
+    /// (--backend soft-fido), or a credential on a security key (--backend
+    /// fido); PATH.pub gets the OpenSSH public key line.
     ///
-    /// The private key is written in vouch's format, encrypted (argon2id and
+    /// A file key is written in vouch's format, encrypted (argon2id and
     /// XChaCha20-Poly1305) when a passphrase is given with --passphrase-file
     /// or VOUCH_PASSPHRASE. Neither file may exist yet.
     Generate(GenerateArgs),
+    /// Make a test attestation CA for software authenticators (tests and
+    /// demos only: a production roster never trusts it): its private key
+    /// (a vouch key file) and its root certificate (PEM), for
+    /// `key generate --backend soft-fido --test-ca` and `roster
+    /// trust-authenticator --root`.
+    TestCa(TestCaArgs),
     /// Show a key's id, algorithm, OpenSSH public key line and hardware evidence.
     ///
     /// The key id is SHA-256 of the SSH public key blob: the same hash
@@ -42,6 +50,10 @@ pub(crate) enum Backend {
     /// A key file (vouch's format, optionally passphrase-encrypted).
     #[default]
     File,
+    /// A file key used as a software FIDO authenticator (`soft-fido:OUT`),
+    /// for tests and demos; with --test-ca, OUT.attestation and
+    /// OUT.client-data hold its enrollment attestation by that CA.
+    SoftFido,
     /// A FIDO2 security key, through ssh-keygen: OUT is the stub ssh-keygen
     /// writes (no secret), used as `fido:OUT`; its attestation goes to
     /// OUT.attestation and the enrollment challenge to OUT.challenge
@@ -75,7 +87,28 @@ pub(crate) struct GenerateArgs {
     /// (`ssh:` or `ssh:NAME`).
     #[arg(long, default_value = "ssh:")]
     application: String,
+    /// For a software authenticator: the test attestation CA (the key file
+    /// `key test-ca` wrote; its certificate is KEY.pem) that attests it.
+    #[arg(long, value_name = "KEY")]
+    test_ca: Option<PathBuf>,
 }
+
+/// Arguments of `vouch key test-ca`.
+#[derive(Args, Debug)]
+pub(crate) struct TestCaArgs {
+    /// Where to write the CA's private key; its certificate goes to PATH.pem.
+    #[arg(long, value_name = "PATH")]
+    out: PathBuf,
+    /// The CA's name (its certificate's CN and O).
+    #[arg(long, default_value = "vouch test authenticators")]
+    name: String,
+    /// Years the CA is valid, from now.
+    #[arg(long, default_value_t = 5)]
+    years: u32,
+}
+
+/// The AAGUID of vouch's software authenticator ("vouch soft-fido").
+const SOFT_FIDO_AAGUID: [u8; 16] = *b"vouch soft-fido\0";
 
 /// Arguments of `vouch key show`.
 #[derive(Args, Debug)]
@@ -99,6 +132,7 @@ pub(crate) struct ShowArgs {
 pub(crate) fn run(command: KeyCommand) -> CliResult {
     match command {
         KeyCommand::Generate(a) => generate(a),
+        KeyCommand::TestCa(a) => test_ca(a),
         KeyCommand::Show(a) => show(a),
     }
 }
@@ -112,6 +146,9 @@ fn generate(args: GenerateArgs) -> CliResult {
         return Err(CliError::usage_msg(
             "--require-uv and --application are for --backend fido",
         ));
+    }
+    if args.test_ca.is_some() && args.backend != Backend::SoftFido {
+        return Err(CliError::usage_msg("--test-ca is for --backend soft-fido"));
     }
     let mut public = args.out.clone().into_os_string();
     public.push(".pub");
@@ -136,11 +173,85 @@ fn generate(args: GenerateArgs) -> CliResult {
     }
     key.save(&args.out, passphrase.as_ref())
         .map_err(|e| CliError::usage("cannot save the private key", e))?;
+    if args.backend == Backend::SoftFido {
+        return soft_fido(&args, key, &public);
+    }
     key.save_public(&public)
         .map_err(|e| CliError::usage("cannot save the public key", e))?;
     crate::io::outln!("key id {} ({})", key.key_id(), key.algorithm());
     crate::io::outln!("private key {}", args.out.display());
     crate::io::outln!("public key {}", public.display());
+    Ok(Outcome::Done)
+}
+
+/// The rest of `key generate --backend soft-fido`: the authenticator's
+/// public key, and with --test-ca its enrollment attestation.
+fn soft_fido(args: &GenerateArgs, key: FileKey, public: &std::path::Path) -> CliResult {
+    use vouch_core::Signer as _;
+    use vouch_keys::softfido::{Presence, SoftAuthenticator, TestAttestationCa};
+    let authenticator = SoftAuthenticator::new(key, "ssh:", Presence::Touch)
+        .map_err(|e| CliError::usage("cannot make the software authenticator", e))?;
+    let line = format!("{}\n", authenticator.public_key().to_openssh());
+    crate::io::write_new(public, line.as_bytes())?;
+    let out = args.out.display();
+    crate::io::outln!(
+        "key id {} ({}, software authenticator: tests and demos only)",
+        authenticator.key_id(),
+        authenticator.public_key().algorithm()
+    );
+    crate::io::outln!("key reference soft-fido:{out} (counter in {out}.counter)");
+    crate::io::outln!("public key {}", public.display());
+    let Some(ca_key) = &args.test_ca else {
+        return Ok(Outcome::Done);
+    };
+    let mut cert = ca_key.clone().into_os_string();
+    cert.push(".pem");
+    let ca = TestAttestationCa::load(ca_key, std::path::Path::new(&cert))
+        .map_err(|e| CliError::usage("cannot load the test attestation CA", e))?;
+    // The client data a WebAuthn client would send, with a fresh challenge:
+    // the attestation signs its SHA-256.
+    let mut challenge = [0u8; 32];
+    getrandom::fill(&mut challenge)
+        .map_err(|e| CliError::usage("cannot make a challenge", std::io::Error::other(e)))?;
+    let client_data = serde_json::json!({
+        "type": "webauthn.create",
+        "challenge": base64::Engine::encode(&base64::engine::general_purpose::URL_SAFE_NO_PAD, challenge),
+        "origin": "ssh:",
+    })
+    .to_string();
+    let hash = vouch_core::Digest::sha256(client_data.as_bytes());
+    let hash = hash.as_sha256().copied().unwrap_or_default();
+    let object = authenticator
+        .attest(&ca, SOFT_FIDO_AAGUID, hash)
+        .map_err(|e| CliError::usage("cannot attest the software authenticator", e))?;
+    let att = format!("{out}.attestation");
+    let cd = format!("{out}.client-data");
+    crate::io::write_new(std::path::Path::new(&att), &object)?;
+    crate::io::write_new(std::path::Path::new(&cd), client_data.as_bytes())?;
+    crate::io::outln!(
+        "attestation {att} (client data {cd}), by test CA {}",
+        ca_key.display()
+    );
+    crate::io::outln!(
+        "enroll it: vouch roster add-key DRAFT --id ID --pubkey {} --fido-attestation {att} --client-data {cd}",
+        public.display()
+    );
+    Ok(Outcome::Done)
+}
+
+/// `vouch key test-ca`.
+fn test_ca(args: TestCaArgs) -> CliResult {
+    use vouch_keys::softfido::TestAttestationCa;
+    let mut cert = args.out.clone().into_os_string();
+    cert.push(".pem");
+    let cert = PathBuf::from(cert);
+    let ca = TestAttestationCa::generate(&args.name, vouch_core::Timestamp::now(), args.years)
+        .map_err(|e| CliError::usage("cannot make the test CA", e))?;
+    ca.save(&args.out, &cert)
+        .map_err(|e| CliError::usage("cannot save the test CA", e))?;
+    crate::io::outln!("test attestation CA {:?} (tests and demos only)", args.name);
+    crate::io::outln!("private key {}", args.out.display());
+    crate::io::outln!("certificate {}", cert.display());
     Ok(Outcome::Done)
 }
 
