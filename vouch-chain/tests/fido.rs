@@ -232,6 +232,34 @@ fn enroll_attested(
     identity_mut(&mut scenario.roster, who).keys.push(entry);
 }
 
+/// The production profile, the roster trusting `ca` (and allowing only
+/// `models`, when given), Alice's and Bob's commits signed by
+/// `authenticators` attested by it.
+fn attested_scenario<'w>(
+    world: &'w World,
+    ca: &TestAttestationCa,
+    authenticators: [&'w SoftAuthenticator; 2],
+    models: &[&str],
+) -> Scenario<'w> {
+    let mut scenario = world.scenario();
+    scenario.policy = production();
+    let trust = &mut scenario.roster.authenticators;
+    trust
+        .roots
+        .push(AttestationRoot(ca.certificate_der().to_vec()));
+    trust.aaguids.extend(
+        models
+            .iter()
+            .map(|m| m.parse::<vouch_manifest::Aaguid>().unwrap()),
+    );
+    let [alice, bob] = authenticators;
+    enroll_attested(&mut scenario, ALICE, alice, ca);
+    enroll_attested(&mut scenario, BOB, bob, ca);
+    scenario.commit_mut(&alice_commit()).signers = vec![alice];
+    scenario.commit_mut(&bob_commit()).signers = vec![bob];
+    scenario
+}
+
 #[test]
 fn the_production_profile_refuses_the_software_authenticator_unless_attested() {
     let world = World::new();
@@ -260,17 +288,7 @@ fn the_production_profile_refuses_the_software_authenticator_unless_attested() {
         .unwrap();
     let alice = SoftAuthenticator::generate(Algorithm::Ed25519, "ssh:", Presence::Touch).unwrap();
     let bob = SoftAuthenticator::generate(Algorithm::Es256, "ssh:", Presence::Touch).unwrap();
-    let mut scenario = world.scenario();
-    scenario.policy = production();
-    scenario
-        .roster
-        .authenticators
-        .roots
-        .push(AttestationRoot(ca.certificate_der().to_vec()));
-    enroll_attested(&mut scenario, ALICE, &alice, &ca);
-    enroll_attested(&mut scenario, BOB, &bob, &ca);
-    scenario.commit_mut(&alice_commit()).signers = vec![&alice];
-    scenario.commit_mut(&bob_commit()).signers = vec![&bob];
+    let mut scenario = attested_scenario(&world, &ca, [&alice, &bob], &[]);
     let (verdict, _) = scenario.run();
     assert!(verdict.passed(), "{}", verdict.render_text());
     let text = verdict.render_text();
@@ -301,23 +319,13 @@ fn the_production_profile_refuses_the_software_authenticator_unless_attested() {
     );
 
     // Allowed models: another model is refused.
-    let mut scenario2 = world.scenario();
-    scenario2.policy = production();
-    scenario2
-        .roster
-        .authenticators
-        .roots
-        .push(AttestationRoot(ca.certificate_der().to_vec()));
-    scenario2
-        .roster
-        .authenticators
-        .aaguids
-        .push("00000000-0000-0000-0000-000000000001".parse().unwrap());
-    enroll_attested(&mut scenario2, ALICE, &alice, &ca);
-    enroll_attested(&mut scenario2, BOB, &bob, &ca);
-    scenario2.commit_mut(&alice_commit()).signers = vec![&alice];
-    scenario2.commit_mut(&bob_commit()).signers = vec![&bob];
-    let (verdict, _) = scenario2.run();
+    let other_model = attested_scenario(
+        &world,
+        &ca,
+        [&alice, &bob],
+        &["00000000-0000-0000-0000-000000000001"],
+    );
+    let (verdict, _) = other_model.run();
     assert!(!verdict.passed());
     assert!(
         verdict

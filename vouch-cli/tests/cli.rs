@@ -2398,7 +2398,14 @@ fn roster_trusts_authenticators_and_enrolls_attested_keys() {
 fn a_software_authenticator_enrolls_attested_by_a_test_ca() {
     let s = Sandbox::new("soft-enroll");
     one_root_roster(&s);
-    let out = s.ok(&["key", "test-ca", "--out", "ca.key", "--name", "Shop test CA"]);
+    let out = s.ok(&[
+        "key",
+        "test-ca",
+        "--out",
+        "ca.key",
+        "--name",
+        "Shop test CA",
+    ]);
     assert!(out.contains("tests and demos only"), "{out}");
     s.fails(2, &["key", "test-ca", "--out", "ca.key"]);
     let out = s.ok(&[
@@ -2414,13 +2421,35 @@ fn a_software_authenticator_enrolls_attested_by_a_test_ca() {
         "ca.key",
     ]);
     assert!(out.contains("key reference soft-fido:dev.key"), "{out}");
-    assert!(out.contains("--fido-attestation dev.key.attestation"), "{out}");
+    assert!(
+        out.contains("--fido-attestation dev.key.attestation"),
+        "{out}"
+    );
     let line = String::from_utf8(s.read("dev.key.pub")).unwrap();
-    assert!(line.starts_with("sk-ecdsa-sha2-nistp256@openssh.com "), "{line}");
+    assert!(
+        line.starts_with("sk-ecdsa-sha2-nistp256@openssh.com "),
+        "{line}"
+    );
     // --test-ca is only for software authenticators.
-    s.fails(2, &["key", "generate", "--out", "plain.key", "--test-ca", "ca.key"]);
+    s.fails(
+        2,
+        &[
+            "key",
+            "generate",
+            "--out",
+            "plain.key",
+            "--test-ca",
+            "ca.key",
+        ],
+    );
 
-    s.ok(&["roster", "trust-authenticator", "r.toml", "--root", "ca.key.pem"]);
+    s.ok(&[
+        "roster",
+        "trust-authenticator",
+        "r.toml",
+        "--root",
+        "ca.key.pem",
+    ]);
     let out = s.ok(&[
         "roster",
         "add-key",
@@ -2440,6 +2469,17 @@ fn a_software_authenticator_enrolls_attested_by_a_test_ca() {
     );
     // The software authenticator signs; its counter file continues.
     s.write("m.txt", "hello");
-    s.ok(&["envelope", "sign", "m.txt", "--key", "soft-fido:dev.key", "-o", "m.cose"]);
-    assert_eq!(String::from_utf8(s.read("dev.key.counter")).unwrap().trim(), "1");
+    s.ok(&[
+        "envelope",
+        "sign",
+        "m.txt",
+        "--key",
+        "soft-fido:dev.key",
+        "-o",
+        "m.cose",
+    ]);
+    assert_eq!(
+        String::from_utf8(s.read("dev.key.counter")).unwrap().trim(),
+        "1"
+    );
 }

@@ -170,6 +170,21 @@ impl Lab {
     }
 
     /// Runs `vouch` in the lab, with a roster state file of its own.
+    /// `vouch key generate --backend fido ... --out STUB` through the
+    /// security-key middleware `provider` (sk-dummy standing in for a device).
+    fn generate_fido(&self, provider: &Path, stub: &Path, extra: &[&str]) -> Output {
+        Command::new(VOUCH)
+            .current_dir(&self.root)
+            .env("SSH_SK_PROVIDER", provider)
+            .args(["key", "generate", "--backend", "fido"])
+            .args(extra)
+            .arg("--out")
+            .arg(stub)
+            .stdin(Stdio::null())
+            .output()
+            .unwrap()
+    }
+
     fn vouch(&self, args: &[&str]) -> Output {
         Command::new(VOUCH)
             .current_dir(&self.root)
@@ -692,21 +707,7 @@ fn b_vouch_security_keys_sign_commits_through_ssh_keygen() {
     };
     let lab = Lab::new("fido");
     let stub = lab.path("device.stub");
-    let out = Command::new(VOUCH)
-        .current_dir(&lab.root)
-        .env("SSH_SK_PROVIDER", &provider)
-        .args([
-            "key",
-            "generate",
-            "--backend",
-            "fido",
-            "--algorithm",
-            "p256",
-            "--out",
-        ])
-        .arg(&stub)
-        .output()
-        .unwrap();
+    let out = lab.generate_fido(&provider, &stub, &["--algorithm", "p256"]);
     assert!(out.status.success(), "{}", text(&out));
     let stdout = String::from_utf8_lossy(&out.stdout);
     assert!(
@@ -717,13 +718,7 @@ fn b_vouch_security_keys_sign_commits_through_ssh_keygen() {
     let key = PublicKey::from_openssh(line.trim()).unwrap();
     assert_eq!(key.fido_application(), Some("ssh:"));
     // The same name again: refused, nothing replaced.
-    let again = Command::new(VOUCH)
-        .current_dir(&lab.root)
-        .env("SSH_SK_PROVIDER", &provider)
-        .args(["key", "generate", "--backend", "fido", "--out"])
-        .arg(&stub)
-        .output()
-        .unwrap();
+    let again = lab.generate_fido(&provider, &stub, &[]);
     assert_eq!(again.status.code(), Some(2), "{}", text(&again));
 
     let signing_key = format!("fido:{}", stub.display());
@@ -813,21 +808,7 @@ fn b_a_pin_reaches_ssh_keygen_through_the_callbacks() {
     };
     let lab = Lab::new("fido-pin");
     let stub = lab.path("uv.stub");
-    let out = Command::new(VOUCH)
-        .current_dir(&lab.root)
-        .env("SSH_SK_PROVIDER", &provider)
-        .args([
-            "key",
-            "generate",
-            "--backend",
-            "fido",
-            "--require-uv",
-            "--out",
-        ])
-        .arg(&stub)
-        .stdin(Stdio::null())
-        .output()
-        .unwrap();
+    let out = lab.generate_fido(&provider, &stub, &["--require-uv"]);
     assert!(out.status.success(), "{}", text(&out));
     assert!(
         std::fs::read_to_string(lab.path("uv.stub.state"))

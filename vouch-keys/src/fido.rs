@@ -237,10 +237,13 @@ impl FidoKey {
         }
         let attestation = with_suffix(stub, ".attestation");
         let challenge = with_suffix(stub, ".challenge");
+        let state = with_suffix(stub, ".state");
         for p in [
             stub.to_path_buf(),
             with_suffix(stub, ".pub"),
             attestation.clone(),
+            challenge.clone(),
+            state.clone(),
         ] {
             if p.exists() {
                 return Err(Error::AlreadyExists { path: p });
@@ -264,12 +267,16 @@ impl FidoKey {
             c.args(["-O", "verify-required"]);
         }
         c.arg("-f").arg(stub);
-        run(c, "make a credential")?;
+        if let Err(e) = run(c, "make a credential") {
+            // Nothing was made: leave no challenge behind either.
+            let _ = std::fs::remove_file(&challenge);
+            return Err(e);
+        }
         StubState {
             require_uv,
             last_counter: None,
         }
-        .write(&with_suffix(stub, ".state"))?;
+        .write(&state)?;
         let key = FidoKey::open(stub, options, Arc::new(Silent))?;
         let attestation = std::fs::read(&attestation).map_err(Error::io("read", &attestation))?;
         Ok(Enrollment {
