@@ -80,7 +80,8 @@ pub(crate) struct GenerateArgs {
     #[arg(long, value_enum, default_value = "file")]
     backend: Backend,
     /// For a security key: ask for user verification (PIN or biometric)
-    /// on every signature.
+    /// on every signature. The PIN comes from VOUCH_FIDO_PIN when set
+    /// (vouch hands it to ssh-keygen), else ssh-keygen asks on the terminal.
     #[arg(long)]
     require_uv: bool,
     /// For a security key: the application the credential is scoped to
