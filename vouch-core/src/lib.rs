@@ -19,7 +19,9 @@
 //! - [`text`]: escaping strings from statements before they reach a terminal;
 //! - [`fido`]: FIDO2 / WebAuthn enrollment attestation (`packed`,
 //!   `fido-u2f`, `tpm`, `none`, and OpenSSH's `ssh-sk-attest-v01` file),
-//!   verified against roots through [`x509`] certificate chains.
+//!   verified against roots through [`x509`] certificate chains;
+//! - [`tpm`]: TPM 2.0 key attestation (TPM2_Certify of a P-256 signing key
+//!   by a trusted attestation key).
 //!
 //! Verification is the hot path registries embed, so it lives here, lean.
 
@@ -38,6 +40,7 @@ mod signer;
 pub mod sshsig;
 pub mod text;
 mod time;
+pub mod tpm;
 mod wire;
 pub mod x509;
 
@@ -83,4 +86,7 @@ pub enum Error {
     /// A certificate or certificate chain was refused.
     #[error(transparent)]
     Certificate(#[from] x509::CertificateError),
+    /// A TPM key attestation was refused.
+    #[error(transparent)]
+    Tpm(#[from] tpm::TpmError),
 }
