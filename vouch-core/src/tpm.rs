@@ -354,7 +354,10 @@ mod tests {
 
     #[test]
     fn binding_is_documented_hash() {
-        let key = PublicKey::ed25519(&[7; 32]).unwrap();
+        // The Ed25519 base point: any key has a key id to bind.
+        let mut point = [0x66; 32];
+        point[0] = 0x58;
+        let key = PublicKey::ed25519(&point).unwrap();
         let mut m = b"vouch tpm key v1".to_vec();
         m.extend_from_slice(key.key_id().as_bytes());
         assert_eq!(binding(&key), <[u8; 32]>::from(sha2::Sha256::digest(&m)));

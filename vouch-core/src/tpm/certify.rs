@@ -180,7 +180,7 @@ pub(super) fn verify(
     sha1: LegacySha1,
 ) -> Result<VerifiedTpmKey, TpmError> {
     // 1. The AK: one the roster trusts, byte for byte, and a real AK.
-    if !trusted_aks.iter().any(|t| *t == att.ak_public.as_slice()) {
+    if !trusted_aks.contains(&att.ak_public.as_slice()) {
         return Err(TpmError::UntrustedAk);
     }
     check_ak_attributes(&att.ak)?;
