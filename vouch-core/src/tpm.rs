@@ -32,7 +32,8 @@
 //! [`LegacySha1::Allow`], or [`verify_ak_signature_legacy_sha1`], which
 //! exist for the public samples and old TPMs.
 //!
-//! The structures are parsed by this module ([`structures`]), not by the
+//! The structures are parsed by this module (see [`Public`], [`Attest`],
+//! [`AttestSignature`]), not by the
 //! `tpm2-protocol` crate, which would raise the workspace's minimum Rust
 //! version; they are small.
 //!

@@ -729,3 +729,102 @@ proptest! {
         prop_assert_eq!(back, att);
     }
 }
+
+// ---------------------------------------------------------------------------
+// RSA attestation keys (SHA-256): RSASSA-PKCS1-v1_5 and RSA-PSS.
+
+/// A deterministic RNG (xorshift64*) for key generation and PSS salts:
+/// test keys need no secrecy, and a fixed seed keeps the test reproducible.
+struct Counter(u64);
+
+impl rsa::rand_core::TryRng for Counter {
+    type Error = std::convert::Infallible;
+    fn try_next_u32(&mut self) -> Result<u32, Self::Error> {
+        Ok((self.try_next_u64()? >> 32) as u32)
+    }
+    fn try_next_u64(&mut self) -> Result<u64, Self::Error> {
+        self.0 ^= self.0 >> 12;
+        self.0 ^= self.0 << 25;
+        self.0 ^= self.0 >> 27;
+        Ok(self.0.wrapping_mul(0x2545_f491_4f6c_dd1d))
+    }
+    fn try_fill_bytes(&mut self, dst: &mut [u8]) -> Result<(), Self::Error> {
+        for chunk in dst.chunks_mut(8) {
+            let v = self.try_next_u64()?.to_be_bytes();
+            chunk.copy_from_slice(&v[..chunk.len()]);
+        }
+        Ok(())
+    }
+}
+
+impl rsa::rand_core::TryCryptoRng for Counter {}
+
+/// An RSA-2048 attestation key, generated from a fixed seed (no vector
+/// carries a balanced RSA private key).
+fn rsa_ak() -> rsa::PrivateKey {
+    rsa::PrivateKey::new(&mut Counter(0x5eed_0000_0000_0001), 2048).unwrap()
+}
+
+#[test]
+fn rsa_aks_sign_with_sha256() {
+    use rsa::traits::PublicKeyParts as _;
+    let k = rsa_ak();
+    let ak = rsa_public(AK_ATTRS, &k.n().to_be_bytes(), 65537);
+    let key = enrolled();
+    let key_public = ecc_public(KEY_ATTRS, key.point());
+    let attest = certify_attest(
+        tpm::TPM_GENERATED_VALUE,
+        st::ATTEST_CERTIFY,
+        &tpm::binding(&key),
+        &name_sha256(&key_public),
+    );
+    let digest = Sha256::digest(&attest);
+    let pkcs1 = k.sign(rsa::Pkcs1v15Sign::new::<Sha256>(), &digest).unwrap();
+    let mut rng = Counter(7);
+    let mut pss = |salt| {
+        let mut s = alg::RSAPSS.to_be_bytes().to_vec();
+        s.extend_from_slice(&alg::SHA256.to_be_bytes());
+        let sig = k
+            .sign_with_rng(&mut rng, rsa::Pss::<Sha256>::new_with_salt(salt), &digest)
+            .unwrap();
+        tpm2b(&mut s, &sig);
+        s
+    };
+    // Salt lengths TPMs use: the hash's, and the largest the key allows.
+    let signatures = [
+        rsassa_signature(alg::SHA256, &pkcs1),
+        pss(32),
+        pss(256 - 32 - 2),
+    ];
+    for sig in signatures {
+        let att = KeyAttestation::new(attest.clone(), sig.clone(), ak.clone(), key_public.clone())
+            .unwrap();
+        assert_eq!(
+            att.verify(&key, &[&ak]).map(|v| v.key_id()),
+            Ok(key.key_id())
+        );
+        let mut bad = sig.clone();
+        *bad.last_mut().unwrap() ^= 1;
+        let att = KeyAttestation::new(attest.clone(), bad, ak.clone(), key_public.clone()).unwrap();
+        assert_eq!(att.verify(&key, &[&ak]), Err(TpmError::BadSignature));
+    }
+    // The same signature labelled SHA-1 is refused by name, not tried.
+    let att = KeyAttestation::new(
+        attest.clone(),
+        rsassa_signature(alg::SHA1, &pkcs1),
+        ak.clone(),
+        key_public.clone(),
+    )
+    .unwrap();
+    assert!(matches!(
+        att.verify(&key, &[&ak]),
+        Err(TpmError::UnsupportedAlgorithm(n)) if n == "TPM_ALG_RSASSA with TPM_ALG_SHA1"
+    ));
+    // An ECDSA signature from an RSA AK: a mismatch, never reinterpreted.
+    let ecdsa: p256::ecdsa::Signature = ak_key().sign(&attest);
+    let att = KeyAttestation::new(attest, ecdsa_signature(&ecdsa), ak.clone(), key_public).unwrap();
+    assert!(matches!(
+        att.verify(&key, &[&ak]),
+        Err(TpmError::UnsupportedAlgorithm(_))
+    ));
+}

@@ -161,10 +161,21 @@ fn verify_signature(
                 (AttestSignature::Rsassa { .. }, _) => {
                     key.verify(rsa::Pkcs1v15Sign::new::<sha1::Sha1>(), &digest, s)
                 }
-                // TPMs pick the PSS salt length (the hash's, or the largest
-                // the key allows): `Pss::new` recovers it when verifying.
-                (_, alg::SHA256) => key.verify(rsa::Pss::<sha2::Sha256>::new(), &digest, s),
-                _ => key.verify(rsa::Pss::<sha1::Sha1>::new(), &digest, s),
+                // TPMs pick the PSS salt length: the hash's, or the largest
+                // the key allows. `Pss::new` recovers short salts but (in
+                // rsa 0.10) not the largest, which is tried by its length.
+                (_, alg::SHA256) => key
+                    .verify(rsa::Pss::<sha2::Sha256>::new(), &digest, s)
+                    .or_else(|_| {
+                        let max = key.size().saturating_sub(32 + 2);
+                        key.verify(rsa::Pss::<sha2::Sha256>::new_with_salt(max), &digest, s)
+                    }),
+                _ => key
+                    .verify(rsa::Pss::<sha1::Sha1>::new(), &digest, s)
+                    .or_else(|_| {
+                        let max = key.size().saturating_sub(20 + 2);
+                        key.verify(rsa::Pss::<sha1::Sha1>::new_with_salt(max), &digest, s)
+                    }),
             };
             ok.map_err(|_| TpmError::BadSignature)
         }
