@@ -902,6 +902,31 @@ mod tests {
         }
 
         #[test]
+        fn signatures_round_trip(
+            scheme in prop_oneof![Just(alg::RSASSA), Just(alg::RSAPSS), Just(alg::ECDSA)],
+            hash in any::<u16>(),
+            a in proptest::collection::vec(any::<u8>(), 0..300),
+            b in proptest::collection::vec(any::<u8>(), 0..40),
+        ) {
+            let mut m = scheme.to_be_bytes().to_vec();
+            m.extend_from_slice(&hash.to_be_bytes());
+            tpm2b(&mut m, &a);
+            if scheme == alg::ECDSA {
+                tpm2b(&mut m, &b);
+            }
+            let expected = match scheme {
+                alg::RSASSA => AttestSignature::Rsassa { hash, sig: a },
+                alg::RSAPSS => AttestSignature::Rsapss { hash, sig: a },
+                _ => AttestSignature::Ecdsa { hash, r: a, s: b },
+            };
+            let parsed = AttestSignature::parse(&m).unwrap();
+            prop_assert_eq!((parsed.sig_alg(), parsed.hash()), (scheme, hash));
+            prop_assert_eq!(&parsed, &expected);
+            m.push(0);
+            prop_assert!(AttestSignature::parse(&m).is_err());
+        }
+
+        #[test]
         fn ecc_public_round_trips(
             attrs in any::<u32>(),
             x in proptest::collection::vec(any::<u8>(), 0..48),
