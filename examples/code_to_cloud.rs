@@ -316,6 +316,7 @@ fn step_roster(ws: &Workspace, t: &Timeline) -> Result<(Cast, TrustedRoster)> {
         identities,
         roles,
         authenticators: Default::default(),
+        tpm: Default::default(),
     };
     let roots: [&dyn Signer; 2] = [&cast.roots[0], &cast.roots[2]];
     let signed = sign_by(roster, &roots)?;

@@ -11,6 +11,7 @@
 use std::path::PathBuf;
 
 pub mod git;
+pub mod tpm_certify;
 
 /// `examples/policy.toml`: the complete example policy, its production
 /// profile (commits need an attested FIDO authenticator).

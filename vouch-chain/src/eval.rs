@@ -414,6 +414,7 @@ impl<'a> Eval<'a> {
                 .roster
                 .authenticator(&s.key_id)
                 .map(ToString::to_string),
+            tpm: self.roster.tpm(&s.key_id).map(ToString::to_string),
             capacity,
             statement: None,
             standing: Standing::from(s.standing),

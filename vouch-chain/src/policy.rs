@@ -56,8 +56,10 @@ pub enum HardwareRequirement {
     UserPresence,
     /// FIDO authenticator data with the user-verified flag (PIN or biometric).
     UserVerification,
-    /// The key is attested as non-exportable in a TPM (a roster hardware claim
-    /// made at enrollment from a TPM2_Certify attestation).
+    /// The key is proven non-exportable in a TPM: its TPM2_Certify
+    /// attestation, verified by this verifier from the roster's bytes, was
+    /// made by an attestation key the roster enrolled for the key's
+    /// identity. A bare roster claim (`tpmResident`) never meets it.
     TpmAttested,
     /// A FIDO key whose enrollment attestation this verifier verified to an
     /// authenticator root the roster trusts (at the key's `validFrom`), of a

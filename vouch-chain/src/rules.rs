@@ -5,7 +5,7 @@
 use std::collections::{BTreeSet, HashSet};
 
 use vouch_core::Evidence;
-use vouch_manifest::{AuthenticatorStatus, HardwareClaim, IdentityId, RoleName, TrustedRoster};
+use vouch_manifest::{AuthenticatorStatus, IdentityId, RoleName, TrustedRoster};
 
 use crate::attest::Attested;
 use crate::error::Reason;
@@ -29,9 +29,12 @@ fn satisfies(roster: &TrustedRoster, s: &Attested<'_>, req: HardwareRequirement)
     match req {
         HardwareRequirement::UserPresence => fido.is_some_and(|a| a.flags.user_present()),
         HardwareRequirement::UserVerification => fido.is_some_and(|a| a.flags.user_verified()),
-        HardwareRequirement::TpmAttested => {
-            s.roster_key.hardware.contains(&HardwareClaim::TpmResident)
-        }
+        // The verifier's own finding from the key's TPM2_Certify, by an AK
+        // the roster enrolled for the key's identity; the bare
+        // `HardwareClaim::TpmResident` of older rosters counts for nothing.
+        HardwareRequirement::TpmAttested => roster
+            .tpm(&s.key_id)
+            .is_some_and(vouch_manifest::TpmStatus::is_attested),
         // The verifier's own finding from the enrollment bytes, not the
         // finding the roster's signers recorded.
         HardwareRequirement::AttestedAuthenticator => {

@@ -158,6 +158,10 @@ pub struct TraceSigner {
     /// trusted root, unattested, or refused with the reason).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub authenticator: Option<String>,
+    /// For a key carrying a TPM attestation: what this verifier concluded
+    /// (TPM-attested by an enrolled AK, or refused with the reason).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub tpm: Option<String>,
     /// What this signature is for on this link (`signer`, `trigger`, `authorizer`).
     pub capacity: &'static str,
     /// The separate statement carrying this signature (an approval), when
@@ -285,7 +289,8 @@ impl TraceNode {
                     out,
                     " {}",
                     match h {
-                        HardwareClaim::TpmResident => "tpm-resident",
+                        HardwareClaim::TpmResident =>
+                            "tpm-resident (claim only, counts for nothing)",
                         HardwareClaim::FidoAuthenticator => "fido-authenticator",
                         #[allow(unreachable_patterns)]
                         _ => "hardware",
@@ -313,6 +318,9 @@ impl TraceNode {
             }
             if let Some(a) = &s.authenticator {
                 let _ = write!(out, " {}", Escaped(a));
+            }
+            if let Some(t) = &s.tpm {
+                let _ = write!(out, " {}", Escaped(t));
             }
             out.push('\n');
         }

@@ -200,7 +200,8 @@ fn empty_openssh_attestation() -> Vec<u8> {
 }
 
 /// The production profile (`examples/policy.toml`), its commits proven by
-/// attestations as the scenarios prove them.
+/// attestations as the scenarios prove them. (Its image rule also wants a
+/// TPM-attested builder: the scenarios that must pass provide one.)
 fn production() -> vouch_chain::Policy {
     let mut p = vouch_chain::Policy::from_toml(vouch_test_support::EXAMPLE_POLICY).unwrap();
     p.commit.as_mut().unwrap().require_objects = false;
@@ -243,6 +244,8 @@ fn attested_scenario<'w>(
 ) -> Scenario<'w> {
     let mut scenario = world.scenario();
     scenario.policy = production();
+    // Production also demands a TPM-attested builder.
+    attest_builder(world, &mut scenario, &ak(31), BUILD);
     let trust = &mut scenario.roster.authenticators;
     trust
         .roots

@@ -562,6 +562,7 @@ fn roster_not_signed_by_the_previous_root_threshold_is_refused() {
 fn builder_key_without_tpm_attestation_is_refused() {
     let world = World::new();
     let mut scenario = world.scenario();
+    demand_tpm(&mut scenario);
     key_mut(&mut scenario.roster, BUILD, world.build.public_key()).hardware = Vec::new();
     let (verdict, _) = scenario.run();
     let build_key = world.build.key_id();
@@ -893,6 +894,7 @@ fn every_failure_is_collected() {
     let mut scenario = world.scenario();
     // Three independent problems on three links.
     scenario.deployment.environment = "staging".into();
+    demand_tpm(&mut scenario);
     key_mut(&mut scenario.roster, BUILD, world.build.public_key()).hardware = Vec::new();
     let ghost = commit_id("a commit nobody signed");
     scenario.release.commits.push(ghost.clone());
@@ -1055,8 +1057,11 @@ fn example_policy_parses() {
         policy.deployment.as_ref().unwrap().signers.to_string(),
         "1 of role deployer"
     );
+    // The demo profile; the production one demands a TPM-attested builder.
+    assert_eq!(policy.image.signers.to_string(), "1 of role builder");
+    let production = Policy::from_toml(vouch_test_support::EXAMPLE_POLICY).unwrap();
     assert_eq!(
-        policy.image.signers.to_string(),
+        production.image.signers.to_string(),
         "1 of role builder with tpm-attested"
     );
     assert_eq!(

@@ -154,6 +154,9 @@ pub enum RosterError {
         /// The missing identity.
         identity: IdentityId,
     },
+    /// A TPM attestation key is listed for an identity the roster lacks.
+    #[error("a TPM attestation key is listed for {0}, which is not in the roster")]
+    UnknownAkIdentity(IdentityId),
     /// A key's validity window ends before it starts.
     #[error("key {key_id} of {identity} has valid_until before valid_from")]
     InvalidWindow {

@@ -28,6 +28,7 @@ mod roster;
 mod roster_state;
 mod signed;
 mod statement;
+pub mod tpm;
 pub mod tree;
 
 pub use authenticator::{
@@ -54,3 +55,4 @@ pub use signed::{STATEMENT_CONTENT_TYPE, Signed};
 pub use statement::{
     Predicate, STATEMENT_TYPE, Statement, Subject, SubjectDigest, peek_predicate_type,
 };
+pub use tpm::{TpmKeyAttestation, TpmStatus, TpmTrust, TrustedAk};

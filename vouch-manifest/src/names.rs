@@ -385,6 +385,7 @@ mod tests {
             identities,
             roles,
             authenticators: Default::default(),
+            tpm: Default::default(),
         }
     }
 

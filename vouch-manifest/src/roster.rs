@@ -18,6 +18,7 @@ use crate::error::{ManifestError, RootSet, RosterError};
 use crate::ids::{GitObjectId, IdentityId, IdentityKind, RoleName};
 use crate::signed::Signed;
 use crate::statement::{Predicate, Subject, SubjectDigest};
+use crate::tpm::{TpmKeyAttestation, TpmStatus, TpmTrust};
 
 /// Why a key was revoked.
 ///
@@ -63,7 +64,9 @@ pub struct Revocation {
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub enum HardwareClaim {
-    /// The private key is non-exportable in a TPM.
+    /// The private key is non-exportable in a TPM: a bare claim, from
+    /// rosters before TPM attestation. It still reads and counts for
+    /// nothing: `tpm-attested` needs [`RosterKey::tpm`], verified.
     TpmResident,
     /// The key lives in a FIDO authenticator.
     FidoAuthenticator,
@@ -94,6 +97,10 @@ pub struct RosterKey {
     /// against the roster's [`Roster::authenticators`].
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub attestation: Option<KeyAttestation>,
+    /// A TPM key's TPM2_Certify attestation, verified by every verifier
+    /// against the AKs [`Roster::tpm`] lists for the key's identity.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tpm: Option<TpmKeyAttestation>,
 }
 
 /// Statements and commits a revoked or expired key signed that remain
@@ -177,6 +184,7 @@ impl RosterKey {
             hardware: Vec::new(),
             grandfathered: None,
             attestation: None,
+            tpm: None,
         }
     }
 
@@ -330,6 +338,10 @@ pub struct Roster {
     /// attestation makes a key's authenticator attested.
     #[serde(default, skip_serializing_if = "AuthenticatorTrust::is_empty")]
     pub authenticators: AuthenticatorTrust,
+    /// The TPMs (attestation keys, per identity) whose TPM2_Certify
+    /// attestations make a key TPM-attested.
+    #[serde(default, skip_serializing_if = "TpmTrust::is_empty")]
+    pub tpm: TpmTrust,
 }
 
 impl Roster {
@@ -347,6 +359,11 @@ impl Predicate for Roster {
         // Roots that do not parse would make every attestation fail later,
         // with a reason nobody asked for: refuse the roster instead.
         self.authenticators.anchors()?;
+        for ak in &self.tpm.attestation_keys {
+            if !self.identities.iter().any(|i| i.id == ak.identity) {
+                return Err(RosterError::UnknownAkIdentity(ak.identity.clone()).into());
+            }
+        }
         for ident in &self.identities {
             for k in &ident.keys {
                 if k.attestation.is_some() && k.key.fido_application().is_none() {
@@ -485,6 +502,9 @@ pub struct TrustedRoster {
     /// from the enrollment attestation (verified when the roster is
     /// trusted, once).
     authenticators: HashMap<KeyId, AuthenticatorStatus>,
+    /// What this verifier concluded about each key carrying a TPM
+    /// attestation.
+    tpm: HashMap<KeyId, TpmStatus>,
 }
 
 /// Counts distinct root keys of `root` among the verified signers of `signed`.
@@ -640,6 +660,15 @@ impl TrustedRoster {
                 by_key.insert(k.key.key_id(), (i, j));
             }
         }
+        let mut tpm = HashMap::new();
+        for ident in &roster.identities {
+            for k in &ident.keys {
+                if let Some(a) = &k.tpm {
+                    let status = crate::tpm::status(a, &ident.id, &k.key, &roster.tpm);
+                    tpm.insert(k.key.key_id(), status);
+                }
+            }
+        }
         let mut authenticators = HashMap::new();
         for k in roster.identities.iter().flat_map(|i| &i.keys) {
             if k.key.fido_application().is_none() {
@@ -669,7 +698,14 @@ impl TrustedRoster {
             by_email,
             grants_by_identity,
             authenticators,
+            tpm,
         }
+    }
+
+    /// What this verifier concluded about key `key_id`'s TPM attestation
+    /// (`None` when it carries none).
+    pub fn tpm(&self, key_id: &KeyId) -> Option<&TpmStatus> {
+        self.tpm.get(key_id)
     }
 
     /// What this verifier concluded about the authenticator holding FIDO

@@ -77,6 +77,7 @@ fn roster(f: &Fixture, version: u64, roots: &[&FileKey], threshold: u32) -> Rost
         ],
         roles,
         authenticators: Default::default(),
+        tpm: Default::default(),
     }
 }
 

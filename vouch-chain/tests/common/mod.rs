@@ -322,6 +322,7 @@ impl World {
             ],
             roles,
             authenticators: Default::default(),
+            tpm: Default::default(),
         }
     }
 
@@ -928,4 +929,52 @@ impl<'s> ObjectPlan<'s> {
                 .unwrap();
         (id, raw.into_bytes())
     }
+}
+
+/// The build machine's attestation key.
+pub(crate) fn ak(seed: u8) -> p256::ecdsa::SigningKey {
+    p256::ecdsa::SigningKey::from_slice(&[seed; 32]).unwrap()
+}
+
+/// Attaches to the builder's key a certification by `ak`, and enrolls that
+/// AK in the roster for `enrolled_for`.
+pub(crate) fn attest_builder(
+    world: &World,
+    scenario: &mut Scenario<'_>,
+    ak: &p256::ecdsa::SigningKey,
+    enrolled_for: &str,
+) {
+    let key = world.build.public_key().clone();
+    let c =
+        vouch_test_support::tpm_certify::certify(ak, key.point(), &vouch_core::tpm::binding(&key));
+    let certify = vouch_core::tpm::KeyAttestation::new(
+        c.attest,
+        c.signature,
+        c.ak_public.clone(),
+        c.key_public,
+    )
+    .unwrap()
+    .to_bytes();
+    let entry = key_mut(&mut scenario.roster, BUILD, &key);
+    entry.hardware = Vec::new();
+    entry.tpm = Some(vouch_manifest::TpmKeyAttestation { certify });
+    scenario
+        .roster
+        .tpm
+        .attestation_keys
+        .push(vouch_manifest::TrustedAk {
+            identity: id(enrolled_for),
+            label: "build-runner-1".into(),
+            public: c.ak_public,
+        });
+}
+
+/// The production profile's image rule: the builder's key TPM-attested.
+pub(crate) fn demand_tpm(scenario: &mut Scenario<'_>) {
+    scenario.policy.image.signers = vouch_chain::Rule::signers(
+        vec![role("builder")],
+        std::num::NonZeroU32::new(1).unwrap(),
+        vec![vouch_chain::policy::HardwareRequirement::TpmAttested],
+    )
+    .unwrap();
 }

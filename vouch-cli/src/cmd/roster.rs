@@ -436,6 +436,7 @@ fn init(args: InitArgs) -> CliResult {
             identities: Vec::new(),
             roles: Default::default(),
             authenticators: Default::default(),
+            tpm: Default::default(),
         },
     };
     if let Some(name) = args.name {

@@ -246,6 +246,7 @@ impl Cast {
             identities,
             roles,
             authenticators: Default::default(),
+            tpm: Default::default(),
         })
     }
 }
