@@ -6,11 +6,12 @@
 //! clear skip notice and returns.
 //!
 //! [`git`] runs stock `git` and `ssh-keygen` in a sandbox for the tests that
-//! make real commits.
+//! make real commits. [`tpm`] starts a TPM 2.0 simulator (swtpm) per test.
 
 use std::path::PathBuf;
 
 pub mod git;
+pub mod tpm;
 pub mod tpm_certify;
 
 /// `examples/policy.toml`: the complete example policy, its production

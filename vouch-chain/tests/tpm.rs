@@ -8,9 +8,8 @@
 mod common;
 
 use common::*;
+use vouch_chain::Reason;
 use vouch_chain::policy::HardwareRequirement;
-use vouch_chain::{Reason, Rule};
-use vouch_core::Signer as _;
 use vouch_core::tpm::{KeyAttestation, binding};
 use vouch_manifest::{HardwareClaim, TpmKeyAttestation};
 use vouch_test_support::tpm_certify;

@@ -170,6 +170,33 @@ pub enum Error {
         /// Why it failed.
         detail: String,
     },
+    /// A TPM operation failed (the TCTI, the TPM's response code, or what
+    /// it returned).
+    #[error("cannot {what} with the TPM: {detail}")]
+    Tpm {
+        /// What was being done.
+        what: &'static str,
+        /// Why it failed (never key material: the TPM keeps that).
+        detail: String,
+    },
+    /// A TPM key stub that cannot be used.
+    #[error("{}: not a usable TPM key stub: {reason}", path.display())]
+    InvalidTpmStub {
+        /// The stub file.
+        path: PathBuf,
+        /// What is wrong with it.
+        reason: String,
+    },
+    /// A `tpm:` key reference was opened with no TCTI in the environment.
+    #[error(
+        "key reference tpm:{}: no TPM named; set VOUCH_TPM_TCTI (or TPM2TOOLS_TCTI), \
+         e.g. device:/dev/tpmrm0 or swtpm:host=127.0.0.1,port=2321",
+        stub.display()
+    )]
+    TpmTctiMissing {
+        /// The stub the reference names.
+        stub: PathBuf,
+    },
     /// A file operation failed.
     #[error("cannot {action} {}", path.display())]
     Io {
@@ -365,7 +392,7 @@ pub enum Error {
     },
     /// A key reference names a scheme vouch does not know.
     #[error(
-        "unknown key reference scheme {scheme:?} in {reference:?} (expected file:PATH, tpm:HANDLE or fido:DEVICE)"
+        "unknown key reference scheme {scheme:?} in {reference:?} (expected file:PATH, soft-fido:PATH, fido:STUB or tpm:STUB)"
     )]
     UnknownScheme {
         /// The scheme (text before the first `:`; empty when there is none).
@@ -384,8 +411,8 @@ pub enum Error {
         /// The cargo feature that will provide it.
         feature: &'static str,
     },
-    /// A `file:` reference without a path.
-    #[error("key reference {reference:?} names no file (expected file:PATH)")]
+    /// A key reference without the path its scheme needs.
+    #[error("key reference {reference:?} names no file (expected SCHEME:PATH)")]
     MissingKeyPath {
         /// The whole reference.
         reference: String,

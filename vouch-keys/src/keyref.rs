@@ -1,5 +1,5 @@
-//! Key references: the strings that say which key signs (`file:PATH`, later
-//! `tpm:HANDLE` and `fido:DEVICE`).
+//! Key references: the strings that say which key signs (`file:PATH`,
+//! `soft-fido:PATH`, `fido:STUB`, `tpm:STUB`).
 
 use std::fmt;
 use std::path::{Path, PathBuf};
@@ -14,14 +14,14 @@ use crate::passphrase::Passphrase;
 /// The scheme before the first `:` chooses the backend (ASCII
 /// case-insensitive); the rest is the backend's own name for the key.
 /// `file:` takes the rest literally as a path (relative to the working
-/// directory; no `~` expansion). `tpm:` and `fido:` are reserved for their
-/// backends and refused with [`Error::BackendNotBuilt`] until those are
-/// built.
+/// directory; no `~` expansion). `tpm:` and `fido:` are refused with
+/// [`Error::BackendNotBuilt`] in a build without their feature.
 ///
 /// ```
 /// use vouch_keys::{Error, KeyRef};
 /// let r: KeyRef = "file:keys/release.key".parse()?;
 /// assert_eq!(r.to_string(), "file:keys/release.key");
+/// # #[cfg(not(feature = "tpm"))]
 /// assert!(matches!("tpm:0x81000001".parse::<KeyRef>(), Err(Error::BackendNotBuilt { scheme: "tpm", .. })));
 /// assert!(matches!("s3://bucket/key".parse::<KeyRef>(), Err(Error::UnknownScheme { .. })));
 /// # Ok::<(), Error>(())
@@ -41,6 +41,11 @@ pub enum KeyRef {
     /// ssh-keygen (feature `fido`; see [`crate::fido`]).
     #[cfg(feature = "fido")]
     Fido(PathBuf),
+    /// A key resident in a TPM 2.0: its stub file (`tpm:PATH`), used
+    /// through the TPM that `VOUCH_TPM_TCTI` (or `TPM2TOOLS_TCTI`) names
+    /// (feature `tpm`; see [`crate::tpm`]).
+    #[cfg(feature = "tpm")]
+    Tpm(PathBuf),
 }
 
 impl KeyRef {
@@ -56,6 +61,8 @@ impl KeyRef {
             KeyRef::SoftFido(_) => "soft-fido",
             #[cfg(feature = "fido")]
             KeyRef::Fido(_) => "fido",
+            #[cfg(feature = "tpm")]
+            KeyRef::Tpm(_) => "tpm",
         }
     }
 
@@ -65,6 +72,8 @@ impl KeyRef {
             KeyRef::File(p) | KeyRef::SoftFido(p) => Some(p),
             #[cfg(feature = "fido")]
             KeyRef::Fido(p) => Some(p),
+            #[cfg(feature = "tpm")]
+            KeyRef::Tpm(p) => Some(p),
         }
     }
 
@@ -121,6 +130,12 @@ impl KeyRef {
                 crate::fido::FidoOptions::default(),
                 std::sync::Arc::new(crate::fido::Silent),
             )?)),
+            #[cfg(feature = "tpm")]
+            KeyRef::Tpm(path) => {
+                let tcti = crate::tpm::tcti_from_env()
+                    .ok_or_else(|| Error::TpmTctiMissing { stub: path.clone() })?;
+                Ok(Box::new(crate::tpm::TpmKey::open(path, &tcti)?))
+            }
         }
     }
 }
@@ -145,6 +160,13 @@ impl FromStr for KeyRef {
                 reference: excerpt(s),
             }),
             "soft-fido" => Ok(KeyRef::SoftFido(PathBuf::from(rest))),
+            #[cfg(feature = "tpm")]
+            "tpm" if rest.is_empty() => Err(Error::MissingKeyPath {
+                reference: excerpt(s),
+            }),
+            #[cfg(feature = "tpm")]
+            "tpm" => Ok(KeyRef::Tpm(PathBuf::from(rest))),
+            #[cfg(not(feature = "tpm"))]
             "tpm" => Err(Error::BackendNotBuilt {
                 scheme: "tpm",
                 feature: "tpm",
@@ -172,6 +194,8 @@ impl fmt::Display for KeyRef {
             KeyRef::SoftFido(p) => write!(f, "soft-fido:{}", p.display()),
             #[cfg(feature = "fido")]
             KeyRef::Fido(p) => write!(f, "fido:{}", p.display()),
+            #[cfg(feature = "tpm")]
+            KeyRef::Tpm(p) => write!(f, "tpm:{}", p.display()),
         }
     }
 }
@@ -217,10 +241,26 @@ mod tests {
                 Err(Error::MissingKeyPath { .. })
             ));
         }
-        assert!(matches!(
-            "Tpm:0x81000001".parse::<KeyRef>(),
-            Err(Error::BackendNotBuilt { scheme: "tpm", .. })
-        ));
+        #[cfg(not(feature = "tpm"))]
+        {
+            assert!(matches!(
+                "Tpm:0x81000001".parse::<KeyRef>(),
+                Err(Error::BackendNotBuilt { scheme: "tpm", .. })
+            ));
+            let e = "tpm:1".parse::<KeyRef>().unwrap_err().to_string();
+            assert!(e.contains("not built"), "{e}");
+        }
+        #[cfg(feature = "tpm")]
+        {
+            let r: KeyRef = "Tpm:keys/ci.tpm".parse().unwrap();
+            assert_eq!(r, KeyRef::Tpm("keys/ci.tpm".into()));
+            assert_eq!(r.scheme(), "tpm");
+            assert_eq!(r.to_string(), "tpm:keys/ci.tpm");
+            assert!(matches!(
+                "tpm:".parse::<KeyRef>(),
+                Err(Error::MissingKeyPath { .. })
+            ));
+        }
         match "/home/me/key".parse::<KeyRef>() {
             Err(Error::UnknownScheme { scheme, reference }) => {
                 assert_eq!(scheme, "");
@@ -234,7 +274,5 @@ mod tests {
             }
             other => panic!("{other:?}"),
         }
-        let e = "tpm:1".parse::<KeyRef>().unwrap_err().to_string();
-        assert!(e.contains("not built"), "{e}");
     }
 }

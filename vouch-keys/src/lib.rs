@@ -1,6 +1,6 @@
 //! Things that sign for vouch: file keys, FIDO2 security keys through
-//! OpenSSH (feature `fido`), and a software authenticator; TPM 2.0 keys
-//! come with their issue behind the `tpm` feature.
+//! OpenSSH (feature `fido`), TPM 2.0 resident keys (feature `tpm`), and a
+//! software authenticator.
 //!
 //! - [`FileKey`]: an Ed25519 or P-256 private key in memory, loaded from
 //!   vouch's own format (optionally passphrase-encrypted, see
@@ -15,6 +15,10 @@
 //!   [`softfido::TestAttestationCa`] its `packed` enrollment attestation.
 //! - `fido::FidoKey` (feature `fido`): a credential on a FIDO2 security
 //!   key, made and used through `ssh-keygen` (key reference `fido:STUB`).
+//! - `tpm::TpmKey` (feature `tpm`, needs libtss2 at build time): a
+//!   non-exportable P-256 key in a TPM 2.0, with its TPM2_Certify
+//!   attestation (key reference `tpm:STUB`, the TPM named by
+//!   `VOUCH_TPM_TCTI` or `TPM2TOOLS_TCTI`).
 //! - [`Passphrase`]: a zeroized passphrase; the library never prompts.
 //! - [`Error`]: the crate's one error type.
 //!
@@ -47,6 +51,8 @@ pub mod file;
 mod keyref;
 mod passphrase;
 pub mod softfido;
+#[cfg(feature = "tpm")]
+pub mod tpm;
 
 pub use error::{DecodeError, Error, KdfParam, KeyFormat, Origin};
 pub use file::{FileKey, KdfParams, MAX_KEY_FILE_LEN, Overwrite, SaveOptions};
