@@ -111,7 +111,7 @@ impl KeyRef {
         }
     }
 
-    /// Opens a file-backed key.
+    /// Opens every backend but a security key with its callbacks.
     fn open_file(
         &self,
         passphrase: Option<&Passphrase>,

@@ -59,6 +59,12 @@ pub(crate) enum Backend {
     /// OUT.attestation and the enrollment challenge to OUT.challenge
     /// (feature `fido`). `SSH_SK_PROVIDER` selects a middleware.
     Fido,
+    /// A non-exportable P-256 key in the TPM (feature `tpm`; the TPM from
+    /// VOUCH_TPM_TCTI or TPM2TOOLS_TCTI): OUT is the stub (the key's
+    /// wrapped blobs, no secret), used as `tpm:OUT`; OUT.attestation holds
+    /// the key's TPM2_Certify by the TPM's attestation key, OUT.ak that
+    /// key's public area (for `roster trust-tpm`).
+    Tpm,
 }
 
 /// Arguments of `vouch key generate`.
@@ -142,6 +148,9 @@ pub(crate) fn run(command: KeyCommand) -> CliResult {
 fn generate(args: GenerateArgs) -> CliResult {
     if args.backend == Backend::Fido {
         return generate_fido(&args);
+    }
+    if args.backend == Backend::Tpm {
+        return generate_tpm(&args);
     }
     if args.require_uv || args.application != "ssh:" {
         return Err(CliError::usage_msg(
@@ -289,6 +298,45 @@ fn generate_fido(args: &GenerateArgs) -> CliResult {
         "enroll it: vouch roster add-key DRAFT --id ID --pubkey {out}.pub --fido-attestation {out}.attestation --challenge {out}.challenge"
     );
     Ok(Outcome::Done)
+}
+
+/// `vouch key generate --backend tpm`.
+#[cfg(feature = "tpm")]
+fn generate_tpm(args: &GenerateArgs) -> CliResult {
+    use vouch_keys::tpm::{TpmKey, tcti_from_env};
+    let Some(tcti) = tcti_from_env() else {
+        return Err(CliError::usage_msg(
+            "no TPM: set VOUCH_TPM_TCTI (e.g. device:/dev/tpmrm0 or swtpm:host=127.0.0.1,port=2321)",
+        ));
+    };
+    let key = TpmKey::generate(&args.out, &tcti)
+        .map_err(|e| CliError::usage("cannot make the TPM key", e))?;
+    let (attest, signature, ak_public, key_public) = key.attestation();
+    let certify =
+        vouch_core::tpm::KeyAttestation::new(attest, signature, ak_public.clone(), key_public)
+            .map_err(|e| CliError::usage("the TPM's certification does not parse", e))?;
+    let out = args.out.display();
+    let att = format!("{out}.attestation");
+    let ak = format!("{out}.ak");
+    crate::io::write_new(std::path::Path::new(&att), &certify.to_bytes())?;
+    crate::io::write_new(std::path::Path::new(&ak), &ak_public)?;
+    use vouch_core::Signer as _;
+    crate::io::outln!("key id {} (ES256, in the TPM at {tcti})", key.key_id());
+    crate::io::outln!("key reference tpm:{out} (stub {out}: wrapped by the TPM, no secret)");
+    crate::io::outln!("public key {out}.pub");
+    crate::io::outln!("attestation {att} (TPM2_Certify), attestation key {ak}");
+    crate::io::outln!(
+        "enroll: vouch roster trust-tpm DRAFT --id ID --ak {ak} --label MACHINE, then vouch roster add-key DRAFT --id ID --pubkey {out}.pub --tpm-attestation {att}"
+    );
+    Ok(Outcome::Done)
+}
+
+/// `vouch key generate --backend tpm` without the feature.
+#[cfg(not(feature = "tpm"))]
+fn generate_tpm(_args: &GenerateArgs) -> CliResult {
+    Err(CliError::usage_msg(
+        "this vouch was built without the tpm feature (cargo build --features tpm; needs libtss2-dev)",
+    ))
 }
 
 /// `vouch key generate --backend fido` without the feature.

@@ -87,6 +87,12 @@ pub(crate) enum RosterCommand {
     /// roots (and, when models are listed, of a listed model) meets the
     /// policy requirement `attested-authenticator`.
     TrustAuthenticator(TrustAuthenticatorArgs),
+    /// Enroll a machine's TPM: trust its attestation key for an identity,
+    /// in a draft.
+    ///
+    /// A TPM key of that identity whose TPM2_Certify by this attestation
+    /// key verifies meets the policy requirement `tpm-attested`.
+    TrustTpm(TrustTpmArgs),
     /// Revoke a key in a draft: it signs nothing valid from then on.
     ///
     /// A revocation of any reason ends what the key can sign. What it
@@ -212,6 +218,29 @@ pub(crate) struct AddKeyArgs {
         conflicts_with = "challenge"
     )]
     client_data: Option<PathBuf>,
+    /// The TPM key's TPM2_Certify (the STUB.attestation file `key generate
+    /// --backend tpm` writes). Verified now against the attestation keys the
+    /// draft trusts for the identity (and again by every verifier).
+    #[arg(long, value_name = "FILE", conflicts_with = "fido_attestation")]
+    tpm_attestation: Option<PathBuf>,
+}
+
+/// Arguments of `vouch roster trust-tpm`.
+#[derive(Args, Debug)]
+pub(crate) struct TrustTpmArgs {
+    /// The draft.
+    #[arg(value_name = "FILE")]
+    file: PathBuf,
+    /// The identity whose machine holds the TPM.
+    #[arg(long, value_name = "ID")]
+    id: IdentityId,
+    /// The attestation key's public area (the STUB.ak file `key generate
+    /// --backend tpm` writes, a marshaled TPMT_PUBLIC).
+    #[arg(long, value_name = "FILE")]
+    ak: PathBuf,
+    /// A name for the machine.
+    #[arg(long)]
+    label: String,
 }
 
 /// Arguments of `vouch roster trust-authenticator`.
@@ -337,6 +366,7 @@ pub(crate) fn run(command: RosterCommand) -> CliResult {
         RosterCommand::AddKey(a) => edit(&a.file, |r| add_key(r, &a)),
         RosterCommand::Grant(a) => edit(&a.file, |r| grant(r, &a)),
         RosterCommand::TrustAuthenticator(a) => edit(&a.file, |r| trust_authenticator(r, &a)),
+        RosterCommand::TrustTpm(a) => edit(&a.file, |r| trust_tpm(r, &a)),
         RosterCommand::Revoke(a) => edit(&a.file, |r| revoke(r, &a)),
         RosterCommand::Sign(a) => sign(a),
         RosterCommand::Verify(a) => verify(a),
@@ -526,6 +556,18 @@ fn add_key(roster: &mut Roster, args: &AddKeyArgs) -> Result<String, CliError> {
         attested = format!("; {}", Escaped(&k.recorded));
         entry.attestation = Some(k);
     }
+    if let Some(path) = &args.tpm_attestation {
+        let bytes = crate::io::read(path)?;
+        let certify = vouch_core::tpm::KeyAttestation::from_bytes(&bytes).map_err(|e| {
+            CliError::usage(format!("{} is not a TPM attestation", path.display()), e)
+        })?;
+        let record = vouch_manifest::TpmKeyAttestation {
+            certify: certify.to_bytes(),
+        };
+        let status = vouch_manifest::tpm::status(&record, &args.id, &entry.key, &roster.tpm);
+        attested = format!("; {}", Escaped(&status.to_string()));
+        entry.tpm = Some(record);
+    }
     identity_mut(roster, &args.id)?.keys.push(entry);
     Ok(format!(
         "added key {key_id} to {} (valid from {from}){attested}",
@@ -557,6 +599,34 @@ fn read_attestation(path: &Path, args: &AddKeyArgs) -> Result<EnrollmentAttestat
     let hash = vouch_core::Digest::sha256(&crate::io::read(client_data)?);
     let hash = *hash.as_sha256().unwrap_or(&[0; 32]);
     EnrollmentAttestation::webauthn(&bytes, hash).map_err(bad)
+}
+
+/// `vouch roster trust-tpm`.
+fn trust_tpm(roster: &mut Roster, args: &TrustTpmArgs) -> Result<String, CliError> {
+    identity_mut(roster, &args.id)?;
+    let public = crate::io::read(&args.ak)?;
+    let parsed = vouch_core::tpm::Public::parse(&public).map_err(|e| {
+        CliError::usage(format!("{} is not a TPM public area", args.ak.display()), e)
+    })?;
+    vouch_core::tpm::check_ak_attributes(&parsed).map_err(|e| {
+        CliError::usage(
+            format!("{} is not an attestation key", args.ak.display()),
+            e,
+        )
+    })?;
+    let ak = vouch_manifest::TrustedAk {
+        identity: args.id.clone(),
+        label: args.label.clone(),
+        public,
+    };
+    if !roster.tpm.attestation_keys.contains(&ak) {
+        roster.tpm.attestation_keys.push(ak);
+    }
+    Ok(format!(
+        "trusted the TPM {} of {}",
+        Escaped(&args.label),
+        Escaped(args.id.as_str())
+    ))
 }
 
 /// `vouch roster trust-authenticator`.

@@ -1,0 +1,236 @@
+//! TPM keys from the command line, against swtpm (feature `tpm`): a key
+//! made in the TPM, its machine enrolled (`roster trust-tpm`), the key
+//! enrolled with its TPM2_Certify and found TPM-attested, another
+//! identity's enrollment refused; and a commit-style SSHSIG made through
+//! vouch-git-ssh with the TPM key that stock `ssh-keygen -Y verify` accepts.
+
+#![cfg(feature = "tpm")]
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
+
+use vouch_test_support::tpm::Swtpm;
+
+const VOUCH: &str = env!("CARGO_BIN_EXE_vouch");
+const GIT_SSH: &str = env!("CARGO_BIN_EXE_vouch-git-ssh");
+
+fn scratch() -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("vouch-cli-tpm-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+fn text(out: &Output) -> String {
+    format!(
+        "exit {:?}\n--- stdout\n{}--- stderr\n{}",
+        out.status.code(),
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    )
+}
+
+fn run(dir: &Path, tcti: &str, program: &str, args: &[&str]) -> Output {
+    Command::new(program)
+        .current_dir(dir)
+        .env("VOUCH_TPM_TCTI", tcti)
+        .env_remove("VOUCH_PASSPHRASE")
+        .env("VOUCH_ROSTER_STATE", dir.join("state.json"))
+        .args(args)
+        .stdin(Stdio::null())
+        .output()
+        .unwrap()
+}
+
+fn ok(dir: &Path, tcti: &str, args: &[&str]) -> String {
+    let out = run(dir, tcti, VOUCH, args);
+    assert!(out.status.success(), "{args:?}\n{}", text(&out));
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+#[test]
+fn a_tpm_key_enrolls_attested_and_signs_what_ssh_keygen_accepts() {
+    let Some(tpm) = Swtpm::start("the CLI's TPM keys") else {
+        return;
+    };
+    let tcti = tpm.tcti();
+    let dir = scratch();
+    let out = ok(
+        &dir,
+        tcti,
+        &["key", "generate", "--backend", "tpm", "--out", "build.stub"],
+    );
+    assert!(out.contains("key reference tpm:build.stub"), "{out}");
+    for f in [
+        "build.stub",
+        "build.stub.pub",
+        "build.stub.attestation",
+        "build.stub.ak",
+    ] {
+        assert!(dir.join(f).is_file(), "{f} missing");
+    }
+    // No TPM named: a clear usage error.
+    let out = run(
+        &dir,
+        "",
+        VOUCH,
+        &["key", "generate", "--backend", "tpm", "--out", "x.stub"],
+    );
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out));
+
+    ok(&dir, tcti, &["key", "generate", "--out", "root.key"]);
+    ok(
+        &dir,
+        tcti,
+        &[
+            "roster",
+            "init",
+            "--name",
+            "acme",
+            "--root-key",
+            "root.key.pub",
+            "-o",
+            "r.toml",
+        ],
+    );
+    for (id, name) in [
+        ("workload:ci/build", "CI build"),
+        ("workload:ci/deploy", "CI deploy"),
+    ] {
+        ok(
+            &dir,
+            tcti,
+            &[
+                "roster",
+                "add-identity",
+                "r.toml",
+                "--id",
+                id,
+                "--name",
+                name,
+            ],
+        );
+    }
+    // The AK file is checked: a signing key's public area is no AK.
+    let out = ok(
+        &dir,
+        tcti,
+        &[
+            "roster",
+            "trust-tpm",
+            "r.toml",
+            "--id",
+            "workload:ci/build",
+            "--ak",
+            "build.stub.ak",
+            "--label",
+            "runner-1",
+        ],
+    );
+    assert!(
+        out.contains("trusted the TPM runner-1 of workload:ci/build"),
+        "{out}"
+    );
+    let out = ok(
+        &dir,
+        tcti,
+        &[
+            "roster",
+            "add-key",
+            "r.toml",
+            "--id",
+            "workload:ci/build",
+            "--pubkey",
+            "build.stub.pub",
+            "--tpm-attestation",
+            "build.stub.attestation",
+        ],
+    );
+    assert!(out.contains("TPM-attested key (AK runner-1)"), "{out}");
+    // A key of a machine whose TPM nobody enrolled: refused, with the reason.
+    ok(
+        &dir,
+        tcti,
+        &[
+            "key",
+            "generate",
+            "--backend",
+            "tpm",
+            "--out",
+            "deploy.stub",
+        ],
+    );
+    let out = ok(
+        &dir,
+        tcti,
+        &[
+            "roster",
+            "add-key",
+            "r.toml",
+            "--id",
+            "workload:ci/deploy",
+            "--pubkey",
+            "deploy.stub.pub",
+            "--tpm-attestation",
+            "deploy.stub.attestation",
+        ],
+    );
+    assert!(out.contains("TPM attestation refused"), "{out}");
+    // Nor does the build machine's AK vouch for it.
+    let out = run(
+        &dir,
+        tcti,
+        VOUCH,
+        &[
+            "roster",
+            "trust-tpm",
+            "r.toml",
+            "--id",
+            "workload:ci/deploy",
+            "--ak",
+            "build.stub.pub",
+            "--label",
+            "not-an-ak",
+        ],
+    );
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out));
+    // vouch-git-ssh signs with the TPM key; stock ssh-keygen verifies.
+    std::fs::write(
+        dir.join("payload"),
+        b"tree 4b825dc642cb6eb9a060e54bf8d69288fbee4904\n",
+    )
+    .unwrap();
+    let out = run(
+        &dir,
+        tcti,
+        GIT_SSH,
+        &["-Y", "sign", "-n", "git", "-f", "tpm:build.stub", "payload"],
+    );
+    assert!(out.status.success(), "{}", text(&out));
+    let line = std::fs::read_to_string(dir.join("build.stub.pub")).unwrap();
+    std::fs::write(
+        dir.join("allowed"),
+        format!("builder@example.com {}", line.trim()),
+    )
+    .unwrap();
+    let verified = Command::new("ssh-keygen")
+        .current_dir(&dir)
+        .args([
+            "-Y",
+            "verify",
+            "-f",
+            "allowed",
+            "-I",
+            "builder@example.com",
+            "-n",
+            "git",
+            "-s",
+            "payload.sig",
+        ])
+        .stdin(std::fs::File::open(dir.join("payload")).unwrap())
+        .output()
+        .unwrap();
+    assert!(verified.status.success(), "{}", text(&verified));
+    std::fs::remove_dir_all(&dir).unwrap();
+}
