@@ -159,8 +159,6 @@ impl Member {
     fn held(&self) -> &'static str {
         if self.key.public_key().fido_application().is_some() {
             "software FIDO authenticator (touch simulated)"
-        } else if self.hardware.contains(&HardwareClaim::TpmResident) {
-            "file key, claimed tpm-resident (see note)"
         } else {
             "file key"
         }
@@ -373,8 +371,8 @@ fn make_cast(ws: &Workspace) -> Result<Cast> {
     let (alice_ref, alice) = fido("alice")?;
     let (bob_ref, bob) = fido("bob")?;
     let key = |alg| -> Result<BoxedSigner> { Ok(Box::new(FileKey::generate(alg)?)) };
-    let mut build = Member::workload("ci/build", "CI build", "builder", key(Algorithm::Es256)?)?;
-    build.hardware = vec![HardwareClaim::TpmResident];
+    // A file key: this machine may have no TPM (see step 5).
+    let build = Member::workload("ci/build", "CI build", "builder", key(Algorithm::Es256)?)?;
     Ok(Cast {
         roots,
         alice: Member::person("alice", "Alice", "developer", alice)?,
@@ -816,6 +814,11 @@ fn step_image(
         "   signed by {}: statement {}",
         i.builder,
         short_digest(&image.digest())
+    );
+    println!(
+        "   (the builder signs with a file key: the demo profile does not demand tpm-attested;\n    \
+         production needs a key certified by an enrolled TPM: vouch key generate --backend tpm,\n    \
+         vouch roster trust-tpm, roster add-key --tpm-attestation)"
     );
     add(bundle, &image)?;
     Ok(image)

@@ -5,7 +5,6 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use std::process::Command;
-use std::time::Instant;
 
 use vouch_core::cose::Sign1;
 use vouch_core::{Algorithm, Digest, PublicKey, Signature, Signer};
@@ -402,24 +401,4 @@ fn tpm2_verifysignature_accepts_vouch_signatures() {
         "tpm2_verifysignature accepted a signature over another message"
     );
     let _ = run(&["tpm2_flushcontext", "-t"]);
-}
-
-/// The median latency of a signature through swtpm (connect, recreate the
-/// primary, load, sign, flush, verify), printed for the record.
-#[test]
-fn sign_latency() {
-    let Some(tpm) = swtpm() else { return };
-    let key = TpmKey::generate(&tpm.dir().join("k.tpm"), tpm.tcti()).unwrap();
-    let mut times: Vec<_> = (0..50)
-        .map(|i| {
-            let start = Instant::now();
-            key.try_sign(format!("{i}").as_bytes()).unwrap();
-            start.elapsed()
-        })
-        .collect();
-    times.sort();
-    eprintln!(
-        "TPM sign latency through swtpm over 50 signatures: median {:?}, min {:?}, max {:?}",
-        times[25], times[0], times[49]
-    );
 }
