@@ -100,3 +100,26 @@ pub fn vector_json(set: &str, file: &str) -> Option<serde_json::Value> {
         std::fs::read_to_string(&p).unwrap_or_else(|e| panic!("reading {}: {e}", p.display()));
     Some(serde_json::from_str(&text).unwrap_or_else(|e| panic!("parsing {}: {e}", p.display())))
 }
+
+/// Decodes base64 that may be base64url or standard base64, padded or
+/// not, as the py-webauthn captures in the vectors mix them.
+///
+/// # Panics
+///
+/// When `s` is not base64 of either kind: a broken vector file.
+#[allow(clippy::panic)]
+pub fn base64_any(s: &str) -> Vec<u8> {
+    use base64::Engine as _;
+    let s: String = s
+        .trim_end_matches('=')
+        .chars()
+        .map(|c| match c {
+            '+' => '-',
+            '/' => '_',
+            c => c,
+        })
+        .collect();
+    base64::engine::general_purpose::URL_SAFE_NO_PAD
+        .decode(&s)
+        .unwrap_or_else(|e| panic!("not base64: {e}"))
+}

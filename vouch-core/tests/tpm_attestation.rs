@@ -11,8 +11,6 @@
 
 use std::path::PathBuf;
 
-use base64::Engine as _;
-use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use ciborium::value::Value;
 use der::{Decode as _, Encode as _};
 use p256::ecdsa::SigningKey;
@@ -314,17 +312,7 @@ fn w3c_tpm_es256_sample() {
 }
 
 fn b64url(s: &str) -> Vec<u8> {
-    // The captures mix base64url and standard base64.
-    let s: String = s
-        .trim_end_matches('=')
-        .chars()
-        .map(|c| match c {
-            '+' => '-',
-            '/' => '_',
-            c => c,
-        })
-        .collect();
-    URL_SAFE_NO_PAD.decode(s).unwrap()
+    vouch_test_support::base64_any(s)
 }
 
 fn text_entry<'a>(map: &'a [(Value, Value)], key: &str) -> &'a Value {
