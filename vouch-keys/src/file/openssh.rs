@@ -29,7 +29,22 @@ pub(super) fn decode(
             },
         )
     };
-    let key = ssh_key::PrivateKey::from_openssh(text).map_err(library)?;
+    let key = match ssh_key::PrivateKey::from_openssh(text) {
+        Ok(key) => key,
+        Err(e) => {
+            // ssh-key 0.7.0-rc.12 refuses a P-256 scalar whose mpint is
+            // shorter than 32 bytes, which OpenSSH writes for one key in
+            // 256 (a leading zero byte is dropped): read those here.
+            return match short_scalar_p256(text) {
+                Some((file_key, comment)) => {
+                    let mut file_key = file_key;
+                    file_key.set_comment(&comment);
+                    Ok(file_key)
+                }
+                None => Err(library(e)),
+            };
+        }
+    };
     let key_type = key.algorithm();
     let supported = matches!(
         key_type,
@@ -104,6 +119,77 @@ pub(super) fn decode(
     Ok(file_key)
 }
 
+/// An unencrypted OpenSSH P-256 key whose private scalar is a short mpint
+/// (PROTOCOL.key: `openssh-key-v1`, cipher and KDF `none`, one key; the
+/// private section `checkint checkint "ecdsa-sha2-nistp256" "nistp256" Q d
+/// comment padding`), with its public point checked against the scalar.
+/// `None` for anything else, so the caller reports ssh-key's own error.
+fn short_scalar_p256(text: &str) -> Option<(FileKey, String)> {
+    use base64::Engine as _;
+    let body: String = text
+        .lines()
+        .map(str::trim)
+        .skip_while(|l| *l != "-----BEGIN OPENSSH PRIVATE KEY-----")
+        .skip(1)
+        .take_while(|l| *l != "-----END OPENSSH PRIVATE KEY-----")
+        .collect();
+    let blob = base64::engine::general_purpose::STANDARD
+        .decode(body)
+        .ok()?;
+    let mut r = Wire(blob.strip_prefix(b"openssh-key-v1\0")?);
+    if r.string()? != b"none" || r.string()? != b"none" || !r.string()?.is_empty() {
+        return None;
+    }
+    if r.u32()? != 1 {
+        return None;
+    }
+    let _public = r.string()?;
+    let mut p = Wire(r.string()?);
+    if !r.0.is_empty() || p.u32()? != p.u32()? {
+        return None;
+    }
+    if p.string()? != b"ecdsa-sha2-nistp256" || p.string()? != b"nistp256" {
+        return None;
+    }
+    let point = p.string()?.to_vec();
+    let d = p.string()?;
+    // A positive mpint: at most one leading zero, which marks the high bit.
+    let d = match d {
+        [0, rest @ ..] if rest.first().is_some_and(|b| b & 0x80 != 0) => rest,
+        [first, ..] if first & 0x80 == 0 && *first != 0 => d,
+        _ => return None,
+    };
+    if d.len() > 32 {
+        return None;
+    }
+    let mut scalar = [0u8; 32];
+    scalar[32 - d.len()..].copy_from_slice(d);
+    let comment = String::from_utf8_lossy(p.string()?).into_owned();
+    let signing = p256::ecdsa::SigningKey::from_slice(&scalar).ok()?;
+    if signing.verifying_key().to_sec1_point(false).as_bytes() != point.as_slice() {
+        return None;
+    }
+    Some((FileKey::from_p256(signing)?, comment))
+}
+
+/// SSH wire reading (RFC 4251 `uint32` and `string`).
+struct Wire<'a>(&'a [u8]);
+
+impl<'a> Wire<'a> {
+    fn u32(&mut self) -> Option<u32> {
+        let (head, rest) = self.0.split_first_chunk::<4>()?;
+        self.0 = rest;
+        Some(u32::from_be_bytes(*head))
+    }
+
+    fn string(&mut self) -> Option<&'a [u8]> {
+        let n = usize::try_from(self.u32()?).ok()?;
+        let s = self.0.get(..n)?;
+        self.0 = self.0.get(n..)?;
+        Some(s)
+    }
+}
+
 /// Refuses ciphers `ssh-key` cannot decrypt (so their failure is not
 /// mistaken for a wrong passphrase) and KDF costs above the bound.
 fn check_encryption(key: &ssh_key::PrivateKey, origin: &Origin) -> Result<(), Error> {
@@ -134,6 +220,23 @@ fn check_encryption(key: &ssh_key::PrivateKey, origin: &Origin) -> Result<(), Er
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A throwaway key `ssh-keygen -t ecdsa` wrote with a 31-byte scalar
+    /// (one key in 256 has one), which ssh-key 0.7.0-rc.12 refuses.
+    const SHORT_SCALAR: &str = "-----BEGIN OPENSSH PRIVATE KEY-----\nb3BlbnNzaC1rZXktdjEAAAAABG5vbmUAAAAEbm9uZQAAAAAAAAABAAAAaAAAABNlY2RzYS\n1zaGEyLW5pc3RwMjU2AAAACG5pc3RwMjU2AAAAQQSsHsJtBG+3z8lXrBu6xR9YS4aKFKPW\nnUFKPMvLT/HfEVmtPt7vkpcABmG9+LXQZ8QYnB8Tefrxj0KXQcUauoDOAAAAoKCcraugnK\n2rAAAAE2VjZHNhLXNoYTItbmlzdHAyNTYAAAAIbmlzdHAyNTYAAABBBKwewm0Eb7fPyVes\nG7rFH1hLhooUo9adQUo8y8tP8d8RWa0+3u+SlwAGYb34tdBnxBicHxN5+vGPQpdBxRq6gM\n4AAAAfZeSWlLkUdNZIRHI/da6mLA5fSACQfhqqEwp6/I4aAwAAAAdyb290QHZtAQI=\n-----END OPENSSH PRIVATE KEY-----\n";
+    const SHORT_SCALAR_PUB: &str = "ecdsa-sha2-nistp256 AAAAE2VjZHNhLXNoYTItbmlzdHAyNTYAAAAIbmlzdHAyNTYAAABBBKwewm0Eb7fPyVesG7rFH1hLhooUo9adQUo8y8tP8d8RWa0+3u+SlwAGYb34tdBnxBicHxN5+vGPQpdBxRq6gM4= root@vm";
+
+    #[test]
+    fn a_p256_key_with_a_short_scalar_loads() {
+        let key = FileKey::decode(SHORT_SCALAR.as_bytes(), None).unwrap();
+        assert_eq!(
+            key.public_key(),
+            &PublicKey::from_openssh(SHORT_SCALAR_PUB).unwrap()
+        );
+        // A corrupted copy is still refused.
+        let bad = SHORT_SCALAR.replacen("AAAAfZeS", "AAAAfZeT", 1);
+        assert!(FileKey::decode(bad.as_bytes(), None).is_err());
+    }
     use p256::elliptic_curve::sec1::ToSec1Point as _;
     use ssh_key::LineEnding::LF;
     use ssh_key::private::{EcdsaPrivateKey, Ed25519Keypair};
