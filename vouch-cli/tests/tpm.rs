@@ -1,8 +1,9 @@
 //! TPM keys from the command line, against swtpm (feature `tpm`): a key
 //! made in the TPM, its machine enrolled (`roster trust-tpm`), the key
 //! enrolled with its TPM2_Certify and found TPM-attested, another
-//! identity's enrollment refused; and a commit-style SSHSIG made through
-//! vouch-git-ssh with the TPM key that stock `ssh-keygen -Y verify` accepts.
+//! identity's enrollment refused; an SSHSIG made through vouch-git-ssh
+//! with the TPM key that stock `ssh-keygen -Y verify` accepts, and a git
+//! commit signed with it that stock `git verify-commit` accepts.
 
 #![cfg(feature = "tpm")]
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
@@ -232,5 +233,54 @@ fn a_tpm_key_enrolls_attested_and_signs_what_ssh_keygen_accepts() {
         .output()
         .unwrap();
     assert!(verified.status.success(), "{}", text(&verified));
+
+    // A git commit signed through vouch-git-ssh with the TPM key: stock
+    // `git verify-commit` (ssh-keygen as its program) says Good.
+    if vouch_test_support::git::tools_available("TPM-signed commits", "git with a TPM key") {
+        let repo = dir.join("repo");
+        let home = dir.join("home");
+        std::fs::create_dir_all(&repo).unwrap();
+        std::fs::create_dir_all(&home).unwrap();
+        let git = |args: &[&str]| {
+            let out = vouch_test_support::git::command(&repo, &home, "UTC")
+                .env("VOUCH_TPM_TCTI", tcti)
+                .args(["-c", "gpg.format=ssh"])
+                .args(args)
+                .output()
+                .unwrap();
+            assert!(out.status.success(), "git {args:?}\n{}", text(&out));
+            out
+        };
+        git(&["init", "-q"]);
+        let key = format!("user.signingkey=tpm:{}", dir.join("build.stub").display());
+        let program = format!("gpg.ssh.program={GIT_SSH}");
+        git(&[
+            "-c",
+            &key,
+            "-c",
+            &program,
+            "commit",
+            "-q",
+            "--allow-empty",
+            "-S",
+            "-m",
+            "built",
+        ]);
+        std::fs::write(
+            dir.join("allowed_signers"),
+            format!("alice@example.com {}", line.trim()),
+        )
+        .unwrap();
+        let allowed = format!(
+            "gpg.ssh.allowedSignersFile={}",
+            dir.join("allowed_signers").display()
+        );
+        let out = git(&["-c", &allowed, "verify-commit", "HEAD"]);
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(
+            stderr.starts_with("Good \"git\" signature for alice@example.com with ECDSA key"),
+            "{stderr}"
+        );
+    }
     std::fs::remove_dir_all(&dir).unwrap();
 }
