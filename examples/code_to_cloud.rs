@@ -113,6 +113,9 @@ struct Member {
     key: Box<dyn Signer + Send + Sync>,
     /// What the roster claims about where the key lives.
     hardware: Vec<HardwareClaim>,
+    /// For a TPM key: its TPM2_Certify and the public area of the AK that
+    /// made it (which the roster enrolls for this identity).
+    tpm: Option<(Vec<u8>, Vec<u8>)>,
 }
 
 type BoxedSigner = Box<dyn Signer + Send + Sync>;
@@ -132,6 +135,7 @@ impl Member {
             role,
             key,
             hardware: Vec::new(),
+            tpm: None,
         })
     }
 
@@ -148,6 +152,7 @@ impl Member {
             role,
             key,
             hardware: Vec::new(),
+            tpm: None,
         })
     }
 
@@ -159,6 +164,8 @@ impl Member {
     fn held(&self) -> &'static str {
         if self.key.public_key().fido_application().is_some() {
             "software FIDO authenticator (touch simulated)"
+        } else if self.tpm.is_some() {
+            "TPM key (non-exportable, certified)"
         } else {
             "file key"
         }
@@ -178,6 +185,11 @@ struct Cast {
     /// The key references git is given for Alice's and Bob's commits.
     alice_ref: KeyRef,
     bob_ref: KeyRef,
+    /// Where the builder's key lives, in words.
+    builder_key: String,
+    /// The TPM simulator this story started, stopped when the story ends.
+    #[cfg(feature = "tpm")]
+    _simulator: Option<vouch_test_support::tpm::Swtpm>,
 }
 
 impl Cast {
@@ -280,6 +292,7 @@ fn step_roster(ws: &Workspace, t: &Timeline) -> Result<(Cast, TrustedRoster)> {
     let cast = make_cast(ws)?;
     let mut roles: BTreeMap<RoleName, Vec<RoleGrant>> = BTreeMap::new();
     let mut identities = Vec::new();
+    let mut tpm = vouch_manifest::TpmTrust::default();
     for m in cast.members() {
         roles
             .entry(m.role.parse()?)
@@ -287,6 +300,16 @@ fn step_roster(ws: &Workspace, t: &Timeline) -> Result<(Cast, TrustedRoster)> {
             .push(RoleGrant::new(m.id.clone(), t.keys_from));
         let mut key = RosterKey::new(m.key.public_key().clone(), t.keys_from);
         key.hardware = m.hardware.clone();
+        if let Some((certify, ak_public)) = &m.tpm {
+            key.tpm = Some(vouch_manifest::TpmKeyAttestation {
+                certify: certify.clone(),
+            });
+            tpm.attestation_keys.push(vouch_manifest::TrustedAk {
+                identity: m.id.clone(),
+                label: "build runner".into(),
+                public: ak_public.clone(),
+            });
+        }
         let proof = match m.id.kind() {
             vouch_manifest::IdentityKind::Person => IdentityProof::Email {
                 address: m.email.clone(),
@@ -314,7 +337,7 @@ fn step_roster(ws: &Workspace, t: &Timeline) -> Result<(Cast, TrustedRoster)> {
         identities,
         roles,
         authenticators: Default::default(),
-        tpm: Default::default(),
+        tpm,
     };
     let roots: [&dyn Signer; 2] = [&cast.roots[0], &cast.roots[2]];
     let signed = sign_by(roster, &roots)?;
@@ -340,10 +363,12 @@ fn step_roster(ws: &Workspace, t: &Timeline) -> Result<(Cast, TrustedRoster)> {
             m.held()
         );
     }
-    println!(
-        "   note: the roster claims ci/build's key is TPM-resident; on this machine a file key\n   \
-         stands in for it (the TPM backend joins later)"
-    );
+    println!("   ci/build's key is {}", cast.builder_key);
+    if cast.build.tpm.is_some() {
+        println!(
+            "   (certified by that TPM's attestation key, which the roster enrolls for ci/build)"
+        );
+    }
     println!(
         "   roster.cbor ({} bytes) trusted by pin {}",
         std::fs::metadata(&file)?.len(),
@@ -371,8 +396,9 @@ fn make_cast(ws: &Workspace) -> Result<Cast> {
     let (alice_ref, alice) = fido("alice")?;
     let (bob_ref, bob) = fido("bob")?;
     let key = |alg| -> Result<BoxedSigner> { Ok(Box::new(FileKey::generate(alg)?)) };
-    // A file key: this machine may have no TPM (see step 5).
-    let build = Member::workload("ci/build", "CI build", "builder", key(Algorithm::Es256)?)?;
+    let builder = builder_key(ws)?;
+    let mut build = Member::workload("ci/build", "CI build", "builder", builder.key)?;
+    build.tpm = builder.tpm;
     Ok(Cast {
         roots,
         alice: Member::person("alice", "Alice", "developer", alice)?,
@@ -389,6 +415,69 @@ fn make_cast(ws: &Workspace) -> Result<Cast> {
         )?,
         alice_ref,
         bob_ref,
+        builder_key: builder.how,
+        #[cfg(feature = "tpm")]
+        _simulator: builder.simulator,
+    })
+}
+
+/// The builder's key, and in words where it lives.
+struct BuilderKey {
+    key: BoxedSigner,
+    tpm: Option<(Vec<u8>, Vec<u8>)>,
+    how: String,
+    #[cfg(feature = "tpm")]
+    simulator: Option<vouch_test_support::tpm::Swtpm>,
+}
+
+/// A TPM key when there is a TPM (`VOUCH_TPM_TCTI`, or a swtpm started
+/// here) and the example was built with `--features tpm`; else a file key,
+/// saying why.
+fn builder_key(ws: &Workspace) -> Result<BuilderKey> {
+    #[cfg(feature = "tpm")]
+    {
+        let simulator = match vouch_keys::tpm::tcti_from_env() {
+            Some(_) => None,
+            None => vouch_test_support::tpm::Swtpm::start("the story's TPM builder key"),
+        };
+        let tcti = simulator
+            .as_ref()
+            .map(|s| s.tcti().to_owned())
+            .or_else(vouch_keys::tpm::tcti_from_env);
+        if let Some(tcti) = tcti {
+            let key = vouch_keys::tpm::TpmKey::generate(&ws.path("keys/build.tpm"), &tcti)?;
+            let (attest, signature, ak_public, key_public) = key.attestation();
+            let certify = vouch_core::tpm::KeyAttestation::new(
+                attest,
+                signature,
+                ak_public.clone(),
+                key_public,
+            )?
+            .to_bytes();
+            let how = match &simulator {
+                Some(_) => "in a TPM (a swtpm simulator this story started)".to_owned(),
+                None => format!("in the TPM at {tcti}"),
+            };
+            return Ok(BuilderKey {
+                key: Box::new(key),
+                tpm: Some((certify, ak_public)),
+                how,
+                simulator,
+            });
+        }
+    }
+    let _ = ws;
+    let why = if cfg!(feature = "tpm") {
+        "no TPM: neither VOUCH_TPM_TCTI nor swtpm"
+    } else {
+        "built without --features tpm"
+    };
+    Ok(BuilderKey {
+        key: Box::new(FileKey::generate(Algorithm::Es256)?),
+        tpm: None,
+        how: format!("a file key ({why})"),
+        #[cfg(feature = "tpm")]
+        simulator: None,
     })
 }
 
@@ -815,11 +904,13 @@ fn step_image(
         i.builder,
         short_digest(&image.digest())
     );
-    println!(
-        "   (the builder signs with a file key: the demo profile does not demand tpm-attested;\n    \
-         production needs a key certified by an enrolled TPM: vouch key generate --backend tpm,\n    \
-         vouch roster trust-tpm, roster add-key --tpm-attestation)"
-    );
+    if cast.build.tpm.is_none() {
+        println!(
+            "   (the builder signs with a file key: the demo profile does not demand tpm-attested;\n    \
+             production needs a key certified by an enrolled TPM: vouch key generate --backend tpm,\n    \
+             vouch roster trust-tpm, roster add-key --tpm-attestation)"
+        );
+    }
     add(bundle, &image)?;
     Ok(image)
 }
