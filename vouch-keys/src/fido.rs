@@ -75,10 +75,12 @@ pub struct StubState {
 
 impl StubState {
     fn read(path: &Path) -> Result<Self, Error> {
-        let text = match std::fs::read_to_string(path) {
-            Ok(t) => t,
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(StubState::default()),
-            Err(e) => return Err(Error::io("read", path)(e)),
+        let text = match read_small(path) {
+            Ok(t) => String::from_utf8_lossy(&t).into_owned(),
+            Err(Error::Io { source, .. }) if source.kind() == std::io::ErrorKind::NotFound => {
+                return Ok(StubState::default());
+            }
+            Err(e) => return Err(e),
         };
         let bad = |line: &str| Error::Fido {
             what: "read the credential",
@@ -184,6 +186,26 @@ impl std::fmt::Debug for FidoKey {
     }
 }
 
+/// Most bytes read from a file beside the stub or written by ssh-keygen
+/// (public key lines, attestations, signatures, the state: all small).
+const MAX_SIDE_FILE: u64 = 64 * 1024;
+
+/// Reads a small file, refusing one larger than [`MAX_SIDE_FILE`].
+fn read_small(path: &Path) -> Result<Vec<u8>, Error> {
+    use std::io::Read as _;
+    let mut bytes = Vec::new();
+    std::fs::File::open(path)
+        .and_then(|f| f.take(MAX_SIDE_FILE + 1).read_to_end(&mut bytes))
+        .map_err(Error::io("read", path))?;
+    if bytes.len() as u64 > MAX_SIDE_FILE {
+        return Err(Error::Fido {
+            what: "read the credential",
+            detail: format!("{} is larger than {MAX_SIDE_FILE} bytes", path.display()),
+        });
+    }
+    Ok(bytes)
+}
+
 /// `PATH` with `suffix` appended to its file name.
 fn with_suffix(path: &Path, suffix: &str) -> PathBuf {
     let mut name = path.as_os_str().to_owned();
@@ -278,7 +300,7 @@ impl FidoKey {
         }
         .write(&state)?;
         let key = FidoKey::open(stub, options, Arc::new(Silent))?;
-        let attestation = std::fs::read(&attestation).map_err(Error::io("read", &attestation))?;
+        let attestation = read_small(&attestation)?;
         Ok(Enrollment {
             key,
             attestation,
@@ -294,7 +316,7 @@ impl FidoKey {
         callbacks: Arc<dyn FidoCallbacks>,
     ) -> Result<Self, Error> {
         let pub_path = with_suffix(stub, ".pub");
-        let line = std::fs::read_to_string(&pub_path).map_err(Error::io("read", &pub_path))?;
+        let line = String::from_utf8_lossy(&read_small(&pub_path)?).into_owned();
         let public = PublicKey::from_openssh(line.trim()).map_err(|source| Error::Fido {
             what: "read the credential",
             detail: format!("{}: {source}", pub_path.display()),
@@ -376,7 +398,7 @@ impl FidoKey {
                 .arg(&self.stub)
                 .arg(&file);
             run(c, "sign")?;
-            let armored = std::fs::read(&sig_path).map_err(Error::io("read", &sig_path))?;
+            let armored = read_small(&sig_path)?;
             let sig = SshSig::from_armored(&armored).map_err(|e| Error::Fido {
                 what: "sign",
                 detail: format!("ssh-keygen wrote an unreadable signature: {e}"),

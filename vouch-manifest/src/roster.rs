@@ -501,10 +501,13 @@ pub struct TrustedRoster {
     /// What this verifier concluded about each FIDO key's authenticator,
     /// from the enrollment attestation (verified when the roster is
     /// trusted, once).
-    authenticators: HashMap<KeyId, AuthenticatorStatus>,
+    ///
+    /// Computed on first use: a chain of versions is indexed once per
+    /// version, and only the newest one's keys are ever asked about.
+    authenticators: std::sync::OnceLock<HashMap<KeyId, AuthenticatorStatus>>,
     /// What this verifier concluded about each key carrying a TPM
-    /// attestation.
-    tpm: HashMap<KeyId, TpmStatus>,
+    /// attestation (on first use, as above).
+    tpm: std::sync::OnceLock<HashMap<KeyId, TpmStatus>>,
 }
 
 /// Counts distinct root keys of `root` among the verified signers of `signed`.
@@ -660,33 +663,6 @@ impl TrustedRoster {
                 by_key.insert(k.key.key_id(), (i, j));
             }
         }
-        let mut tpm = HashMap::new();
-        for ident in &roster.identities {
-            for k in &ident.keys {
-                if let Some(a) = &k.tpm {
-                    let status = crate::tpm::status(a, &ident.id, &k.key, &roster.tpm);
-                    tpm.insert(k.key.key_id(), status);
-                }
-            }
-        }
-        let mut authenticators = HashMap::new();
-        for k in roster.identities.iter().flat_map(|i| &i.keys) {
-            if k.key.fido_application().is_none() {
-                continue;
-            }
-            // Roots that do not parse make every attestation refused
-            // with the reason, rather than the roster unusable.
-            let status = crate::authenticator::status(
-                k.attestation.as_ref(),
-                &k.key,
-                &roster.authenticators,
-                k.valid_from,
-            )
-            .unwrap_or_else(|e| AuthenticatorStatus::Refused {
-                reason: error_chain(&e),
-            });
-            authenticators.insert(k.key.key_id(), status);
-        }
         TrustedRoster {
             roster,
             digest,
@@ -697,21 +673,58 @@ impl TrustedRoster {
             by_id,
             by_email,
             grants_by_identity,
-            authenticators,
-            tpm,
+            authenticators: std::sync::OnceLock::new(),
+            tpm: std::sync::OnceLock::new(),
         }
     }
 
     /// What this verifier concluded about key `key_id`'s TPM attestation
     /// (`None` when it carries none).
     pub fn tpm(&self, key_id: &KeyId) -> Option<&TpmStatus> {
-        self.tpm.get(key_id)
+        self.tpm
+            .get_or_init(|| {
+                let roster = &self.roster;
+                let mut tpm = HashMap::new();
+                for ident in &roster.identities {
+                    for k in &ident.keys {
+                        if let Some(a) = &k.tpm {
+                            let status = crate::tpm::status(a, &ident.id, &k.key, &roster.tpm);
+                            tpm.insert(k.key.key_id(), status);
+                        }
+                    }
+                }
+                tpm
+            })
+            .get(key_id)
     }
 
     /// What this verifier concluded about the authenticator holding FIDO
     /// key `key_id` (`None` for keys that are not FIDO keys, or unknown).
     pub fn authenticator(&self, key_id: &KeyId) -> Option<&AuthenticatorStatus> {
-        self.authenticators.get(key_id)
+        self.authenticators
+            .get_or_init(|| {
+                let roster = &self.roster;
+                let mut authenticators = HashMap::new();
+                for k in roster.identities.iter().flat_map(|i| &i.keys) {
+                    if k.key.fido_application().is_none() {
+                        continue;
+                    }
+                    // Roots that do not parse make every attestation refused
+                    // with the reason, rather than the roster unusable.
+                    let status = crate::authenticator::status(
+                        k.attestation.as_ref(),
+                        &k.key,
+                        &roster.authenticators,
+                        k.valid_from,
+                    )
+                    .unwrap_or_else(|e| AuthenticatorStatus::Refused {
+                        reason: error_chain(&e),
+                    });
+                    authenticators.insert(k.key.key_id(), status);
+                }
+                authenticators
+            })
+            .get(key_id)
     }
 
     /// The person whose `person:EMAIL` id or email proof is `email`, as
