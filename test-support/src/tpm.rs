@@ -86,22 +86,8 @@ impl Swtpm {
         }
         let mut last_error = String::new();
         for _ in 0..5 {
-            let dir = std::env::temp_dir().join(format!(
-                "vouch-swtpm-{}-{}",
-                std::process::id(),
-                COUNTER.fetch_add(1, Ordering::Relaxed)
-            ));
-            let _ = std::fs::remove_dir_all(&dir);
-            if let Err(e) = std::fs::create_dir_all(&dir) {
-                panic!("creating {}: {e}", dir.display());
-            }
-            let Some(port) = free_port_pair() else {
+            let Some(guard) = Swtpm::prepare() else {
                 panic!("no free pair of loopback ports for swtpm");
-            };
-            let guard = Swtpm {
-                tcti: format!("swtpm:host=127.0.0.1,port={port}"),
-                dir,
-                port,
             };
             match guard.launch() {
                 Ok(()) => return Some(guard),
@@ -111,6 +97,58 @@ impl Swtpm {
             }
         }
         panic!("swtpm did not start: {last_error}");
+    }
+
+    /// [`Swtpm::start`], with the TPM manufactured first by `swtpm_setup
+    /// --create-ek-cert`: an RSA 2048 (and an ECC) endorsement key, and
+    /// their certificates in NV (RSA at index 0x01c00002), issued by `ca`.
+    /// `None`, after a `SKIP:` line, when swtpm or swtpm_setup is missing.
+    ///
+    /// # Panics
+    ///
+    /// As [`Swtpm::start`], and when swtpm_setup fails.
+    #[allow(clippy::panic)]
+    pub fn start_manufactured(untested: &str, ca: &SwtpmCa) -> Option<Swtpm> {
+        if !available("swtpm_setup", "swtpm-tools", untested)
+            || !available("swtpm", "swtpm", untested)
+        {
+            return None;
+        }
+        let mut last_error = String::new();
+        for _ in 0..5 {
+            let Some(guard) = Swtpm::prepare() else {
+                panic!("no free pair of loopback ports for swtpm");
+            };
+            if let Err(e) = ca.manufacture(&guard.dir) {
+                panic!("swtpm_setup failed: {e}");
+            }
+            match guard.launch() {
+                Ok(()) => return Some(guard),
+                Err(e) => last_error = e,
+            }
+        }
+        panic!("swtpm did not start: {last_error}");
+    }
+
+    /// A guard with a fresh state directory and a port pair, nothing
+    /// started; `None` when no port pair is free.
+    #[allow(clippy::panic)]
+    fn prepare() -> Option<Swtpm> {
+        let dir = std::env::temp_dir().join(format!(
+            "vouch-swtpm-{}-{}",
+            std::process::id(),
+            COUNTER.fetch_add(1, Ordering::Relaxed)
+        ));
+        let _ = std::fs::remove_dir_all(&dir);
+        if let Err(e) = std::fs::create_dir_all(&dir) {
+            panic!("creating {}: {e}", dir.display());
+        }
+        let port = free_port_pair()?;
+        Some(Swtpm {
+            tcti: format!("swtpm:host=127.0.0.1,port={port}"),
+            dir,
+            port,
+        })
     }
 
     fn launch(&self) -> Result<(), String> {
@@ -203,6 +241,108 @@ impl Drop for Swtpm {
                 std::thread::sleep(Duration::from_millis(10));
             }
         }
+        let _ = std::fs::remove_dir_all(&self.dir);
+    }
+}
+
+/// A certificate authority for swtpm's endorsement keys, as `swtpm_localca`
+/// keeps it: a root, an intermediate that signs EK certificates, and their
+/// keys, all in one directory of this process (removed on drop). The CA is
+/// made on the first [`Swtpm::start_manufactured`] that uses it.
+#[derive(Debug)]
+pub struct SwtpmCa {
+    dir: PathBuf,
+}
+
+impl SwtpmCa {
+    /// A new, empty CA directory.
+    ///
+    /// # Panics
+    ///
+    /// When the directory cannot be made.
+    #[allow(clippy::panic)]
+    pub fn new() -> SwtpmCa {
+        let dir = std::env::temp_dir().join(format!(
+            "vouch-swtpm-ca-{}-{}",
+            std::process::id(),
+            COUNTER.fetch_add(1, Ordering::Relaxed)
+        ));
+        let _ = std::fs::remove_dir_all(&dir);
+        if let Err(e) = std::fs::create_dir_all(dir.join("ca")) {
+            panic!("creating {}: {e}", dir.display());
+        }
+        SwtpmCa { dir }
+    }
+
+    /// The root certificate (PEM) a roster trusts for EK certificates.
+    pub fn root_pem(&self) -> PathBuf {
+        self.dir.join("ca/swtpm-localca-rootca-cert.pem")
+    }
+
+    /// The intermediate (PEM) that issued the EK certificates; a TPM does
+    /// not carry it, so the enroller supplies it.
+    pub fn intermediate_pem(&self) -> PathBuf {
+        self.dir.join("ca/issuercert.pem")
+    }
+
+    /// Runs swtpm_setup on the TPM state directory `state`, with this CA.
+    fn manufacture(&self, state: &Path) -> Result<(), String> {
+        let ca = self.dir.join("ca");
+        let conf = self.dir.join("swtpm-localca.conf");
+        let options = self.dir.join("swtpm-localca.options");
+        let setup = self.dir.join("swtpm_setup.conf");
+        let write = |path: &Path, text: String| {
+            std::fs::write(path, text).map_err(|e| format!("writing {}: {e}", path.display()))
+        };
+        write(
+            &conf,
+            format!(
+                "statedir = {ca}\nsigningkey = {ca}/signkey.pem\nissuercert = {ca}/issuercert.pem\ncertserial = {ca}/certserial\n",
+                ca = ca.display()
+            ),
+        )?;
+        write(
+            &options,
+            "--platform-manufacturer vouch\n--platform-version 2.1\n--platform-model test\n".into(),
+        )?;
+        write(
+            &setup,
+            format!(
+                "create_certs_tool = /usr/bin/swtpm_localca\ncreate_certs_tool_config = {}\ncreate_certs_tool_options = {}\nactive_pcr_banks = sha256\n",
+                conf.display(),
+                options.display()
+            ),
+        )?;
+        let output = Command::new("swtpm_setup")
+            .args(["--tpm2", "--create-ek-cert", "--overwrite"])
+            .arg("--tpmstate")
+            .arg(state)
+            .arg("--config")
+            .arg(&setup)
+            .stdin(Stdio::null())
+            .output()
+            .map_err(|e| format!("cannot run swtpm_setup: {e}"))?;
+        if output.status.success() {
+            Ok(())
+        } else {
+            Err(format!(
+                "exit {}: {}{}",
+                output.status,
+                String::from_utf8_lossy(&output.stdout).trim(),
+                String::from_utf8_lossy(&output.stderr).trim()
+            ))
+        }
+    }
+}
+
+impl Default for SwtpmCa {
+    fn default() -> Self {
+        SwtpmCa::new()
+    }
+}
+
+impl Drop for SwtpmCa {
+    fn drop(&mut self) {
         let _ = std::fs::remove_dir_all(&self.dir);
     }
 }

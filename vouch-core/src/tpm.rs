@@ -38,9 +38,11 @@
 //! version; they are small.
 //!
 //! One submodule per idea: `structures` (the wire formats and names),
-//! `certify` (the signature and the rules).
+//! `certify` (the signature and the rules), `credential`
+//! (TPM2_MakeCredential, for enrolling an AK under a certified EK).
 
 mod certify;
+mod credential;
 mod structures;
 
 use ciborium::value::Value;
@@ -53,6 +55,7 @@ pub use certify::{
     AK_REQUIRED, KEY_FORBIDDEN, KEY_REQUIRED, check_ak_attributes, check_key_attributes,
     verify_ak_signature, verify_ak_signature_legacy_sha1,
 };
+pub use credential::{CredentialChallenge, EndorsementKey, MAX_CREDENTIAL_LEN, make_credential};
 pub use structures::{
     Attest, AttestSignature, Attested, ClockInfo, KeyParams, ObjectAttributes, PcrSelection,
     Public, Scheme, TPM_ECC_NIST_P256, TPM_GENERATED_VALUE, alg, alg_name, attest_type_name, name,
@@ -152,6 +155,10 @@ pub enum TpmError {
     /// An algorithm vouch refuses here, by its TPM name.
     #[error("unsupported algorithm: {0}")]
     UnsupportedAlgorithm(String),
+    /// The operating system's random source failed (making a credential
+    /// challenge).
+    #[error("the operating system's random source failed")]
+    Random,
 }
 
 /// A TPM2_Certify of a signing key, as the TPM produced it: the marshaled

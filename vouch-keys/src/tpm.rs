@@ -48,6 +48,8 @@
 //! without a resource manager (swtpm, `/dev/tpm0`) keeps transient objects
 //! across connections and has only three slots.
 
+mod endorsement;
+
 use std::path::{Path, PathBuf};
 use std::str::FromStr;
 
@@ -70,6 +72,8 @@ use tss_esapi::{Context, TctiNameConf};
 use vouch_core::{Algorithm, Digest, KeyId, PublicKey, SignError, Signature, Signer};
 
 use crate::error::Error;
+
+pub use endorsement::endorsement_certificate;
 
 /// The environment variable that names the TCTI for `tpm:` key references,
 /// read before tpm2-tools' own [`TPM2TOOLS_TCTI_ENV`].
