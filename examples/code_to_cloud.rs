@@ -308,6 +308,7 @@ fn step_roster(ws: &Workspace, t: &Timeline) -> Result<(Cast, TrustedRoster)> {
                 identity: m.id.clone(),
                 label: "build runner".into(),
                 public: ak_public.clone(),
+                endorsement: None,
             });
         }
         let proof = match m.id.kind() {

@@ -13,6 +13,7 @@ use std::path::PathBuf;
 pub mod git;
 pub mod tpm;
 pub mod tpm_certify;
+pub mod tpm_key;
 
 /// `examples/policy.toml`: the complete example policy, its production
 /// profile (commits need an attested FIDO authenticator).

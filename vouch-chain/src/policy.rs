@@ -61,6 +61,12 @@ pub enum HardwareRequirement {
     /// made by an attestation key the roster enrolled for the key's
     /// identity. A bare roster claim (`tpmResident`) never meets it.
     TpmAttested,
+    /// [`HardwareRequirement::TpmAttested`], by an AK that the roster
+    /// enrolled under its TPM's EK certificate: the certificate chains
+    /// (verified by this verifier, at the enrollment time) to an EK root the
+    /// roster trusts, so the TPM is one a manufacturer made, not a
+    /// simulator or a software TPM of the enrolled machine.
+    TpmEndorsed,
     /// A FIDO key whose enrollment attestation this verifier verified to an
     /// authenticator root the roster trusts (at the key's `validFrom`), of a
     /// model the roster allows when it lists models. Never met by a label,
@@ -74,6 +80,7 @@ impl fmt::Display for HardwareRequirement {
             HardwareRequirement::UserPresence => "user-presence",
             HardwareRequirement::UserVerification => "user-verification",
             HardwareRequirement::TpmAttested => "tpm-attested",
+            HardwareRequirement::TpmEndorsed => "tpm-endorsed",
             HardwareRequirement::AttestedAuthenticator => "attested-authenticator",
         })
     }

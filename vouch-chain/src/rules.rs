@@ -35,6 +35,9 @@ fn satisfies(roster: &TrustedRoster, s: &Attested<'_>, req: HardwareRequirement)
         HardwareRequirement::TpmAttested => roster
             .tpm(&s.key_id)
             .is_some_and(vouch_manifest::TpmStatus::is_attested),
+        HardwareRequirement::TpmEndorsed => roster
+            .tpm(&s.key_id)
+            .is_some_and(vouch_manifest::TpmStatus::is_endorsed),
         // The verifier's own finding from the enrollment bytes, not the
         // finding the roster's signers recorded.
         HardwareRequirement::AttestedAuthenticator => {

@@ -73,6 +73,15 @@ pub(crate) fn write(path: &Path, bytes: &[u8]) -> Result<(), CliError> {
 
 /// Writes `bytes` to a file that must not exist yet.
 pub(crate) fn write_new(path: &Path, bytes: &[u8]) -> Result<(), CliError> {
+    write_new_with(path, bytes, 0o644)
+}
+
+/// [`write_new`] for a secret: readable by its owner only (on Unix).
+pub(crate) fn write_new_private(path: &Path, bytes: &[u8]) -> Result<(), CliError> {
+    write_new_with(path, bytes, 0o600)
+}
+
+fn write_new_with(path: &Path, bytes: &[u8], mode: u32) -> Result<(), CliError> {
     let cannot = |e: std::io::Error| {
         let message = if e.kind() == std::io::ErrorKind::AlreadyExists {
             format!(
@@ -84,11 +93,13 @@ pub(crate) fn write_new(path: &Path, bytes: &[u8]) -> Result<(), CliError> {
         };
         CliError::usage(message, e)
     };
-    let mut f = fs::OpenOptions::new()
-        .write(true)
-        .create_new(true)
-        .open(path)
-        .map_err(cannot)?;
+    let mut options = fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, mode);
+    #[cfg(not(unix))]
+    let _ = mode;
+    let mut f = options.open(path).map_err(cannot)?;
     f.write_all(bytes)
         .and_then(|()| f.sync_all())
         .map_err(cannot)

@@ -16,8 +16,9 @@ use vouch_test_support::tpm::Swtpm;
 const VOUCH: &str = env!("CARGO_BIN_EXE_vouch");
 const GIT_SSH: &str = env!("CARGO_BIN_EXE_vouch-git-ssh");
 
-fn scratch() -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("vouch-cli-tpm-{}", std::process::id()));
+/// A directory of this test alone (tests run in parallel in one process).
+fn scratch(test: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("vouch-cli-tpm-{}-{test}", std::process::id()));
     let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir_all(&dir).unwrap();
     dir
@@ -56,7 +57,7 @@ fn a_tpm_key_enrolls_attested_and_signs_what_ssh_keygen_accepts() {
         return;
     };
     let tcti = tpm.tcti();
-    let dir = scratch();
+    let dir = scratch("attested");
     let out = ok(
         &dir,
         tcti,
@@ -282,5 +283,236 @@ fn a_tpm_key_enrolls_attested_and_signs_what_ssh_keygen_accepts() {
             "{stderr}"
         );
     }
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+/// The EK-certified enrollment from the command line: the machine's EK
+/// certificate, the enroller's challenge, the TPM's answer, the AK
+/// trusted under its EK certificate; a TPM of an untrusted manufacturer,
+/// another TPM's answer and a wrong answer are refused.
+#[test]
+fn an_ak_enrolls_under_its_ek_certificate() {
+    use vouch_test_support::tpm::SwtpmCa;
+    let ca = SwtpmCa::new();
+    let Some(tpm) = Swtpm::start_manufactured("the CLI's EK-certified enrollment", &ca) else {
+        return;
+    };
+    let other_ca = SwtpmCa::new();
+    let Some(other) = Swtpm::start_manufactured("the CLI's EK-certified enrollment", &other_ca)
+    else {
+        return;
+    };
+    let tcti = tpm.tcti();
+    let dir = scratch("ek");
+    ok(
+        &dir,
+        tcti,
+        &["key", "generate", "--backend", "tpm", "--out", "build.stub"],
+    );
+    let out = ok(&dir, tcti, &["key", "tpm-ek-cert", "-o", "ek.der"]);
+    assert!(out.contains("EK certificate"), "{out}");
+    ok(&dir, tcti, &["key", "generate", "--out", "root.key"]);
+    ok(
+        &dir,
+        tcti,
+        &[
+            "roster",
+            "init",
+            "--name",
+            "acme",
+            "--root-key",
+            "root.key.pub",
+            "-o",
+            "r.toml",
+        ],
+    );
+    ok(
+        &dir,
+        tcti,
+        &[
+            "roster",
+            "add-identity",
+            "r.toml",
+            "--id",
+            "workload:ci/build",
+            "--name",
+            "CI build",
+        ],
+    );
+    let root = ca.root_pem();
+    let intermediate = ca.intermediate_pem();
+    let (root, intermediate) = (root.to_str().unwrap(), intermediate.to_str().unwrap());
+
+    // No EK root trusted yet: no challenge.
+    let challenge = [
+        "roster",
+        "tpm-challenge",
+        "r.toml",
+        "--ak",
+        "build.stub.ak",
+        "--ek-cert",
+        "ek.der",
+        "--ek-intermediate",
+        intermediate,
+        "-o",
+        "chal",
+    ];
+    let out = run(&dir, tcti, VOUCH, &challenge);
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out));
+    assert!(text(&out).contains("trusts no EK root"), "{}", text(&out));
+
+    ok(
+        &dir,
+        tcti,
+        &["roster", "trust-tpm-ca", "r.toml", "--root", root],
+    );
+    // Without the intermediate, the EK certificate does not chain.
+    let out = run(
+        &dir,
+        tcti,
+        VOUCH,
+        &[
+            "roster",
+            "tpm-challenge",
+            "r.toml",
+            "--ak",
+            "build.stub.ak",
+            "--ek-cert",
+            "ek.der",
+            "-o",
+            "x",
+        ],
+    );
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out));
+    assert!(!dir.join("x").exists() && !dir.join("x.pending").exists());
+
+    let out = ok(&dir, tcti, &challenge);
+    assert!(out.contains("CN=unknown"), "{out}");
+    assert!(dir.join("chal.pending").is_file());
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt as _;
+        let mode = std::fs::metadata(dir.join("chal.pending"))
+            .unwrap()
+            .permissions()
+            .mode();
+        assert_eq!(mode & 0o077, 0, "the pending file is private: {mode:o}");
+    }
+
+    // Another TPM cannot answer: it does not hold this EK.
+    ok(
+        &dir,
+        other.tcti(),
+        &["key", "generate", "--backend", "tpm", "--out", "other.stub"],
+    );
+    let out = run(
+        &dir,
+        other.tcti(),
+        VOUCH,
+        &[
+            "key",
+            "tpm-activate",
+            "other.stub",
+            "--challenge",
+            "chal",
+            "-o",
+            "other.answer",
+        ],
+    );
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out));
+
+    ok(
+        &dir,
+        tcti,
+        &[
+            "key",
+            "tpm-activate",
+            "build.stub",
+            "--challenge",
+            "chal",
+            "-o",
+            "answer",
+        ],
+    );
+    let trust = |answer: &str| {
+        run(
+            &dir,
+            tcti,
+            VOUCH,
+            &[
+                "roster",
+                "trust-tpm",
+                "r.toml",
+                "--id",
+                "workload:ci/build",
+                "--label",
+                "runner-1",
+                "--ak",
+                "build.stub.ak",
+                "--pending",
+                "chal.pending",
+                "--answer",
+                answer,
+            ],
+        )
+    };
+    std::fs::write(dir.join("wrong"), [0u8; 32]).unwrap();
+    let out = trust("wrong");
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out));
+    let out = trust("answer");
+    assert!(out.status.success(), "{}", text(&out));
+    assert!(
+        text(&out).contains("under its EK certificate"),
+        "{}",
+        text(&out)
+    );
+
+    let out = ok(
+        &dir,
+        tcti,
+        &[
+            "roster",
+            "add-key",
+            "r.toml",
+            "--id",
+            "workload:ci/build",
+            "--pubkey",
+            "build.stub.pub",
+            "--tpm-attestation",
+            "build.stub.attestation",
+        ],
+    );
+    assert!(
+        out.contains("in a TPM whose EK certificate chains to CN=swtpm-localca-rootca"),
+        "{out}"
+    );
+
+    // A manufacturer the roster does not trust.
+    let out = ok(
+        &dir,
+        other.tcti(),
+        &["key", "tpm-ek-cert", "-o", "other-ek.der"],
+    );
+    assert!(out.contains("EK certificate"), "{out}");
+    let other_intermediate = other_ca.intermediate_pem();
+    let out = run(
+        &dir,
+        other.tcti(),
+        VOUCH,
+        &[
+            "roster",
+            "tpm-challenge",
+            "r.toml",
+            "--ak",
+            "other.stub.ak",
+            "--ek-cert",
+            "other-ek.der",
+            "--ek-intermediate",
+            other_intermediate.to_str().unwrap(),
+            "-o",
+            "c2",
+        ],
+    );
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out));
     std::fs::remove_dir_all(&dir).unwrap();
 }

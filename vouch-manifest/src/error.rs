@@ -15,6 +15,10 @@ pub enum ManifestError {
     /// A key that is not a FIDO key carries an authenticator attestation.
     #[error("key {0} carries an authenticator attestation but is not a FIDO (sk-) key")]
     AttestationOnPlainKey(vouch_core::KeyId),
+    /// An EK-certified TPM enrollment was refused (the challenge could not
+    /// be made, or the answer is wrong).
+    #[error("TPM enrollment refused: {0}")]
+    TpmEnrollment(String),
     /// An AAGUID is not a UUID.
     #[error("invalid AAGUID {0:?} (expected a UUID, 8-4-4-4-12 hex digits)")]
     InvalidAaguid(String),

@@ -55,4 +55,4 @@ pub use signed::{STATEMENT_CONTENT_TYPE, Signed};
 pub use statement::{
     Predicate, STATEMENT_TYPE, Statement, Subject, SubjectDigest, peek_predicate_type,
 };
-pub use tpm::{TpmKeyAttestation, TpmStatus, TpmTrust, TrustedAk};
+pub use tpm::{AkEndorsement, TpmKeyAttestation, TpmStatus, TpmTrust, TrustedAk};

@@ -966,15 +966,27 @@ pub(crate) fn attest_builder(
             identity: id(enrolled_for),
             label: "build-runner-1".into(),
             public: c.ak_public,
+            endorsement: None,
         });
 }
 
 /// The production profile's image rule: the builder's key TPM-attested.
 pub(crate) fn demand_tpm(scenario: &mut Scenario<'_>) {
+    demand_hardware(
+        scenario,
+        vouch_chain::policy::HardwareRequirement::TpmAttested,
+    );
+}
+
+/// The image rule: one builder whose key meets `requirement`.
+pub(crate) fn demand_hardware(
+    scenario: &mut Scenario<'_>,
+    requirement: vouch_chain::policy::HardwareRequirement,
+) {
     scenario.policy.image.signers = vouch_chain::Rule::signers(
         vec![role("builder")],
         std::num::NonZeroU32::new(1).unwrap(),
-        vec![vouch_chain::policy::HardwareRequirement::TpmAttested],
+        vec![requirement],
     )
     .unwrap();
 }

@@ -6,6 +6,8 @@ use clap::{Args, Subcommand, ValueEnum};
 use vouch_core::{Algorithm, PublicKey};
 use vouch_keys::FileKey;
 
+mod tpm;
+
 use crate::cmd::PassphraseArgs;
 use crate::exit::{CliError, CliResult, Outcome};
 
@@ -32,6 +34,15 @@ pub(crate) enum KeyCommand {
     /// `ssh-keygen -l` prints as SHA256:<base64>, shown here in hex as
     /// rosters and traces use it.
     Show(ShowArgs),
+    /// Write the TPM's endorsement key certificate (RSA 2048, NV index
+    /// 0x01c00002; DER) for an EK-certified enrollment (`roster
+    /// tpm-challenge`). The TPM from VOUCH_TPM_TCTI (feature `tpm`).
+    TpmEkCert(tpm::EkCertArgs),
+    /// Answer an EK-certified enrollment's challenge with the TPM
+    /// (TPM2_ActivateCredential with the key's attestation key): the
+    /// answer comes out only in the TPM the challenge was made for
+    /// (feature `tpm`).
+    TpmActivate(tpm::ActivateArgs),
 }
 
 /// The algorithms file keys are made for.
@@ -141,6 +152,8 @@ pub(crate) fn run(command: KeyCommand) -> CliResult {
         KeyCommand::Generate(a) => generate(a),
         KeyCommand::TestCa(a) => test_ca(a),
         KeyCommand::Show(a) => show(a),
+        KeyCommand::TpmEkCert(a) => tpm::ek_cert(&a),
+        KeyCommand::TpmActivate(a) => tpm::activate(&a),
     }
 }
 

@@ -12,6 +12,8 @@ use vouch_manifest::{
     RoleName, RootKeys, Roster, RosterChain, RosterKey, Signed, Statement, TrustedRoster,
 };
 
+mod tpm;
+
 use crate::cmd::SignerArgs;
 use crate::exit::{CliError, CliResult, Outcome};
 
@@ -92,7 +94,21 @@ pub(crate) enum RosterCommand {
     ///
     /// A TPM key of that identity whose TPM2_Certify by this attestation
     /// key verifies meets the policy requirement `tpm-attested`.
-    TrustTpm(TrustTpmArgs),
+    TrustTpm(tpm::TrustTpmArgs),
+    /// Trust a TPM manufacturer's EK certificate authority (its root
+    /// certificate), in a draft: AKs may then be enrolled under an EK
+    /// certificate that chains to it (`roster tpm-challenge`, then
+    /// `roster trust-tpm --pending --answer`).
+    TrustTpmCa(tpm::TrustTpmCaArgs),
+    /// Make the credential challenge that proves a machine's AK shares a
+    /// TPM with its certified EK (TPM2_MakeCredential).
+    ///
+    /// Verifies the EK certificate (`key tpm-ek-cert` on the machine) up to
+    /// an EK root the draft trusts, and writes OUT (for the machine: `key
+    /// tpm-activate`) and OUT.pending (the secret: keep it here, it is
+    /// what `roster trust-tpm --pending` checks the answer against). The
+    /// draft is not changed.
+    TpmChallenge(tpm::TpmChallengeArgs),
     /// Revoke a key in a draft: it signs nothing valid from then on.
     ///
     /// A revocation of any reason ends what the key can sign. What it
@@ -225,24 +241,6 @@ pub(crate) struct AddKeyArgs {
     tpm_attestation: Option<PathBuf>,
 }
 
-/// Arguments of `vouch roster trust-tpm`.
-#[derive(Args, Debug)]
-pub(crate) struct TrustTpmArgs {
-    /// The draft.
-    #[arg(value_name = "FILE")]
-    file: PathBuf,
-    /// The identity whose machine holds the TPM.
-    #[arg(long, value_name = "ID")]
-    id: IdentityId,
-    /// The attestation key's public area (the STUB.ak file `key generate
-    /// --backend tpm` writes, a marshaled TPMT_PUBLIC).
-    #[arg(long, value_name = "FILE")]
-    ak: PathBuf,
-    /// A name for the machine.
-    #[arg(long)]
-    label: String,
-}
-
 /// Arguments of `vouch roster trust-authenticator`.
 #[derive(Args, Debug)]
 pub(crate) struct TrustAuthenticatorArgs {
@@ -366,7 +364,9 @@ pub(crate) fn run(command: RosterCommand) -> CliResult {
         RosterCommand::AddKey(a) => edit(&a.file, |r| add_key(r, &a)),
         RosterCommand::Grant(a) => edit(&a.file, |r| grant(r, &a)),
         RosterCommand::TrustAuthenticator(a) => edit(&a.file, |r| trust_authenticator(r, &a)),
-        RosterCommand::TrustTpm(a) => edit(&a.file, |r| trust_tpm(r, &a)),
+        RosterCommand::TrustTpm(a) => edit(&a.file, |r| tpm::trust_tpm(r, &a)),
+        RosterCommand::TrustTpmCa(a) => edit(&a.file, |r| tpm::trust_tpm_ca(r, &a)),
+        RosterCommand::TpmChallenge(a) => tpm::challenge(&a),
         RosterCommand::Revoke(a) => edit(&a.file, |r| revoke(r, &a)),
         RosterCommand::Sign(a) => sign(a),
         RosterCommand::Verify(a) => verify(a),
@@ -601,34 +601,6 @@ fn read_attestation(path: &Path, args: &AddKeyArgs) -> Result<EnrollmentAttestat
     EnrollmentAttestation::webauthn(&bytes, hash).map_err(bad)
 }
 
-/// `vouch roster trust-tpm`.
-fn trust_tpm(roster: &mut Roster, args: &TrustTpmArgs) -> Result<String, CliError> {
-    identity_mut(roster, &args.id)?;
-    let public = crate::io::read(&args.ak)?;
-    let parsed = vouch_core::tpm::Public::parse(&public).map_err(|e| {
-        CliError::usage(format!("{} is not a TPM public area", args.ak.display()), e)
-    })?;
-    vouch_core::tpm::check_ak_attributes(&parsed).map_err(|e| {
-        CliError::usage(
-            format!("{} is not an attestation key", args.ak.display()),
-            e,
-        )
-    })?;
-    let ak = vouch_manifest::TrustedAk {
-        identity: args.id.clone(),
-        label: args.label.clone(),
-        public,
-    };
-    if !roster.tpm.attestation_keys.contains(&ak) {
-        roster.tpm.attestation_keys.push(ak);
-    }
-    Ok(format!(
-        "trusted the TPM {} of {}",
-        Escaped(&args.label),
-        Escaped(args.id.as_str())
-    ))
-}
-
 /// `vouch roster trust-authenticator`.
 fn trust_authenticator(
     roster: &mut Roster,
@@ -641,12 +613,7 @@ fn trust_authenticator(
     }
     let mut done = Vec::new();
     for path in &args.root {
-        let bytes = crate::io::read(path)?;
-        let anchor = match std::str::from_utf8(&bytes) {
-            Ok(pem) if pem.contains("-----BEGIN") => TrustAnchor::from_pem(pem),
-            _ => TrustAnchor::from_der(&bytes),
-        }
-        .map_err(|e| CliError::usage(format!("{} is not a certificate", path.display()), e))?;
+        let anchor = read_certificate(path)?;
         let root = AttestationRoot(anchor.der().to_vec());
         if !roster.authenticators.roots.contains(&root) {
             roster.authenticators.roots.push(root);
@@ -660,6 +627,16 @@ fn trust_authenticator(
         done.push(format!("model {a}"));
     }
     Ok(format!("trusted {}", done.join(", ")))
+}
+
+/// A certificate file, PEM or DER.
+fn read_certificate(path: &Path) -> Result<TrustAnchor, CliError> {
+    let bytes = crate::io::read(path)?;
+    match std::str::from_utf8(&bytes) {
+        Ok(pem) if pem.contains("-----BEGIN") => TrustAnchor::from_pem(pem),
+        _ => TrustAnchor::from_der(&bytes),
+    }
+    .map_err(|e| CliError::usage(format!("{} is not a certificate", path.display()), e))
 }
 
 /// `vouch roster grant`: a grant already covering the window changes nothing.
