@@ -113,9 +113,21 @@ struct Member {
     key: Box<dyn Signer + Send + Sync>,
     /// What the roster claims about where the key lives.
     hardware: Vec<HardwareClaim>,
-    /// For a TPM key: its TPM2_Certify and the public area of the AK that
-    /// made it (which the roster enrolls for this identity).
-    tpm: Option<(Vec<u8>, Vec<u8>)>,
+    /// For a TPM key: its TPM2_Certify and the AK that made it.
+    tpm: Option<TpmEnrolment>,
+}
+
+/// A TPM key's enrollment: its TPM2_Certify, the public area of the AK that
+/// made it (which the roster enrolls for the key's identity), and, when the
+/// TPM has a certified EK whose root the story knows, the AK's EK-certified
+/// enrollment (the credential challenge answered by that TPM).
+struct TpmEnrolment {
+    certify: Vec<u8>,
+    ak_public: Vec<u8>,
+    endorsed: Option<(
+        vouch_manifest::AttestationRoot,
+        vouch_manifest::AkEndorsement,
+    )>,
 }
 
 type BoxedSigner = Box<dyn Signer + Send + Sync>;
@@ -189,7 +201,10 @@ struct Cast {
     builder_key: String,
     /// The TPM simulator this story started, stopped when the story ends.
     #[cfg(feature = "tpm")]
-    _simulator: Option<vouch_test_support::tpm::Swtpm>,
+    _simulator: Option<(
+        vouch_test_support::tpm::Swtpm,
+        vouch_test_support::tpm::SwtpmCa,
+    )>,
 }
 
 impl Cast {
@@ -300,15 +315,19 @@ fn step_roster(ws: &Workspace, t: &Timeline) -> Result<(Cast, TrustedRoster)> {
             .push(RoleGrant::new(m.id.clone(), t.keys_from));
         let mut key = RosterKey::new(m.key.public_key().clone(), t.keys_from);
         key.hardware = m.hardware.clone();
-        if let Some((certify, ak_public)) = &m.tpm {
+        if let Some(e) = &m.tpm {
             key.tpm = Some(vouch_manifest::TpmKeyAttestation {
-                certify: certify.clone(),
+                certify: e.certify.clone(),
+            });
+            let endorsement = e.endorsed.as_ref().map(|(root, endorsement)| {
+                tpm.endorsement_roots.push(root.clone());
+                endorsement.clone()
             });
             tpm.attestation_keys.push(vouch_manifest::TrustedAk {
                 identity: m.id.clone(),
                 label: "build runner".into(),
-                public: ak_public.clone(),
-                endorsement: None,
+                public: e.ak_public.clone(),
+                endorsement,
             });
         }
         let proof = match m.id.kind() {
@@ -365,10 +384,15 @@ fn step_roster(ws: &Workspace, t: &Timeline) -> Result<(Cast, TrustedRoster)> {
         );
     }
     println!("   ci/build's key is {}", cast.builder_key);
-    if cast.build.tpm.is_some() {
-        println!(
+    match cast.build.tpm.as_ref().map(|e| e.endorsed.is_some()) {
+        Some(true) => println!(
+            "   (certified by that TPM's attestation key, which the roster enrolls for ci/build\n    \
+             under the TPM's EK certificate: the TPM answered a credential challenge for that AK)"
+        ),
+        Some(false) => println!(
             "   (certified by that TPM's attestation key, which the roster enrolls for ci/build)"
-        );
+        ),
+        None => {}
     }
     println!(
         "   roster.cbor ({} bytes) trusted by pin {}",
@@ -425,10 +449,13 @@ fn make_cast(ws: &Workspace) -> Result<Cast> {
 /// The builder's key, and in words where it lives.
 struct BuilderKey {
     key: BoxedSigner,
-    tpm: Option<(Vec<u8>, Vec<u8>)>,
+    tpm: Option<TpmEnrolment>,
     how: String,
     #[cfg(feature = "tpm")]
-    simulator: Option<vouch_test_support::tpm::Swtpm>,
+    simulator: Option<(
+        vouch_test_support::tpm::Swtpm,
+        vouch_test_support::tpm::SwtpmCa,
+    )>,
 }
 
 /// A TPM key when there is a TPM (`VOUCH_TPM_TCTI`, or a swtpm started
@@ -437,13 +464,22 @@ struct BuilderKey {
 fn builder_key(ws: &Workspace) -> Result<BuilderKey> {
     #[cfg(feature = "tpm")]
     {
+        // A swtpm started here is manufactured with an EK certificate by a
+        // local CA, which the story's roster then trusts as a TPM maker.
         let simulator = match vouch_keys::tpm::tcti_from_env() {
             Some(_) => None,
-            None => vouch_test_support::tpm::Swtpm::start("the story's TPM builder key"),
+            None => {
+                let ca = vouch_test_support::tpm::SwtpmCa::new();
+                vouch_test_support::tpm::Swtpm::start_manufactured(
+                    "the story's TPM builder key",
+                    &ca,
+                )
+                .map(|s| (s, ca))
+            }
         };
         let tcti = simulator
             .as_ref()
-            .map(|s| s.tcti().to_owned())
+            .map(|(s, _)| s.tcti().to_owned())
             .or_else(vouch_keys::tpm::tcti_from_env);
         if let Some(tcti) = tcti {
             let key = vouch_keys::tpm::TpmKey::generate(&ws.path("keys/build.tpm"), &tcti)?;
@@ -455,13 +491,21 @@ fn builder_key(ws: &Workspace) -> Result<BuilderKey> {
                 key_public,
             )?
             .to_bytes();
+            let endorsed = match &simulator {
+                Some((_, ca)) => Some(endorse(&key, &tcti, &ak_public, ca)?),
+                None => None,
+            };
             let how = match &simulator {
                 Some(_) => "in a TPM (a swtpm simulator this story started)".to_owned(),
                 None => format!("in the TPM at {tcti}"),
             };
             return Ok(BuilderKey {
                 key: Box::new(key),
-                tpm: Some((certify, ak_public)),
+                tpm: Some(TpmEnrolment {
+                    certify,
+                    ak_public,
+                    endorsed,
+                }),
                 how,
                 simulator,
             });
@@ -480,6 +524,53 @@ fn builder_key(ws: &Workspace) -> Result<BuilderKey> {
         #[cfg(feature = "tpm")]
         simulator: None,
     })
+}
+
+/// The EK-certified enrollment of `key`'s AK, as an enroller and the
+/// build machine do it: the EK certificate read from the TPM and chained
+/// to the CA's root, a credential challenge for that EK and this AK, the
+/// TPM's answer, checked.
+#[cfg(feature = "tpm")]
+fn endorse(
+    key: &vouch_keys::tpm::TpmKey,
+    tcti: &str,
+    ak_public: &[u8],
+    ca: &vouch_test_support::tpm::SwtpmCa,
+) -> Result<(
+    vouch_manifest::AttestationRoot,
+    vouch_manifest::AkEndorsement,
+)> {
+    let der = |path: std::path::PathBuf| -> Result<Vec<u8>> {
+        let pem = std::fs::read_to_string(path)?;
+        Ok(vouch_core::x509::TrustAnchor::from_pem(&pem)?
+            .der()
+            .to_vec())
+    };
+    let root = vouch_manifest::AttestationRoot(der(ca.root_pem())?);
+    let trust = vouch_manifest::TpmTrust {
+        endorsement_roots: vec![root.clone()],
+        ..Default::default()
+    };
+    let ek = vouch_keys::tpm::endorsement_certificate(tcti)?;
+    let now = vouch_core::Timestamp::now();
+    let (challenge, pending) = vouch_manifest::tpm::endorsement::challenge(
+        ak_public,
+        &ek,
+        &[der(ca.intermediate_pem())?],
+        &trust,
+        now,
+    )?;
+    let answer = key.activate_credential(&challenge.id_object, &challenge.encrypted_secret)?;
+    let ak = pending.complete(
+        &answer,
+        "workload:ci/build".parse()?,
+        "build runner".into(),
+        now,
+    )?;
+    let endorsement = ak
+        .endorsement
+        .ok_or("the enrollment carries no endorsement")?;
+    Ok((root, endorsement))
 }
 
 // ---------------------------------------------------------------------------
