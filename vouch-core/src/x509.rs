@@ -13,6 +13,10 @@
 //!   keyUsage `keyCertSign` where keyUsage is present, and its path length;
 //! - no critical extension this module does not understand.
 //!
+//! Callers that use the leaf for one purpose check its extended key usage
+//! too (`check_sole_key_purpose`: RFC 3161 timestamp authorities, in
+//! [`crate::timestamp`]). Signatures may use SHA-256, SHA-384 or SHA-512.
+//!
 //! # What is trusted
 //!
 //! Only the anchors. A certificate in the chain whose DER, or whose subject
