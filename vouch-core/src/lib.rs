@@ -21,7 +21,9 @@
 //!   `fido-u2f`, `tpm`, `none`, and OpenSSH's `ssh-sk-attest-v01` file),
 //!   verified against roots through [`x509`] certificate chains;
 //! - [`tpm`]: TPM 2.0 key attestation (TPM2_Certify of a P-256 signing key
-//!   by a trusted attestation key).
+//!   by a trusted attestation key);
+//! - [`timestamp`]: RFC 3161 timestamp tokens, proven time for a signature
+//!   from a timestamp authority whose certificate chains to a trusted root.
 //!
 //! Verification is the hot path registries embed, so it lives here, lean.
 
@@ -40,6 +42,7 @@ mod signer;
 pub mod sshsig;
 pub mod text;
 mod time;
+pub mod timestamp;
 pub mod tpm;
 mod wire;
 pub mod x509;
@@ -89,4 +92,7 @@ pub enum Error {
     /// A TPM key attestation was refused.
     #[error(transparent)]
     Tpm(#[from] tpm::TpmError),
+    /// An RFC 3161 timestamp token was refused.
+    #[error(transparent)]
+    Timestamp(#[from] timestamp::TokenError),
 }

@@ -13,6 +13,10 @@
 //!   keyUsage `keyCertSign` where keyUsage is present, and its path length;
 //! - no critical extension this module does not understand.
 //!
+//! Callers that use the leaf for one purpose check its extended key usage
+//! too (`check_sole_key_purpose`: RFC 3161 timestamp authorities, in
+//! [`crate::timestamp`]). Signatures may use SHA-256, SHA-384 or SHA-512.
+//!
 //! # What is trusted
 //!
 //! Only the anchors. A certificate in the chain whose DER, or whose subject
@@ -29,7 +33,7 @@ use sha2::Digest as _;
 use signature::hazmat::PrehashVerifier as _;
 use spki::DecodePublicKey as _;
 use x509_cert::Certificate;
-use x509_cert::ext::pkix::{BasicConstraints, KeyUsage};
+use x509_cert::ext::pkix::{BasicConstraints, ExtendedKeyUsage, KeyUsage};
 
 use crate::time::Timestamp;
 
@@ -41,8 +45,10 @@ pub const MAX_CERTIFICATE_LEN: usize = 16 * 1024;
 
 const OID_ECDSA_SHA256: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.2.840.10045.4.3.2");
 const OID_ECDSA_SHA384: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.2.840.10045.4.3.3");
+const OID_ECDSA_SHA512: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.2.840.10045.4.3.4");
 const OID_RSA_SHA256: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.2.840.113549.1.1.11");
 const OID_RSA_SHA384: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.2.840.113549.1.1.12");
+const OID_RSA_SHA512: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.2.840.113549.1.1.13");
 const OID_RSA_SHA1: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.2.840.113549.1.1.5");
 const OID_ED25519: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.3.101.112");
 
@@ -160,6 +166,20 @@ pub enum CertificateError {
         /// The extension's OID.
         oid: String,
     },
+    /// The certificate's extended key usage does not confine it to the
+    /// purpose it is used for (RFC 3161 §2.3 for a timestamp authority:
+    /// one critical extKeyUsage with the one purpose id-kp-timeStamping).
+    #[error("certificate {index} ({subject}) may not be used for {purpose}: {rule}")]
+    KeyPurpose {
+        /// Position in the chain.
+        index: usize,
+        /// Its subject.
+        subject: String,
+        /// The purpose it was used for.
+        purpose: &'static str,
+        /// Which rule.
+        rule: &'static str,
+    },
     /// No anchor issued the last certificate of the chain.
     #[error("no trust anchor issued {issuer}, the issuer of certificate {index}")]
     Untrusted {
@@ -213,6 +233,11 @@ impl TrustAnchor {
     /// The anchor's DER certificate.
     pub fn der(&self) -> &[u8] {
         &self.der
+    }
+
+    /// The anchor's parsed certificate.
+    pub(crate) fn certificate(&self) -> &Certificate {
+        &self.cert
     }
 
     /// Whether `cert` is this anchor: the same DER, or the same subject and
@@ -336,6 +361,40 @@ pub(crate) fn check_validity(
     Ok(())
 }
 
+/// Checks that `cert` (at `index`) carries exactly one extKeyUsage
+/// extension, marked critical, whose only purpose is `purpose` (named
+/// `name` in the error): the rule RFC 3161 §2.3 sets for timestamp
+/// authorities, where a key usable for anything else must not vouch for
+/// time.
+pub(crate) fn check_sole_key_purpose(
+    cert: &Certificate,
+    index: usize,
+    purpose: ObjectIdentifier,
+    name: &'static str,
+) -> Result<(), CertificateError> {
+    let refuse = |rule| CertificateError::KeyPurpose {
+        index,
+        subject: cert.tbs_certificate().subject().to_string(),
+        purpose: name,
+        rule,
+    };
+    match cert.tbs_certificate().get_extension::<ExtendedKeyUsage>() {
+        Ok(None) => Err(refuse("it has no extKeyUsage extension")),
+        Err(_) => Err(refuse("its extKeyUsage is malformed or repeated")),
+        Ok(Some((critical, eku))) => {
+            if !eku.0.contains(&purpose) {
+                Err(refuse("its extKeyUsage does not include the purpose"))
+            } else if eku.0.len() != 1 {
+                Err(refuse("its extKeyUsage allows other purposes too"))
+            } else if !critical {
+                Err(refuse("its extKeyUsage is not marked critical"))
+            } else {
+                Ok(())
+            }
+        }
+    }
+}
+
 fn check_critical(cert: &Certificate, index: usize) -> Result<(), CertificateError> {
     for ext in cert.tbs_certificate().extensions().into_iter().flatten() {
         if ext.critical && !UNDERSTOOD_CRITICAL.contains(&ext.extn_id) {
@@ -399,6 +458,7 @@ fn check_signature(
     let hash = match alg.oid {
         OID_ECDSA_SHA256 | OID_RSA_SHA256 => Hash::Sha256,
         OID_ECDSA_SHA384 | OID_RSA_SHA384 => Hash::Sha384,
+        OID_ECDSA_SHA512 | OID_RSA_SHA512 => Hash::Sha512,
         OID_ED25519 => Hash::None,
         other => {
             let algorithm = if other == OID_RSA_SHA1 {
@@ -412,7 +472,7 @@ fn check_signature(
         }
     };
     let scheme = match alg.oid {
-        OID_RSA_SHA256 | OID_RSA_SHA384 => Scheme::Rsa,
+        OID_RSA_SHA256 | OID_RSA_SHA384 | OID_RSA_SHA512 => Scheme::Rsa,
         OID_ED25519 => Scheme::Ed25519,
         _ => Scheme::Ecdsa,
     };
@@ -442,6 +502,7 @@ pub(crate) enum Hash {
     Sha1,
     Sha256,
     Sha384,
+    Sha512,
     /// Ed25519 hashes internally.
     None,
 }
@@ -506,6 +567,7 @@ impl SubjectKey {
                 Hash::Sha1 => Some(sha1::Sha1::digest(msg).to_vec()),
                 Hash::Sha256 => Some(sha2::Sha256::digest(msg).to_vec()),
                 Hash::Sha384 => Some(sha2::Sha384::digest(msg).to_vec()),
+                Hash::Sha512 => Some(sha2::Sha512::digest(msg).to_vec()),
                 Hash::None => None,
             }
         };
@@ -533,6 +595,7 @@ impl SubjectKey {
                     Hash::Sha1 => rsa::Pkcs1v15Sign::new::<sha1::Sha1>(),
                     Hash::Sha256 => rsa::Pkcs1v15Sign::new::<sha2::Sha256>(),
                     Hash::Sha384 => rsa::Pkcs1v15Sign::new::<sha2::Sha384>(),
+                    Hash::Sha512 => rsa::Pkcs1v15Sign::new::<sha2::Sha512>(),
                     Hash::None => return false,
                 };
                 let Some(d) = digest(hash) else {
