@@ -22,22 +22,12 @@ use super::{
 };
 use crate::key::Algorithm;
 use crate::time::Timestamp;
-use crate::wire::Reader;
+use crate::tpm::{
+    Attest, Attested, KeyParams, Public, TPM_ECC_NIST_P256, TPM_GENERATED_VALUE, TpmError,
+};
 use crate::x509::SubjectKey;
 
 const FORMAT: AttestationFormat = AttestationFormat::Tpm;
-
-/// TPM_GENERATED_VALUE: the TPM made this structure itself.
-const TPM_GENERATED: u32 = 0xff54_4347;
-const TPM_ST_ATTEST_CERTIFY: u16 = 0x8017;
-const TPM_ALG_RSA: u16 = 0x0001;
-const TPM_ALG_SHA1: u16 = 0x0004;
-const TPM_ALG_SHA256: u16 = 0x000b;
-const TPM_ALG_SHA384: u16 = 0x000c;
-const TPM_ALG_NULL: u16 = 0x0010;
-const TPM_ALG_ECDAA: u16 = 0x001a;
-const TPM_ALG_ECC: u16 = 0x0023;
-const TPM_ECC_NIST_P256: u16 = 0x0003;
 
 /// tcg-kp-AIKCertificate, the EKU §8.3.1 requires.
 const OID_AIK_EKU: const_oid::ObjectIdentifier =
@@ -140,18 +130,9 @@ impl Tpm {
                 "certInfo.extraData is not the hash of authenticatorData || clientDataHash",
             ));
         }
-        let name_hash = match pub_area.name_alg {
-            TPM_ALG_SHA1 => sha1::Sha1::digest(&self.pub_area).to_vec(),
-            TPM_ALG_SHA256 => sha2::Sha256::digest(&self.pub_area).to_vec(),
-            TPM_ALG_SHA384 => sha2::Sha384::digest(&self.pub_area).to_vec(),
-            _ => {
-                return Err(AttestationError::TpmMismatch(
-                    "pubArea.nameAlg is not SHA-1, SHA-256 or SHA-384",
-                ));
-            }
-        };
-        let mut name = pub_area.name_alg.to_be_bytes().to_vec();
-        name.extend_from_slice(&name_hash);
+        let name = crate::tpm::name(&self.pub_area).map_err(|_| {
+            AttestationError::TpmMismatch("pubArea.nameAlg is not a supported hash")
+        })?;
         if cert_info.attested_name != name {
             return Err(AttestationError::TpmMismatch(
                 "certInfo.attested.name is not nameAlg || H(pubArea)",
@@ -162,18 +143,8 @@ impl Tpm {
     }
 }
 
-fn u16_be(r: &mut Reader<'_>) -> Option<u16> {
-    r.take(2)
-        .map(|b| b.iter().fold(0u16, |a, &x| (a << 8) | u16::from(x)))
-}
-
-/// A TPM2B: a u16 length, then that many bytes.
-fn tpm2b<'a>(r: &mut Reader<'a>) -> Option<&'a [u8]> {
-    let n = u16_be(r)?;
-    r.take(usize::from(n))
-}
-
-/// The parts of a TPMS_ATTEST (TPM 2.0 Part 2 §10.12.12) that §8.3 checks.
+/// The parts of certInfo (a TPMS_ATTEST) that §8.3 checks, parsed by
+/// [`crate::tpm::Attest`]: magic, type, extraData, the certified name.
 struct CertInfo {
     extra_data: Vec<u8>,
     attested_name: Vec<u8>,
@@ -181,96 +152,41 @@ struct CertInfo {
 
 impl CertInfo {
     fn parse(b: &[u8]) -> Result<Self, AttestationError> {
-        let bad = AttestationError::Malformed("attStmt.certInfo: not a TPMS_ATTEST");
-        let mut r = Reader::new(b);
-        if r.u32().ok_or(bad.clone())? != TPM_GENERATED {
+        let attest = Attest::parse(b)
+            .map_err(|_| AttestationError::Malformed("attStmt.certInfo: not a TPMS_ATTEST"))?;
+        if attest.magic() != TPM_GENERATED_VALUE {
             return Err(AttestationError::TpmMismatch(
                 "certInfo.magic is not TPM_GENERATED_VALUE",
             ));
         }
-        if u16_be(&mut r).ok_or(bad.clone())? != TPM_ST_ATTEST_CERTIFY {
+        let Attested::Certify { name, .. } = attest.attested() else {
             return Err(AttestationError::TpmMismatch(
                 "certInfo.type is not TPM_ST_ATTEST_CERTIFY",
             ));
-        }
-        let _qualified_signer = tpm2b(&mut r).ok_or(bad.clone())?;
-        let extra_data = tpm2b(&mut r).ok_or(bad.clone())?.to_vec();
-        // clockInfo (clock u64, resetCount u32, restartCount u32, safe u8)
-        // and firmwareVersion (u64) are not checked.
-        r.take(17 + 8).ok_or(bad.clone())?;
-        let attested_name = tpm2b(&mut r).ok_or(bad.clone())?.to_vec();
-        let _qualified_name = tpm2b(&mut r).ok_or(bad.clone())?;
-        if !r.is_empty() {
-            return Err(bad);
-        }
+        };
         Ok(CertInfo {
-            extra_data,
-            attested_name,
+            extra_data: attest.extra_data().to_vec(),
+            attested_name: name.clone(),
         })
     }
 }
 
-/// A TPMT_PUBLIC (TPM 2.0 Part 2 §12.2.4), as far as §8.3 compares it.
+/// pubArea (a TPMT_PUBLIC), parsed by [`crate::tpm::Public`].
 struct PubArea {
-    kind: u16,
-    name_alg: u16,
-    curve: Option<u16>,
-    /// RSA: the modulus; ECC: x then y.
-    unique: Vec<Vec<u8>>,
+    public: Public,
 }
 
 impl PubArea {
     fn parse(b: &[u8]) -> Result<Self, AttestationError> {
-        let bad = || AttestationError::Malformed("attStmt.pubArea: not a TPMT_PUBLIC");
-        let mut r = Reader::new(b);
-        let kind = u16_be(&mut r).ok_or_else(bad)?;
-        let name_alg = u16_be(&mut r).ok_or_else(bad)?;
-        let _object_attributes = r.u32().ok_or_else(bad)?;
-        let _auth_policy = tpm2b(&mut r).ok_or_else(bad)?;
-        // TPMT_SYM_DEF_OBJECT: keyBits and mode follow a non-null algorithm.
-        if u16_be(&mut r).ok_or_else(bad)? != TPM_ALG_NULL {
-            r.take(4).ok_or_else(bad)?;
+        match Public::parse(b) {
+            Ok(public) => Ok(PubArea { public }),
+            Err(TpmError::UnsupportedAlgorithm(_)) => Err(AttestationError::TpmMismatch(
+                "pubArea's type or nameAlg is not one vouch supports",
+            )),
+            Err(_) => Err(AttestationError::Malformed(
+                "attStmt.pubArea: not a TPMT_PUBLIC",
+            )),
         }
-        // The signing scheme: a hash algorithm follows (and a count for ECDAA).
-        match u16_be(&mut r).ok_or_else(bad)? {
-            TPM_ALG_NULL => {}
-            TPM_ALG_ECDAA => {
-                r.take(4).ok_or_else(bad)?;
-            }
-            _ => {
-                r.take(2).ok_or_else(bad)?;
-            }
-        }
-        let (curve, unique) = match kind {
-            TPM_ALG_RSA => {
-                let _key_bits = u16_be(&mut r).ok_or_else(bad)?;
-                let _exponent = r.u32().ok_or_else(bad)?;
-                (None, vec![tpm2b(&mut r).ok_or_else(bad)?.to_vec()])
-            }
-            TPM_ALG_ECC => {
-                let curve = u16_be(&mut r).ok_or_else(bad)?;
-                if u16_be(&mut r).ok_or_else(bad)? != TPM_ALG_NULL {
-                    r.take(2).ok_or_else(bad)?;
-                }
-                let x = tpm2b(&mut r).ok_or_else(bad)?.to_vec();
-                let y = tpm2b(&mut r).ok_or_else(bad)?.to_vec();
-                (Some(curve), vec![x, y])
-            }
-            _ => {
-                return Err(AttestationError::TpmMismatch(
-                    "pubArea.type is neither RSA nor ECC",
-                ));
-            }
-        };
-        if !r.is_empty() {
-            return Err(bad());
-        }
-        Ok(PubArea {
-            kind,
-            name_alg,
-            curve,
-            unique,
-        })
     }
 
     /// The key in pubArea must be the credential key of authData.
@@ -280,10 +196,16 @@ impl PubArea {
         );
         // Credential keys are P-256 or Ed25519 (auth_data refuses the rest),
         // and a TPM has no Ed25519: only an ECC P-256 pubArea can match.
-        if auth.credential.key.algorithm() != Algorithm::Es256
-            || self.kind != TPM_ALG_ECC
-            || self.curve != Some(TPM_ECC_NIST_P256)
-        {
+        let KeyParams::Ecc {
+            curve: TPM_ECC_NIST_P256,
+            x: ux,
+            y: uy,
+            ..
+        } = self.public.params()
+        else {
+            return Err(mismatch);
+        };
+        if auth.credential.key.algorithm() != Algorithm::Es256 {
             return Err(mismatch);
         }
         let point = auth.credential.key.point();
@@ -294,9 +216,10 @@ impl PubArea {
             v.extend_from_slice(c);
             Some(v)
         };
-        match (self.unique.first(), self.unique.get(1)) {
-            (Some(ux), Some(uy)) if pad(ux).as_deref() == x && pad(uy).as_deref() == y => Ok(()),
-            _ => Err(mismatch),
+        if pad(ux).as_deref() == x && pad(uy).as_deref() == y {
+            Ok(())
+        } else {
+            Err(mismatch)
         }
     }
 }
