@@ -57,7 +57,8 @@ impl VerifiedBundle {
         self.dsse.as_ref()
     }
 
-    /// The transparency log entries, every one of them verified.
+    /// The transparency log entries, every one of them verified; never
+    /// empty.
     pub fn log_entries(&self) -> &[LogEntry] {
         &self.log_entries
     }

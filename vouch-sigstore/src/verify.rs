@@ -71,11 +71,23 @@ pub fn verify(
 
     let signer = match expected {
         Expectation::Identity { .. } => certificate_signer(&result)?,
-        Expectation::Key(key) => Signer::Key {
-            spki_sha256: Digest::sha256(key.spki_der()),
-        },
+        Expectation::Key(key) => {
+            if !result.tlog_verified() {
+                return Err(unchecked("transparency log entries"));
+            }
+            Signer::Key {
+                spki_sha256: Digest::sha256(key.spki_der()),
+            }
+        }
     };
     let log_entries = log_entries(bundle, root);
+    // sigstore-verify refuses a bundle without one when it verifies the
+    // log, as the policy asks; a verdict never says "logged" of none.
+    if log_entries.is_empty() {
+        return Err(Error::TransparencyLog(
+            "the bundle has no transparency log entry".into(),
+        ));
+    }
     let times = proven_times(&result, &log_entries);
     let dsse = match &inner.content {
         SignatureContent::DsseEnvelope(e) => Some(DssePayload {
@@ -98,8 +110,6 @@ pub fn verify(
 /// its SCT, the log and the identity were all checked: the policy asks for
 /// every one, and a result that says otherwise is not accepted.
 fn certificate_signer(result: &VerificationResult) -> Result<Signer, Error> {
-    let unchecked =
-        |what: &str| Error::Certificate(format!("sigstore-verify did not check the {what}").into());
     if !result.certificate_verified() {
         return Err(unchecked("certificate chain"));
     }
@@ -129,6 +139,11 @@ fn certificate_signer(result: &VerificationResult) -> Result<Signer, Error> {
         not_after: seconds_down(cert.not_after),
         claims: CertificateClaims::from_fulcio(&cert.ci_claims),
     })))
+}
+
+/// A result that says a check the policy asked for did not run.
+fn unchecked(what: &str) -> Error {
+    Error::Unsupported(format!("sigstore-verify did not check the {what}").into())
 }
 
 /// The bundle's log entries, which sigstore-verify verified every one of.

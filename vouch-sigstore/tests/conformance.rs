@@ -97,6 +97,7 @@ fn every_bundle_verify_case_gives_its_expected_result() {
     let names = case_names(&suite);
     let mut wrong = Vec::new();
     let (mut passes, mut fails) = (0, 0);
+    let start = std::time::Instant::now();
     for name in &names {
         let case = Case::read(&suite, name);
         let must_fail = name.ends_with("_fail");
@@ -111,9 +112,10 @@ fn every_bundle_verify_case_gives_its_expected_result() {
         }
     }
     println!(
-        "{} cases: {} passed as expected ({passes} verify, {fails} refused)",
+        "{} cases: {} passed as expected ({passes} verify, {fails} refused; {} ms)",
         names.len(),
-        passes + fails
+        passes + fails,
+        start.elapsed().as_millis()
     );
     assert!(wrong.is_empty(), "{}", wrong.join("\n"));
     // The suite is whole: a missing case is a broken copy, not a pass.
