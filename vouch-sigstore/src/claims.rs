@@ -116,9 +116,10 @@ impl fmt::Display for Claim {
     }
 }
 
-/// The workload claims a verified Fulcio certificate carries, in OID order
-/// of the provider-neutral ones first, then the deprecated GitHub ones.
-/// Empty for a certificate issued to a person.
+/// The workload claims a verified Fulcio certificate carries: the
+/// provider-neutral ones (`.1.9` to `.1.24`) in OID order, then the
+/// deprecated GitHub ones (`.1.2` to `.1.6`). Empty for a certificate
+/// issued to a person.
 ///
 /// These are what the OIDC provider told Fulcio, bound to the signature by
 /// the verified certificate; whether they describe the build a caller
