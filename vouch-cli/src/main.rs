@@ -62,6 +62,9 @@ enum Command {
     Verify(cmd::verify::VerifyArgs),
     /// Git commit signing and verification (SSHSIG, through gpg.ssh.program).
     Git(git::GitArgs),
+    /// Verify Sigstore bundles offline (cosign, GitHub attestations).
+    #[command(subcommand)]
+    Sigstore(cmd::sigstore::SigstoreCommand),
 }
 
 /// Puts the exit codes under the help of every command that has no text
@@ -115,6 +118,7 @@ fn main() -> ExitCode {
         Command::Bundle(c) => cmd::bundle::run(c),
         Command::Verify(a) => cmd::verify::run(a),
         Command::Git(args) => git::run(args),
+        Command::Sigstore(c) => cmd::sigstore::run(c),
     };
     match result {
         Ok(Outcome::Done) => ExitCode::SUCCESS,

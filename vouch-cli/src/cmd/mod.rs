@@ -22,6 +22,8 @@ pub(crate) mod envelope;
 pub(crate) mod key;
 /// `vouch roster ...`.
 pub(crate) mod roster;
+/// `vouch sigstore ...` (verifying needs the cargo feature `sigstore`).
+pub(crate) mod sigstore;
 /// Trusting a roster file: pins and the trusted roster state.
 pub(crate) mod trust;
 /// `vouch verify`.
