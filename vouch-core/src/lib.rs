@@ -21,7 +21,10 @@
 //!   `fido-u2f`, `tpm`, `none`, and OpenSSH's `ssh-sk-attest-v01` file),
 //!   verified against roots through [`x509`] certificate chains;
 //! - [`tpm`]: TPM 2.0 key attestation (TPM2_Certify of a P-256 signing key
-//!   by a trusted attestation key).
+//!   by a trusted attestation key);
+//! - [`tlog`]: transparency-log proofs: RFC 9162 Merkle inclusion and
+//!   consistency proofs, C2SP signed notes, checkpoints and witness
+//!   cosignatures, and COSE Receipts.
 //!
 //! Verification is the hot path registries embed, so it lives here, lean.
 
@@ -40,6 +43,7 @@ mod signer;
 pub mod sshsig;
 pub mod text;
 mod time;
+pub mod tlog;
 pub mod tpm;
 mod wire;
 pub mod x509;
@@ -89,4 +93,7 @@ pub enum Error {
     /// A TPM key attestation was refused.
     #[error(transparent)]
     Tpm(#[from] tpm::TpmError),
+    /// A transparency-log proof, note, checkpoint or receipt was refused.
+    #[error(transparent)]
+    Tlog(#[from] tlog::TlogError),
 }
