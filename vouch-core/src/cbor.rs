@@ -381,6 +381,19 @@ impl<'a> Reader<'a> {
         }
     }
 
+    /// The number of entries of a definite-length map; its keys and values follow.
+    pub(crate) fn map(&mut self) -> Result<Option<usize>, CborError> {
+        match self.definite(5)? {
+            Some(h) => self.v.length(&h),
+            None => Ok(None),
+        }
+    }
+
+    /// The offset of the next item in the input.
+    pub(crate) fn position(&self) -> usize {
+        self.v.pos
+    }
+
     /// The content of a definite-length byte string.
     pub(crate) fn bytes(&mut self) -> Result<Option<&'a [u8]>, CborError> {
         match self.definite(2)? {

@@ -692,6 +692,40 @@ impl Sign1 {
     }
 }
 
+/// Verifies a `COSE_Sign1` whose payload is detached, over `payload`,
+/// with the rules of [`Sign1::verify`] (protected algorithm equal to the
+/// key's, no critical parameters vouch does not understand) except the
+/// key id, which is only a hint there: the caller chose `key`.
+///
+/// For COSE Receipts ([`crate::tlog::receipt`]), whose payload is the Merkle
+/// root the verifier computes.
+pub(crate) fn verify_sign1_detached(
+    msg: &CoseSign1,
+    key: &PublicKey,
+    payload: &[u8],
+) -> Result<VerifiedSigner, EnvelopeError> {
+    // coset's detached form asserts there is no attached payload; an
+    // attached one must be `payload` itself, and is then what is signed.
+    let tbs = match &msg.payload {
+        None => msg.tbs_detached_data(payload, b""),
+        Some(p) if p.as_slice() == payload => msg.tbs_data(b""),
+        Some(_) => {
+            return Err(EnvelopeError::Signature {
+                index: 0,
+                source: VerifyError::BadSignature(key.key_id()),
+            });
+        }
+    };
+    check(
+        0,
+        key,
+        &msg.protected,
+        &msg.unprotected,
+        &tbs,
+        &msg.signature,
+    )
+}
+
 /// Most signatures an envelope is expected to carry by default: 64 (real
 /// envelopes carry one to a handful). DSSE's [`crate::dsse::Limits`] refuses
 /// more while reading; `COSE_Sign` decoding is bounded by its size limit

@@ -24,6 +24,9 @@
 //!   by a trusted attestation key);
 //! - [`timestamp`]: RFC 3161 timestamp tokens, proven time for a signature
 //!   from a timestamp authority whose certificate chains to a trusted root.
+//! - [`tlog`]: transparency-log proofs: RFC 9162 Merkle inclusion and
+//!   consistency proofs, C2SP signed notes, checkpoints and witness
+//!   cosignatures, and COSE Receipts.
 //!
 //! Verification is the hot path registries embed, so it lives here, lean.
 
@@ -43,6 +46,7 @@ pub mod sshsig;
 pub mod text;
 mod time;
 pub mod timestamp;
+pub mod tlog;
 pub mod tpm;
 mod wire;
 pub mod x509;
@@ -95,4 +99,7 @@ pub enum Error {
     /// An RFC 3161 timestamp token was refused.
     #[error(transparent)]
     Timestamp(#[from] timestamp::TokenError),
+    /// A transparency-log proof, note, checkpoint or receipt was refused.
+    #[error(transparent)]
+    Tlog(#[from] tlog::TlogError),
 }
