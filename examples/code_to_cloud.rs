@@ -358,6 +358,7 @@ fn step_roster(ws: &Workspace, t: &Timeline) -> Result<(Cast, TrustedRoster)> {
         roles,
         authenticators: Default::default(),
         tpm,
+        witnesses: Default::default(),
     };
     let roots: [&dyn Signer; 2] = [&cast.roots[0], &cast.roots[2]];
     let signed = sign_by(roster, &roots)?;

@@ -66,6 +66,7 @@ impl<'r> Attester<'r> {
         &self,
         group: &[Decoded<'_, P>],
         at: Timestamp,
+        proven: Option<Timestamp>,
         covers: Covers<'_>,
         failures: &mut Vec<Reason>,
     ) -> Vec<Attested<'r>> {
@@ -89,7 +90,7 @@ impl<'r> Attester<'r> {
                     continue;
                 }
                 let evidence = v.evidence.as_deref().cloned();
-                if let Some(a) = self.holder(v.key_id, evidence, at, covers, failures) {
+                if let Some(a) = self.holder(v.key_id, evidence, at, proven, covers, failures) {
                     out.push(a);
                 }
             }
@@ -99,12 +100,14 @@ impl<'r> Attester<'r> {
 
     /// Maps a verified key to the identity that held it at `at`, or records
     /// why it cannot count (revoked or ended and not grandfathered, outside
-    /// its window, not in the roster).
+    /// its window, not in the roster). With a `proven` time (a witness saw
+    /// the signature then), the key's end is judged at it instead.
     pub(crate) fn holder(
         &self,
         key_id: KeyId,
         evidence: Option<Evidence>,
         at: Timestamp,
+        proven: Option<Timestamp>,
         covers: Covers<'_>,
         failures: &mut Vec<Reason>,
     ) -> Option<Attested<'r>> {
@@ -129,10 +132,13 @@ impl<'r> Attester<'r> {
         }));
         let mut last = None;
         for thing in things {
-            match self
-                .roster
-                .key_standing(&key_id, at, self.now, thing, self.trust)
-            {
+            let standing = match proven {
+                Some(p) => self.roster.key_standing_proven(&key_id, at, p, thing),
+                None => self
+                    .roster
+                    .key_standing(&key_id, at, self.now, thing, self.trust),
+            };
+            match standing {
                 Ok((identity, roster_key, standing)) => {
                     return Some(Attested {
                         identity,
@@ -159,6 +165,19 @@ impl<'r> Attester<'r> {
                 ended_at,
                 why,
                 at,
+            },
+            Some(RosterError::EndedBeforeProvenTime {
+                identity,
+                key_id,
+                ended_at,
+                why,
+                proven,
+            }) => Reason::KeyEndedBeforeProvenTime {
+                key_id,
+                identity,
+                ended_at,
+                why,
+                proven,
             },
             Some(RosterError::Revoked {
                 identity,

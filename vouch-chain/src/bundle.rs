@@ -3,6 +3,7 @@
 use std::path::Path;
 
 use serde::{Deserialize, Serialize};
+use vouch_core::Digest;
 use vouch_core::cbor::{self, Limits};
 
 use crate::error::ChainError;
@@ -14,16 +15,22 @@ pub const MAX_BUNDLE: usize = 256 << 20;
 /// Most envelopes or commit objects in one bundle.
 pub const MAX_ITEMS: usize = 1_000_000;
 
-/// Signed statements (COSE_Sign envelopes, each exactly as signed) and raw
-/// git commit objects, gathered for one verification.
+/// Signed statements (COSE_Sign envelopes, each exactly as signed), raw
+/// git commit objects and RFC 3161 timestamps of envelopes, gathered for
+/// one verification.
 ///
 /// On disk a bundle is canonical CBOR:
 /// `{"commits": [bstr...], "envelopes": [bstr...], "version": 1}`, each
-/// envelope kept as its own byte string so its bytes are never re-encoded.
+/// envelope kept as its own byte string so its bytes are never re-encoded;
+/// with timestamps, also `"timestamps": [[bstr(32), bstr]...]`, each the
+/// [`timestamped_digest`] of an envelope and a DER `TimeStampToken` of it.
+/// (COSE receipts of transparency logs travel inside their envelopes, in
+/// label 394 of the unprotected header.)
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Bundle {
     envelopes: Vec<Vec<u8>>,
     commits: Vec<Vec<u8>>,
+    timestamps: Vec<(Digest, Vec<u8>)>,
 }
 
 #[derive(Serialize, Deserialize)]
@@ -32,6 +39,20 @@ struct Wire {
     version: u64,
     envelopes: Vec<Bytes>,
     commits: Vec<Bytes>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    timestamps: Vec<(Bytes, Bytes)>,
+}
+
+/// The digest an RFC 3161 timestamp of a statement envelope must carry as
+/// its message imprint: SHA-256 of the envelope as registered (its bytes
+/// without the receipts of its unprotected header, see
+/// [`vouch_core::tlog::receipt::registered_bytes`]), so the timestamp covers
+/// the statement and every signature on it, and receipts added later do
+/// not change it.
+pub fn timestamped_digest(envelope: &[u8]) -> Result<Digest, ChainError> {
+    let registered = vouch_core::tlog::receipt::registered_bytes(envelope)
+        .map_err(|e| ChainError::Witness(vouch_core::text::error_chain(&e)))?;
+    Ok(Digest::sha256(&registered))
 }
 
 /// A byte string in CBOR (serde would otherwise write an array of integers).
@@ -64,6 +85,20 @@ impl Bundle {
         self.envelopes.push(bytes);
     }
 
+    /// Adds an RFC 3161 timestamp token (DER `TimeStampToken`) of
+    /// `envelope`, whose imprint must be [`timestamped_digest`] of it. The
+    /// token is kept next to the envelope's digest, so a verifier tries it
+    /// on that envelope only.
+    pub fn add_timestamp(&mut self, envelope: &[u8], token: Vec<u8>) -> Result<(), ChainError> {
+        self.timestamps.push((timestamped_digest(envelope)?, token));
+        Ok(())
+    }
+
+    /// The timestamp tokens, each with the digest of the envelope it is for.
+    pub fn timestamps(&self) -> &[(Digest, Vec<u8>)] {
+        &self.timestamps
+    }
+
     /// Adds a raw git commit object (the bytes git hashes, without the header).
     pub fn add_commit_object(&mut self, bytes: Vec<u8>) {
         self.commits.push(bytes);
@@ -85,6 +120,11 @@ impl Bundle {
             version: BUNDLE_VERSION,
             envelopes: self.envelopes.iter().cloned().map(Bytes).collect(),
             commits: self.commits.iter().cloned().map(Bytes).collect(),
+            timestamps: self
+                .timestamps
+                .iter()
+                .map(|(d, t)| (Bytes(d.as_bytes().to_vec()), Bytes(t.clone())))
+                .collect(),
         };
         Ok(cbor::to_canonical(&wire)?)
     }
@@ -101,12 +141,23 @@ impl Bundle {
         if wire.version != BUNDLE_VERSION {
             return Err(ChainError::BundleVersion(wire.version));
         }
-        if wire.envelopes.len() + wire.commits.len() > MAX_ITEMS {
+        if wire.envelopes.len() + wire.commits.len() + wire.timestamps.len() > MAX_ITEMS {
             return Err(ChainError::BundleTooLarge);
         }
+        let timestamps = wire
+            .timestamps
+            .into_iter()
+            .map(|(d, t)| {
+                let d: [u8; 32] = d.0.try_into().map_err(|_| {
+                    ChainError::Witness("a timestamp's envelope digest is not 32 bytes".into())
+                })?;
+                Ok((Digest::from_sha256(d), t.0))
+            })
+            .collect::<Result<_, ChainError>>()?;
         Ok(Bundle {
             envelopes: wire.envelopes.into_iter().map(|b| b.0).collect(),
             commits: wire.commits.into_iter().map(|b| b.0).collect(),
+            timestamps,
         })
     }
 
@@ -132,6 +183,8 @@ impl Bundle {
         names.sort_by_key(|e| e.file_name());
         let mut bundle = Bundle::new();
         let mut total = 0u64;
+        let mut by_name = std::collections::HashMap::new();
+        let mut tokens = Vec::new();
         for e in names {
             let p = e.path();
             let io = |source| ChainError::Io {
@@ -143,16 +196,31 @@ impl Bundle {
             }
             total += e.metadata().map_err(io)?.len();
             if total > MAX_BUNDLE as u64
-                || bundle.envelopes.len() + bundle.commits.len() >= MAX_ITEMS
+                || bundle.envelopes.len() + bundle.commits.len() + tokens.len() >= MAX_ITEMS
             {
                 return Err(ChainError::BundleTooLarge);
             }
             let bytes = std::fs::read(&p).map_err(io)?;
             if p.extension().is_some_and(|x| x == "commit") {
                 bundle.add_commit_object(bytes);
+            } else if p.extension().is_some_and(|x| x == "tst") {
+                tokens.push((p.with_extension(""), bytes));
             } else if bytes.starts_with(&[0xd8, 0x62]) {
+                by_name.insert(p.clone(), bundle.envelopes.len());
                 bundle.add_envelope(bytes);
             }
+        }
+        // `NAME.tst` is a timestamp of the envelope in file `NAME`.
+        for (envelope, token) in tokens {
+            let Some(&i) = by_name.get(&envelope) else {
+                return Err(ChainError::Witness(format!(
+                    "{}.tst timestamps {}, which is not an envelope of the bundle",
+                    envelope.display(),
+                    envelope.display()
+                )));
+            };
+            let env = bundle.envelopes.get(i).cloned().unwrap_or_default();
+            bundle.add_timestamp(&env, token)?;
         }
         Ok(bundle)
     }

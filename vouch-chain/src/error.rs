@@ -1,6 +1,7 @@
 //! Errors (inputs that cannot be evaluated) and reasons (why a chain fails).
 
 use serde::Serialize;
+use vouch_core::text::Escaped;
 use vouch_core::{Digest, KeyId, Timestamp};
 use vouch_manifest::{GitObjectId, IdentityId, RevocationReason, RoleName};
 
@@ -10,6 +11,10 @@ use crate::policy::{HardwareRequirement, MaxAge};
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum ChainError {
+    /// A proof of time in the bundle is malformed (a timestamp that names
+    /// no envelope, an envelope whose receipts cannot be read).
+    #[error("bundle time proof: {0}")]
+    Witness(String),
     /// The bundle file is not acceptable canonical CBOR.
     #[error("bundle is not acceptable canonical CBOR")]
     Cbor(#[from] vouch_core::cbor::CborError),
@@ -126,6 +131,59 @@ pub enum Reason {
         why: String,
         /// The time the statement claims.
         at: Timestamp,
+    },
+    /// A key's end (expiry or revocation, any reason) came before the time
+    /// a witness proved the statement: nothing shows it was signed while
+    /// the key was valid.
+    KeyEndedBeforeProvenTime {
+        /// The key.
+        key_id: KeyId,
+        /// Its holder.
+        identity: IdentityId,
+        /// When the key stopped signing.
+        ended_at: Timestamp,
+        /// Why it stopped.
+        why: String,
+        /// When a witness first saw the statement.
+        proven: Timestamp,
+    },
+    /// The stage's policy demands proven time (`time = "proven"`) and no
+    /// witness the roster trusts proved this statement's.
+    TimeNotProven {
+        /// The statement.
+        statement: Digest,
+        /// The proofs it carried that did not verify, with why (empty when
+        /// it carried none).
+        refused: Vec<String>,
+    },
+    /// The commit stage demands proven time and the commit has no
+    /// attestation a witness could have seen (only its git object).
+    CommitTimeNotProven {
+        /// The commit.
+        commit: GitObjectId,
+    },
+    /// The statement claims a time later than a witness saw it (beyond the
+    /// clock skew): the claim is false.
+    ClaimedAfterProven {
+        /// The statement.
+        statement: Digest,
+        /// The time it claims.
+        claimed: Timestamp,
+        /// When a witness saw it.
+        proven: Timestamp,
+    },
+    /// The statement claims a time earlier than a witness saw it by more
+    /// than the policy's `time.max_log_delay`: a backdating the log cannot
+    /// rule out.
+    LoggedTooLate {
+        /// The statement.
+        statement: Digest,
+        /// The time it claims.
+        claimed: Timestamp,
+        /// When a witness saw it.
+        proven: Timestamp,
+        /// The policy's limit.
+        max_log_delay: String,
     },
     /// A key was used after its revocation, or was revoked as compromised.
     KeyRevoked {
@@ -465,6 +523,53 @@ impl std::fmt::Display for Reason {
                     None => write!(f, "its window starts at {valid_from}"),
                 }
             }
+            Reason::KeyEndedBeforeProvenTime {
+                key_id,
+                identity,
+                ended_at,
+                why,
+                proven,
+            } => write!(
+                f,
+                "key {key_id} of {identity} stopped signing at {ended_at} ({why}); \
+                 a witness saw the statement only at {proven}, after that"
+            ),
+            Reason::TimeNotProven { statement, refused } => {
+                write!(
+                    f,
+                    "statement {statement}: the policy demands proven time (time = \"proven\") \
+                     and no log or timestamp authority the roster trusts proved it"
+                )?;
+                for r in refused.iter().take(4) {
+                    write!(f, "; {}", Escaped(r))?;
+                }
+                Ok(())
+            }
+            Reason::CommitTimeNotProven { commit } => write!(
+                f,
+                "commit {commit}: the policy demands proven time (time = \"proven\") and the \
+                 commit has no attestation statement a log or timestamp authority could prove"
+            ),
+            Reason::ClaimedAfterProven {
+                statement,
+                claimed,
+                proven,
+            } => write!(
+                f,
+                "statement {statement} claims {claimed}, later than a witness saw it ({proven}): \
+                 the claimed time is false"
+            ),
+            Reason::LoggedTooLate {
+                statement,
+                claimed,
+                proven,
+                max_log_delay,
+            } => write!(
+                f,
+                "statement {statement} claims {claimed} but a witness saw it first at {proven}, \
+                 more than time.max_log_delay = {max_log_delay} later: a backdated statement \
+                 cannot be ruled out"
+            ),
             Reason::KeyEnded {
                 key_id,
                 identity,

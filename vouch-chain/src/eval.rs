@@ -27,13 +27,14 @@ use crate::bundle::Bundle;
 use crate::counter::Counters;
 use crate::error::{ChainError, Reason};
 use crate::index::{Decoded, Index, Lazy};
-use crate::policy::{CLOCK_SKEW_SECONDS, CounterRule, MaxAge, Policy, too_old};
+use crate::policy::{CLOCK_SKEW_SECONDS, CounterRule, MaxAge, Policy, TimeRule, too_old};
 use crate::reach::{Threads, signature_pass};
 use crate::rules::Rules;
 use crate::trace::{
     LinkKind, Placement, RosterSummary, Standing, TargetSummary, TimeKind, TraceNode, TraceSigner,
     TraceTime, Verdict, VerdictContext,
 };
+use crate::witness::{Proof, Witnesses};
 
 /// What is about to run.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -130,7 +131,16 @@ impl Verifier {
             CounterRule::Increasing => Counters::check(&index),
             _ => Counters::default(),
         };
-        let mut eval = Eval::new(&self.policy, &self.roster, &index, now, placement, counters);
+        let witnesses = Witnesses::new(&self.roster, bundle);
+        let mut eval = Eval::new(
+            &self.policy,
+            &self.roster,
+            &index,
+            now,
+            placement,
+            counters,
+            witnesses,
+        );
         let (trace, kind, digest) = match target {
             Target::Deployment(d) => (eval.deployment(d), LinkKind::Deployment, *d),
             Target::Any(d) if index.deployments.contains_key(d) => {
@@ -219,6 +229,8 @@ struct Eval<'a> {
     exempt_ancestors: OnceCell<HashSet<GitObjectId>>,
     target_image: Option<Digest>,
     placement_found: Option<Placement>,
+    /// The roster's logs and timestamp authorities, with the bundle's tokens.
+    witnesses: Witnesses<'a>,
 }
 
 fn short(d: &Digest) -> String {
@@ -234,6 +246,7 @@ impl<'a> Eval<'a> {
         now: Timestamp,
         placement: &'a Placement,
         counters: Counters,
+        witnesses: Witnesses<'a>,
     ) -> Self {
         let trust = if policy.roster.trust_claimed_time_after_revocation {
             ClaimedTimeTrust::Accept
@@ -261,6 +274,7 @@ impl<'a> Eval<'a> {
             exempt_ancestors: OnceCell::new(),
             target_image: None,
             placement_found: None,
+            witnesses,
         }
     }
 
@@ -381,8 +395,58 @@ impl<'a> Eval<'a> {
         }
     }
 
-    /// The time a link claims, and who claimed it.
-    fn claimed(at: Timestamp, signers: &[Attested<'_>]) -> TraceTime {
+    /// What the roster's witnesses prove about one statement (the earliest
+    /// time over its envelopes), checked against the time it claims: a
+    /// claim later than the proof (beyond the skew) or earlier by more than
+    /// `time.max_log_delay` fails, and under `time = "proven"` a statement
+    /// no trusted witness saw fails.
+    fn prove<P>(
+        &self,
+        group: &[Decoded<'_, P>],
+        at: Timestamp,
+        rule: TimeRule,
+        failures: &mut Vec<Reason>,
+    ) -> Proof {
+        let mut proof = Proof::default();
+        for d in group {
+            proof.merge(self.witnesses.prove(d.envelope_bytes()));
+        }
+        let Some(first) = group.first() else {
+            return proof;
+        };
+        let statement = first.digest();
+        match &proof.time {
+            None if rule == TimeRule::Proven => failures.push(Reason::TimeNotProven {
+                statement,
+                refused: proof.refused.clone(),
+            }),
+            None => {}
+            Some(p) => {
+                if at.unix_seconds() > p.at.unix_seconds().saturating_add(CLOCK_SKEW_SECONDS) {
+                    failures.push(Reason::ClaimedAfterProven {
+                        statement,
+                        claimed: at,
+                        proven: p.at,
+                    });
+                }
+                let delay = self.policy.time.max_log_delay;
+                if p.at.unix_seconds().saturating_sub(at.unix_seconds())
+                    > i64::try_from(delay.seconds()).unwrap_or(i64::MAX)
+                {
+                    failures.push(Reason::LoggedTooLate {
+                        statement,
+                        claimed: at,
+                        proven: p.at,
+                        max_log_delay: delay.to_string(),
+                    });
+                }
+            }
+        }
+        proof
+    }
+
+    /// The time a link claims, who claimed it, and what a witness proved.
+    fn timed(at: Timestamp, signers: &[Attested<'_>], proof: &Proof) -> TraceTime {
         // Exact capacity: a trace keeps one of these per commit.
         let mut claimed_by: Vec<IdentityId> = Vec::with_capacity(signers.len());
         for s in signers {
@@ -392,8 +456,13 @@ impl<'a> Eval<'a> {
         }
         TraceTime {
             at,
-            kind: TimeKind::Claimed,
+            kind: if proof.time.is_some() {
+                TimeKind::Proven
+            } else {
+                TimeKind::Claimed
+            },
             claimed_by,
+            proven: proof.time.clone(),
         }
     }
 

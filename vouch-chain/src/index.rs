@@ -199,6 +199,11 @@ impl<'l, P> Decoded<'l, P> {
     pub(crate) fn digest(&self) -> Digest {
         self.lazy.digest
     }
+
+    /// The envelope's bytes, as the bundle holds them.
+    pub(crate) fn envelope_bytes(&self) -> &'l [u8] {
+        self.lazy.envelope
+    }
 }
 
 /// A git commit object from the bundle, or why it cannot be used.

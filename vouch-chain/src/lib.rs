@@ -133,15 +133,17 @@ mod reach;
 mod rules;
 mod trace;
 mod vsa;
+mod witness;
 
-pub use bundle::{Bundle, MAX_BUNDLE, MAX_ITEMS};
+pub use bundle::{Bundle, MAX_BUNDLE, MAX_ITEMS, timestamped_digest};
 pub use error::{ChainError, Reason};
 pub use eval::{Target, Verifier, verify};
 pub use index::BundleCounts;
 pub use policy::{HardwareRequirement, Policy, Rule, RuleView};
 pub use reach::Threads;
 pub use trace::{
-    EvidenceSummary, Failure, LinkKind, Outcome, Placement, RosterSummary, Standing, TargetSummary,
-    TimeKind, TraceNode, TracePerson, TraceSigner, TraceTime, Verdict,
+    EvidenceSummary, Failure, LinkKind, Outcome, Placement, ProvenTime, RosterSummary, Standing,
+    TargetSummary, TimeKind, TraceNode, TracePerson, TraceSigner, TraceTime, Verdict,
 };
 pub use vsa::{ResourceDescriptor, VerificationSummary, VsaVerifier};
+pub use witness::MAX_TIMESTAMPS_PER_ENVELOPE;

@@ -411,6 +411,11 @@ impl<'de> Deserialize<'de> for MaxAge {
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct DeploymentPolicy {
+    /// Whether the statement's time must be proven by a witness the
+    /// roster trusts (`"proven"`) or may be the time its signer wrote
+    /// (`"claimed"`, the default). See [`TimeRule`].
+    #[serde(default, skip_serializing_if = "TimeRule::is_claimed")]
+    pub time: TimeRule,
     /// Who must sign the deployment statement (the deploying CI workload).
     pub signers: Rule,
     /// Environments this verifier accepts; a deployment for any other is
@@ -434,6 +439,11 @@ pub struct DeploymentPolicy {
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct ImagePolicy {
+    /// Whether the statement's time must be proven by a witness the
+    /// roster trusts (`"proven"`) or may be the time its signer wrote
+    /// (`"claimed"`, the default). See [`TimeRule`].
+    #[serde(default, skip_serializing_if = "TimeRule::is_claimed")]
+    pub time: TimeRule,
     /// Who must sign the image statement (the builder).
     pub signers: Rule,
     /// Refuse image statements whose build finished longer ago than this.
@@ -461,6 +471,11 @@ pub struct ImagePolicy {
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct ReleasePolicy {
+    /// Whether the statement's time must be proven by a witness the
+    /// roster trusts (`"proven"`) or may be the time its signer wrote
+    /// (`"claimed"`, the default). See [`TimeRule`].
+    #[serde(default, skip_serializing_if = "TimeRule::is_claimed")]
+    pub time: TimeRule,
     /// Who must certify a release (e.g. 2 maintainers).
     pub signers: Rule,
     /// Nobody certifies their own code alone: for every certified commit,
@@ -492,6 +507,11 @@ pub enum Attribution {
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct CommitPolicy {
+    /// Whether the statement's time must be proven by a witness the
+    /// roster trusts (`"proven"`) or may be the time its signer wrote
+    /// (`"claimed"`, the default). See [`TimeRule`].
+    #[serde(default, skip_serializing_if = "TimeRule::is_claimed")]
+    pub time: TimeRule,
     /// Who must sign a commit (its author, usually with user presence);
     /// only signatures by the attributed identity count (see `attribution`).
     pub signers: Rule,
@@ -562,6 +582,77 @@ pub struct Policy {
     /// Rules on FIDO signatures across the whole bundle.
     #[serde(default, skip_serializing_if = "FidoPolicy::is_default")]
     pub fido: FidoPolicy,
+    /// How claimed times relate to proven ones.
+    #[serde(default, skip_serializing_if = "TimePolicy::is_default")]
+    pub time: TimePolicy,
+}
+
+/// Where a stage's time comes from.
+///
+/// ```toml
+/// [image]
+/// time = "proven"
+/// ```
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+#[non_exhaustive]
+pub enum TimeRule {
+    /// The time the signer wrote is used (and marked as claimed in the
+    /// trace). A proof, when the statement carries one, is still checked
+    /// and used (the default).
+    #[default]
+    Claimed,
+    /// The statement must carry a proof of time from a witness the roster
+    /// trusts (a receipt of a listed log, a timestamp of a listed
+    /// authority); key validity and revocations of every reason are then
+    /// judged at the proven time, and the claimed time must lie within
+    /// [`TimePolicy::max_log_delay`] before it (and at most the clock skew
+    /// after it).
+    Proven,
+}
+
+impl TimeRule {
+    fn is_claimed(&self) -> bool {
+        *self == TimeRule::Claimed
+    }
+}
+
+/// How claimed times must relate to proven ones, wherever a statement
+/// carries a proof:
+///
+/// ```toml
+/// [time]
+/// max_log_delay = "7d"
+/// ```
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TimePolicy {
+    /// The longest a statement may wait between the time it claims and the
+    /// time a witness saw it (commits are often logged when pushed, days
+    /// after they were made). A claimed time earlier than the proven time by
+    /// more than this fails (default 7 days): without the bound, a key
+    /// revoked today could sign a statement dated last year and have it
+    /// logged now.
+    #[serde(default = "default_max_log_delay")]
+    pub max_log_delay: MaxAge,
+}
+
+fn default_max_log_delay() -> MaxAge {
+    MaxAge(7 * 86_400)
+}
+
+impl Default for TimePolicy {
+    fn default() -> Self {
+        TimePolicy {
+            max_log_delay: default_max_log_delay(),
+        }
+    }
+}
+
+impl TimePolicy {
+    fn is_default(&self) -> bool {
+        *self == TimePolicy::default()
+    }
 }
 
 /// Rules on FIDO signatures across the whole bundle:

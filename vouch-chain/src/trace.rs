@@ -85,18 +85,57 @@ impl EvidenceSummary {
 pub enum TimeKind {
     /// Written by the signer: a claim, not a proof.
     Claimed,
+    /// Proven by a witness the roster trusts (see [`TraceTime::proven`]).
+    Proven,
 }
 
 /// A time on a link: when, what kind of time, and who claimed it.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct TraceTime {
-    /// The time.
+    /// The time the statement claims.
     pub at: Timestamp,
-    /// Claimed (later: proven by a log or a timestamp authority).
+    /// Claimed, or proven (then [`TraceTime::proven`] says by whom).
     pub kind: TimeKind,
     /// Who wrote it: the verified signers of the statement (empty when
     /// nobody the roster knows signed it).
     pub claimed_by: Vec<IdentityId>,
+    /// The earliest time a witness the roster trusts proved the statement
+    /// existed, when one did.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub proven: Option<ProvenTime>,
+}
+
+/// A time a witness proved: a log's receipt, or a timestamp authority's token.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct ProvenTime {
+    /// When the witness saw the statement.
+    pub at: Timestamp,
+    /// The witness's label in the roster.
+    pub by: String,
+    /// `receipt` (a transparency log) or `timestamp` (RFC 3161).
+    pub how: &'static str,
+    /// The log entry's index, for a receipt.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub index: Option<u64>,
+}
+
+impl std::fmt::Display for ProvenTime {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self.index {
+            Some(i) => write!(
+                f,
+                "proven at {} by log {} (entry {i})",
+                self.at,
+                Escaped(&self.by)
+            ),
+            None => write!(
+                f,
+                "proven at {} by timestamp authority {}",
+                self.at,
+                Escaped(&self.by)
+            ),
+        }
+    }
 }
 
 /// How a signer's key counted.
@@ -110,6 +149,8 @@ pub enum Standing {
     Grandfathered,
     /// The key has ended; the policy accepts the claimed signing time.
     ClaimedTime,
+    /// The key has ended; a witness proved the signature came before.
+    ProvenBeforeEnd,
 }
 
 impl From<KeyStanding> for Standing {
@@ -118,6 +159,7 @@ impl From<KeyStanding> for Standing {
             KeyStanding::Live => Standing::Live,
             KeyStanding::Grandfathered => Standing::Grandfathered,
             KeyStanding::ClaimedTime => Standing::ClaimedTime,
+            KeyStanding::ProvenBeforeEnd => Standing::ProvenBeforeEnd,
         }
     }
 }
@@ -245,7 +287,11 @@ impl TraceNode {
             } else {
                 by.join(", ")
             };
-            let _ = write!(out, "  at {} (claimed by {by})", t.at);
+            let _ = write!(out, "  at {} (claimed by {by}", t.at);
+            if let Some(p) = &t.proven {
+                let _ = write!(out, "; {p}");
+            }
+            out.push(')');
         }
         out.push('\n');
         if let Some(d) = self.statement {
@@ -282,6 +328,9 @@ impl TraceNode {
                 }
                 Standing::ClaimedTime => {
                     out.push_str(" (ended key, counted on its claimed time by policy)")
+                }
+                Standing::ProvenBeforeEnd => {
+                    out.push_str(" (ended key, signed before its end: proven)")
                 }
             }
             for h in &s.hardware {

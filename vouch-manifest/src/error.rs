@@ -19,6 +19,9 @@ pub enum ManifestError {
     /// be made, or the answer is wrong).
     #[error("TPM enrollment refused: {0}")]
     TpmEnrollment(String),
+    /// The roster's witnesses (logs, timestamp authorities) are unusable.
+    #[error("roster witnesses: {0}")]
+    Witness(String),
     /// An AAGUID is not a UUID.
     #[error("invalid AAGUID {0:?} (expected a UUID, 8-4-4-4-12 hex digits)")]
     InvalidAaguid(String),
@@ -231,6 +234,24 @@ pub enum RosterError {
         why: String,
         /// The time the statement claims.
         at: Timestamp,
+    },
+    /// A key's end (expiry or revocation) came before the time a witness
+    /// proved the signature: nothing shows it was signed while the key was
+    /// valid.
+    #[error(
+        "key {key_id} of {identity} ended at {ended_at} ({why}); the signature is proven only at {proven}, after that"
+    )]
+    EndedBeforeProvenTime {
+        /// The identity.
+        identity: IdentityId,
+        /// The key.
+        key_id: KeyId,
+        /// When the key stopped signing.
+        ended_at: Timestamp,
+        /// `revoked: key-compromise`, `its validity window ended`, ...
+        why: String,
+        /// The proven time.
+        proven: Timestamp,
     },
     /// The newest roster version has passed its expiry.
     #[error(

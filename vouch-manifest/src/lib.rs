@@ -30,6 +30,7 @@ mod signed;
 mod statement;
 pub mod tpm;
 pub mod tree;
+pub mod witness;
 
 pub use authenticator::{
     Aaguid, AttestationRoot, AuthenticatorStatus, AuthenticatorTrust, KeyAttestation,
@@ -56,3 +57,4 @@ pub use statement::{
     Predicate, STATEMENT_TYPE, Statement, Subject, SubjectDigest, peek_predicate_type,
 };
 pub use tpm::{AkEndorsement, TpmKeyAttestation, TpmStatus, TpmTrust, TrustedAk};
+pub use witness::{TrustedLog, TrustedTsa, WitnessTrust};

@@ -386,6 +386,7 @@ mod tests {
             roles,
             authenticators: Default::default(),
             tpm: Default::default(),
+            witnesses: Default::default(),
         }
     }
 

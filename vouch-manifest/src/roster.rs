@@ -19,6 +19,7 @@ use crate::ids::{GitObjectId, IdentityId, IdentityKind, RoleName};
 use crate::signed::Signed;
 use crate::statement::{Predicate, Subject, SubjectDigest};
 use crate::tpm::{TpmKeyAttestation, TpmStatus, TpmTrust};
+use crate::witness::WitnessTrust;
 
 /// Why a key was revoked.
 ///
@@ -161,6 +162,9 @@ pub enum KeyStanding {
     /// The key has ended and the signature counts only because the caller
     /// accepts the time the signer wrote.
     ClaimedTime,
+    /// The key has ended (or will), and a witness the roster trusts proved
+    /// the signature existed before that.
+    ProvenBeforeEnd,
 }
 
 /// Whether a verifier accepts a claimed signing time for a key that has
@@ -342,6 +346,10 @@ pub struct Roster {
     /// attestations make a key TPM-attested.
     #[serde(default, skip_serializing_if = "TpmTrust::is_empty")]
     pub tpm: TpmTrust,
+    /// The transparency logs and timestamp authorities whose proofs make a
+    /// statement's time proven rather than claimed.
+    #[serde(default, skip_serializing_if = "WitnessTrust::is_empty")]
+    pub witnesses: WitnessTrust,
 }
 
 impl Roster {
@@ -359,6 +367,8 @@ impl Predicate for Roster {
         // Roots that do not parse would make every attestation fail later,
         // with a reason nobody asked for: refuse the roster instead.
         self.authenticators.anchors()?;
+        self.tpm.endorsement_anchors()?;
+        self.witnesses.check()?;
         for ak in &self.tpm.attestation_keys {
             if !self.identities.iter().any(|i| i.id == ak.identity) {
                 return Err(RosterError::UnknownAkIdentity(ak.identity.clone()).into());
@@ -880,6 +890,68 @@ impl TrustedRoster {
             why,
             at,
         })
+    }
+
+    /// The identity that held `key_id` when `signed` was signed, with the
+    /// signing time proven: a witness the roster trusts (a log, a timestamp
+    /// authority) saw the signature at `proven`, so it was made no later.
+    ///
+    /// The claimed `at` must lie in the key's window, as for
+    /// [`TrustedRoster::key_holder`] (roles are judged at it too; the
+    /// caller bounds how far it may lie from `proven`). The key's end, its
+    /// expiry or a revocation of any reason, compromise included, is judged
+    /// at `proven`: a signature proven to exist before the end counts, one
+    /// proven only after it does not, whatever time it claims.
+    pub fn key_standing_proven(
+        &self,
+        key_id: &KeyId,
+        at: Timestamp,
+        proven: Timestamp,
+        signed: SignedThing<'_>,
+    ) -> Result<(&Identity, &RosterKey, KeyStanding), RosterError> {
+        let &(i, j) = self
+            .by_key
+            .get(key_id)
+            .ok_or(RosterError::UnknownKey(*key_id))?;
+        let ident = &self.roster.identities[i];
+        let k = &ident.keys[j];
+        if k.grandfathered
+            .as_ref()
+            .is_some_and(|g| signed.covered_by(g))
+        {
+            return Ok((ident, k, KeyStanding::Grandfathered));
+        }
+        if at < k.valid_from {
+            return Err(RosterError::NotYetValid {
+                identity: ident.id.clone(),
+                key_id: *key_id,
+                valid_from: k.valid_from,
+                at,
+            });
+        }
+        if let Some(until) = k.valid_until
+            && at >= until
+        {
+            return Err(RosterError::Expired {
+                identity: ident.id.clone(),
+                key_id: *key_id,
+                valid_until: until,
+                at,
+            });
+        }
+        match k.end() {
+            None => Ok((ident, k, KeyStanding::Live)),
+            Some((ended_at, why)) if proven >= ended_at => {
+                Err(RosterError::EndedBeforeProvenTime {
+                    identity: ident.id.clone(),
+                    key_id: *key_id,
+                    ended_at,
+                    why,
+                    proven,
+                })
+            }
+            Some(_) => Ok((ident, k, KeyStanding::ProvenBeforeEnd)),
+        }
     }
 
     /// The grants of a role (empty when the role does not exist).

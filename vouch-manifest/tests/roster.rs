@@ -78,6 +78,7 @@ fn roster(f: &Fixture, version: u64, roots: &[&FileKey], threshold: u32) -> Rost
         roles,
         authenticators: Default::default(),
         tpm: Default::default(),
+        witnesses: Default::default(),
     }
 }
 

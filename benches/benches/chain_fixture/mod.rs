@@ -229,6 +229,7 @@ pub(crate) fn fixture_with(commits: usize, commit_keys: Algorithm) -> Fixture {
         roles,
         authenticators: Default::default(),
         tpm: Default::default(),
+        witnesses: Default::default(),
     };
     let roster = sign(roster, &[&root]);
     let roster_file = vouch_manifest::RosterChain::new(vec![roster.clone()])

@@ -170,6 +170,32 @@ impl<'a> Eval<'a> {
 
         // Each commit is evaluated once: its certifiers are taken, not copied.
         let releases = self.certifiers.remove(id).unwrap_or_default();
+        // What witnesses prove about each attestation of this commit; an
+        // attestation names the commit id, which covers the commit object
+        // and its signature, so the earliest proof dates the object too.
+        let rule = self
+            .policy
+            .commit
+            .as_ref()
+            .map(|p| p.time)
+            .unwrap_or_default();
+        let mut proofs = Vec::with_capacity(groups.len());
+        let mut earliest = crate::witness::Proof::default();
+        for g in &groups {
+            let proof = self.prove(g, at, crate::policy::TimeRule::Claimed, &mut failures);
+            earliest.merge(proof.clone());
+            proofs.push(proof);
+        }
+        if rule == crate::policy::TimeRule::Proven && earliest.time.is_none() {
+            match groups.first() {
+                Some(g) => failures.push(Reason::TimeNotProven {
+                    statement: g[0].digest(),
+                    refused: earliest.refused.clone(),
+                }),
+                None => failures.push(Reason::CommitTimeNotProven { commit: id.clone() }),
+            }
+        }
+        let proven_at = earliest.time.as_ref().map(|p| p.at);
         let mut signers: Vec<Attested<'a>> = Vec::new();
         let mut capacities: Vec<&'static str> = Vec::new();
         if let Some(o) = object {
@@ -188,6 +214,7 @@ impl<'a> Eval<'a> {
                         sig.key_id(),
                         sig.signature().evidence().cloned(),
                         at,
+                        proven_at,
                         covers,
                         &mut failures,
                     ) {
@@ -216,7 +243,10 @@ impl<'a> Eval<'a> {
                 commit: Some(id),
                 releases: &releases,
             };
-            let attested = self.attester.statement(g, at, covers, &mut failures);
+            let proven = proofs.get(n).and_then(|p| p.time.as_ref()).map(|p| p.at);
+            let attested = self
+                .attester
+                .statement(g, at, proven, covers, &mut failures);
             if !attested.iter().any(|s| s.identity.id == c.signer) {
                 failures.push(Reason::NotProven {
                     field: "signer",
@@ -232,7 +262,7 @@ impl<'a> Eval<'a> {
         }
 
         let authors = self.attribute(id, &facts, &signers, &mut failures, &mut node);
-        node.time = Some(Self::claimed(at, &signers));
+        node.time = Some(Self::timed(at, &signers, &earliest));
         // Exact capacities here and below: a trace keeps a node per commit.
         node.signers.reserve_exact(signers.len());
         for ((s, capacity), statement) in signers.iter().zip(capacities).zip(statements) {
@@ -357,6 +387,7 @@ impl<'a> Eval<'a> {
                         | Reason::UnknownKey { .. }
                         | Reason::BadSignature { .. }
                         | Reason::KeyEnded { .. }
+                        | Reason::KeyEndedBeforeProvenTime { .. }
                         | Reason::KeyRevoked { .. }
                         | Reason::KeyOutsideWindow { .. }
                 )

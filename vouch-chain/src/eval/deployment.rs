@@ -46,10 +46,15 @@ impl<'a> Eval<'a> {
             return node;
         };
 
-        let signers =
-            self.attester
-                .statement(&group, d.time, Covers::statement(digest), &mut failures);
-        node.time = Some(Self::claimed(d.time, &signers));
+        let proof = self.prove(&group, d.time, pol.time, &mut failures);
+        let signers = self.attester.statement(
+            &group,
+            d.time,
+            proof.time.as_ref().map(|p| p.at),
+            Covers::statement(digest),
+            &mut failures,
+        );
+        node.time = Some(Self::timed(d.time, &signers, &proof));
         self.check_time(d.time, pol.max_age, &mut failures);
         if !pol.environments.contains(&d.environment) {
             failures.push(Reason::EnvironmentNotAllowed {
@@ -130,6 +135,13 @@ impl<'a> Eval<'a> {
         failures: &mut Vec<Reason>,
     ) -> Vec<(ApprovalRole, Attested<'a>, Option<Digest>)> {
         let pol_max_age = self.policy.deployment.as_ref().and_then(|p| p.max_age);
+        // Approvals are held to the deployment stage's rule on time.
+        let pol_time = self
+            .policy
+            .deployment
+            .as_ref()
+            .map(|p| p.time)
+            .unwrap_or_default();
         let mut approvals = Vec::new();
         for s in signers {
             if s.identity.id == d.triggered_by {
@@ -150,9 +162,11 @@ impl<'a> Eval<'a> {
             // The subject binding (checked on decode) makes `a.statement`
             // this deployment's digest.
             let approval_digest = group[0].digest();
+            let proof = self.prove(&group, a.time, pol_time, failures);
             let approvers = self.attester.statement(
                 &group,
                 a.time,
+                proof.time.as_ref().map(|p| p.at),
                 Covers::statement(&approval_digest),
                 failures,
             );

@@ -59,8 +59,8 @@ impl<'a> Eval<'a> {
             }
             self.image_signatures(other, &mut failures);
         }
-        let signers = self.image_signatures(primary, &mut failures);
-        node.time = Some(Self::claimed(i.finished_at, &signers));
+        let (signers, proof) = self.image_signatures(primary, &mut failures);
+        node.time = Some(Self::timed(i.finished_at, &signers, &proof));
         for s in &signers {
             node.signers.push(self.trace_signer(s, "built by"));
         }
@@ -85,17 +85,22 @@ impl<'a> Eval<'a> {
         &self,
         group: &[Decoded<'a, Image>],
         failures: &mut Vec<Reason>,
-    ) -> Vec<crate::attest::Attested<'a>> {
+    ) -> (Vec<crate::attest::Attested<'a>>, crate::witness::Proof) {
         let i = group[0].unverified().predicate();
         let pol = &self.policy.image;
         let digest = group[0].digest();
-        let signers =
-            self.attester
-                .statement(group, i.finished_at, Covers::statement(&digest), failures);
+        let proof = self.prove(group, i.finished_at, pol.time, failures);
+        let signers = self.attester.statement(
+            group,
+            i.finished_at,
+            proof.time.as_ref().map(|p| p.at),
+            Covers::statement(&digest),
+            failures,
+        );
         self.check_time(i.finished_at, pol.max_age, failures);
         failures.extend(self.rules.check(&pol.signers, &signers));
         Self::workload_signed("builder", &i.builder, &signers, failures);
-        signers
+        (signers, proof)
     }
 
     /// Coverage: the image names releases, each matches its package, and

@@ -53,8 +53,8 @@ impl<'a> Eval<'a> {
                 released_at: r.released_at,
             },
         );
-        let signers = self.release_signatures(&group, *digest, &mut failures);
-        node.time = Some(Self::claimed(r.released_at, &signers));
+        let (signers, proof) = self.release_signatures(&group, *digest, &mut failures);
+        node.time = Some(Self::timed(r.released_at, &signers, &proof));
         for s in &signers {
             node.signers.push(self.trace_signer(s, "certified by"));
         }
@@ -91,17 +91,22 @@ impl<'a> Eval<'a> {
         group: &[Decoded<'a, Release>],
         digest: Digest,
         failures: &mut Vec<Reason>,
-    ) -> Vec<Attested<'a>> {
+    ) -> (Vec<Attested<'a>>, crate::witness::Proof) {
         let r = group[0].unverified().predicate();
         let Some(pol) = &self.policy.release else {
-            return Vec::new();
+            return (Vec::new(), crate::witness::Proof::default());
         };
-        let signers =
-            self.attester
-                .statement(group, r.released_at, Covers::statement(&digest), failures);
+        let proof = self.prove(group, r.released_at, pol.time, failures);
+        let signers = self.attester.statement(
+            group,
+            r.released_at,
+            proof.time.as_ref().map(|p| p.at),
+            Covers::statement(&digest),
+            failures,
+        );
         self.check_time(r.released_at, pol.max_age, failures);
         failures.extend(self.rules.check(&pol.signers, &signers));
-        signers
+        (signers, proof)
     }
 
     /// The previous release named by `r`: it must be in the bundle and
@@ -133,8 +138,8 @@ impl<'a> Eval<'a> {
         node.note = Some(
             "its certified commits bound this release's history; they were checked with it".into(),
         );
-        let signers = self.release_signatures(&group, *prev, &mut own);
-        node.time = Some(Self::claimed(p.released_at, &signers));
+        let (signers, proof) = self.release_signatures(&group, *prev, &mut own);
+        node.time = Some(Self::timed(p.released_at, &signers, &proof));
         for s in &signers {
             node.signers.push(self.trace_signer(s, "certified by"));
         }

@@ -323,6 +323,7 @@ impl World {
             roles,
             authenticators: Default::default(),
             tpm: Default::default(),
+            witnesses: Default::default(),
         }
     }
 

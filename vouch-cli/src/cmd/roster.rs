@@ -467,6 +467,7 @@ fn init(args: InitArgs) -> CliResult {
             roles: Default::default(),
             authenticators: Default::default(),
             tpm: Default::default(),
+            witnesses: Default::default(),
         },
     };
     if let Some(name) = args.name {

@@ -247,6 +247,7 @@ impl Cast {
             roles,
             authenticators: Default::default(),
             tpm: Default::default(),
+            witnesses: Default::default(),
         })
     }
 }

@@ -1,0 +1,208 @@
+//! Proven time: the earliest time a witness the roster trusts saw a
+//! statement envelope.
+//!
+//! Two kinds of witness prove time, each verified here from the bytes:
+//!
+//! - a transparency log listed in the roster (`witnesses.logs`), by a COSE
+//!   receipt in the envelope's unprotected header (label 394) whose
+//!   inclusion proof, for the envelope's leaf, leads to a root the log
+//!   signed with its issued-at time;
+//! - a timestamp authority whose certificate chains to a root the roster
+//!   lists (`witnesses.timestampAuthorities`), by an RFC 3161 token in the
+//!   bundle whose imprint is the envelope's
+//!   [`timestamped_digest`](crate::bundle::timestamped_digest).
+//!
+//! Either is over the envelope as registered (without its receipts), so it
+//! covers the statement and every signature on it. A proof that does not
+//! verify proves nothing and is reported; a witness the roster does not
+//! list proves nothing either.
+
+use std::collections::HashMap;
+
+use vouch_core::text::error_chain;
+use vouch_core::timestamp::{HashAlgorithm, Imprint, Verifier};
+use vouch_core::tlog::Receipt;
+use vouch_core::tlog::receipt::{receipts, statement_leaf};
+use vouch_core::x509::TrustAnchor;
+use vouch_core::{Digest, Timestamp};
+use vouch_manifest::{TrustedLog, TrustedRoster};
+
+use crate::bundle::Bundle;
+use crate::trace::ProvenTime;
+
+/// Timestamps tried per envelope; more are ignored (a bundle cannot make
+/// the verifier check thousands of tokens for one statement).
+pub const MAX_TIMESTAMPS_PER_ENVELOPE: usize = 8;
+
+/// What the witnesses say about one envelope (or one statement's several
+/// envelopes): the earliest proven time, and the proofs that did not
+/// verify, with why.
+#[derive(Clone, Debug, Default)]
+pub(crate) struct Proof {
+    pub(crate) time: Option<ProvenTime>,
+    pub(crate) refused: Vec<String>,
+}
+
+impl Proof {
+    /// Keeps the earlier of the two proven times and every refusal.
+    pub(crate) fn merge(&mut self, other: Proof) {
+        if let Some(t) = other.time
+            && self.time.as_ref().is_none_or(|mine| t.at < mine.at)
+        {
+            self.time = Some(t);
+        }
+        self.refused.extend(other.refused);
+    }
+}
+
+/// The roster's witnesses and the bundle's timestamps, ready to prove.
+pub(crate) struct Witnesses<'a> {
+    logs: &'a [TrustedLog],
+    tsa_labels: Vec<&'a str>,
+    tsa: Vec<TrustAnchor>,
+    tokens: HashMap<Digest, Vec<&'a [u8]>>,
+}
+
+impl<'a> Witnesses<'a> {
+    pub(crate) fn new(roster: &'a TrustedRoster, bundle: &'a Bundle) -> Self {
+        let trust = &roster.roster().witnesses;
+        // The roster's check refuses roots that do not parse; should one
+        // slip through, it is no anchor.
+        let tsa = trust.tsa_anchors().unwrap_or_default();
+        let mut tokens: HashMap<Digest, Vec<&[u8]>> = HashMap::new();
+        for (d, t) in bundle.timestamps() {
+            let v = tokens.entry(*d).or_default();
+            if v.len() < MAX_TIMESTAMPS_PER_ENVELOPE {
+                v.push(t);
+            }
+        }
+        Witnesses {
+            logs: &trust.logs,
+            tsa_labels: trust
+                .timestamp_authorities
+                .iter()
+                .map(|t| t.label.as_str())
+                .collect(),
+            tsa,
+            tokens,
+        }
+    }
+
+    /// Whether anything could prove a time at all (the roster lists a
+    /// witness): without, envelopes are not even read for receipts.
+    fn any(&self) -> bool {
+        !self.logs.is_empty() || !self.tsa.is_empty()
+    }
+
+    /// The earliest time a trusted witness saw `envelope`.
+    pub(crate) fn prove(&self, envelope: &[u8]) -> Proof {
+        let mut proof = Proof::default();
+        let carried = receipts(envelope).map(|r| r.len()).unwrap_or(0);
+        if !self.any() {
+            if carried > 0 {
+                proof
+                    .refused
+                    .push("the roster lists no transparency log: receipts prove nothing".into());
+            }
+            return proof;
+        }
+        let leaf = match statement_leaf(envelope) {
+            Ok(l) => l,
+            Err(e) => {
+                proof.refused.push(format!(
+                    "the envelope's receipts cannot be read: {}",
+                    error_chain(&e)
+                ));
+                return proof;
+            }
+        };
+        match receipts(envelope) {
+            Ok(list) => {
+                for bytes in list {
+                    proof.merge(self.receipt(bytes, &leaf));
+                }
+            }
+            Err(e) => proof.refused.push(format!("receipts: {}", error_chain(&e))),
+        }
+        if !self.tokens.is_empty()
+            && let Ok(digest) = crate::bundle::timestamped_digest(envelope)
+            && let Some(tokens) = self.tokens.get(&digest)
+        {
+            for token in tokens {
+                proof.merge(self.timestamp(token, &digest));
+            }
+        }
+        proof
+    }
+
+    fn receipt(&self, bytes: &[u8], leaf: &vouch_core::tlog::Hash) -> Proof {
+        let mut proof = Proof::default();
+        let receipt = match Receipt::from_bytes(bytes) {
+            Ok(r) => r,
+            Err(e) => {
+                proof
+                    .refused
+                    .push(format!("a receipt does not decode: {}", error_chain(&e)));
+                return proof;
+            }
+        };
+        let mut last = None;
+        for log in self.logs {
+            match receipt.verify(leaf, &log.key) {
+                Ok(v) => {
+                    let Some(at) = v.issued_at().and_then(Timestamp::from_unix_seconds) else {
+                        proof.refused.push(format!(
+                            "the receipt of log {:?} carries no issued-at time",
+                            log.label
+                        ));
+                        return proof;
+                    };
+                    proof.time = Some(ProvenTime {
+                        at,
+                        by: log.label.clone(),
+                        how: "receipt",
+                        index: Some(v.leaf_index()),
+                    });
+                    return proof;
+                }
+                Err(e) => last = Some(error_chain(&e)),
+            }
+        }
+        proof.refused.push(match last {
+            Some(e) => format!("a receipt verifies with no log the roster lists ({e})"),
+            None => "a receipt, but the roster lists no log".into(),
+        });
+        proof
+    }
+
+    fn timestamp(&self, token: &[u8], digest: &Digest) -> Proof {
+        let mut proof = Proof::default();
+        if self.tsa.is_empty() {
+            proof
+                .refused
+                .push("a timestamp, but the roster lists no timestamp authority".into());
+            return proof;
+        }
+        let imprint = Imprint::Digest {
+            algorithm: HashAlgorithm::Sha256,
+            digest: digest.as_bytes(),
+        };
+        match Verifier::new(&self.tsa).verify_token(token, imprint) {
+            Ok(v) => {
+                proof.time = Some(ProvenTime {
+                    at: v.gen_time(),
+                    by: self
+                        .tsa_labels
+                        .get(v.anchor())
+                        .map_or_else(|| v.tsa_subject().to_owned(), |l| (*l).to_owned()),
+                    how: "timestamp",
+                    index: None,
+                });
+            }
+            Err(e) => proof
+                .refused
+                .push(format!("a timestamp does not verify: {}", error_chain(&e))),
+        }
+        proof
+    }
+}
