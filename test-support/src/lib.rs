@@ -14,6 +14,7 @@ pub mod git;
 pub mod tpm;
 pub mod tpm_certify;
 pub mod tpm_key;
+pub mod tsa;
 
 /// `examples/policy.toml`: the complete example policy, its production
 /// profile (commits need an attested FIDO authenticator).

@@ -11,9 +11,9 @@ mod common;
 use common::*;
 use vouch_chain::policy::TimeRule;
 use vouch_chain::{Bundle, Reason, Target, Verdict};
+use vouch_core::Algorithm;
 use vouch_core::tlog::receipt::{attach_receipts, statement_leaf};
 use vouch_core::tlog::{Receipt, merkle};
-use vouch_core::Algorithm;
 use vouch_keys::FileKey;
 use vouch_manifest::{RevocationReason, TrustedLog};
 
@@ -326,4 +326,60 @@ fn policy_time_rules_read_from_toml() {
     assert_eq!(p.image.time, TimeRule::Proven);
     assert_eq!(p.time.max_log_delay.seconds(), 3 * 86_400);
     assert!(vouch_chain::Policy::from_toml(&text.replace("\"proven\"", "\"sworn\"")).is_err());
+}
+
+/// The bundle with every envelope time-stamped by `tsa` (RFC 3161).
+fn stamped(built: &Built, tsa: &vouch_test_support::tsa::OpensslTsa) -> Bundle {
+    let mut out = Bundle::from_bytes(&built.bundle.to_bytes().unwrap()).unwrap();
+    for e in built.bundle.envelopes() {
+        let digest = vouch_chain::timestamped_digest(e).unwrap();
+        out.add_timestamp(e, tsa.stamp_sha256(digest.as_bytes()))
+            .unwrap();
+    }
+    Bundle::from_bytes(&out.to_bytes().unwrap()).unwrap()
+}
+
+#[test]
+fn rfc3161_timestamps_of_a_trusted_authority_prove_time() {
+    let Some(tsa) = vouch_test_support::tsa::OpensslTsa::new("RFC 3161 proven time in the chain")
+    else {
+        return;
+    };
+    let world = World::new();
+    let mut scenario = world.scenario();
+    demand_proven(&mut scenario);
+    scenario
+        .roster
+        .witnesses
+        .timestamp_authorities
+        .push(vouch_manifest::TrustedTsa {
+            label: "test-tsa".into(),
+            root: vouch_manifest::AttestationRoot(tsa.root_der()),
+        });
+    let built = scenario.build();
+    let bundle = stamped(&built, &tsa);
+    let verdict = run_with(&scenario, &bundle, &built);
+    let text = verdict.render_text();
+    assert!(verdict.passed(), "{text}");
+    assert!(text.contains("by timestamp authority test-tsa"), "{text}");
+
+    // The same tokens, the roster trusting another authority: nothing proven.
+    let Some(other) = vouch_test_support::tsa::OpensslTsa::new("RFC 3161 proven time") else {
+        return;
+    };
+    let mut scenario = world.scenario();
+    demand_proven(&mut scenario);
+    scenario
+        .roster
+        .witnesses
+        .timestamp_authorities
+        .push(vouch_manifest::TrustedTsa {
+            label: "other-tsa".into(),
+            root: vouch_manifest::AttestationRoot(other.root_der()),
+        });
+    let verdict = run_with(&scenario, &bundle, &built);
+    expect_failure(&verdict, "TimeNotProven", |r| {
+        matches!(r, Reason::TimeNotProven { refused, .. }
+            if refused.iter().any(|x| x.contains("timestamp does not verify")))
+    });
 }

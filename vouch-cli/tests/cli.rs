@@ -2483,3 +2483,96 @@ fn a_software_authenticator_enrolls_attested_by_a_test_ca() {
         "1"
     );
 }
+
+/// Proven time from the command line: the roster trusts a timestamp
+/// authority (`roster trust-tsa`, in version 2), each statement's
+/// timestamp (NAME.tst over `digest --timestamped NAME`) goes into the
+/// bundle, and a policy demanding `time = "proven"` passes with them and
+/// refuses without.
+#[test]
+fn timestamps_of_a_trusted_authority_prove_time_from_the_cli() {
+    let Some(tsa) = vouch_test_support::tsa::OpensslTsa::new("proven time from the CLI") else {
+        return;
+    };
+    let s = Sandbox::new("proven");
+    let c = small_chain(&s, "eu-1");
+    s.ok(&["roster", "init", "--from", "r.chain", "-o", "r2.json"]);
+    let root = tsa.root_pem();
+    let out = s.ok(&[
+        "roster",
+        "trust-tsa",
+        "r2.json",
+        "--label",
+        "test-tsa",
+        "--root",
+        root.to_str().unwrap(),
+    ]);
+    assert!(
+        out.contains("trusted timestamp authority test-tsa"),
+        "{out}"
+    );
+    s.ok(&[
+        "roster", "sign", "r2.json", "--key", "root.key", "--chain", "r.chain", "-o", "r.chain",
+    ]);
+    let signed = ["image.signed", "deploy.signed", "t.signed", "a.signed"];
+    for f in signed {
+        let out = s.ok(&["digest", "--timestamped", f]);
+        let digest = first_word(&out);
+        let hex = digest.strip_prefix("sha256:").unwrap();
+        let token = tsa.stamp_sha256(&hex::decode(hex).unwrap());
+        s.write(&format!("{f}.tst"), token);
+    }
+    s.write(
+        "policy.toml",
+        SMALL_POLICY.replace(
+            "[image]\n",
+            "time = \"proven\"\n\n[image]\ntime = \"proven\"\n",
+        ) + "\n[time]\nmax_log_delay = \"1d\"\n",
+    );
+    let mut files = vec!["bundle", "create", "-o", "chain.bundle"];
+    let tsts: Vec<String> = signed.iter().map(|f| format!("{f}.tst")).collect();
+    for (f, t) in signed.iter().zip(&tsts) {
+        files.push(f);
+        files.push(t);
+    }
+    let out = s.ok(&files);
+    assert!(out.contains("4 timestamps"), "{out}");
+    let out = s.ok(&verify_cmd(
+        "r.chain",
+        &c.deployment,
+        &["--roster-pin", &c.pin],
+    ));
+    assert!(out.starts_with("verdict: PASS"), "{out}");
+    assert!(out.contains("by timestamp authority test-tsa"), "{out}");
+
+    // Without the timestamps the same policy refuses, naming the rule.
+    s.ok(&[
+        "bundle",
+        "create",
+        "-o",
+        "chain.bundle",
+        "image.signed",
+        "deploy.signed",
+        "t.signed",
+        "a.signed",
+    ]);
+    let e = s.fails(
+        1,
+        &verify_cmd("r.chain", &c.deployment, &["--roster-pin", &c.pin]),
+    );
+    assert!(e.contains("time = \"proven\""), "{e}");
+
+    // A timestamp whose statement is not given is a usage error.
+    let e = s.fails(
+        2,
+        &[
+            "bundle",
+            "create",
+            "-o",
+            "x.bundle",
+            "image.signed",
+            "t.signed.tst",
+        ],
+    );
+    assert!(e.contains("not among the files given"), "{e}");
+}

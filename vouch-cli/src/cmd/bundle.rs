@@ -20,6 +20,12 @@ pub(crate) enum BundleCommand {
     /// them); every other file must be a signed statement, kept byte for
     /// byte. `vouch verify --bundle` reads the file, or a directory of such
     /// files directly.
+    ///
+    /// A file NAME.tst is an RFC 3161 timestamp token (DER) of the signed
+    /// statement in file NAME, which must be given too: its message imprint
+    /// is SHA-256 of the statement as signed (`vouch digest --timestamped
+    /// NAME` prints it; `openssl ts -query -digest HEX -sha256` asks a TSA
+    /// for it). Receipts of transparency logs travel inside the statements.
     Create(CreateArgs),
 }
 
@@ -40,11 +46,15 @@ pub(crate) fn run(command: BundleCommand) -> CliResult {
     let progress = Progress::bar(args.files.len() as u64, "bundling");
     let mut bundle = Bundle::new();
     let (mut statements, mut commits) = (0usize, 0usize);
+    let mut envelopes = std::collections::HashMap::new();
+    let mut tokens = Vec::new();
     for path in &args.files {
         let bytes = crate::io::read(path)?;
         if path.extension().is_some_and(|x| x == "commit") {
             bundle.add_commit_object(bytes);
             commits += 1;
+        } else if path.extension().is_some_and(|x| x == "tst") {
+            tokens.push((path.with_extension(""), bytes));
         } else {
             let envelope = Sign::from_bytes(&bytes).map_err(|e| {
                 CliError::usage(format!("{} is not a signed statement", path.display()), e)
@@ -55,20 +65,35 @@ pub(crate) fn run(command: BundleCommand) -> CliResult {
                     path.display()
                 )));
             }
+            envelopes.insert(path.clone(), bytes.clone());
             bundle.add_envelope(bytes);
             statements += 1;
         }
         progress.inc();
     }
     drop(progress);
+    let timestamps = tokens.len();
+    for (path, token) in tokens {
+        let Some(envelope) = envelopes.get(&path) else {
+            return Err(CliError::usage_msg(format!(
+                "{}.tst is a timestamp of {}, which is not among the files given",
+                path.display(),
+                path.display()
+            )));
+        };
+        bundle.add_timestamp(envelope, token).map_err(|e| {
+            CliError::usage(format!("cannot add the timestamp of {}", path.display()), e)
+        })?;
+    }
     let bytes = bundle
         .to_bytes()
         .map_err(|e| CliError::usage("cannot encode the bundle", e))?;
     crate::io::write(&args.out, &bytes)?;
     crate::io::outln!(
-        "{} statements and {} commit objects written to {}",
+        "{} statements, {} commit objects and {} timestamps written to {}",
         statements,
         commits,
+        timestamps,
         args.out.display()
     );
     Ok(Outcome::Done)

@@ -43,8 +43,13 @@ pub(crate) struct DigestArgs {
     paths: Vec<PathBuf>,
     /// Treat each file as a signed statement and print the statement's
     /// digest: the name other statements and `vouch verify` use for it.
-    #[arg(long)]
+    #[arg(long, conflicts_with = "timestamped")]
     statement: bool,
+    /// Treat each file as a signed statement and print the digest an RFC
+    /// 3161 timestamp of it must carry as its message imprint: SHA-256 of
+    /// the envelope as signed, without the receipts it carries.
+    #[arg(long)]
+    timestamped: bool,
     /// How directories are walked.
     #[command(flatten)]
     tree: TreeArgs,
@@ -105,6 +110,11 @@ pub(crate) fn run(args: DigestArgs) -> CliResult {
     for path in &args.paths {
         let digest = if args.statement {
             statement_digest(path)?
+        } else if args.timestamped {
+            let bytes = crate::io::read(path)?;
+            vouch_chain::timestamped_digest(&bytes).map_err(|e| {
+                CliError::usage(format!("{} is not a signed statement", path.display()), e)
+            })?
         } else if path.is_dir() {
             build_tree(path, &options)?.root()
         } else {

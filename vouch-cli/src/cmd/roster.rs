@@ -13,6 +13,7 @@ use vouch_manifest::{
 };
 
 mod tpm;
+mod witness;
 
 use crate::cmd::SignerArgs;
 use crate::exit::{CliError, CliResult, Outcome};
@@ -109,6 +110,14 @@ pub(crate) enum RosterCommand {
     /// what `roster trust-tpm --pending` checks the answer against). The
     /// draft is not changed.
     TpmChallenge(tpm::TpmChallengeArgs),
+    /// Trust a transparency log, in a draft: its COSE receipts in a
+    /// statement prove when the statement existed (policy `time =
+    /// "proven"`; key validity and revocation are then judged at that time).
+    TrustLog(witness::TrustLogArgs),
+    /// Trust an RFC 3161 timestamp authority by its root certificate, in a
+    /// draft: its tokens over a statement (NAME.tst next to NAME in `bundle
+    /// create`) prove when the statement existed.
+    TrustTsa(witness::TrustTsaArgs),
     /// Revoke a key in a draft: it signs nothing valid from then on.
     ///
     /// A revocation of any reason ends what the key can sign. What it
@@ -367,6 +376,8 @@ pub(crate) fn run(command: RosterCommand) -> CliResult {
         RosterCommand::TrustTpm(a) => edit(&a.file, |r| tpm::trust_tpm(r, &a)),
         RosterCommand::TrustTpmCa(a) => edit(&a.file, |r| tpm::trust_tpm_ca(r, &a)),
         RosterCommand::TpmChallenge(a) => tpm::challenge(&a),
+        RosterCommand::TrustLog(a) => edit(&a.file, |r| witness::trust_log(r, &a)),
+        RosterCommand::TrustTsa(a) => edit(&a.file, |r| witness::trust_tsa(r, &a)),
         RosterCommand::Revoke(a) => edit(&a.file, |r| revoke(r, &a)),
         RosterCommand::Sign(a) => sign(a),
         RosterCommand::Verify(a) => verify(a),
