@@ -109,6 +109,39 @@
 //! window, what it signed counts only when the roster grandfathers it, or
 //! when the policy's `roster.trust_claimed_time_after_revocation` says so.
 //!
+//! ## Proven time
+//!
+//! A witness the roster lists (`witnesses` in the roster) turns a claim
+//! into a proof: a transparency log, by a COSE receipt in the statement's
+//! envelope (label 394; its inclusion proof for the envelope as registered
+//! leads to a root the log signed, with its issued-at time), or an RFC 3161
+//! timestamp authority, by a token in the bundle over the envelope's
+//! [`timestamped_digest`]. Wherever a statement carries such a proof:
+//!
+//! - its time in the trace is marked proven (by which log and entry, or
+//!   which authority), next to the time it claims;
+//! - the key's end, its expiry or a revocation of any reason (compromise
+//!   included), is judged at the proven time: a signature a witness saw
+//!   before the end counts without grandfathering, one seen only after it
+//!   never does, whatever it claims and whatever
+//!   `trust_claimed_time_after_revocation` says;
+//! - the claimed time must not be later than the proven one (beyond the
+//!   skew), nor earlier by more than `time.max_log_delay` (default 7 days).
+//!
+//! A stage with `time = "proven"` demands such a proof of each of its
+//! statements (the deployment's rule covers its approvals):
+//!
+//! ```
+//! let policy = vouch_chain::Policy::from_toml(r#"
+//! [image]
+//! signers = { roles = ["builder"], threshold = 1 }
+//! time = "proven"
+//! [time]
+//! max_log_delay = "2d"
+//! "#).unwrap();
+//! assert_eq!(policy.image.time, vouch_chain::policy::TimeRule::Proven);
+//! ```
+//!
 //! # Evaluating
 //!
 //! ```no_run
