@@ -416,10 +416,15 @@ impl<'a> Eval<'a> {
         };
         let statement = first.digest();
         match &proof.time {
-            None if rule == TimeRule::Proven => failures.push(Reason::TimeNotProven {
-                statement,
-                refused: proof.refused.clone(),
-            }),
+            None if rule == TimeRule::Proven => {
+                let mut refused = proof.refused.clone();
+                if !self.witnesses.any() {
+                    refused.push(
+                        "the roster lists no transparency log and no timestamp authority".into(),
+                    );
+                }
+                failures.push(Reason::TimeNotProven { statement, refused });
+            }
             None => {}
             Some(p) => {
                 if at.unix_seconds() > p.at.unix_seconds().saturating_add(CLOCK_SKEW_SECONDS) {

@@ -129,6 +129,15 @@ fn proven_time_demanded_and_absent_fails_naming_the_statement() {
     );
     assert!(f.to_string().contains("time = \"proven\""), "{f}");
 
+    // A roster without witnesses: the refusal says so.
+    let mut scenario = world.scenario();
+    demand_proven(&mut scenario);
+    let (verdict, _) = scenario.run();
+    expect_failure(&verdict, "TimeNotProven", |r| {
+        matches!(r, Reason::TimeNotProven { refused, .. }
+            if refused.iter().any(|x| x.contains("lists no transparency log")))
+    });
+
     // Under the default rule the same chain passes, its times claimed.
     let mut scenario = world.scenario();
     trust_log(&mut scenario);
