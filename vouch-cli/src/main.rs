@@ -65,6 +65,9 @@ enum Command {
     /// Verify Sigstore bundles offline (cosign, GitHub attestations).
     #[command(subcommand)]
     Sigstore(cmd::sigstore::SigstoreCommand),
+    /// A small transparency log of statements in a directory (C2SP tlog-tiles).
+    #[command(subcommand, long_about = cmd::log::LONG_ABOUT)]
+    Log(cmd::log::LogCommand),
 }
 
 /// Puts the exit codes under the help of every command that has no text
@@ -119,6 +122,7 @@ fn main() -> ExitCode {
         Command::Verify(a) => cmd::verify::run(a),
         Command::Git(args) => git::run(args),
         Command::Sigstore(c) => cmd::sigstore::run(c),
+        Command::Log(c) => cmd::log::run(c),
     };
     match result {
         Ok(Outcome::Done) => ExitCode::SUCCESS,

@@ -74,6 +74,13 @@ pub(crate) struct CommonArgs {
     /// Where to write the signed statement.
     #[arg(short = 'o', long = "out", value_name = "OUT")]
     out: PathBuf,
+    /// Also append the signed statement to the log in DIR (`vouch log
+    /// init`) and write it with the log's receipt attached.
+    #[arg(long, value_name = "DIR", requires = "log_key")]
+    log: Option<PathBuf>,
+    /// The log's signing key, with --log (unlocked as --key is).
+    #[arg(long, value_name = "KEYREF", requires = "log")]
+    log_key: Option<String>,
 }
 
 /// Arguments of `vouch attest commit`.
@@ -558,9 +565,16 @@ fn sign_and_write<P: Predicate>(predicate: P, common: &CommonArgs) -> CliResult 
     let signer = common.signer.open()?;
     let signed = Signed::sign(&statement, &*signer)
         .map_err(|e| CliError::usage("cannot sign the statement", e))?;
-    let bytes = signed
+    let mut bytes = signed
         .to_bytes()
         .map_err(|e| CliError::usage("cannot encode the statement", e))?;
+    if let (Some(dir), Some(key)) = (&common.log, &common.log_key) {
+        let log_key = SignerArgs {
+            key: key.clone(),
+            passphrase: common.signer.passphrase.clone(),
+        };
+        bytes = crate::cmd::log::register(dir, &log_key, &bytes)?.envelope;
+    }
     crate::io::write(&common.out, &bytes)?;
     crate::io::outln!("{}  {}", signed.digest(), common.out.display());
     Ok(Outcome::Done)

@@ -20,6 +20,8 @@ pub(crate) mod dsse;
 pub(crate) mod envelope;
 /// `vouch key ...`.
 pub(crate) mod key;
+/// `vouch log ...`, and the `--log` of `vouch attest`.
+pub(crate) mod log;
 /// `vouch roster ...`.
 pub(crate) mod roster;
 /// `vouch sigstore ...` (verifying needs the cargo feature `sigstore`).
