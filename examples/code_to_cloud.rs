@@ -80,7 +80,8 @@ fn story() -> Result<()> {
     let release = step_release(&repo, &cast, &t, &commits, &mut bundle)?;
     let image = step_image(&ws, &cast, &t, &release, &commits, &mut bundle)?;
     let deployment = step_deploy(&cast, &t, &image, &mut bundle)?;
-    let (verifier, verdict, bundle) = step_verify(&ws, roster, bundle, &deployment)?;
+    let bundle = step_log(&ws, &cast, &bundle)?;
+    let (verifier, verdict, bundle) = step_verify(&ws, roster.clone(), bundle, &deployment)?;
     let genuine = Genuine {
         verifier: &verifier,
         bundle: &bundle,
@@ -89,6 +90,7 @@ fn story() -> Result<()> {
     };
     step_attacks(&ws, &repo, &cast, &t, &genuine)?;
     step_rollback(&ws, &cast, &t)?;
+    step_backdated(&ws, &cast, &t, &roster, &genuine, &deployment)?;
     step_summary(&verdict)?;
 
     println!(
@@ -101,6 +103,9 @@ fn story() -> Result<()> {
 // ---------------------------------------------------------------------------
 // The people, the timeline, the scratch directory
 // ---------------------------------------------------------------------------
+
+/// The origin of the story's transparency log.
+const LOG_ORIGIN: &str = "log.example.com/vouch-demo";
 
 /// A roster identity and the key it signs with in this story.
 struct Member {
@@ -187,6 +192,8 @@ impl Member {
 /// Everyone in the story. The root keys sign the roster and nothing else.
 struct Cast {
     roots: Vec<FileKey>,
+    /// The key of the transparency log the story runs (the roster trusts it).
+    log_key: FileKey,
     alice: Member,
     bob: Member,
     carol: Member,
@@ -358,7 +365,14 @@ fn step_roster(ws: &Workspace, t: &Timeline) -> Result<(Cast, TrustedRoster)> {
         roles,
         authenticators: Default::default(),
         tpm,
-        witnesses: Default::default(),
+        witnesses: vouch_manifest::WitnessTrust {
+            logs: vec![vouch_manifest::TrustedLog {
+                label: "vouch demo log".into(),
+                origin: LOG_ORIGIN.into(),
+                key: cast.log_key.public_key().clone(),
+            }],
+            timestamp_authorities: Vec::new(),
+        },
     };
     let roots: [&dyn Signer; 2] = [&cast.roots[0], &cast.roots[2]];
     let signed = sign_by(roster, &roots)?;
@@ -427,6 +441,7 @@ fn make_cast(ws: &Workspace) -> Result<Cast> {
     build.tpm = builder.tpm;
     Ok(Cast {
         roots,
+        log_key: FileKey::generate(Algorithm::Ed25519)?,
         alice: Member::person("alice", "Alice", "developer", alice)?,
         bob: Member::person("bob", "Bob", "developer", bob)?,
         carol: Member::person("carol", "Carol", "maintainer", key(Algorithm::Ed25519)?)?,
@@ -1099,6 +1114,32 @@ fn step_deploy(
     Ok(deployment.digest())
 }
 
+/// Step 6b: every statement is registered in the transparency log the
+/// story runs (a C2SP tlog-tiles directory, servable by any static file
+/// server); the log signs a checkpoint per entry and a COSE receipt that
+/// travels inside the statement's envelope. The roster trusts the log's
+/// key, so each receipt proves when the log saw the statement.
+fn step_log(ws: &Workspace, cast: &Cast, bundle: &Bundle) -> Result<Bundle> {
+    let dir = ws.path("log");
+    let mut log = vouch_log::Log::create(&dir, LOG_ORIGIN, &cast.log_key)?;
+    let now = Timestamp::now();
+    let mut logged = Bundle::new();
+    for e in bundle.envelopes() {
+        let r = log.register(e, &cast.log_key, Some(now.unix_seconds()))?;
+        logged.add_envelope(r.envelope);
+    }
+    for o in bundle.commit_objects() {
+        logged.add_commit_object(o.clone());
+    }
+    println!(
+        "\n6b. Transparency log {LOG_ORIGIN} (log/, C2SP tlog-tiles): {} statements registered,\n    \
+         checkpoint of tree size {} signed; each envelope carries its COSE receipt",
+        bundle.envelopes().len(),
+        log.size()
+    );
+    Ok(logged)
+}
+
 // ---------------------------------------------------------------------------
 // Step 7: verify
 // ---------------------------------------------------------------------------
@@ -1140,6 +1181,32 @@ fn step_verify(
     if !verdict.passed() {
         return Err("the genuine chain was refused".into());
     }
+    // Every statement carries the log's receipt: demanding proven time on
+    // every stage changes nothing for the genuine chain.
+    let mut proven = verifier.policy().clone();
+    proven.image.time = vouch_chain::policy::TimeRule::Proven;
+    for time in [
+        proven.deployment.as_mut().map(|p| &mut p.time),
+        proven.release.as_mut().map(|p| &mut p.time),
+        proven.commit.as_mut().map(|p| &mut p.time),
+    ]
+    .into_iter()
+    .flatten()
+    {
+        *time = vouch_chain::policy::TimeRule::Proven;
+    }
+    let with_proofs = Verifier::new(proven, verifier.roster().clone()).verify(
+        &bundle,
+        &Target::Deployment(*deployment),
+        Timestamp::now(),
+    );
+    if !with_proofs.passed() {
+        println!("{}", with_proofs.render_text());
+        return Err("the genuine chain was refused under time = \"proven\"".into());
+    }
+    println!(
+        "\n   With time = \"proven\" demanded on every stage: PASS (every time proven by the log)"
+    );
     // The production profile demands an attested authenticator: the
     // software one, enrolled without attestation, cannot meet it.
     let refused = strict.verify(&bundle, &Target::Deployment(*deployment), Timestamp::now());
@@ -1421,6 +1488,109 @@ fn attack(
     if !verdict.failures().iter().any(|f| expected(&f.reason)) {
         return Err("a tampered chain was refused, but not for the expected reason".into());
     }
+    Ok(())
+}
+
+/// Step 8f: a backdated signature by a key rotated out. Roster v2
+/// supersedes Alice's FIDO key an hour from now; later still, whoever holds
+/// the old key signs a trigger approval for a new deployment, dated before
+/// the rotation. A verifier that trusts claimed times (policy
+/// `roster.trust_claimed_time_after_revocation = true`) counts it on its
+/// word; the log saw it after the rotation, and with the receipt it is
+/// refused. The evaluation happens two hours from now.
+fn step_backdated(
+    ws: &Workspace,
+    cast: &Cast,
+    t: &Timeline,
+    roster: &TrustedRoster,
+    genuine: &Genuine<'_>,
+    deployment: &Digest,
+) -> Result<()> {
+    let now = Timestamp::now();
+    let rotated = now.plus_seconds(HOUR);
+    let signed_at = now.plus_seconds(90 * MINUTE);
+    let later = now.plus_seconds(2 * HOUR);
+    let v1 =
+        RosterChain::from_bytes(&std::fs::read(ws.path("roster.cbor"))?)?.versions()[0].clone();
+    let mut next = roster.roster().clone();
+    next.version = 2;
+    for ident in &mut next.identities {
+        if ident.id == cast.alice.id {
+            for k in &mut ident.keys {
+                k.revoked = Some(vouch_manifest::Revocation {
+                    at: rotated,
+                    reason: RevocationReason::Superseded,
+                });
+            }
+        }
+    }
+    let roots: [&dyn Signer; 2] = [&cast.roots[0], &cast.roots[2]];
+    let v2 = sign_by(next, &roots)?;
+    let trusted = RosterChain::new(vec![v1.clone(), v2]).verify(&v1.digest(), later)?;
+    let policy_path = concat!(env!("CARGO_MANIFEST_DIR"), "/policy-demo.toml");
+    let mut lenient = Policy::from_toml(&std::fs::read_to_string(policy_path)?)?;
+    lenient.roster.trust_claimed_time_after_revocation = true;
+    let verifier = Verifier::new(lenient, trusted);
+    println!(
+        "   f) another roster v2 supersedes Alice's FIDO key at {rotated}; at {signed_at} the old key signs\n      \
+         a trigger approval for a new deployment, dated {} (before the rotation)",
+        t.triggered.plus_seconds(6 * MINUTE)
+    );
+    // The genuine chain, logged before the rotation, still passes then.
+    let verdict = verifier.verify(genuine.bundle, &Target::Deployment(*deployment), later);
+    if !verdict.passed() {
+        println!("{}", verdict.render_text());
+        return Err("the genuine chain, logged before the rotation, was refused".into());
+    }
+    let plan = Deploy {
+        image: genuine.image.unverified().predicate().image,
+        run: "deploy-820",
+        at: t.deployed.plus_seconds(6 * MINUTE),
+        triggered_by: (&cast.alice, t.triggered.plus_seconds(6 * MINUTE)),
+        authorized_by: (&cast.erin, t.authorized.plus_seconds(6 * MINUTE)),
+    };
+    let (attempt, approvals) = plan.sign(cast)?;
+    let target = Target::Deployment(attempt.digest());
+    let mut claimed_only = genuine.bundle.clone();
+    add(&mut claimed_only, &attempt)?;
+    for a in &approvals {
+        add(&mut claimed_only, a)?;
+    }
+    if !verifier.verify(&claimed_only, &target, later).passed() {
+        return Err("the lenient verifier refused the backdated approval without a log".into());
+    }
+    println!(
+        "      without the log, the lenient verifier ACCEPTS it: the claimed time alone carries it"
+    );
+    // The same statements, logged when they were made: after the rotation.
+    let mut log = vouch_log::Log::open(ws.path("log"))?;
+    let mut logged = genuine.bundle.clone();
+    let mut register = |bytes: Vec<u8>| -> Result<()> {
+        let r = log.register(&bytes, &cast.log_key, Some(signed_at.unix_seconds()))?;
+        logged.add_envelope(r.envelope);
+        Ok(())
+    };
+    register(attempt.to_bytes()?)?;
+    for a in &approvals {
+        register(a.to_bytes()?)?;
+    }
+    let verdict = verifier.verify(&logged, &target, later);
+    let Some(f) = verdict
+        .failures()
+        .iter()
+        .find(|f| matches!(f.reason, Reason::KeyEndedBeforeProvenTime { .. }))
+    else {
+        println!("{}", verdict.render_text());
+        return Err("a backdated signature by a rotated-out key passed with proven time".into());
+    };
+    println!(
+        "      with the log's receipts: {}",
+        abbreviate(&format!(
+            "REFUSED at {}: {}",
+            f.path.last().map(String::as_str).unwrap_or_default(),
+            f.reason
+        ))
+    );
     Ok(())
 }
 
