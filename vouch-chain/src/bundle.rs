@@ -31,6 +31,86 @@ pub struct Bundle {
     envelopes: Vec<Vec<u8>>,
     commits: Vec<Vec<u8>>,
     timestamps: Vec<(Digest, Vec<u8>)>,
+    inclusions: Vec<([u8; 32], Inclusion)>,
+}
+
+/// A checkpoint-bound inclusion proof of a statement envelope: the log's
+/// signed checkpoint (a C2SP signed note, with whatever witness
+/// cosignatures it gathered), the envelope's index in that tree, and the
+/// RFC 9162 inclusion proof. Its leaf is the envelope's
+/// [`vouch_core::tlog::receipt::statement_leaf`]. A witness's
+/// `cosignature/v1` dates the checkpoint, and so the entry.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Inclusion {
+    /// The signed checkpoint note.
+    pub checkpoint: Vec<u8>,
+    /// The entry's index in the checkpoint's tree.
+    pub index: u64,
+    /// The inclusion proof, leaf to root.
+    pub proof: Vec<[u8; 32]>,
+}
+
+/// A proof of time read from a directory bundle, for the envelope whose
+/// file name it extends.
+enum Proof {
+    Token(Vec<u8>),
+    Inclusion(Vec<u8>),
+}
+
+/// An [`Inclusion`] as a file: canonical CBOR
+/// `{"checkpoint": bstr, "index": uint, "proof": [bstr(32)...]}`.
+#[derive(Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct InclusionFile {
+    checkpoint: Bytes,
+    index: u64,
+    proof: Vec<Bytes>,
+}
+
+/// The largest inclusion file read: a checkpoint note with cosignatures
+/// and 64 hashes is a few KiB.
+pub const MAX_INCLUSION: usize = 64 * 1024;
+
+impl Inclusion {
+    /// The inclusion file (canonical CBOR).
+    pub fn to_bytes(&self) -> Result<Vec<u8>, ChainError> {
+        Ok(cbor::to_canonical(&InclusionFile {
+            checkpoint: Bytes(self.checkpoint.clone()),
+            index: self.index,
+            proof: self.proof.iter().map(|h| Bytes(h.to_vec())).collect(),
+        })?)
+    }
+
+    /// Reads an inclusion file (bounded: [`MAX_INCLUSION`] bytes, at most
+    /// 64 hashes).
+    pub fn from_bytes(bytes: &[u8]) -> Result<Self, ChainError> {
+        let f: InclusionFile = cbor::from_canonical_with_limits(
+            bytes,
+            Limits {
+                max_size: MAX_INCLUSION,
+                max_depth: 4,
+            },
+        )?;
+        if f.proof.len() > vouch_core::tlog::merkle::MAX_PROOF_HASHES {
+            return Err(ChainError::Witness(
+                "an inclusion proof has more than 64 hashes".into(),
+            ));
+        }
+        let proof = f
+            .proof
+            .into_iter()
+            .map(|h| {
+                <[u8; 32]>::try_from(h.0).map_err(|_| {
+                    ChainError::Witness("an inclusion proof hash is not 32 bytes".into())
+                })
+            })
+            .collect::<Result<_, _>>()?;
+        Ok(Inclusion {
+            checkpoint: f.checkpoint.0,
+            index: f.index,
+            proof,
+        })
+    }
 }
 
 #[derive(Serialize, Deserialize)]
@@ -41,6 +121,8 @@ struct Wire {
     commits: Vec<Bytes>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     timestamps: Vec<(Bytes, Bytes)>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    inclusions: Vec<(Bytes, Bytes, u64, Vec<Bytes>)>,
 }
 
 /// The digest an RFC 3161 timestamp of a statement envelope must carry as
@@ -99,6 +181,26 @@ impl Bundle {
         &self.timestamps
     }
 
+    /// Adds a checkpoint-bound inclusion proof of `envelope`, kept next to
+    /// the envelope's leaf hash so a verifier tries it on that envelope
+    /// only.
+    pub fn add_inclusion(
+        &mut self,
+        envelope: &[u8],
+        inclusion: Inclusion,
+    ) -> Result<(), ChainError> {
+        let leaf = vouch_core::tlog::receipt::statement_leaf(envelope)
+            .map_err(|e| ChainError::Witness(vouch_core::text::error_chain(&e)))?;
+        self.inclusions.push((leaf, inclusion));
+        Ok(())
+    }
+
+    /// The checkpoint-bound inclusion proofs, each with the leaf hash of
+    /// the envelope it is for.
+    pub fn inclusions(&self) -> &[([u8; 32], Inclusion)] {
+        &self.inclusions
+    }
+
     /// Adds a raw git commit object (the bytes git hashes, without the header).
     pub fn add_commit_object(&mut self, bytes: Vec<u8>) {
         self.commits.push(bytes);
@@ -125,6 +227,18 @@ impl Bundle {
                 .iter()
                 .map(|(d, t)| (Bytes(d.as_bytes().to_vec()), Bytes(t.clone())))
                 .collect(),
+            inclusions: self
+                .inclusions
+                .iter()
+                .map(|(leaf, i)| {
+                    (
+                        Bytes(leaf.to_vec()),
+                        Bytes(i.checkpoint.clone()),
+                        i.index,
+                        i.proof.iter().map(|h| Bytes(h.to_vec())).collect(),
+                    )
+                })
+                .collect(),
         };
         Ok(cbor::to_canonical(&wire)?)
     }
@@ -141,7 +255,9 @@ impl Bundle {
         if wire.version != BUNDLE_VERSION {
             return Err(ChainError::BundleVersion(wire.version));
         }
-        if wire.envelopes.len() + wire.commits.len() + wire.timestamps.len() > MAX_ITEMS {
+        if wire.envelopes.len() + wire.commits.len() + wire.timestamps.len() + wire.inclusions.len()
+            > MAX_ITEMS
+        {
             return Err(ChainError::BundleTooLarge);
         }
         let timestamps = wire
@@ -154,16 +270,45 @@ impl Bundle {
                 Ok((Digest::from_sha256(d), t.0))
             })
             .collect::<Result<_, ChainError>>()?;
+        let hash = |b: Bytes, what: &str| -> Result<[u8; 32], ChainError> {
+            b.0.try_into()
+                .map_err(|_| ChainError::Witness(format!("an inclusion's {what} is not 32 bytes")))
+        };
+        let inclusions = wire
+            .inclusions
+            .into_iter()
+            .map(|(leaf, checkpoint, index, proof)| {
+                if proof.len() > vouch_core::tlog::merkle::MAX_PROOF_HASHES {
+                    return Err(ChainError::Witness(
+                        "an inclusion proof has more than 64 hashes".into(),
+                    ));
+                }
+                Ok((
+                    hash(leaf, "leaf")?,
+                    Inclusion {
+                        checkpoint: checkpoint.0,
+                        index,
+                        proof: proof
+                            .into_iter()
+                            .map(|h| hash(h, "proof hash"))
+                            .collect::<Result<_, _>>()?,
+                    },
+                ))
+            })
+            .collect::<Result<_, ChainError>>()?;
         Ok(Bundle {
             envelopes: wire.envelopes.into_iter().map(|b| b.0).collect(),
             commits: wire.commits.into_iter().map(|b| b.0).collect(),
             timestamps,
+            inclusions,
         })
     }
 
     /// Reads a bundle from a file, or from a directory of envelope files
     /// (every regular file whose first bytes are a COSE_Sign tag; files
-    /// ending in `.commit` are raw git commit objects), in name order.
+    /// ending in `.commit` are raw git commit objects; `NAME.tst` is an RFC
+    /// 3161 token and `NAME.inclusion` an [`Inclusion`] of the envelope in
+    /// file `NAME`), in name order.
     pub fn read(path: &Path) -> Result<Self, ChainError> {
         let io = |source| ChainError::Io {
             path: path.display().to_string(),
@@ -204,23 +349,30 @@ impl Bundle {
             if p.extension().is_some_and(|x| x == "commit") {
                 bundle.add_commit_object(bytes);
             } else if p.extension().is_some_and(|x| x == "tst") {
-                tokens.push((p.with_extension(""), bytes));
+                tokens.push((p.with_extension(""), Proof::Token(bytes)));
+            } else if p.extension().is_some_and(|x| x == "inclusion") {
+                tokens.push((p.with_extension(""), Proof::Inclusion(bytes)));
             } else if bytes.starts_with(&[0xd8, 0x62]) {
                 by_name.insert(p.clone(), bundle.envelopes.len());
                 bundle.add_envelope(bytes);
             }
         }
-        // `NAME.tst` is a timestamp of the envelope in file `NAME`.
-        for (envelope, token) in tokens {
+        // `NAME.tst` is a timestamp, `NAME.inclusion` an inclusion proof, of
+        // the envelope in file `NAME`.
+        for (envelope, proof) in tokens {
             let Some(&i) = by_name.get(&envelope) else {
                 return Err(ChainError::Witness(format!(
-                    "{}.tst timestamps {}, which is not an envelope of the bundle",
-                    envelope.display(),
+                    "a proof of time for {}, which is not an envelope of the bundle",
                     envelope.display()
                 )));
             };
             let env = bundle.envelopes.get(i).cloned().unwrap_or_default();
-            bundle.add_timestamp(&env, token)?;
+            match proof {
+                Proof::Token(token) => bundle.add_timestamp(&env, token)?,
+                Proof::Inclusion(bytes) => {
+                    bundle.add_inclusion(&env, Inclusion::from_bytes(&bytes)?)?;
+                }
+            }
         }
         Ok(bundle)
     }
@@ -230,6 +382,26 @@ impl Bundle {
 mod tests {
     use super::*;
     use proptest::prelude::*;
+
+    #[test]
+    fn inclusion_file_round_trip() {
+        let i = Inclusion {
+            checkpoint: b"log\n1\nAAAA\n\n".to_vec(),
+            index: 7,
+            proof: vec![[1; 32], [2; 32]],
+        };
+        assert_eq!(Inclusion::from_bytes(&i.to_bytes().unwrap()).unwrap(), i);
+        assert!(Inclusion::from_bytes(b"\xa0").is_err());
+    }
+
+    proptest! {
+        #[test]
+        fn inclusion_decoder_never_panics(bytes in proptest::collection::vec(any::<u8>(), 0..300)) {
+            if let Ok(i) = Inclusion::from_bytes(&bytes) {
+                prop_assert_eq!(i.to_bytes().unwrap(), bytes);
+            }
+        }
+    }
 
     #[test]
     fn round_trip() {

@@ -168,7 +168,7 @@ mod trace;
 mod vsa;
 mod witness;
 
-pub use bundle::{Bundle, MAX_BUNDLE, MAX_ITEMS, timestamped_digest};
+pub use bundle::{Bundle, Inclusion, MAX_BUNDLE, MAX_INCLUSION, MAX_ITEMS, timestamped_digest};
 pub use error::{ChainError, Reason};
 pub use eval::{Target, Verifier, verify};
 pub use index::BundleCounts;

@@ -12,7 +12,13 @@
 //!   bundle whose imprint is the envelope's
 //!   [`timestamped_digest`](crate::bundle::timestamped_digest).
 //!
-//! Either is over the envelope as registered (without its receipts), so it
+//! - a log listed in the roster, by a checkpoint-bound inclusion proof in
+//!   the bundle (the log's signed checkpoint, the envelope's index, the
+//!   proof), dated by the `cosignature/v1` of a witness the roster lists
+//!   (`witnesses.cosigners`): the log's checkpoint alone says the entry is
+//!   in the tree, a witness's cosignature says since when.
+//!
+//! Each is over the envelope as registered (without its receipts), so it
 //! covers the statement and every signature on it. A proof that does not
 //! verify proves nothing and is reported; a witness the roster does not
 //! list proves nothing either.
@@ -21,13 +27,13 @@ use std::collections::HashMap;
 
 use vouch_core::text::error_chain;
 use vouch_core::timestamp::{HashAlgorithm, Imprint, Verifier};
-use vouch_core::tlog::Receipt;
 use vouch_core::tlog::receipt::{receipts, statement_leaf};
+use vouch_core::tlog::{Checkpoint, NoteVerifier, Receipt};
 use vouch_core::x509::TrustAnchor;
 use vouch_core::{Digest, Timestamp};
 use vouch_manifest::{TrustedLog, TrustedRoster};
 
-use crate::bundle::Bundle;
+use crate::bundle::{Bundle, Inclusion};
 use crate::trace::ProvenTime;
 
 /// Timestamps tried per envelope; more are ignored (a bundle cannot make
@@ -58,6 +64,8 @@ impl Proof {
 /// The roster's witnesses and the bundle's timestamps, ready to prove.
 pub(crate) struct Witnesses<'a> {
     logs: &'a [TrustedLog],
+    cosigners: Vec<(&'a str, NoteVerifier)>,
+    inclusions: HashMap<[u8; 32], Vec<&'a Inclusion>>,
     tsa_labels: Vec<&'a str>,
     tsa: Vec<TrustAnchor>,
     tokens: HashMap<Digest, Vec<&'a [u8]>>,
@@ -76,8 +84,27 @@ impl<'a> Witnesses<'a> {
                 v.push(t);
             }
         }
+        let mut inclusions: HashMap<[u8; 32], Vec<&Inclusion>> = HashMap::new();
+        for (leaf, i) in bundle.inclusions() {
+            let v = inclusions.entry(*leaf).or_default();
+            if v.len() < MAX_TIMESTAMPS_PER_ENVELOPE {
+                v.push(i);
+            }
+        }
+        // The roster's check refuses cosigners whose key is no note key.
+        let cosigners = trust
+            .cosigners
+            .iter()
+            .filter_map(|c| {
+                NoteVerifier::cosignature_v1(&c.name, &c.key)
+                    .ok()
+                    .map(|v| (c.label.as_str(), v))
+            })
+            .collect();
         Witnesses {
             logs: &trust.logs,
+            cosigners,
+            inclusions,
             tsa_labels: trust
                 .timestamp_authorities
                 .iter()
@@ -118,6 +145,11 @@ impl<'a> Witnesses<'a> {
                 }
             }
             Err(e) => proof.refused.push(format!("receipts: {}", error_chain(&e))),
+        }
+        if let Some(list) = self.inclusions.get(&leaf) {
+            for i in list {
+                proof.merge(self.inclusion(i, &leaf));
+            }
         }
         if !self.tokens.is_empty()
             && let Ok(digest) = crate::bundle::timestamped_digest(envelope)
@@ -166,6 +198,59 @@ impl<'a> Witnesses<'a> {
         proof.refused.push(match last {
             Some(e) => format!("a receipt verifies with no log the roster lists ({e})"),
             None => "a receipt, but the roster lists no log".into(),
+        });
+        proof
+    }
+
+    /// A checkpoint-bound inclusion proof: the checkpoint is signed by a
+    /// listed log (whose origin it names), the leaf is in its tree, and a
+    /// listed witness cosigned it; the earliest such cosignature dates it.
+    fn inclusion(&self, inclusion: &Inclusion, leaf: &vouch_core::tlog::Hash) -> Proof {
+        let mut proof = Proof::default();
+        let witnesses: Vec<NoteVerifier> = self.cosigners.iter().map(|(_, v)| v.clone()).collect();
+        let mut last = None;
+        for log in self.logs {
+            let Ok(verifier) = NoteVerifier::ed25519(&log.origin, &log.key) else {
+                continue;
+            };
+            let checked = Checkpoint::verify(&inclusion.checkpoint, &verifier, &witnesses)
+                .and_then(|c| {
+                    c.verify_inclusion(leaf, inclusion.index, &inclusion.proof)
+                        .map(|()| c)
+                });
+            match checked {
+                Ok(c) => {
+                    let earliest = c
+                        .cosignatures()
+                        .filter_map(|s| {
+                            let at = s.cosigned_at()?;
+                            let (label, _) = self.cosigners.iter().find(|(_, v)| s.is(v))?;
+                            Some((at, *label))
+                        })
+                        .min();
+                    let Some((at, witness)) = earliest.and_then(|(at, w)| {
+                        Some((Timestamp::from_unix_seconds(i64::try_from(at).ok()?)?, w))
+                    }) else {
+                        proof.refused.push(format!(
+                            "an inclusion in log {:?} that no witness the roster lists cosigned: it proves no time",
+                            log.label
+                        ));
+                        return proof;
+                    };
+                    proof.time = Some(ProvenTime {
+                        at,
+                        by: format!("{}, cosigned by {witness}", log.label),
+                        how: "checkpoint",
+                        index: Some(inclusion.index),
+                    });
+                    return proof;
+                }
+                Err(e) => last = Some(error_chain(&e)),
+            }
+        }
+        proof.refused.push(match last {
+            Some(e) => format!("an inclusion proof verifies with no log the roster lists ({e})"),
+            None => "an inclusion proof, but the roster lists no log with an Ed25519 key".into(),
         });
         proof
     }

@@ -392,3 +392,107 @@ fn rfc3161_timestamps_of_a_trusted_authority_prove_time() {
             if refused.iter().any(|x| x.contains("timestamp does not verify")))
     });
 }
+
+/// The bundle with a checkpoint-bound inclusion proof of every envelope:
+/// one tree of all of them, its checkpoint signed by `log` and cosigned by
+/// `witness` (name `witness.example.com`) at `cosigned`.
+fn included(built: &Built, log: &FileKey, witness: &FileKey, cosigned: &str) -> Bundle {
+    let envelopes = built.bundle.envelopes();
+    let leaves: Vec<merkle::Hash> = envelopes
+        .iter()
+        .map(|e| statement_leaf(e).unwrap())
+        .collect();
+    let checkpoint =
+        vouch_core::tlog::Checkpoint::new(ORIGIN, leaves.len() as u64, merkle::root(&leaves))
+            .unwrap();
+    let mut note = checkpoint.sign(log).unwrap();
+    vouch_core::tlog::cosignature::cosign(
+        &mut note,
+        "witness.example.com",
+        witness,
+        t(cosigned).unix_seconds() as u64,
+    )
+    .unwrap();
+    let mut out = Bundle::from_bytes(&built.bundle.to_bytes().unwrap()).unwrap();
+    for (i, e) in envelopes.iter().enumerate() {
+        let proof = merkle::inclusion_proof(&leaves, i as u64).unwrap();
+        out.add_inclusion(
+            e,
+            vouch_chain::Inclusion {
+                checkpoint: note.to_bytes(),
+                index: i as u64,
+                proof,
+            },
+        )
+        .unwrap();
+    }
+    Bundle::from_bytes(&out.to_bytes().unwrap()).unwrap()
+}
+
+const ORIGIN: &str = "log.example.com/test";
+
+#[test]
+fn a_checkpoint_cosigned_by_a_trusted_witness_proves_time() {
+    let world = World::new();
+    let witness = FileKey::generate(Algorithm::Ed25519).unwrap();
+    let cosigner = vouch_manifest::TrustedCosigner {
+        label: "test-witness".into(),
+        name: "witness.example.com".into(),
+        key: witness.public_key().clone(),
+    };
+    let mut scenario = world.scenario();
+    trust_log(&mut scenario);
+    demand_proven(&mut scenario);
+    scenario.roster.witnesses.cosigners.push(cosigner.clone());
+    let built = scenario.build();
+    let bundle = included(&built, log_key(), &witness, LOGGED_AT);
+    let verdict = run_with(&scenario, &bundle, &built);
+    let text = verdict.render_text();
+    assert!(verdict.passed(), "{text}");
+    assert!(
+        text.contains("proven at 2026-11-24T11:30:00Z by log test-log, cosigned by test-witness"),
+        "{text}"
+    );
+
+    // The log's checkpoint alone, no witness the roster lists: no time.
+    let mut scenario = world.scenario();
+    trust_log(&mut scenario);
+    demand_proven(&mut scenario);
+    let verdict = run_with(&scenario, &bundle, &built);
+    expect_failure(&verdict, "TimeNotProven", |r| {
+        matches!(r, Reason::TimeNotProven { refused, .. }
+            if refused.iter().any(|x| x.contains("no witness the roster lists cosigned")))
+    });
+
+    // A checkpoint by a log the roster does not list, or a wrong proof:
+    // refused.
+    let mut scenario = world.scenario();
+    trust_log(&mut scenario);
+    demand_proven(&mut scenario);
+    scenario.roster.witnesses.cosigners.push(cosigner);
+    let other = FileKey::generate(Algorithm::Ed25519).unwrap();
+    let verdict = run_with(
+        &scenario,
+        &included(&built, &other, &witness, LOGGED_AT),
+        &built,
+    );
+    expect_failure(&verdict, "TimeNotProven", |r| {
+        matches!(r, Reason::TimeNotProven { refused, .. }
+            if refused.iter().any(|x| x.contains("verifies with no log the roster lists")))
+    });
+    let mut bad = Bundle::from_bytes(&built.bundle.to_bytes().unwrap()).unwrap();
+    for (leaf, mut i) in bundle.inclusions().iter().cloned() {
+        if let Some(h) = i.proof.first_mut() {
+            h[0] ^= 1;
+        }
+        let e = built
+            .bundle
+            .envelopes()
+            .iter()
+            .find(|e| statement_leaf(e).unwrap() == leaf)
+            .unwrap();
+        bad.add_inclusion(e, i).unwrap();
+    }
+    let verdict = run_with(&scenario, &bad, &built);
+    assert!(!verdict.passed(), "{}", verdict.render_text());
+}

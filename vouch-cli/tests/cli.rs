@@ -2536,7 +2536,7 @@ fn timestamps_of_a_trusted_authority_prove_time_from_the_cli() {
         files.push(t);
     }
     let out = s.ok(&files);
-    assert!(out.contains("4 timestamps"), "{out}");
+    assert!(out.contains("4 proofs of time"), "{out}");
     let out = s.ok(&verify_cmd(
         "r.chain",
         &c.deployment,
@@ -2575,4 +2575,143 @@ fn timestamps_of_a_trusted_authority_prove_time_from_the_cli() {
         ],
     );
     assert!(e.contains("not among the files given"), "{e}");
+}
+
+/// Checkpoint-bound inclusion proofs from the command line: the statements
+/// go into a `vouch log`, `log prove` writes each one's inclusion proof, a
+/// witness cosigns its checkpoint (`log cosign`), and a roster that lists
+/// the log and the witness (`trust-log`, `trust-witness`) proves their time.
+#[test]
+fn an_inclusion_cosigned_by_a_trusted_witness_proves_time_from_the_cli() {
+    let s = Sandbox::new("inclusion");
+    let c = small_chain(&s, "eu-1");
+    s.key("log");
+    s.key("witness");
+    let vkey = s
+        .ok(&[
+            "log",
+            "init",
+            "log",
+            "--origin",
+            "log.example.com/demo",
+            "--key",
+            "log.key",
+        ])
+        .trim()
+        .to_owned();
+    let other = s
+        .ok(&[
+            "log",
+            "init",
+            "other-log",
+            "--origin",
+            "other.example.com",
+            "--key",
+            "witness.key",
+        ])
+        .trim()
+        .to_owned();
+    let signed = ["image.signed", "deploy.signed", "t.signed", "a.signed"];
+    for f in signed {
+        let logged = format!("{f}.logged");
+        s.ok(&["log", "add", "log", f, "--key", "log.key", "-o", &logged]);
+    }
+    for f in signed {
+        let raw = format!("{f}.raw.inclusion");
+        let out = s.ok(&["log", "prove", "log", f, "--vkey", &vkey, "-o", &raw]);
+        assert!(out.contains("tree size 4"), "{out}");
+        // A witness will not cosign a checkpoint of another log.
+        s.fails(
+            1,
+            &[
+                "log",
+                "cosign",
+                &raw,
+                "--name",
+                "witness.example.com",
+                "--log-vkey",
+                &other,
+                "--key",
+                "witness.key",
+                "-o",
+                "x",
+            ],
+        );
+        let cosigned = format!("{f}.inclusion");
+        s.ok(&[
+            "log",
+            "cosign",
+            &raw,
+            "--name",
+            "witness.example.com",
+            "--log-vkey",
+            &vkey,
+            "--key",
+            "witness.key",
+            "-o",
+            &cosigned,
+        ]);
+    }
+    s.ok(&["roster", "init", "--from", "r.chain", "-o", "r2.json"]);
+    s.ok(&[
+        "roster",
+        "trust-log",
+        "r2.json",
+        "--label",
+        "demo-log",
+        "--origin",
+        "log.example.com/demo",
+        "--key",
+        "log.key.pub",
+    ]);
+    s.ok(&[
+        "roster",
+        "trust-witness",
+        "r2.json",
+        "--label",
+        "demo-witness",
+        "--name",
+        "witness.example.com",
+        "--key",
+        "witness.key.pub",
+    ]);
+    s.ok(&[
+        "roster", "sign", "r2.json", "--key", "root.key", "--chain", "r.chain", "-o", "r.chain",
+    ]);
+    s.write(
+        "policy.toml",
+        SMALL_POLICY.replace(
+            "[image]\n",
+            "time = \"proven\"\n\n[image]\ntime = \"proven\"\n",
+        ),
+    );
+    let mut args = vec!["bundle", "create", "-o", "chain.bundle"];
+    let proofs: Vec<String> = signed.iter().map(|f| format!("{f}.inclusion")).collect();
+    for (f, p) in signed.iter().zip(&proofs) {
+        args.push(f);
+        args.push(p);
+    }
+    s.ok(&args);
+    let out = s.ok(&verify_cmd(
+        "r.chain",
+        &c.deployment,
+        &["--roster-pin", &c.pin],
+    ));
+    assert!(out.starts_with("verdict: PASS"), "{out}");
+    assert!(
+        out.contains("by log demo-log, cosigned by demo-witness"),
+        "{out}"
+    );
+
+    // The log's receipts alone (the `log add` outputs) prove time too.
+    let logged: Vec<String> = signed.iter().map(|f| format!("{f}.logged")).collect();
+    let mut args = vec!["bundle", "create", "-o", "chain.bundle"];
+    args.extend(logged.iter().map(String::as_str));
+    s.ok(&args);
+    let out = s.ok(&verify_cmd(
+        "r.chain",
+        &c.deployment,
+        &["--roster-pin", &c.pin],
+    ));
+    assert!(out.contains("by log demo-log (entry"), "{out}");
 }

@@ -57,4 +57,4 @@ pub use statement::{
     Predicate, STATEMENT_TYPE, Statement, Subject, SubjectDigest, peek_predicate_type,
 };
 pub use tpm::{AkEndorsement, TpmKeyAttestation, TpmStatus, TpmTrust, TrustedAk};
-pub use witness::{TrustedLog, TrustedTsa, WitnessTrust};
+pub use witness::{TrustedCosigner, TrustedLog, TrustedTsa, WitnessTrust};

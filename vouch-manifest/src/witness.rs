@@ -29,12 +29,17 @@ pub struct WitnessTrust {
     /// RFC 3161 timestamp authorities, by their root certificate.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub timestamp_authorities: Vec<TrustedTsa>,
+    /// Witnesses that cosign logs' checkpoints (C2SP `cosignature/v1`): a
+    /// checkpoint one of them cosigned proves its entries existed at the
+    /// cosigned time.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub cosigners: Vec<TrustedCosigner>,
 }
 
 impl WitnessTrust {
     /// No witnesses (and nothing written).
     pub fn is_empty(&self) -> bool {
-        self.logs.is_empty() && self.timestamp_authorities.is_empty()
+        self.logs.is_empty() && self.timestamp_authorities.is_empty() && self.cosigners.is_empty()
     }
 
     /// Checks what a roster check can: unique labels, log keys of a kind
@@ -58,6 +63,17 @@ impl WitnessTrust {
             }
             vouch_core::tlog::note::check_key_name(&l.origin).map_err(|e| {
                 ManifestError::Witness(format!("log {:?}: origin: {}", l.label, error_chain(&e)))
+            })?;
+        }
+        for c in &self.cosigners {
+            if !labels.insert(c.label.as_str()) {
+                return Err(ManifestError::Witness(format!(
+                    "two witnesses are labelled {:?}",
+                    c.label
+                )));
+            }
+            vouch_core::tlog::NoteVerifier::cosignature_v1(&c.name, &c.key).map_err(|e| {
+                ManifestError::Witness(format!("cosigner {:?}: {}", c.label, error_chain(&e)))
             })?;
         }
         for t in &self.timestamp_authorities {
@@ -100,6 +116,18 @@ pub struct TrustedLog {
     pub origin: String,
     /// The log's signing key (Ed25519 for checkpoints; Ed25519 or P-256
     /// for receipts), as an OpenSSH public key line.
+    pub key: PublicKey,
+}
+
+/// A witness that cosigns checkpoints: its note key name and Ed25519 key.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct TrustedCosigner {
+    /// A name for people.
+    pub label: String,
+    /// Its key name in cosignature lines (C2SP signed-note key name).
+    pub name: String,
+    /// Its Ed25519 key, as an OpenSSH public key line.
     pub key: PublicKey,
 }
 

@@ -25,7 +25,9 @@ pub(crate) enum BundleCommand {
     /// statement in file NAME, which must be given too: its message imprint
     /// is SHA-256 of the statement as signed (`vouch digest --timestamped
     /// NAME` prints it; `openssl ts -query -digest HEX -sha256` asks a TSA
-    /// for it). Receipts of transparency logs travel inside the statements.
+    /// for it). A file NAME.inclusion is a checkpoint-bound inclusion proof
+    /// of NAME (`vouch log prove`, cosigned with `vouch log cosign`).
+    /// Receipts of transparency logs travel inside the statements.
     Create(CreateArgs),
 }
 
@@ -54,7 +56,9 @@ pub(crate) fn run(command: BundleCommand) -> CliResult {
             bundle.add_commit_object(bytes);
             commits += 1;
         } else if path.extension().is_some_and(|x| x == "tst") {
-            tokens.push((path.with_extension(""), bytes));
+            tokens.push((path.with_extension(""), false, bytes));
+        } else if path.extension().is_some_and(|x| x == "inclusion") {
+            tokens.push((path.with_extension(""), true, bytes));
         } else {
             let envelope = Sign::from_bytes(&bytes).map_err(|e| {
                 CliError::usage(format!("{} is not a signed statement", path.display()), e)
@@ -73,16 +77,24 @@ pub(crate) fn run(command: BundleCommand) -> CliResult {
     }
     drop(progress);
     let timestamps = tokens.len();
-    for (path, token) in tokens {
+    for (path, inclusion, bytes) in tokens {
         let Some(envelope) = envelopes.get(&path) else {
             return Err(CliError::usage_msg(format!(
-                "{}.tst is a timestamp of {}, which is not among the files given",
-                path.display(),
+                "a proof of time (.tst, .inclusion) of {}, which is not among the files given",
                 path.display()
             )));
         };
-        bundle.add_timestamp(envelope, token).map_err(|e| {
-            CliError::usage(format!("cannot add the timestamp of {}", path.display()), e)
+        let added = if inclusion {
+            vouch_chain::Inclusion::from_bytes(&bytes)
+                .and_then(|i| bundle.add_inclusion(envelope, i))
+        } else {
+            bundle.add_timestamp(envelope, bytes)
+        };
+        added.map_err(|e| {
+            CliError::usage(
+                format!("cannot add the proof of time of {}", path.display()),
+                e,
+            )
         })?;
     }
     let bytes = bundle
@@ -90,7 +102,7 @@ pub(crate) fn run(command: BundleCommand) -> CliResult {
         .map_err(|e| CliError::usage("cannot encode the bundle", e))?;
     crate::io::write(&args.out, &bytes)?;
     crate::io::outln!(
-        "{} statements, {} commit objects and {} timestamps written to {}",
+        "{} statements, {} commit objects and {} proofs of time written to {}",
         statements,
         commits,
         timestamps,

@@ -39,6 +39,55 @@ pub(crate) enum LogCommand {
     Verify(VerifyArgs),
     /// Print the log's verifier key (as stored in DIR: not a trust anchor).
     Vkey(VkeyArgs),
+    /// Write a checkpoint-bound inclusion proof of a logged statement (the
+    /// log's current checkpoint, the statement's index, the proof), for
+    /// `bundle create` as ENVELOPE.inclusion.
+    Prove(ProveArgs),
+    /// Cosign the checkpoint of an inclusion proof as a witness (C2SP
+    /// cosignature/v1, dated now): a roster that lists the witness
+    /// (`roster trust-witness`) takes that date as the statement's proven
+    /// time. The checkpoint must verify with the log's key (--log-vkey); a
+    /// real witness also checks that it is consistent with every
+    /// checkpoint it cosigned before, which this demo command does not.
+    Cosign(CosignArgs),
+}
+
+/// Arguments of `vouch log prove`.
+#[derive(Args, Debug)]
+pub(crate) struct ProveArgs {
+    /// The log directory.
+    #[arg(value_name = "DIR")]
+    dir: PathBuf,
+    /// The signed statement, as it was logged (its receipts do not matter).
+    #[arg(value_name = "ENVELOPE")]
+    envelope: PathBuf,
+    /// The log's verifier key (`vouch log init` printed it), or a file holding it.
+    #[arg(long, value_name = "VKEY")]
+    vkey: String,
+    /// Where to write the inclusion proof.
+    #[arg(short = 'o', long = "out", value_name = "OUT")]
+    out: PathBuf,
+}
+
+/// Arguments of `vouch log cosign`.
+#[derive(Args, Debug)]
+pub(crate) struct CosignArgs {
+    /// The inclusion proof whose checkpoint to cosign.
+    #[arg(value_name = "INCLUSION")]
+    inclusion: PathBuf,
+    /// The witness's key name (as verifiers list it).
+    #[arg(long)]
+    name: String,
+    /// The log's verifier key: the checkpoint must be the log's before a
+    /// witness puts its name to it.
+    #[arg(long, value_name = "VKEY")]
+    log_vkey: String,
+    /// The witness's key (Ed25519).
+    #[command(flatten)]
+    signer: SignerArgs,
+    /// Where to write the cosigned inclusion proof.
+    #[arg(short = 'o', long = "out", value_name = "OUT")]
+    out: PathBuf,
 }
 
 /// Arguments of `vouch log init`.
@@ -99,6 +148,8 @@ pub(crate) struct VkeyArgs {
 pub(crate) fn run(command: LogCommand) -> CliResult {
     match command {
         LogCommand::Init(a) => init(a),
+        LogCommand::Prove(a) => prove(a),
+        LogCommand::Cosign(a) => cosign(a),
         LogCommand::Add(a) => add(a),
         LogCommand::Verify(a) => verify(a),
         LogCommand::Vkey(a) => vkey(a),
@@ -192,11 +243,17 @@ fn add(args: AddArgs) -> CliResult {
 
 /// Parses `--vkey`: the key itself, or a file holding it.
 fn parse_vkey(arg: &str) -> Result<NoteVerifier, CliError> {
+    parse_vkey_flag(arg, "--vkey")
+}
+
+/// Parses a verifier key given with `flag`: the key itself, or a file holding it.
+fn parse_vkey_flag(arg: &str, flag: &str) -> Result<NoteVerifier, CliError> {
     match NoteVerifier::from_vkey(arg.trim()) {
         Ok(v) => Ok(v),
-        Err(e) if !Path::new(arg).is_file() => {
-            Err(CliError::usage("--vkey is not a verifier key or a file", e))
-        }
+        Err(e) if !Path::new(arg).is_file() => Err(CliError::usage(
+            format!("{flag} is not a verifier key or a file"),
+            e,
+        )),
         Err(_) => {
             let text = crate::io::read_text(Path::new(arg))?;
             NoteVerifier::from_vkey(text.trim())
@@ -230,5 +287,84 @@ fn vkey(args: VkeyArgs) -> CliResult {
         )
     })?;
     crate::io::outln!("{}", Escaped(&verifier.to_vkey()));
+    Ok(Outcome::Done)
+}
+
+/// `vouch log prove`.
+fn prove(args: ProveArgs) -> CliResult {
+    let verifier = parse_vkey(&args.vkey)?;
+    let envelope = crate::io::read(&args.envelope)?;
+    let leaf = vouch_core::tlog::receipt::statement_leaf(&envelope)
+        .map_err(|e| CliError::usage("the statement is not a COSE envelope", e))?;
+    require_log(&args.dir)?;
+    let log = Log::open_with(&args.dir, &verifier)
+        .map_err(|e| log_error(format!("the log in {} is refused", args.dir.display()), e))?;
+    let size = log.size();
+    let mut found = None;
+    for index in 0..size {
+        let h = log
+            .leaf_hash(index)
+            .map_err(|e| log_error("cannot read the log".into(), e))?;
+        if h == leaf {
+            found = Some(index);
+            break;
+        }
+    }
+    let Some(index) = found else {
+        return Err(CliError::refused_msg(format!(
+            "{} is not in the log in {}",
+            args.envelope.display(),
+            args.dir.display()
+        )));
+    };
+    let proof = log
+        .inclusion_proof(index, size)
+        .map_err(|e| log_error("cannot prove the entry".into(), e))?;
+    let inclusion = vouch_chain::Inclusion {
+        checkpoint: log.checkpoint_note().to_vec(),
+        index,
+        proof,
+    };
+    let bytes = inclusion
+        .to_bytes()
+        .map_err(|e| CliError::usage("cannot encode the inclusion proof", e))?;
+    crate::io::write(&args.out, &bytes)?;
+    crate::io::outln!(
+        "entry {index} of tree size {size}: inclusion proof written to {}",
+        args.out.display()
+    );
+    Ok(Outcome::Done)
+}
+
+/// `vouch log cosign`.
+fn cosign(args: CosignArgs) -> CliResult {
+    let bytes = crate::io::read(&args.inclusion)?;
+    let mut inclusion = vouch_chain::Inclusion::from_bytes(&bytes).map_err(|e| {
+        CliError::usage(
+            format!("{} is not an inclusion proof", args.inclusion.display()),
+            e,
+        )
+    })?;
+    let log = parse_vkey_flag(&args.log_vkey, "--log-vkey")?;
+    vouch_core::tlog::Checkpoint::verify(&inclusion.checkpoint, &log, &[]).map_err(|e| {
+        CliError::refused("the inclusion's checkpoint is not signed by that log", e)
+    })?;
+    let signer = args.signer.open()?;
+    let mut note = vouch_core::tlog::Note::from_bytes(&inclusion.checkpoint)
+        .map_err(|e| CliError::usage("the inclusion's checkpoint is not a signed note", e))?;
+    let now = u64::try_from(Timestamp::now().unix_seconds()).unwrap_or(0);
+    vouch_core::tlog::cosignature::cosign(&mut note, &args.name, &*signer, now)
+        .map_err(|e| CliError::usage("cannot cosign the checkpoint", e))?;
+    inclusion.checkpoint = note.to_bytes();
+    let out = inclusion
+        .to_bytes()
+        .map_err(|e| CliError::usage("cannot encode the inclusion proof", e))?;
+    crate::io::write(&args.out, &out)?;
+    crate::io::outln!(
+        "checkpoint cosigned by {} at {}: {}",
+        Escaped(&args.name),
+        Timestamp::now(),
+        args.out.display()
+    );
     Ok(Outcome::Done)
 }

@@ -118,6 +118,10 @@ pub(crate) enum RosterCommand {
     /// draft: its tokens over a statement (NAME.tst next to NAME in `bundle
     /// create`) prove when the statement existed.
     TrustTsa(witness::TrustTsaArgs),
+    /// Trust a witness that cosigns logs' checkpoints (C2SP
+    /// cosignature/v1), in a draft: an inclusion proof whose checkpoint it
+    /// cosigned proves its statement existed at the cosigned time.
+    TrustWitness(witness::TrustWitnessArgs),
     /// Revoke a key in a draft: it signs nothing valid from then on.
     ///
     /// A revocation of any reason ends what the key can sign. What it
@@ -378,6 +382,7 @@ pub(crate) fn run(command: RosterCommand) -> CliResult {
         RosterCommand::TpmChallenge(a) => tpm::challenge(&a),
         RosterCommand::TrustLog(a) => edit(&a.file, |r| witness::trust_log(r, &a)),
         RosterCommand::TrustTsa(a) => edit(&a.file, |r| witness::trust_tsa(r, &a)),
+        RosterCommand::TrustWitness(a) => edit(&a.file, |r| witness::trust_witness(r, &a)),
         RosterCommand::Revoke(a) => edit(&a.file, |r| revoke(r, &a)),
         RosterCommand::Sign(a) => sign(a),
         RosterCommand::Verify(a) => verify(a),

@@ -5,7 +5,7 @@ use std::path::PathBuf;
 
 use clap::Args;
 use vouch_core::text::Escaped;
-use vouch_manifest::{AttestationRoot, Roster, TrustedLog, TrustedTsa};
+use vouch_manifest::{AttestationRoot, Roster, TrustedCosigner, TrustedLog, TrustedTsa};
 
 use super::read_certificate;
 use crate::exit::CliError;
@@ -40,6 +40,46 @@ pub(crate) struct TrustTsaArgs {
     /// certificates chain to.
     #[arg(long, value_name = "CERT")]
     root: PathBuf,
+}
+
+/// Arguments of `vouch roster trust-witness`.
+#[derive(Args, Debug)]
+pub(crate) struct TrustWitnessArgs {
+    /// The draft.
+    #[arg(value_name = "FILE")]
+    pub(super) file: PathBuf,
+    /// A name for people.
+    #[arg(long)]
+    label: String,
+    /// The witness's key name in its cosignature lines.
+    #[arg(long)]
+    name: String,
+    /// The witness's Ed25519 key: an OpenSSH public key line or file.
+    #[arg(long, value_name = "PUB")]
+    key: String,
+}
+
+/// `vouch roster trust-witness`.
+pub(super) fn trust_witness(
+    roster: &mut Roster,
+    args: &TrustWitnessArgs,
+) -> Result<String, CliError> {
+    let key = crate::io::public_key(&args.key)?;
+    roster
+        .witnesses
+        .cosigners
+        .retain(|c| c.label != args.label && c.key != key);
+    roster.witnesses.cosigners.push(TrustedCosigner {
+        label: args.label.clone(),
+        name: args.name.clone(),
+        key: key.clone(),
+    });
+    Ok(format!(
+        "trusted witness {} ({}), key {}",
+        Escaped(&args.label),
+        Escaped(&args.name),
+        key.key_id()
+    ))
 }
 
 /// `vouch roster trust-log`.
