@@ -372,6 +372,7 @@ fn step_roster(ws: &Workspace, t: &Timeline) -> Result<(Cast, TrustedRoster)> {
                 key: cast.log_key.public_key().clone(),
             }],
             timestamp_authorities: Vec::new(),
+            cosigners: Vec::new(),
         },
     };
     let roots: [&dyn Signer; 2] = [&cast.roots[0], &cast.roots[2]];

@@ -101,12 +101,21 @@ pub(crate) fn run(command: BundleCommand) -> CliResult {
         .to_bytes()
         .map_err(|e| CliError::usage("cannot encode the bundle", e))?;
     crate::io::write(&args.out, &bytes)?;
-    crate::io::outln!(
-        "{} statements, {} commit objects and {} proofs of time written to {}",
-        statements,
-        commits,
-        timestamps,
-        args.out.display()
-    );
+    if timestamps == 0 {
+        crate::io::outln!(
+            "{} statements and {} commit objects written to {}",
+            statements,
+            commits,
+            args.out.display()
+        );
+    } else {
+        crate::io::outln!(
+            "{} statements, {} commit objects and {} proofs of time written to {}",
+            statements,
+            commits,
+            timestamps,
+            args.out.display()
+        );
+    }
     Ok(Outcome::Done)
 }
