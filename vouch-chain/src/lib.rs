@@ -179,4 +179,4 @@ pub use trace::{
     TargetSummary, TimeKind, TraceNode, TracePerson, TraceSigner, TraceTime, Verdict,
 };
 pub use vsa::{ResourceDescriptor, VerificationSummary, VsaVerifier};
-pub use witness::MAX_TIMESTAMPS_PER_ENVELOPE;
+pub use witness::MAX_PROOFS_PER_ENVELOPE;

@@ -36,9 +36,10 @@ use vouch_manifest::{TrustedLog, TrustedRoster};
 use crate::bundle::{Bundle, Inclusion};
 use crate::trace::ProvenTime;
 
-/// Timestamps tried per envelope; more are ignored (a bundle cannot make
-/// the verifier check thousands of tokens for one statement).
-pub const MAX_TIMESTAMPS_PER_ENVELOPE: usize = 8;
+/// Proofs of each kind (receipts, timestamps, inclusion proofs) tried per
+/// envelope; more are ignored, so a bundle cannot make the verifier check
+/// thousands of signatures for one statement.
+pub const MAX_PROOFS_PER_ENVELOPE: usize = 8;
 
 /// What the witnesses say about one envelope (or one statement's several
 /// envelopes): the earliest proven time, and the proofs that did not
@@ -80,14 +81,14 @@ impl<'a> Witnesses<'a> {
         let mut tokens: HashMap<Digest, Vec<&[u8]>> = HashMap::new();
         for (d, t) in bundle.timestamps() {
             let v = tokens.entry(*d).or_default();
-            if v.len() < MAX_TIMESTAMPS_PER_ENVELOPE {
+            if v.len() < MAX_PROOFS_PER_ENVELOPE {
                 v.push(t);
             }
         }
         let mut inclusions: HashMap<[u8; 32], Vec<&Inclusion>> = HashMap::new();
         for (leaf, i) in bundle.inclusions() {
             let v = inclusions.entry(*leaf).or_default();
-            if v.len() < MAX_TIMESTAMPS_PER_ENVELOPE {
+            if v.len() < MAX_PROOFS_PER_ENVELOPE {
                 v.push(i);
             }
         }
@@ -140,7 +141,7 @@ impl<'a> Witnesses<'a> {
         };
         match receipts(envelope) {
             Ok(list) => {
-                for bytes in list {
+                for bytes in list.into_iter().take(MAX_PROOFS_PER_ENVELOPE) {
                     proof.merge(self.receipt(bytes, &leaf));
                 }
             }
