@@ -11,9 +11,9 @@ mod common;
 use common::*;
 use vouch_chain::policy::TimeRule;
 use vouch_chain::{Bundle, Reason, Target, Verdict};
+use vouch_core::Algorithm;
 use vouch_core::tlog::receipt::{attach_receipts, statement_leaf};
 use vouch_core::tlog::{Receipt, merkle};
-use vouch_core::Algorithm;
 use vouch_keys::FileKey;
 use vouch_manifest::{RevocationReason, TrustedLog};
 
