@@ -17,9 +17,11 @@ pub(crate) enum BundleCommand {
     ///
     /// Files ending in .commit are raw commit objects (as `git cat-file
     /// commit` prints them, or `vouch attest commit --object-out` writes
-    /// them); every other file must be a signed statement, kept byte for
-    /// byte. `vouch verify --bundle` reads the file, or a directory of such
-    /// files directly.
+    /// them); files ending in .sigstore.json are Sigstore bundles (e.g.
+    /// from `cosign attest`), kept as written, which `vouch verify` built
+    /// with feature sigstore counts as evidence; every other file must be
+    /// a signed statement, kept byte for byte. `vouch verify --bundle`
+    /// reads the file, or a directory of such files directly.
     Create(CreateArgs),
 }
 
@@ -29,7 +31,7 @@ pub(crate) struct CreateArgs {
     /// Where to write the bundle.
     #[arg(short = 'o', long = "out", value_name = "BUNDLE")]
     out: PathBuf,
-    /// Signed statements and *.commit files.
+    /// Signed statements, *.commit and *.sigstore.json files.
     #[arg(value_name = "FILE", required = true)]
     files: Vec<PathBuf>,
 }
@@ -45,6 +47,15 @@ pub(crate) fn run(command: BundleCommand) -> CliResult {
         if path.extension().is_some_and(|x| x == "commit") {
             bundle.add_commit_object(bytes);
             commits += 1;
+        } else if path
+            .file_name()
+            .and_then(|n| n.to_str())
+            .is_some_and(|n| n.ends_with(".sigstore.json"))
+        {
+            bundle
+                .add_sigstore(bytes)
+                .map_err(|e| CliError::usage(format!("{}", path.display()), e))?;
+            statements += 1;
         } else {
             let envelope = Sign::from_bytes(&bytes).map_err(|e| {
                 CliError::usage(format!("{} is not a signed statement", path.display()), e)
