@@ -373,6 +373,7 @@ fn step_roster(ws: &Workspace, t: &Timeline) -> Result<(Cast, TrustedRoster)> {
             }],
             timestamp_authorities: Vec::new(),
             cosigners: Vec::new(),
+            sigstore: None,
         },
     };
     let roots: [&dyn Signer; 2] = [&cast.roots[0], &cast.roots[2]];

@@ -20,12 +20,18 @@ use vouch_core::text::error_chain;
 #[derive(Clone, Debug)]
 pub(crate) struct Attested<'r> {
     pub(crate) identity: &'r Identity,
-    pub(crate) roster_key: &'r RosterKey,
+    /// The roster's entry for the key; `None` for a Sigstore certificate's
+    /// ephemeral key, which the roster does not hold (its identity is
+    /// mapped through `witnesses.sigstore.signers`).
+    pub(crate) roster_key: Option<&'r RosterKey>,
     pub(crate) key_id: KeyId,
     pub(crate) evidence: Option<Evidence>,
-    /// The time the statement claims (what keys and roles are judged at).
+    /// The time the statement claims (what keys and roles are judged at);
+    /// for a Sigstore signature, its proven time.
     pub(crate) at: Timestamp,
     pub(crate) standing: KeyStanding,
+    /// For a signature in a Sigstore bundle: the signer as the trace shows it.
+    pub(crate) sigstore: Option<Box<crate::trace::TraceSigstore>>,
 }
 
 /// What the roster's grandfathered lists may name for one signature.
@@ -55,6 +61,9 @@ pub(crate) struct Attester<'r> {
     pub(crate) trust: ClaimedTimeTrust,
     /// The FIDO signatures the counter rule refuses (none when it is off).
     pub(crate) counters: Counters,
+    /// The roster's Sigstore trust, for statements in Sigstore bundles.
+    #[cfg(feature = "sigstore")]
+    pub(crate) sigstore: crate::sigstore::Context<'r>,
 }
 
 impl<'r> Attester<'r> {
@@ -73,6 +82,15 @@ impl<'r> Attester<'r> {
         let mut seen = HashSet::new();
         let mut out = Vec::new();
         for d in group {
+            #[cfg(feature = "sigstore")]
+            if let Some(item) = &d.lazy.sigstore {
+                if let Some(a) = self.sigstore_signer(item, covers, failures)
+                    && seen.insert(a.key_id)
+                {
+                    out.push(a);
+                }
+                continue;
+            }
             let Some(checked) = d.lazy.checked(self.roster) else {
                 continue;
             };
@@ -142,11 +160,12 @@ impl<'r> Attester<'r> {
                 Ok((identity, roster_key, standing)) => {
                     return Some(Attested {
                         identity,
-                        roster_key,
+                        roster_key: Some(roster_key),
                         key_id,
                         evidence,
                         at,
                         standing,
+                        sigstore: None,
                     });
                 }
                 Err(e) => last = Some(e),

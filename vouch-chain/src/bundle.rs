@@ -12,8 +12,12 @@ use crate::error::ChainError;
 const BUNDLE_VERSION: u64 = 1;
 /// Largest bundle file read (a bundle of 5 000 commits is a few MB).
 pub const MAX_BUNDLE: usize = 256 << 20;
-/// Most envelopes or commit objects in one bundle.
+/// Most envelopes, commit objects, timestamps and Sigstore bundles in one
+/// bundle, together.
 pub const MAX_ITEMS: usize = 1_000_000;
+/// Largest Sigstore bundle kept in a bundle (the limit vouch-sigstore
+/// reads; a DSSE attestation with a large SBOM stays well within).
+pub const MAX_SIGSTORE_BUNDLE: usize = 16 << 20;
 
 /// Signed statements (COSE_Sign envelopes, each exactly as signed), raw
 /// git commit objects and RFC 3161 timestamps of envelopes, gathered for
@@ -23,7 +27,10 @@ pub const MAX_ITEMS: usize = 1_000_000;
 /// `{"commits": [bstr...], "envelopes": [bstr...], "version": 1}`, each
 /// envelope kept as its own byte string so its bytes are never re-encoded;
 /// with timestamps, also `"timestamps": [[bstr(32), bstr]...]`, each the
-/// [`timestamped_digest`] of an envelope and a DER `TimeStampToken` of it.
+/// [`timestamped_digest`] of an envelope and a DER `TimeStampToken` of it;
+/// with Sigstore bundles, also `"sigstore": [bstr...]`, each the JSON of a
+/// Sigstore bundle (`*.sigstore.json`) as written, whose DSSE statement is
+/// evidence when the verifier is built with feature `sigstore`.
 /// (COSE receipts of transparency logs travel inside their envelopes, in
 /// label 394 of the unprotected header.)
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -32,6 +39,7 @@ pub struct Bundle {
     commits: Vec<Vec<u8>>,
     timestamps: Vec<(Digest, Vec<u8>)>,
     inclusions: Vec<([u8; 32], Inclusion)>,
+    sigstore: Vec<Vec<u8>>,
 }
 
 /// A checkpoint-bound inclusion proof of a statement envelope: the log's
@@ -123,6 +131,8 @@ struct Wire {
     timestamps: Vec<(Bytes, Bytes)>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     inclusions: Vec<(Bytes, Bytes, u64, Vec<Bytes>)>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    sigstore: Vec<Bytes>,
 }
 
 /// The digest an RFC 3161 timestamp of a statement envelope must carry as
@@ -201,6 +211,21 @@ impl Bundle {
         &self.inclusions
     }
 
+    /// Adds a Sigstore bundle (its JSON, as written), refusing one larger
+    /// than [`MAX_SIGSTORE_BUNDLE`].
+    pub fn add_sigstore(&mut self, json: Vec<u8>) -> Result<(), ChainError> {
+        if json.len() > MAX_SIGSTORE_BUNDLE {
+            return Err(ChainError::BundleTooLarge);
+        }
+        self.sigstore.push(json);
+        Ok(())
+    }
+
+    /// The Sigstore bundles (JSON).
+    pub fn sigstore(&self) -> &[Vec<u8>] {
+        &self.sigstore
+    }
+
     /// Adds a raw git commit object (the bytes git hashes, without the header).
     pub fn add_commit_object(&mut self, bytes: Vec<u8>) {
         self.commits.push(bytes);
@@ -239,6 +264,7 @@ impl Bundle {
                     )
                 })
                 .collect(),
+            sigstore: self.sigstore.iter().cloned().map(Bytes).collect(),
         };
         Ok(cbor::to_canonical(&wire)?)
     }
@@ -255,8 +281,16 @@ impl Bundle {
         if wire.version != BUNDLE_VERSION {
             return Err(ChainError::BundleVersion(wire.version));
         }
-        if wire.envelopes.len() + wire.commits.len() + wire.timestamps.len() + wire.inclusions.len()
+        if wire.envelopes.len()
+            + wire.commits.len()
+            + wire.timestamps.len()
+            + wire.inclusions.len()
+            + wire.sigstore.len()
             > MAX_ITEMS
+            || wire
+                .sigstore
+                .iter()
+                .any(|b| b.0.len() > MAX_SIGSTORE_BUNDLE)
         {
             return Err(ChainError::BundleTooLarge);
         }
@@ -301,6 +335,7 @@ impl Bundle {
             commits: wire.commits.into_iter().map(|b| b.0).collect(),
             timestamps,
             inclusions,
+            sigstore: wire.sigstore.into_iter().map(|b| b.0).collect(),
         })
     }
 
@@ -308,7 +343,7 @@ impl Bundle {
     /// (every regular file whose first bytes are a COSE_Sign tag; files
     /// ending in `.commit` are raw git commit objects; `NAME.tst` is an RFC
     /// 3161 token and `NAME.inclusion` an [`Inclusion`] of the envelope in
-    /// file `NAME`), in name order.
+    /// file `NAME`; `*.sigstore.json` are Sigstore bundles), in name order.
     pub fn read(path: &Path) -> Result<Self, ChainError> {
         let io = |source| ChainError::Io {
             path: path.display().to_string(),
@@ -341,13 +376,23 @@ impl Bundle {
             }
             total += e.metadata().map_err(io)?.len();
             if total > MAX_BUNDLE as u64
-                || bundle.envelopes.len() + bundle.commits.len() + tokens.len() >= MAX_ITEMS
+                || bundle.envelopes.len()
+                    + bundle.commits.len()
+                    + tokens.len()
+                    + bundle.sigstore.len()
+                    >= MAX_ITEMS
             {
                 return Err(ChainError::BundleTooLarge);
             }
             let bytes = std::fs::read(&p).map_err(io)?;
             if p.extension().is_some_and(|x| x == "commit") {
                 bundle.add_commit_object(bytes);
+            } else if p
+                .file_name()
+                .and_then(|n| n.to_str())
+                .is_some_and(|n| n.ends_with(".sigstore.json"))
+            {
+                bundle.add_sigstore(bytes)?;
             } else if p.extension().is_some_and(|x| x == "tst") {
                 tokens.push((p.with_extension(""), Proof::Token(bytes)));
             } else if p.extension().is_some_and(|x| x == "inclusion") {
@@ -401,6 +446,22 @@ mod tests {
                 prop_assert_eq!(i.to_bytes().unwrap(), bytes);
             }
         }
+    }
+
+    #[test]
+    fn sigstore_bundles_round_trip_and_are_optional_on_the_wire() {
+        let mut b = Bundle::new();
+        b.add_envelope(vec![0xd8, 0x62, 1, 2]);
+        let without = b.to_bytes().unwrap();
+        b.add_sigstore(br#"{"mediaType":"x"}"#.to_vec()).unwrap();
+        let with = b.to_bytes().unwrap();
+        assert_ne!(with, without);
+        assert_eq!(Bundle::from_bytes(&with).unwrap(), b);
+        assert!(Bundle::from_bytes(&without).unwrap().sigstore().is_empty());
+        assert!(matches!(
+            b.add_sigstore(vec![b' '; MAX_SIGSTORE_BUNDLE + 1]),
+            Err(ChainError::BundleTooLarge)
+        ));
     }
 
     #[test]

@@ -448,6 +448,73 @@ pub enum Reason {
         /// What the signature is on.
         signed: String,
     },
+    /// A statement comes in a Sigstore bundle, and the roster trusts no
+    /// Sigstore instance (`witnesses.sigstore`), or this verifier was built
+    /// without feature `sigstore`.
+    SigstoreNotTrusted {
+        /// The SHA-256 of the Sigstore bundle's JSON.
+        bundle: Digest,
+    },
+    /// A Sigstore bundle did not verify against the roster's trusted root.
+    SigstoreRefused {
+        /// The SHA-256 of the Sigstore bundle's JSON.
+        bundle: Digest,
+        /// What failed, as vouch-sigstore says it.
+        cause: String,
+    },
+    /// A Sigstore bundle's certificate names an identity (SAN and issuer)
+    /// the roster maps to no roster identity.
+    SigstoreUnmapped {
+        /// The SHA-256 of the Sigstore bundle's JSON.
+        bundle: Digest,
+        /// The certificate's subject alternative name (as the unverified
+        /// certificate says: it was never trusted).
+        san: String,
+        /// The certificate's OIDC issuer.
+        issuer: String,
+    },
+    /// A key-signed Sigstore bundle names (by its hint) no key of the roster.
+    SigstoreUnknownKey {
+        /// The SHA-256 of the Sigstore bundle's JSON.
+        bundle: Digest,
+        /// The bundle's key hint.
+        hint: String,
+    },
+    /// A Sigstore identity is mapped to a roster identity, but not at the
+    /// time the bundle was proven to be signed.
+    SigstoreOutsideWindow {
+        /// The SHA-256 of the Sigstore bundle's JSON.
+        bundle: Digest,
+        /// The roster identity of the mapping.
+        identity: IdentityId,
+        /// The SAN.
+        san: String,
+        /// The proven signing time.
+        at: Timestamp,
+    },
+    /// A Sigstore bundle signs an in-toto statement of a type that is no
+    /// link of a vouch chain (an SLSA provenance, say): the chain ignores it.
+    SigstoreNotALink {
+        /// The SHA-256 of the Sigstore bundle's JSON.
+        bundle: Digest,
+        /// The statement's predicate type.
+        predicate_type: String,
+    },
+    /// A key-signed Sigstore bundle proves no time (neither a Rekor v1
+    /// integrated time nor an RFC 3161 timestamp).
+    SigstoreNoTime {
+        /// The SHA-256 of the Sigstore bundle's JSON.
+        bundle: Digest,
+    },
+    /// The rule demands hardware evidence, and this signer signed through
+    /// Sigstore, whose signatures carry none (a Fulcio certificate's key is
+    /// ephemeral software; a bundle carries no FIDO or TPM evidence).
+    SigstoreNoHardware {
+        /// The signer.
+        identity: IdentityId,
+        /// The requirement not met.
+        requirement: HardwareRequirement,
+    },
 }
 
 impl Reason {
@@ -627,6 +694,67 @@ impl std::fmt::Display for Reason {
             Reason::NoCounter { key_id, signed } => write!(
                 f,
                 "FIDO signature by key {key_id} on {signed} has no counter (0), which the rule counter = \"increasing\" refuses"
+            ),
+            Reason::SigstoreNotTrusted { bundle } => write!(
+                f,
+                "Sigstore bundle {bundle}: the roster trusts no Sigstore instance \
+                 (witnesses.sigstore), or this verifier was built without Sigstore support, \
+                 so it proves nothing"
+            ),
+            Reason::SigstoreRefused { bundle, cause } => write!(
+                f,
+                "Sigstore bundle {bundle} does not verify against the roster's Sigstore \
+                 trusted root: {}",
+                Escaped(cause)
+            ),
+            Reason::SigstoreUnmapped {
+                bundle,
+                san,
+                issuer,
+            } => write!(
+                f,
+                "Sigstore bundle {bundle} is signed for {} (OIDC issuer {}), which the roster \
+                 maps to no identity (witnesses.sigstore.signers, matched exactly)",
+                Escaped(san),
+                Escaped(issuer)
+            ),
+            Reason::SigstoreUnknownKey { bundle, hint } => write!(
+                f,
+                "Sigstore bundle {bundle} is signed by a key (hint {}) that is not in the roster",
+                Escaped(hint)
+            ),
+            Reason::SigstoreOutsideWindow {
+                bundle,
+                identity,
+                san,
+                at,
+            } => write!(
+                f,
+                "Sigstore bundle {bundle}: {} speaks for {identity} only within its window \
+                 (witnesses.sigstore.signers), and the bundle was signed at {at}",
+                Escaped(san)
+            ),
+            Reason::SigstoreNotALink {
+                bundle,
+                predicate_type,
+            } => write!(
+                f,
+                "Sigstore bundle {bundle} signs a statement of type {}, which is no link of a \
+                 vouch chain (image, release, deployment, commit, approval): it is ignored",
+                Escaped(predicate_type)
+            ),
+            Reason::SigstoreNoTime { bundle } => write!(
+                f,
+                "Sigstore bundle {bundle} proves no signing time (no Rekor v1 integrated time, \
+                 no RFC 3161 timestamp)"
+            ),
+            Reason::SigstoreNoHardware {
+                identity,
+                requirement,
+            } => write!(
+                f,
+                "signature by {identity} is a Sigstore signature, which carries no hardware \
+                 evidence: the rule's {requirement} is not met"
             ),
             Reason::MissingHardware {
                 identity,

@@ -261,6 +261,8 @@ impl<'a> Eval<'a> {
                 now,
                 trust,
                 counters,
+                #[cfg(feature = "sigstore")]
+                sigstore: crate::sigstore::Context::new(roster),
             },
             rules: Rules { roster },
             index,
@@ -409,6 +411,13 @@ impl<'a> Eval<'a> {
     ) -> Proof {
         let mut proof = Proof::default();
         for d in group {
+            // A Sigstore bundle proves its own time, against the roster's
+            // Sigstore trusted root.
+            #[cfg(feature = "sigstore")]
+            if let Some(item) = &d.lazy.sigstore {
+                proof.merge(item.proof(&self.attester.sigstore));
+                continue;
+            }
             proof.merge(self.witnesses.prove(d.envelope_bytes()));
         }
         let Some(first) = group.first() else {
@@ -482,7 +491,7 @@ impl<'a> Eval<'a> {
             identity: s.identity.id.clone(),
             key_id: s.key_id,
             roles,
-            hardware: s.roster_key.hardware.clone(),
+            hardware: s.roster_key.map(|k| k.hardware.clone()).unwrap_or_default(),
             evidence: s.evidence.as_ref().map(crate::trace::EvidenceSummary::of),
             authenticator: self
                 .roster
@@ -492,6 +501,7 @@ impl<'a> Eval<'a> {
             capacity,
             statement: None,
             standing: Standing::from(s.standing),
+            sigstore: s.sigstore.clone(),
         }
     }
 

@@ -28,12 +28,16 @@ use crate::bundle::Bundle;
 /// How many of the bundle's items the evaluation used.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, serde::Serialize)]
 pub struct BundleCounts {
-    /// Statements the target reached and that were decoded.
+    /// Statements the target reached and that were decoded (Sigstore
+    /// bundles' statements included).
     pub decoded: usize,
-    /// Readable statements the target never reached (not decoded).
+    /// Readable statements the target never reached (not decoded), and
+    /// the statements of Sigstore bundles that are no link of a chain (an
+    /// SLSA provenance, say).
     pub ignored: usize,
     /// Envelopes that are not a vouch statement at all (not COSE_Sign, or
-    /// no readable predicate type and subjects); nothing can reach them.
+    /// no readable predicate type and subjects), and Sigstore bundles that
+    /// do not parse or carry no in-toto statement; nothing can reach them.
     pub unreadable: usize,
     /// Git commit objects in the bundle.
     pub commit_objects: usize,
@@ -52,6 +56,11 @@ pub(crate) struct Lazy<'b, P> {
     digest: Digest,
     decoded: OnceLock<Result<Statement<P>, Box<str>>>,
     checked: OnceLock<Checked>,
+    /// For a statement carried by a Sigstore bundle: the bundle (shared by
+    /// the entries of its several subjects), verified once when reached.
+    /// Then `envelope` is the bundle's JSON and `payload` is empty.
+    #[cfg(feature = "sigstore")]
+    pub(crate) sigstore: Option<std::sync::Arc<crate::sigstore::Item<'b>>>,
 }
 
 /// Every signature of one envelope, verified against the roster's keys:
@@ -101,13 +110,28 @@ impl Checked {
 }
 
 impl<'b, P: Predicate> Lazy<'b, P> {
-    fn new(envelope: &'b [u8], payload: &'b [u8], digest: Digest) -> Self {
+    pub(crate) fn new(envelope: &'b [u8], payload: &'b [u8], digest: Digest) -> Self {
         Lazy {
             envelope,
             payload,
             digest,
             decoded: OnceLock::new(),
             checked: OnceLock::new(),
+            #[cfg(feature = "sigstore")]
+            sigstore: None,
+        }
+    }
+
+    /// Whether the statement is in a COSE envelope (not a Sigstore
+    /// bundle): only those go through the COSE signature checks.
+    pub(crate) fn is_cose(&self) -> bool {
+        #[cfg(feature = "sigstore")]
+        {
+            self.sigstore.is_none()
+        }
+        #[cfg(not(feature = "sigstore"))]
+        {
+            true
         }
     }
 
@@ -121,6 +145,10 @@ impl<'b, P: Predicate> Lazy<'b, P> {
         self.decoded
             .get_or_init(|| {
                 decoded.fetch_add(1, Ordering::Relaxed);
+                #[cfg(feature = "sigstore")]
+                if let Some(item) = &self.sigstore {
+                    return item.statement::<P>();
+                }
                 Statement::<P>::from_canonical_bytes(self.payload)
                     .map_err(|e| error_chain(&e).into_boxed_str())
             })
@@ -167,6 +195,9 @@ impl<'b, P: Predicate> Lazy<'b, P> {
     /// validity), once.
     pub(crate) fn checked(&self, roster: &TrustedRoster) -> Option<&Checked> {
         self.statement()?;
+        if !self.is_cose() {
+            return None;
+        }
         Some(self.checked.get_or_init(|| match self.envelope() {
             Ok(envelope) => Checked::of(&envelope, roster),
             Err(failed) => failed,
@@ -243,8 +274,8 @@ pub(crate) struct Index<'b> {
     /// Raw git commit objects, by the id computed from their bytes.
     pub(crate) objects: HashMap<GitObjectId, Object>,
     pub(crate) decoded: AtomicUsize,
-    statements: usize,
-    unreadable: usize,
+    pub(crate) statements: usize,
+    pub(crate) unreadable: usize,
 }
 
 /// The parts of a statement the index needs (its predicate type and
@@ -276,17 +307,29 @@ fn sha256_subjects(subjects: &[Subject]) -> Vec<Digest> {
     out
 }
 
-fn push<'b, K: std::hash::Hash + Eq, P: Predicate>(
+/// Adds one entry per name (a statement with several subjects is found
+/// by each).
+pub(crate) fn push_lazy<'b, K: std::hash::Hash + Eq, P>(
     map: &mut HashMap<K, Vec<Lazy<'b, P>>>,
     keys: Vec<K>,
-    envelope: Envelope<'b>,
+    mut make: impl FnMut() -> Lazy<'b, P>,
 ) {
     for k in keys {
         // Most names have one statement: no room for four.
         map.entry(k)
             .or_insert_with(|| Vec::with_capacity(1))
-            .push(Lazy::new(envelope.bytes, envelope.payload, envelope.digest));
+            .push(make());
     }
+}
+
+fn push<'b, K: std::hash::Hash + Eq, P: Predicate>(
+    map: &mut HashMap<K, Vec<Lazy<'b, P>>>,
+    keys: Vec<K>,
+    envelope: Envelope<'b>,
+) {
+    push_lazy(map, keys, || {
+        Lazy::new(envelope.bytes, envelope.payload, envelope.digest)
+    });
 }
 
 /// An envelope's bytes, its payload within them, and the payload's digest.
@@ -365,6 +408,16 @@ impl<'b> Index<'b> {
         };
         for r in reads {
             ix.insert(r);
+        }
+        #[cfg(feature = "sigstore")]
+        for raw in bundle.sigstore() {
+            ix.add_sigstore(raw);
+        }
+        // Without feature `sigstore` nothing can verify them: they count
+        // as unreadable, and nothing reaches them.
+        #[cfg(not(feature = "sigstore"))]
+        {
+            ix.unreadable += bundle.sigstore().len();
         }
         ix
     }

@@ -164,19 +164,27 @@ mod index;
 pub mod policy;
 mod reach;
 mod rules;
+#[cfg(feature = "sigstore")]
+mod sigstore;
 mod trace;
 mod vsa;
 mod witness;
 
-pub use bundle::{Bundle, Inclusion, MAX_BUNDLE, MAX_INCLUSION, MAX_ITEMS, timestamped_digest};
+pub use bundle::{
+    Bundle, Inclusion, MAX_BUNDLE, MAX_INCLUSION, MAX_ITEMS, MAX_SIGSTORE_BUNDLE,
+    timestamped_digest,
+};
 pub use error::{ChainError, Reason};
 pub use eval::{Target, Verifier, verify};
 pub use index::BundleCounts;
 pub use policy::{HardwareRequirement, Policy, Rule, RuleView};
 pub use reach::Threads;
+#[cfg(feature = "sigstore")]
+pub use sigstore::{SigstoreEvidence, verify_sigstore};
 pub use trace::{
     EvidenceSummary, Failure, LinkKind, Outcome, Placement, ProvenTime, RosterSummary, Standing,
-    TargetSummary, TimeKind, TraceNode, TracePerson, TraceSigner, TraceTime, Verdict,
+    TargetSummary, TimeKind, TraceClaim, TraceNode, TracePerson, TraceSigner, TraceSigstore,
+    TraceTime, Verdict,
 };
 pub use vsa::{ResourceDescriptor, VerificationSummary, VsaVerifier};
 pub use witness::MAX_PROOFS_PER_ENVELOPE;

@@ -22,8 +22,20 @@ pub(crate) fn count_distinct_identities<'i>(ids: impl Iterator<Item = &'i Identi
 /// it on any other key, so evidence that reaches here was made by the
 /// authenticator the key names.
 fn satisfies(roster: &TrustedRoster, s: &Attested<'_>, req: HardwareRequirement) -> bool {
+    // A Sigstore bundle carries no hardware evidence, and even one signed
+    // with a TPM-attested roster key is not counted as such: the roster
+    // vouches for the key's signatures on vouch statements, and the rule
+    // stays the conservative reading.
+    if s.sigstore.is_some() {
+        return false;
+    }
     let fido = match &s.evidence {
-        Some(Evidence::Fido(a)) if s.roster_key.key.fido_application().is_some() => Some(a),
+        Some(Evidence::Fido(a))
+            if s.roster_key
+                .is_some_and(|k| k.key.fido_application().is_some()) =>
+        {
+            Some(a)
+        }
         _ => None,
     };
     match req {
@@ -202,10 +214,17 @@ impl Rules<'_> {
                 }];
                 for s in signers.iter().filter(|s| self.holds(s, roles)) {
                     for h in hardware.iter().filter(|h| !satisfies(self.roster, s, **h)) {
-                        out.push(Reason::MissingHardware {
-                            identity: s.identity.id.clone(),
-                            key_id: s.key_id,
-                            requirement: *h,
+                        out.push(if s.sigstore.is_some() {
+                            Reason::SigstoreNoHardware {
+                                identity: s.identity.id.clone(),
+                                requirement: *h,
+                            }
+                        } else {
+                            Reason::MissingHardware {
+                                identity: s.identity.id.clone(),
+                                key_id: s.key_id,
+                                requirement: *h,
+                            }
                         });
                     }
                 }

@@ -112,7 +112,9 @@ pub struct ProvenTime {
     pub at: Timestamp,
     /// The witness's label in the roster.
     pub by: String,
-    /// `receipt` (a transparency log) or `timestamp` (RFC 3161).
+    /// `receipt` (a transparency log), `timestamp` (RFC 3161) or
+    /// `sigstore` (a Sigstore bundle's Rekor entry or timestamp, verified
+    /// against the roster's Sigstore trusted root).
     pub how: &'static str,
     /// The log entry's index, for a receipt.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -212,6 +214,63 @@ pub struct TraceSigner {
     pub statement: Option<Digest>,
     /// How the key counted (live, grandfathered, claimed time trusted).
     pub standing: Standing,
+    /// For a signature carried by a Sigstore bundle: the signer as its
+    /// verified certificate (or key) says, with the workload's claims.
+    /// For a certificate, [`TraceSigner::key_id`] is the SHA-256 of its
+    /// ephemeral key's `SubjectPublicKeyInfo` (the roster holds no such key).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub sigstore: Option<Box<TraceSigstore>>,
+}
+
+/// A Sigstore signer, from its verified bundle.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct TraceSigstore {
+    /// `certificate` (keyless: a Fulcio certificate for an OIDC identity)
+    /// or `key` (a roster key named by the bundle).
+    pub kind: &'static str,
+    /// The certificate's subject alternative name (the identity the roster
+    /// maps), for a certificate.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub san: Option<String>,
+    /// The certificate's OIDC issuer, for a certificate.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub issuer: Option<String>,
+    /// The certificate's workload claims (Fulcio extensions
+    /// `1.3.6.1.4.1.57264.1.*`: trigger, repository, ref, commit, workflow,
+    /// run), in OID order, by their Fulcio names. What the OIDC provider
+    /// told Fulcio, bound to the signature by the certificate.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub claims: Vec<TraceClaim>,
+}
+
+/// One Fulcio certificate claim.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct TraceClaim {
+    /// Its name in Fulcio's documentation, e.g. `build-trigger`.
+    pub name: &'static str,
+    /// Its value.
+    pub value: String,
+}
+
+impl TraceSigstore {
+    fn render(&self, pad: &str, out: &mut String) {
+        match (&self.san, &self.issuer) {
+            (Some(san), Some(issuer)) => {
+                let _ = writeln!(
+                    out,
+                    "{pad}      via Sigstore: certificate for {} (issuer {})",
+                    Escaped(san),
+                    Escaped(issuer)
+                );
+            }
+            _ => {
+                let _ = writeln!(out, "{pad}      via Sigstore: signed with the roster key");
+            }
+        }
+        for c in &self.claims {
+            let _ = writeln!(out, "{pad}        {} {}", c.name, Escaped(&c.value));
+        }
+    }
 }
 
 /// One link of the chain.
@@ -372,6 +431,9 @@ impl TraceNode {
                 let _ = write!(out, " {}", Escaped(t));
             }
             out.push('\n');
+            if let Some(g) = &s.sigstore {
+                g.render(&pad, out);
+            }
         }
         if let Some(n) = &self.note {
             let _ = writeln!(out, "{pad}    note: {}", Escaped(n));

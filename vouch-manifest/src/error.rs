@@ -418,6 +418,38 @@ pub enum RosterError {
         /// The second.
         second: IdentityId,
     },
+    /// The roster's Sigstore trusted root is not a JSON object, or is
+    /// larger than [`crate::sigstore::MAX_TRUSTED_ROOT`].
+    #[error("the roster's Sigstore trusted root ({len} bytes) is not a bounded JSON document")]
+    SigstoreTrustedRoot {
+        /// Its length in bytes.
+        len: usize,
+    },
+    /// A Sigstore signer mapping names an identity the roster does not have.
+    #[error("a Sigstore signer is mapped to {}, which is not an identity of the roster", .0.as_str())]
+    UnknownSigstoreIdentity(IdentityId),
+    /// A Sigstore signer mapping has an empty issuer or SAN.
+    #[error("a Sigstore signer of {} has an empty issuer or SAN", .0.as_str())]
+    EmptySigstoreSigner(IdentityId),
+    /// A Sigstore signer mapping's window ends before it starts.
+    #[error("a Sigstore signer of {}: valid_until is not after valid_from", .0.as_str())]
+    InvalidSigstoreWindow(IdentityId),
+    /// One (issuer, SAN) pair is mapped to two identities.
+    #[error(
+        "Sigstore identity {san:?} from issuer {issuer:?} is mapped to both {} and {}",
+        first.as_str(),
+        second.as_str()
+    )]
+    DuplicateSigstoreSigner {
+        /// The issuer (at most 128 characters).
+        issuer: String,
+        /// The SAN (at most 128 characters).
+        san: String,
+        /// The first identity it is mapped to.
+        first: IdentityId,
+        /// The second.
+        second: IdentityId,
+    },
     /// One public key (the same algorithm and curve point) is enrolled
     /// twice among the identities' keys, under different key types or FIDO
     /// applications (so under different key ids), for one identity or two.

@@ -27,6 +27,7 @@ mod release;
 mod roster;
 mod roster_state;
 mod signed;
+pub mod sigstore;
 mod statement;
 pub mod tpm;
 pub mod tree;
@@ -53,6 +54,7 @@ pub use roster::{
 };
 pub use roster_state::{RosterState, RosterStateEntry};
 pub use signed::{STATEMENT_CONTENT_TYPE, Signed};
+pub use sigstore::{SigstoreSigner, SigstoreTrust};
 pub use statement::{
     Predicate, STATEMENT_TYPE, Statement, Subject, SubjectDigest, peek_predicate_type,
 };

@@ -464,6 +464,9 @@ impl Predicate for Roster {
                 }
             }
         }
+        if let Some(sigstore) = &self.witnesses.sigstore {
+            sigstore.check(|id| ids.contains(id))?;
+        }
         crate::names::check_roster_names(self)?;
         crate::names::check_roster_keys(self)?;
         Ok(())

@@ -34,12 +34,20 @@ pub struct WitnessTrust {
     /// cosigned time.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub cosigners: Vec<TrustedCosigner>,
+    /// A Sigstore instance (its trusted root) and the identities it
+    /// certifies that speak for roster identities; its Rekor entries and
+    /// timestamps prove the time of the bundles it verifies.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sigstore: Option<crate::sigstore::SigstoreTrust>,
 }
 
 impl WitnessTrust {
     /// No witnesses (and nothing written).
     pub fn is_empty(&self) -> bool {
-        self.logs.is_empty() && self.timestamp_authorities.is_empty() && self.cosigners.is_empty()
+        self.logs.is_empty()
+            && self.timestamp_authorities.is_empty()
+            && self.cosigners.is_empty()
+            && self.sigstore.is_none()
     }
 
     /// Checks what a roster check can: unique labels, log keys of a kind

@@ -48,6 +48,7 @@ mod claims;
 mod error;
 mod expectation;
 mod root;
+mod unverified;
 mod verified;
 mod verify;
 
@@ -56,6 +57,7 @@ pub use claims::{CertificateClaims, Claim};
 pub use error::{Cause, Error, Input};
 pub use expectation::{ArtifactRef, Expectation, PublicKey};
 pub use root::{MAX_TRUSTED_ROOT, TrustedRoot};
+pub use unverified::ClaimedSigner;
 pub use verified::{
     CertificateSigner, DssePayload, LogEntry, ProvenTime, RekorVersion, SanKind, Signer,
     TimeSource, VerifiedBundle,

@@ -105,6 +105,7 @@ pub struct CertificateSigner {
     pub(crate) not_before: Timestamp,
     pub(crate) not_after: Timestamp,
     pub(crate) claims: CertificateClaims,
+    pub(crate) spki: Vec<u8>,
 }
 
 impl CertificateSigner {
@@ -137,6 +138,12 @@ impl CertificateSigner {
     /// The workload claims (repository, ref, commit, workflow, run).
     pub fn claims(&self) -> &CertificateClaims {
         &self.claims
+    }
+
+    /// The certificate's (ephemeral) public key, as a DER
+    /// `SubjectPublicKeyInfo`: the key that made the signature.
+    pub fn spki_der(&self) -> &[u8] {
+        &self.spki
     }
 }
 

@@ -138,6 +138,7 @@ fn certificate_signer(result: &VerificationResult) -> Result<Signer, Error> {
         not_before: seconds_down(cert.not_before),
         not_after: seconds_down(cert.not_after),
         claims: CertificateClaims::from_fulcio(&cert.ci_claims),
+        spki: cert.public_key.as_bytes().to_vec(),
     })))
 }
 

@@ -17,9 +17,11 @@ pub(crate) enum BundleCommand {
     ///
     /// Files ending in .commit are raw commit objects (as `git cat-file
     /// commit` prints them, or `vouch attest commit --object-out` writes
-    /// them); every other file must be a signed statement, kept byte for
-    /// byte. `vouch verify --bundle` reads the file, or a directory of such
-    /// files directly.
+    /// them); files ending in .sigstore.json are Sigstore bundles (e.g.
+    /// from `cosign attest`), kept as written, which `vouch verify` built
+    /// with feature sigstore counts as evidence; every other file must be
+    /// a signed statement, kept byte for byte. `vouch verify --bundle`
+    /// reads the file, or a directory of such files directly.
     ///
     /// A file NAME.tst is an RFC 3161 timestamp token (DER) of the signed
     /// statement in file NAME, which must be given too: its message imprint
@@ -37,7 +39,7 @@ pub(crate) struct CreateArgs {
     /// Where to write the bundle.
     #[arg(short = 'o', long = "out", value_name = "BUNDLE")]
     out: PathBuf,
-    /// Signed statements and *.commit files.
+    /// Signed statements, *.commit and *.sigstore.json files.
     #[arg(value_name = "FILE", required = true)]
     files: Vec<PathBuf>,
 }
@@ -59,6 +61,15 @@ pub(crate) fn run(command: BundleCommand) -> CliResult {
             tokens.push((path.with_extension(""), false, bytes));
         } else if path.extension().is_some_and(|x| x == "inclusion") {
             tokens.push((path.with_extension(""), true, bytes));
+        } else if path
+            .file_name()
+            .and_then(|n| n.to_str())
+            .is_some_and(|n| n.ends_with(".sigstore.json"))
+        {
+            bundle
+                .add_sigstore(bytes)
+                .map_err(|e| CliError::usage(format!("{}", path.display()), e))?;
+            statements += 1;
         } else {
             let envelope = Sign::from_bytes(&bytes).map_err(|e| {
                 CliError::usage(format!("{} is not a signed statement", path.display()), e)
