@@ -243,6 +243,14 @@ pub enum EnvelopeError {
     /// The envelope has no signatures.
     #[error("envelope has no signatures")]
     NoSignatures,
+    /// A `COSE_Sign` carries more signatures than [`MAX_SIGNATURES`].
+    #[error("envelope has {count} signatures, more than the {max} vouch reads")]
+    TooManySignatures {
+        /// The number of signatures the envelope's array head announces.
+        count: usize,
+        /// The limit, [`MAX_SIGNATURES`].
+        max: usize,
+    },
     /// A signature failed.
     #[error("signature {index} refused")]
     Signature {
@@ -468,6 +476,13 @@ fn walk_sign<'a>(
     }
     let protected = r.bytes()?.ok_or_else(|| unexpected("bstr"))?;
     let header = header_from(protected)?;
+    // RFC 9052 §3.1: a recipient must refuse a message whose `crit`
+    // names a parameter it does not process; vouch processes none that
+    // can be critical, so any `crit` in the body header is refused, as it
+    // is in each signature's (`header_algorithm`).
+    if !header.crit.is_empty() {
+        return Err(EnvelopeError::UnsupportedCritical);
+    }
     let unprotected = unprotected_from(r.raw()?)?;
     let payload = match r.bytes()? {
         Some(p) => Some(p),
@@ -475,6 +490,13 @@ fn walk_sign<'a>(
         None => return Err(unexpected("bstr or nil")),
     };
     let n = r.array()?.ok_or_else(|| unexpected("array"))?;
+    // Refused on the count alone, before any signature is decoded.
+    if n > MAX_SIGNATURES {
+        return Err(EnvelopeError::TooManySignatures {
+            count: n,
+            max: MAX_SIGNATURES,
+        });
+    }
     for _ in 0..n {
         signature(walk_signature(&mut r).map_err(|_| unexpected("map for COSE_Signature"))?);
     }
@@ -726,11 +748,18 @@ pub(crate) fn verify_sign1_detached(
     )
 }
 
-/// Most signatures an envelope is expected to carry by default: 64 (real
-/// envelopes carry one to a handful). DSSE's [`crate::dsse::Limits`] refuses
-/// more while reading; `COSE_Sign` decoding is bounded by its size limit
-/// ([`Limits::max_size`]) only.
-pub const DEFAULT_MAX_SIGNATURES: usize = 64;
+/// Most signatures a `COSE_Sign` may carry: 64 (real envelopes carry one to
+/// a handful). Decoding refuses more before reading any signature
+/// ([`EnvelopeError::TooManySignatures`]), so a small envelope cannot make
+/// the decoder build millions of signature structs (each some hundreds of
+/// bytes, from as little as 4 bytes of input); [`Sign::add_signature`]
+/// refuses to write more.
+pub const MAX_SIGNATURES: usize = 64;
+
+/// Most signatures an envelope is expected to carry by default: the same
+/// [`MAX_SIGNATURES`]. DSSE's [`crate::dsse::Limits`] refuses more while
+/// reading, and can be raised there; `COSE_Sign`'s limit is fixed.
+pub const DEFAULT_MAX_SIGNATURES: usize = MAX_SIGNATURES;
 
 /// One signature of a multi-signature envelope that did not verify: where
 /// it is, the key it names, and why it failed.
@@ -818,7 +847,16 @@ impl Sign {
     }
 
     /// Adds a signature by `signer` over the payload; earlier signatures stay as they are.
+    ///
+    /// Refuses a signature beyond [`MAX_SIGNATURES`], so vouch never writes
+    /// an envelope it cannot read back.
     pub fn add_signature<S: Signer + ?Sized>(&mut self, signer: &S) -> Result<(), EnvelopeError> {
+        if self.msg.signatures.len() >= MAX_SIGNATURES {
+            return Err(EnvelopeError::TooManySignatures {
+                count: self.msg.signatures.len() + 1,
+                max: MAX_SIGNATURES,
+            });
+        }
         let header = protected_for(signer.algorithm(), signer.key_id(), None);
         let original = header.clone().to_vec().map_err(EnvelopeError::Encode)?;
         let mut cs = CoseSignature {
@@ -1241,6 +1279,10 @@ mod direct_decode {
                 bytes[i] = byte;
             }
             let ours = Sign::from_bytes(&bytes);
+            // A `crit` in the body header is refused where coset reads it.
+            if matches!(ours, Err(EnvelopeError::UnsupportedCritical)) {
+                return Ok(());
+            }
             if validate(&bytes, Strictness::Canonical, Limits::DEFAULT).is_ok()
                 && check_tag(&bytes, 98).ok() == Some(true)
             {

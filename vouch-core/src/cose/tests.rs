@@ -463,3 +463,96 @@ fn verifying_many_envelopes_at_once_agrees_with_one_by_one() {
     assert!(bad > 14, "{bad}");
     assert!(Sign::verify_each_many(&[], lookup).is_empty());
 }
+
+/// A tagged `COSE_Sign` written by hand: `protected` (the bstr content),
+/// `unprotected` (an encoded map), payload `h'78'`, and `signatures`
+/// (each an encoded `COSE_Signature`).
+fn raw_sign(protected: &[u8], unprotected: &[u8], signatures: &[Vec<u8>]) -> Vec<u8> {
+    let mut out = vec![0xd8, 0x62, 0x84];
+    crate::cbor::write_head(&mut out, 2, protected.len() as u64);
+    out.extend_from_slice(protected);
+    out.extend_from_slice(unprotected);
+    out.extend_from_slice(&[0x41, b'x']);
+    crate::cbor::write_head(&mut out, 4, signatures.len() as u64);
+    for s in signatures {
+        out.extend_from_slice(s);
+    }
+    out
+}
+
+/// The smallest `COSE_Signature`: `[h'', {}, h'']`, 4 bytes.
+const TINY_SIGNATURE: [u8; 4] = [0x83, 0x40, 0xa0, 0x40];
+
+#[test]
+fn signatures_per_envelope_are_limited() {
+    let at_limit = raw_sign(&[], &[0xa0], &vec![TINY_SIGNATURE.to_vec(); MAX_SIGNATURES]);
+    assert_eq!(
+        Sign::from_bytes(&at_limit).unwrap().signature_count(),
+        MAX_SIGNATURES
+    );
+    assert_eq!(
+        Sign::peek(&at_limit, Limits::DEFAULT)
+            .unwrap()
+            .signature_count(),
+        MAX_SIGNATURES
+    );
+    let past = raw_sign(
+        &[],
+        &[0xa0],
+        &vec![TINY_SIGNATURE.to_vec(); MAX_SIGNATURES + 1],
+    );
+    for err in [
+        Sign::from_bytes(&past).unwrap_err(),
+        Sign::peek(&past, Limits::DEFAULT).unwrap_err(),
+    ] {
+        assert!(
+            matches!(
+                err,
+                EnvelopeError::TooManySignatures {
+                    count,
+                    max: MAX_SIGNATURES
+                } if count == MAX_SIGNATURES + 1
+            ),
+            "{err:?}"
+        );
+    }
+    // Writing: the 65th signature is refused, the envelope stays readable.
+    let mut env = Sign::new("text/plain", b"x".to_vec()).unwrap();
+    let key = ed(1);
+    for _ in 0..MAX_SIGNATURES {
+        env.add_signature(&key).unwrap();
+    }
+    assert!(matches!(
+        env.add_signature(&key),
+        Err(EnvelopeError::TooManySignatures { .. })
+    ));
+    assert_eq!(
+        Sign::from_bytes(&env.to_bytes().unwrap())
+            .unwrap()
+            .signature_count(),
+        MAX_SIGNATURES
+    );
+}
+
+#[test]
+fn critical_parameters_in_the_body_header_are_refused() {
+    // {2: [3], 3: "a/b"}: the content type marked critical.
+    let crit = [0xa2, 0x02, 0x81, 0x03, 0x03, 0x63, b'a', b'/', b'b'];
+    let bytes = raw_sign(&crit, &[0xa0], &[TINY_SIGNATURE.to_vec()]);
+    crate::cbor::validate(&bytes, Strictness::Canonical, Limits::DEFAULT).unwrap();
+    assert!(matches!(
+        Sign::from_bytes(&bytes),
+        Err(EnvelopeError::UnsupportedCritical)
+    ));
+    assert!(matches!(
+        Sign::peek(&bytes, Limits::DEFAULT),
+        Err(EnvelopeError::UnsupportedCritical)
+    ));
+    // The same header without crit is read.
+    let plain = [0xa1, 0x03, 0x63, b'a', b'/', b'b'];
+    let bytes = raw_sign(&plain, &[0xa0], &[TINY_SIGNATURE.to_vec()]);
+    assert_eq!(
+        Sign::from_bytes(&bytes).unwrap().content_type(),
+        Some("a/b")
+    );
+}
