@@ -251,6 +251,16 @@ pub enum EnvelopeError {
         /// The limit, [`MAX_SIGNATURES`].
         max: usize,
     },
+    /// A header's encoded map is longer than [`MAX_HEADER_LEN`].
+    #[error("{which} header of {len} bytes is larger than the {max} bytes vouch reads")]
+    HeaderTooLarge {
+        /// `"protected"` or `"unprotected"`.
+        which: &'static str,
+        /// The length of the encoded map, in bytes.
+        len: usize,
+        /// The limit, [`MAX_HEADER_LEN`].
+        max: usize,
+    },
     /// A signature failed.
     #[error("signature {index} refused")]
     Signature {
@@ -424,9 +434,36 @@ fn unexpected(want: &'static str) -> EnvelopeError {
     EnvelopeError::Malformed(coset::CoseError::UnexpectedItem("other item", want))
 }
 
+/// Largest encoded header map vouch decodes, protected or unprotected, of
+/// an envelope's body or of one of its signatures: 64 KiB.
+///
+/// Headers are decoded into `ciborium::Value` trees, which take about 32
+/// bytes of memory per byte of input for small items, so an unbounded
+/// header would let a 64 MiB envelope ask for gigabytes. What vouch puts
+/// there is far smaller: algorithm, key id and content type (protected),
+/// FIDO evidence (under 1 KiB), and the receipts of
+/// [`crate::tlog::receipt`] (label 394 of the body's unprotected header),
+/// which [`crate::tlog::receipt::attach_receipts`] keeps within this
+/// bound: about 25 receipts with 64-hash inclusion paths, many more with
+/// the paths of real logs.
+pub const MAX_HEADER_LEN: usize = 64 * 1024;
+
+/// Refuses a header map longer than [`MAX_HEADER_LEN`] before decoding it.
+fn check_header_len(which: &'static str, data: &[u8]) -> Result<(), EnvelopeError> {
+    if data.len() > MAX_HEADER_LEN {
+        return Err(EnvelopeError::HeaderTooLarge {
+            which,
+            len: data.len(),
+            max: MAX_HEADER_LEN,
+        });
+    }
+    Ok(())
+}
+
 /// A protected header from its `bstr` content, as coset decodes one: an
 /// empty string is an empty header.
 fn header_from(data: &[u8]) -> Result<Header, EnvelopeError> {
+    check_header_len("protected", data)?;
     if data.is_empty() {
         Ok(Header::default())
     } else {
@@ -436,6 +473,7 @@ fn header_from(data: &[u8]) -> Result<Header, EnvelopeError> {
 
 /// An unprotected header from its encoded map (almost always empty).
 fn unprotected_from(map: &[u8]) -> Result<Header, EnvelopeError> {
+    check_header_len("unprotected", map)?;
     match map {
         [0xa0] => Ok(Header::default()),
         [first, ..] if first >> 5 == 5 => Header::from_slice(map).map_err(EnvelopeError::Malformed),
@@ -498,7 +536,10 @@ fn walk_sign<'a>(
         });
     }
     for _ in 0..n {
-        signature(walk_signature(&mut r).map_err(|_| unexpected("map for COSE_Signature"))?);
+        signature(walk_signature(&mut r).map_err(|e| match e {
+            e @ EnvelopeError::HeaderTooLarge { .. } => e,
+            _ => unexpected("map for COSE_Signature"),
+        })?);
     }
     // `validate` saw exactly one item; nothing can follow it.
     if !r.at_end() {
@@ -553,6 +594,24 @@ fn walk_signature<'a>(r: &mut Reader<'a>) -> Result<SignatureParts<'a>, Envelope
         unprotected,
         value,
     })
+}
+
+/// Refuses a `COSE_Sign1` (bytes that [`validate`] accepted) whose
+/// protected or unprotected header is longer than [`MAX_HEADER_LEN`],
+/// before coset decodes any of it. Anything not shaped like a
+/// `COSE_Sign1` is left for coset to refuse.
+fn check_sign1_headers(bytes: &[u8], limits: Limits) -> Result<(), EnvelopeError> {
+    let mut r = Reader::new(bytes, limits);
+    r.tag()?;
+    // coset reads indefinite-length arrays too.
+    if r.array()? != Some(4) && !r.indefinite_array() {
+        return Ok(());
+    }
+    let Some(protected) = r.bytes()? else {
+        return Ok(());
+    };
+    check_header_len("protected", protected)?;
+    check_header_len("unprotected", r.raw()?)
 }
 
 /// The bytes of a protected header as they go into a `Sig_structure`:
@@ -636,6 +695,7 @@ impl Sign1 {
     pub fn from_bytes_with_limits(bytes: &[u8], limits: Limits) -> Result<Self, EnvelopeError> {
         validate(bytes, Strictness::WellFormed, limits)?;
         let tagged = check_tag(bytes, iana::CborTag::CoseSign1 as u64)?;
+        check_sign1_headers(bytes, limits)?;
         let msg = if tagged {
             <CoseSign1 as coset::TaggedCborSerializable>::from_tagged_slice(bytes)
         } else {

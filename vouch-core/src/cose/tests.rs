@@ -556,3 +556,77 @@ fn critical_parameters_in_the_body_header_are_refused() {
         Some("a/b")
     );
 }
+
+/// `{1000: h'00…'}` encoded in exactly `len` bytes (`len` from 7 to 65542).
+fn header_of_len(len: usize) -> Vec<u8> {
+    let fill = len - 7;
+    let mut out = vec![0xa1, 0x19, 0x03, 0xe8];
+    crate::cbor::write_head(&mut out, 2, fill as u64);
+    out.resize(len, 0);
+    assert_eq!(out.len(), len);
+    out
+}
+
+#[test]
+fn header_sizes_are_limited() {
+    let max = MAX_HEADER_LEN;
+    let too_large = |r: Result<Sign, EnvelopeError>, which: &str| match r {
+        Err(EnvelopeError::HeaderTooLarge {
+            which: w,
+            len,
+            max: m,
+        }) => {
+            assert_eq!((w, len, m), (which, MAX_HEADER_LEN + 1, MAX_HEADER_LEN));
+        }
+        other => panic!("{which}: {other:?}"),
+    };
+    // The body's unprotected header.
+    Sign::from_bytes(&raw_sign(&[], &header_of_len(max), &[])).unwrap();
+    too_large(
+        Sign::from_bytes(&raw_sign(&[], &header_of_len(max + 1), &[])),
+        "unprotected",
+    );
+    // A signature's unprotected header.
+    let sig = |len| {
+        let mut s = vec![0x83, 0x40];
+        s.extend_from_slice(&header_of_len(len));
+        s.push(0x40);
+        s
+    };
+    Sign::from_bytes(&raw_sign(&[], &[0xa0], &[sig(max)])).unwrap();
+    too_large(
+        Sign::from_bytes(&raw_sign(&[], &[0xa0], &[sig(max + 1)])),
+        "unprotected",
+    );
+    // The body's protected header.
+    Sign::from_bytes(&raw_sign(&header_of_len(max), &[0xa0], &[])).unwrap();
+    too_large(
+        Sign::from_bytes(&raw_sign(&header_of_len(max + 1), &[0xa0], &[])),
+        "protected",
+    );
+    // COSE_Sign1, definite and indefinite-length arrays.
+    let sign1 = |protected: &[u8], unprotected: &[u8], indefinite: bool| {
+        let mut out = vec![0xd2, if indefinite { 0x9f } else { 0x84 }];
+        crate::cbor::write_head(&mut out, 2, protected.len() as u64);
+        out.extend_from_slice(protected);
+        out.extend_from_slice(unprotected);
+        out.extend_from_slice(&[0x41, b'x', 0x40]);
+        if indefinite {
+            out.push(0xff);
+        }
+        out
+    };
+    for indefinite in [false, true] {
+        Sign1::from_bytes(&sign1(&[], &header_of_len(max), indefinite)).unwrap();
+        Sign1::from_bytes(&sign1(&header_of_len(max), &[0xa0], indefinite)).unwrap();
+        for (p, u, which) in [
+            (header_of_len(max + 1), vec![0xa0], "protected"),
+            (vec![], header_of_len(max + 1), "unprotected"),
+        ] {
+            match Sign1::from_bytes(&sign1(&p, &u, indefinite)) {
+                Err(EnvelopeError::HeaderTooLarge { which: w, .. }) => assert_eq!(w, which),
+                other => panic!("{which}: {other:?}"),
+            }
+        }
+    }
+}
