@@ -5,6 +5,7 @@ use std::path::PathBuf;
 use clap::{Args, Subcommand};
 use vouch_chain::Bundle;
 use vouch_core::cose::Sign;
+use vouch_git::commit::{CommitObject, ObjectFormat};
 use vouch_manifest::STATEMENT_CONTENT_TYPE;
 
 use crate::exit::{CliError, CliResult, Outcome};
@@ -41,11 +42,19 @@ pub(crate) fn run(command: BundleCommand) -> CliResult {
     let mut bundle = Bundle::new();
     let (mut statements, mut commits) = (0usize, 0usize);
     for path in &args.files {
-        let bytes = crate::io::read(path)?;
         if path.extension().is_some_and(|x| x == "commit") {
+            let bytes = crate::io::read(path, crate::io::Input::COMMIT)?;
+            // Parsed now, as the verifier will parse it (either object
+            // format), so garbage is refused here rather than carried.
+            CommitObject::parse(&bytes, ObjectFormat::Sha1)
+                .or_else(|_| CommitObject::parse(&bytes, ObjectFormat::Sha256))
+                .map_err(|e| {
+                    CliError::usage(format!("{} is not a git commit object", path.display()), e)
+                })?;
             bundle.add_commit_object(bytes);
             commits += 1;
         } else {
+            let bytes = crate::io::read(path, crate::io::Input::SIGNED)?;
             let envelope = Sign::from_bytes(&bytes).map_err(|e| {
                 CliError::usage(format!("{} is not a signed statement", path.display()), e)
             })?;

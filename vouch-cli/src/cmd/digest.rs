@@ -93,7 +93,7 @@ pub(crate) fn build_tree(dir: &Path, options: &TreeOptions) -> Result<TreeManife
 
 /// The digest of a signed statement file: SHA-256 of its canonical statement bytes.
 pub(crate) fn statement_digest(path: &Path) -> Result<Digest, CliError> {
-    let bytes = crate::io::read(path)?;
+    let bytes = crate::io::read(path, crate::io::Input::SIGNED)?;
     let envelope = vouch_core::cose::Sign::from_bytes(&bytes)
         .map_err(|e| CliError::usage(format!("{} is not a signed statement", path.display()), e))?;
     Ok(Digest::sha256(envelope.unverified_payload()))
