@@ -10,41 +10,115 @@ use vouch_keys::{KeyRef, Passphrase};
 
 use crate::exit::CliError;
 
-/// Largest input file read whole (the bundle limit of vouch-chain); the
-/// libraries apply their own, usually smaller, limits after this.
-pub(crate) const MAX_INPUT: u64 = vouch_chain::MAX_BUNDLE as u64;
-
 /// The environment variable a passphrase may come from.
 pub(crate) const PASSPHRASE_ENV: &str = "VOUCH_PASSPHRASE";
 
-/// Reads a whole file (`-` is standard input), refusing more than [`MAX_INPUT`] bytes.
-pub(crate) fn read(path: &Path) -> Result<Vec<u8>, CliError> {
+/// What a file given to a command is, and the most bytes of it vouch reads.
+///
+/// Every input is bounded before it is read: by its size when it is a
+/// regular file (nothing is read from one that is too large), and by
+/// reading at most one byte more than the limit otherwise, so a pipe or a
+/// file that grows while it is read cannot exceed it. The libraries apply
+/// their own limits after this; these keep a parser from ever being handed
+/// more than its kind of input can be (a 64 MB TOML draft of newlines
+/// took 3.2 GB to parse).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct Input {
+    /// What the file is, for the error message.
+    what: &'static str,
+    /// The most bytes read.
+    max: u64,
+}
+
+impl Input {
+    /// Public keys, certificates, passphrases, FIDO attestations and
+    /// client data, TPM public areas, challenges and answers: 64 KiB (a
+    /// FIDO attestation with its certificate chain is at most 64 KiB,
+    /// `vouch_core::fido::MAX_ATTESTATION_LEN`).
+    pub(crate) const KEY: Input = Input {
+        what: "key or credential file",
+        max: 64 << 10,
+    };
+    /// TOML or JSON drafts (`attest ... --from`, `roster` drafts): 1 MiB,
+    /// the policy limit; a roster of thousands of identities fits.
+    pub(crate) const DRAFT: Input = Input {
+        what: "draft",
+        max: 1 << 20,
+    };
+    /// Policies: 1 MiB, what `vouch_chain::Policy` accepts.
+    pub(crate) const POLICY: Input = Input {
+        what: "policy",
+        max: 1 << 20,
+    };
+    /// Signed statements, COSE and DSSE envelopes, roster chains, and
+    /// payloads to sign: 64 MiB, the CBOR decoder's default size limit
+    /// (`vouch_core::cbor::Limits::DEFAULT`).
+    pub(crate) const SIGNED: Input = Input {
+        what: "signed file",
+        max: vouch_core::cbor::Limits::DEFAULT.max_size as u64,
+    };
+    /// Raw git commit objects: `vouch_git::commit::MAX_COMMIT_LEN` (4 MiB).
+    pub(crate) const COMMIT: Input = Input {
+        what: "commit object",
+        max: vouch_git::commit::MAX_COMMIT_LEN as u64,
+    };
+    /// Bundles, artifacts whose digest is taken, SBOMs:
+    /// `vouch_chain::MAX_BUNDLE` (256 MiB).
+    pub(crate) const BUNDLE: Input = Input {
+        what: "bundle or artifact",
+        max: vouch_chain::MAX_BUNDLE as u64,
+    };
+
+    /// An input of another limit (the Sigstore formats name their own).
+    #[cfg_attr(not(feature = "sigstore"), allow(dead_code))]
+    pub(crate) const fn new(what: &'static str, max: usize) -> Input {
+        Input {
+            what,
+            max: max as u64,
+        }
+    }
+}
+
+/// Reads a whole file (`-` is standard input), refusing more than
+/// `input`'s limit before reading any of a regular file that is larger.
+pub(crate) fn read(path: &Path, input: Input) -> Result<Vec<u8>, CliError> {
     let cannot = |e: std::io::Error| CliError::usage(format!("cannot read {}", path.display()), e);
+    let too_large = |size: Option<u64>| {
+        let size = size.map(|s| format!(" ({s} bytes)")).unwrap_or_default();
+        CliError::usage_msg(format!(
+            "{}{size} is larger than the {} bytes vouch reads of a {}",
+            path.display(),
+            input.max,
+            input.what
+        ))
+    };
     let mut bytes = Vec::new();
     if path == Path::new("-") {
         std::io::stdin()
-            .take(MAX_INPUT + 1)
+            .take(input.max + 1)
             .read_to_end(&mut bytes)
             .map_err(cannot)?;
     } else {
-        fs::File::open(path)
-            .map_err(cannot)?
-            .take(MAX_INPUT + 1)
+        let file = fs::File::open(path).map_err(cannot)?;
+        // The size of the opened file; a FIFO or device has none that
+        // counts, and `take` bounds it below.
+        let meta = file.metadata().map_err(cannot)?;
+        if meta.is_file() && meta.len() > input.max {
+            return Err(too_large(Some(meta.len())));
+        }
+        file.take(input.max + 1)
             .read_to_end(&mut bytes)
             .map_err(cannot)?;
     }
-    if bytes.len() as u64 > MAX_INPUT {
-        return Err(CliError::usage_msg(format!(
-            "{} is larger than the {MAX_INPUT} bytes vouch reads",
-            path.display()
-        )));
+    if bytes.len() as u64 > input.max {
+        return Err(too_large(None));
     }
     Ok(bytes)
 }
 
-/// Reads a whole file as UTF-8 text.
-pub(crate) fn read_text(path: &Path) -> Result<String, CliError> {
-    String::from_utf8(read(path)?)
+/// Reads a whole file as UTF-8 text, bounded as [`read`] is.
+pub(crate) fn read_text(path: &Path, input: Input) -> Result<String, CliError> {
+    String::from_utf8(read(path, input)?)
         .map_err(|e| CliError::usage(format!("{} is not UTF-8 text", path.display()), e))
 }
 
@@ -128,7 +202,7 @@ pub(crate) fn public_key(arg: &str) -> Result<PublicKey, CliError> {
             .map_err(|e| CliError::usage("the public key line is not one vouch reads", e));
     }
     let path = Path::new(arg);
-    PublicKey::parse_any(&read(path)?).map_err(|e| {
+    PublicKey::parse_any(&read(path, Input::KEY)?).map_err(|e| {
         CliError::usage(
             format!(
                 "{} is not a public key vouch reads \
@@ -156,7 +230,7 @@ pub(crate) fn key_ref(arg: &str) -> Result<KeyRef, CliError> {
 pub(crate) fn passphrase(file: Option<&Path>) -> Result<Option<Passphrase>, CliError> {
     if let Some(path) = file {
         // The text moves into the Passphrase, which wipes it when dropped.
-        let mut text = read_text(path)?;
+        let mut text = read_text(path, Input::KEY)?;
         text.truncate(text.find(['\r', '\n']).unwrap_or(text.len()));
         return Ok(Some(Passphrase::new(text)));
     }

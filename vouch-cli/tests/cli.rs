@@ -2715,3 +2715,155 @@ fn an_inclusion_cosigned_by_a_trusted_witness_proves_time_from_the_cli() {
     ));
     assert!(out.contains("by log demo-log (entry"), "{out}");
 }
+
+/// A deployment draft of exactly `len` bytes: the fields, then a comment
+/// that fills it up.
+fn padded_draft(len: usize) -> String {
+    let image = vouch_core::Digest::sha256(b"image").to_string();
+    let mut draft = format!(
+        "environment = \"staging\"\nimage = \"{image}\"\nteam = \"payments\"\n\
+         deployer = \"workload:ci/deploy\"\ntriggeredBy = \"person:a@example.com\"\n\
+         authorizedBy = [\"person:b@example.com\"]\n\
+         [target]\ncluster = \"c\"\nnamespace = \"n\"\nservice = \"s\"\n\
+         [pipeline]\nrunId = \"1\"\nurl = \"https://ci.example.com/1\"\n#"
+    );
+    draft.push_str(&"x".repeat(len - draft.len() - 1));
+    draft.push('\n');
+    assert_eq!(draft.len(), len);
+    draft
+}
+
+#[test]
+fn input_drafts_are_bounded_before_parsing() {
+    const MAX_DRAFT: usize = 1 << 20;
+    let s = Sandbox::new("draft-limit");
+    s.key("k");
+    let deploy = |draft: &str, out: &str| {
+        s.run(&[
+            "attest", "deploy", "--from", draft, "--key", "k.key", "-o", out,
+        ])
+    };
+    s.write("at.toml", padded_draft(MAX_DRAFT));
+    let out = deploy("at.toml", "at.signed");
+    assert_eq!(code(&out), 0, "{}", text(&out));
+    s.write("past.toml", padded_draft(MAX_DRAFT + 1));
+    let e = s.fails(
+        2,
+        &[
+            "attest",
+            "deploy",
+            "--from",
+            "past.toml",
+            "--key",
+            "k.key",
+            "-o",
+            "past.signed",
+        ],
+    );
+    assert!(
+        e.contains(&format!(
+            "past.toml ({} bytes) is larger than the {MAX_DRAFT} bytes vouch reads of a draft",
+            MAX_DRAFT + 1
+        )),
+        "{e}"
+    );
+    // 16 MiB of newlines (which TOML used to take 50 bytes of memory per
+    // byte to parse) are refused the same way, unread.
+    s.write("newlines.toml", vec![b'\n'; 16 << 20]);
+    let e = s.fails(
+        2,
+        &[
+            "attest",
+            "deploy",
+            "--from",
+            "newlines.toml",
+            "--key",
+            "k.key",
+            "-o",
+            "n.signed",
+        ],
+    );
+    assert!(e.contains("is larger than the"), "{e}");
+    // Standard input is bounded by reading, not by its size.
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_vouch"))
+        .current_dir(&s.dir)
+        .args([
+            "attest", "deploy", "--from", "-", "--key", "k.key", "-o", "x",
+        ])
+        .env("HOME", s.path("home"))
+        .stdin(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    {
+        use std::io::Write as _;
+        let mut stdin = child.stdin.take().unwrap();
+        // The reader stops after the limit; a closed pipe is expected.
+        let _ = stdin.write_all(padded_draft(MAX_DRAFT + 1).as_bytes());
+    }
+    let out = child.wait_with_output().unwrap();
+    assert_eq!(code(&out), 2, "{}", text(&out));
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("- is larger than the 1048576 bytes"),
+        "{}",
+        text(&out)
+    );
+}
+
+#[test]
+fn input_parse_errors_quote_little_of_the_input() {
+    let s = Sandbox::new("draft-quote");
+    s.key("k");
+    // One 512 KiB line that is not TOML: the parser's message quotes the
+    // line; what is printed of it is clipped.
+    s.write(
+        "bad.toml",
+        format!("environment = \"{}", "a".repeat(512 << 10)),
+    );
+    let out = s.run(&[
+        "attest", "deploy", "--from", "bad.toml", "--key", "k.key", "-o", "x",
+    ]);
+    assert_eq!(code(&out), 2, "{}", text(&out));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.len() < 8192, "{} bytes of stderr", stderr.len());
+    assert!(stderr.contains("bad.toml"), "{stderr}");
+    assert!(
+        stderr.lines().all(|l| l.chars().count() <= 1050),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn input_bundle_create_parses_commit_objects() {
+    let s = Sandbox::new("bundle-commits");
+    let commit = format!(
+        "tree {}\nauthor A <a@example.com> 1700000000 +0000\n\
+         committer A <a@example.com> 1700000000 +0000\n\nmessage\n",
+        "0".repeat(40)
+    );
+    s.write("good.commit", &commit);
+    let out = s.ok(&["bundle", "create", "-o", "b.bundle", "good.commit"]);
+    assert!(out.contains("1 commit objects"), "{out}");
+    s.write("garbage.commit", vec![0xa5u8; 4096]);
+    let e = s.fails(2, &["bundle", "create", "-o", "b.bundle", "garbage.commit"]);
+    assert!(
+        e.contains("garbage.commit is not a git commit object"),
+        "{e}"
+    );
+    // vouch_git's MAX_COMMIT_LEN and one past it.
+    let max = vouch_git::commit::MAX_COMMIT_LEN;
+    let mut at = commit.clone().into_bytes();
+    at.resize(max, b'm');
+    s.write("at.commit", &at);
+    s.ok(&["bundle", "create", "-o", "b.bundle", "at.commit"]);
+    at.push(b'm');
+    s.write("past.commit", &at);
+    let e = s.fails(2, &["bundle", "create", "-o", "b.bundle", "past.commit"]);
+    assert!(
+        e.contains(&format!(
+            "is larger than the {max} bytes vouch reads of a commit object"
+        )),
+        "{e}"
+    );
+}

@@ -381,6 +381,17 @@ impl<'a> Reader<'a> {
         }
     }
 
+    /// Consumes the head of an indefinite-length array when that is what
+    /// comes next; its items follow, then a break.
+    pub(crate) fn indefinite_array(&mut self) -> bool {
+        if self.v.bytes.get(self.v.pos) == Some(&0x9f) {
+            self.v.pos += 1;
+            true
+        } else {
+            false
+        }
+    }
+
     /// The number of entries of a definite-length map; its keys and values follow.
     pub(crate) fn map(&mut self) -> Result<Option<usize>, CborError> {
         match self.definite(5)? {

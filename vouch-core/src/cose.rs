@@ -243,6 +243,24 @@ pub enum EnvelopeError {
     /// The envelope has no signatures.
     #[error("envelope has no signatures")]
     NoSignatures,
+    /// A `COSE_Sign` carries more signatures than [`MAX_SIGNATURES`].
+    #[error("envelope has {count} signatures, more than the {max} vouch reads")]
+    TooManySignatures {
+        /// The number of signatures the envelope's array head announces.
+        count: usize,
+        /// The limit, [`MAX_SIGNATURES`].
+        max: usize,
+    },
+    /// A header's encoded map is longer than [`MAX_HEADER_LEN`].
+    #[error("{which} header of {len} bytes is larger than the {max} bytes vouch reads")]
+    HeaderTooLarge {
+        /// `"protected"` or `"unprotected"`.
+        which: &'static str,
+        /// The length of the encoded map, in bytes.
+        len: usize,
+        /// The limit, [`MAX_HEADER_LEN`].
+        max: usize,
+    },
     /// A signature failed.
     #[error("signature {index} refused")]
     Signature {
@@ -416,9 +434,36 @@ fn unexpected(want: &'static str) -> EnvelopeError {
     EnvelopeError::Malformed(coset::CoseError::UnexpectedItem("other item", want))
 }
 
+/// Largest encoded header map vouch decodes, protected or unprotected, of
+/// an envelope's body or of one of its signatures: 64 KiB.
+///
+/// Headers are decoded into `ciborium::Value` trees, which take about 32
+/// bytes of memory per byte of input for small items, so an unbounded
+/// header would let a 64 MiB envelope ask for gigabytes. What vouch puts
+/// there is far smaller: algorithm, key id and content type (protected),
+/// FIDO evidence (under 1 KiB), and the receipts of
+/// [`crate::tlog::receipt`] (label 394 of the body's unprotected header),
+/// which [`crate::tlog::receipt::attach_receipts`] keeps within this
+/// bound: about 25 receipts with 64-hash inclusion paths, many more with
+/// the paths of real logs.
+pub const MAX_HEADER_LEN: usize = 64 * 1024;
+
+/// Refuses a header map longer than [`MAX_HEADER_LEN`] before decoding it.
+fn check_header_len(which: &'static str, data: &[u8]) -> Result<(), EnvelopeError> {
+    if data.len() > MAX_HEADER_LEN {
+        return Err(EnvelopeError::HeaderTooLarge {
+            which,
+            len: data.len(),
+            max: MAX_HEADER_LEN,
+        });
+    }
+    Ok(())
+}
+
 /// A protected header from its `bstr` content, as coset decodes one: an
 /// empty string is an empty header.
 fn header_from(data: &[u8]) -> Result<Header, EnvelopeError> {
+    check_header_len("protected", data)?;
     if data.is_empty() {
         Ok(Header::default())
     } else {
@@ -428,6 +473,7 @@ fn header_from(data: &[u8]) -> Result<Header, EnvelopeError> {
 
 /// An unprotected header from its encoded map (almost always empty).
 fn unprotected_from(map: &[u8]) -> Result<Header, EnvelopeError> {
+    check_header_len("unprotected", map)?;
     match map {
         [0xa0] => Ok(Header::default()),
         [first, ..] if first >> 5 == 5 => Header::from_slice(map).map_err(EnvelopeError::Malformed),
@@ -468,6 +514,13 @@ fn walk_sign<'a>(
     }
     let protected = r.bytes()?.ok_or_else(|| unexpected("bstr"))?;
     let header = header_from(protected)?;
+    // RFC 9052 §3.1: a recipient must refuse a message whose `crit`
+    // names a parameter it does not process; vouch processes none that
+    // can be critical, so any `crit` in the body header is refused, as it
+    // is in each signature's (`header_algorithm`).
+    if !header.crit.is_empty() {
+        return Err(EnvelopeError::UnsupportedCritical);
+    }
     let unprotected = unprotected_from(r.raw()?)?;
     let payload = match r.bytes()? {
         Some(p) => Some(p),
@@ -475,8 +528,18 @@ fn walk_sign<'a>(
         None => return Err(unexpected("bstr or nil")),
     };
     let n = r.array()?.ok_or_else(|| unexpected("array"))?;
+    // Refused on the count alone, before any signature is decoded.
+    if n > MAX_SIGNATURES {
+        return Err(EnvelopeError::TooManySignatures {
+            count: n,
+            max: MAX_SIGNATURES,
+        });
+    }
     for _ in 0..n {
-        signature(walk_signature(&mut r).map_err(|_| unexpected("map for COSE_Signature"))?);
+        signature(walk_signature(&mut r).map_err(|e| match e {
+            e @ EnvelopeError::HeaderTooLarge { .. } => e,
+            _ => unexpected("map for COSE_Signature"),
+        })?);
     }
     // `validate` saw exactly one item; nothing can follow it.
     if !r.at_end() {
@@ -531,6 +594,24 @@ fn walk_signature<'a>(r: &mut Reader<'a>) -> Result<SignatureParts<'a>, Envelope
         unprotected,
         value,
     })
+}
+
+/// Refuses a `COSE_Sign1` (bytes that [`validate`] accepted) whose
+/// protected or unprotected header is longer than [`MAX_HEADER_LEN`],
+/// before coset decodes any of it. Anything not shaped like a
+/// `COSE_Sign1` is left for coset to refuse.
+fn check_sign1_headers(bytes: &[u8], limits: Limits) -> Result<(), EnvelopeError> {
+    let mut r = Reader::new(bytes, limits);
+    r.tag()?;
+    // coset reads indefinite-length arrays too.
+    if r.array()? != Some(4) && !r.indefinite_array() {
+        return Ok(());
+    }
+    let Some(protected) = r.bytes()? else {
+        return Ok(());
+    };
+    check_header_len("protected", protected)?;
+    check_header_len("unprotected", r.raw()?)
 }
 
 /// The bytes of a protected header as they go into a `Sig_structure`:
@@ -614,6 +695,7 @@ impl Sign1 {
     pub fn from_bytes_with_limits(bytes: &[u8], limits: Limits) -> Result<Self, EnvelopeError> {
         validate(bytes, Strictness::WellFormed, limits)?;
         let tagged = check_tag(bytes, iana::CborTag::CoseSign1 as u64)?;
+        check_sign1_headers(bytes, limits)?;
         let msg = if tagged {
             <CoseSign1 as coset::TaggedCborSerializable>::from_tagged_slice(bytes)
         } else {
@@ -726,11 +808,18 @@ pub(crate) fn verify_sign1_detached(
     )
 }
 
-/// Most signatures an envelope is expected to carry by default: 64 (real
-/// envelopes carry one to a handful). DSSE's [`crate::dsse::Limits`] refuses
-/// more while reading; `COSE_Sign` decoding is bounded by its size limit
-/// ([`Limits::max_size`]) only.
-pub const DEFAULT_MAX_SIGNATURES: usize = 64;
+/// Most signatures a `COSE_Sign` may carry: 64 (real envelopes carry one to
+/// a handful). Decoding refuses more before reading any signature
+/// ([`EnvelopeError::TooManySignatures`]), so a small envelope cannot make
+/// the decoder build millions of signature structs (each some hundreds of
+/// bytes, from as little as 4 bytes of input); [`Sign::add_signature`]
+/// refuses to write more.
+pub const MAX_SIGNATURES: usize = 64;
+
+/// Most signatures an envelope is expected to carry by default: the same
+/// [`MAX_SIGNATURES`]. DSSE's [`crate::dsse::Limits`] refuses more while
+/// reading, and can be raised there; `COSE_Sign`'s limit is fixed.
+pub const DEFAULT_MAX_SIGNATURES: usize = MAX_SIGNATURES;
 
 /// One signature of a multi-signature envelope that did not verify: where
 /// it is, the key it names, and why it failed.
@@ -818,7 +907,16 @@ impl Sign {
     }
 
     /// Adds a signature by `signer` over the payload; earlier signatures stay as they are.
+    ///
+    /// Refuses a signature beyond [`MAX_SIGNATURES`], so vouch never writes
+    /// an envelope it cannot read back.
     pub fn add_signature<S: Signer + ?Sized>(&mut self, signer: &S) -> Result<(), EnvelopeError> {
+        if self.msg.signatures.len() >= MAX_SIGNATURES {
+            return Err(EnvelopeError::TooManySignatures {
+                count: self.msg.signatures.len() + 1,
+                max: MAX_SIGNATURES,
+            });
+        }
         let header = protected_for(signer.algorithm(), signer.key_id(), None);
         let original = header.clone().to_vec().map_err(EnvelopeError::Encode)?;
         let mut cs = CoseSignature {
@@ -1241,6 +1339,10 @@ mod direct_decode {
                 bytes[i] = byte;
             }
             let ours = Sign::from_bytes(&bytes);
+            // A `crit` in the body header is refused where coset reads it.
+            if matches!(ours, Err(EnvelopeError::UnsupportedCritical)) {
+                return Ok(());
+            }
             if validate(&bytes, Strictness::Canonical, Limits::DEFAULT).is_ok()
                 && check_tag(&bytes, 98).ok() == Some(true)
             {

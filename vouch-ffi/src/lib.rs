@@ -26,6 +26,10 @@
 //! - Every function runs inside a panic boundary: a bug in vouch returns
 //!   `VOUCH_RESULT_PANIC` (or the documented default: NULL, 0, false) instead
 //!   of unwinding into C.
+//! - vouch never writes to the host's standard streams: the message of a
+//!   panic inside a call is kept for `vouch_last_error_message`, not printed
+//!   (the first call installs a panic hook that does this for panics inside
+//!   vouch calls and hands every other panic to the hook in place before).
 //! - Thread safety: handles are immutable once made. A [`vouch_verifier`] is
 //!   meant to be shared: any number of threads may verify with one at the
 //!   same time. Any handle may be read by several threads at once; only its

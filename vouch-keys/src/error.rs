@@ -229,6 +229,20 @@ pub enum Error {
         /// Its permission bits.
         mode: u32,
     },
+    /// A private key file belongs to another user than the one running.
+    #[error(
+        "private key file {} belongs to uid {owner}, not to the effective uid {euid}; \
+         refusing to use it",
+        path.display()
+    )]
+    ForeignOwner {
+        /// The file.
+        path: PathBuf,
+        /// Its owner's uid.
+        owner: u32,
+        /// The effective uid of this process.
+        euid: u32,
+    },
     /// The path is a directory, device or other non-regular file.
     #[error("{} is not a regular file", path.display())]
     NotAFile {

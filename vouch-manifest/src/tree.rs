@@ -456,6 +456,18 @@ pub enum TreeError {
         /// or `"special file"`.
         file_type: &'static str,
     },
+    /// The file opened to be hashed is not the one the walk found: a link
+    /// now stands at its path, or another file (device and inode differ),
+    /// or its size changed in between. Refused, since its content may come
+    /// from outside the tree.
+    #[error("{} was replaced while the tree was read: {what}", path.display())]
+    Replaced {
+        /// The file.
+        path: PathBuf,
+        /// `"a symbolic link is at its path now"`, `"another file is at
+        /// its path now"` or `"its size changed"`.
+        what: &'static str,
+    },
     /// A regular file was replaced by something else while it was hashed.
     #[error("{} stopped being a regular file while the tree was read", path.display())]
     Changed {

@@ -424,7 +424,7 @@ fn read_draft<D: DeserializeOwned + Default>(
     let Some(path) = from else {
         return Ok(D::default());
     };
-    let text = crate::io::read_text(path)?;
+    let text = crate::io::read_text(path, crate::io::Input::DRAFT)?;
     let parsed: Result<Value, Box<dyn std::error::Error + Send + Sync>> =
         if text.trim_start().starts_with('{') {
             serde_json::from_str(&text).map_err(Into::into)
@@ -582,7 +582,7 @@ fn sign_and_write<P: Predicate>(predicate: P, common: &CommonArgs) -> CliResult 
 
 /// Reads a signed statement of one kind (not verified: it is only named).
 fn read_signed<P: Predicate>(path: &Path) -> Result<Signed<P>, CliError> {
-    Signed::from_bytes(&crate::io::read(path)?).map_err(|e| {
+    Signed::from_bytes(&crate::io::read(path, crate::io::Input::SIGNED)?).map_err(|e| {
         CliError::usage(
             format!("{} is not the signed statement expected", path.display()),
             e,
@@ -646,7 +646,7 @@ fn contents(path: &Path, tree: &TreeArgs) -> Result<TreeManifest, CliError> {
     if path.is_dir() {
         return build_tree(path, &tree.options());
     }
-    let bytes = crate::io::read(path)?;
+    let bytes = crate::io::read(path, crate::io::Input::BUNDLE)?;
     let bad = |e: Box<dyn std::error::Error + Send + Sync>| {
         CliError::usage(format!("{} is not a content manifest", path.display()), e)
     };
@@ -666,9 +666,10 @@ fn release(args: ReleaseArgs) -> CliResult {
         .transpose()?;
     let dependencies = match &args.sbom {
         Some(path) => {
-            let (format, deps) = dependencies_from_sbom(&crate::io::read(path)?).map_err(|e| {
-                CliError::usage(format!("cannot read the SBOM {}", path.display()), e)
-            })?;
+            let (format, deps) =
+                dependencies_from_sbom(&crate::io::read(path, crate::io::Input::BUNDLE)?).map_err(
+                    |e| CliError::usage(format!("cannot read the SBOM {}", path.display()), e),
+                )?;
             eprintln!(
                 "{} dependencies from the {format} SBOM {}",
                 deps.len(),
@@ -810,7 +811,7 @@ fn approve(args: ApproveArgs) -> CliResult {
 
 /// Runs `vouch cosign`: one more signature over the same statement bytes.
 pub(crate) fn cosign(args: CosignArgs) -> CliResult {
-    let bytes = crate::io::read(&args.signed)?;
+    let bytes = crate::io::read(&args.signed, crate::io::Input::SIGNED)?;
     let mut envelope = vouch_core::cose::Sign::from_bytes(&bytes).map_err(|e| {
         let hint = if bytes.first().is_some_and(|b| b >> 5 == 4) {
             " (a roster chain file? co-sign rosters with `vouch roster sign --chain`)"

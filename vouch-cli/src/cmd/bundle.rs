@@ -5,6 +5,7 @@ use std::path::PathBuf;
 use clap::{Args, Subcommand};
 use vouch_chain::Bundle;
 use vouch_core::cose::Sign;
+use vouch_git::commit::{CommitObject, ObjectFormat};
 use vouch_manifest::STATEMENT_CONTENT_TYPE;
 
 use crate::exit::{CliError, CliResult, Outcome};
@@ -44,6 +45,16 @@ pub(crate) struct CreateArgs {
     files: Vec<PathBuf>,
 }
 
+/// An RFC 3161 token: a few KiB, bounded as vouch-core bounds them.
+const TIMESTAMP: crate::io::Input =
+    crate::io::Input::new("timestamp token", vouch_core::timestamp::MAX_TOKEN_LEN);
+/// A checkpoint-bound inclusion proof.
+pub(crate) const INCLUSION: crate::io::Input =
+    crate::io::Input::new("inclusion proof", vouch_chain::MAX_INCLUSION);
+/// A Sigstore bundle.
+const SIGSTORE: crate::io::Input =
+    crate::io::Input::new("Sigstore bundle", vouch_chain::MAX_SIGSTORE_BUNDLE);
+
 /// Runs `vouch bundle ...`.
 pub(crate) fn run(command: BundleCommand) -> CliResult {
     let BundleCommand::Create(args) = command;
@@ -53,24 +64,35 @@ pub(crate) fn run(command: BundleCommand) -> CliResult {
     let mut envelopes = std::collections::HashMap::new();
     let mut tokens = Vec::new();
     for path in &args.files {
-        let bytes = crate::io::read(path)?;
         if path.extension().is_some_and(|x| x == "commit") {
+            let bytes = crate::io::read(path, crate::io::Input::COMMIT)?;
+            // Parsed now, as the verifier will parse it (either object
+            // format), so garbage is refused here rather than carried.
+            CommitObject::parse(&bytes, ObjectFormat::Sha1)
+                .or_else(|_| CommitObject::parse(&bytes, ObjectFormat::Sha256))
+                .map_err(|e| {
+                    CliError::usage(format!("{} is not a git commit object", path.display()), e)
+                })?;
             bundle.add_commit_object(bytes);
             commits += 1;
         } else if path.extension().is_some_and(|x| x == "tst") {
+            let bytes = crate::io::read(path, TIMESTAMP)?;
             tokens.push((path.with_extension(""), false, bytes));
         } else if path.extension().is_some_and(|x| x == "inclusion") {
+            let bytes = crate::io::read(path, INCLUSION)?;
             tokens.push((path.with_extension(""), true, bytes));
         } else if path
             .file_name()
             .and_then(|n| n.to_str())
             .is_some_and(|n| n.ends_with(".sigstore.json"))
         {
+            let bytes = crate::io::read(path, SIGSTORE)?;
             bundle
                 .add_sigstore(bytes)
                 .map_err(|e| CliError::usage(format!("{}", path.display()), e))?;
             statements += 1;
         } else {
+            let bytes = crate::io::read(path, crate::io::Input::SIGNED)?;
             let envelope = Sign::from_bytes(&bytes).map_err(|e| {
                 CliError::usage(format!("{} is not a signed statement", path.display()), e)
             })?;

@@ -98,7 +98,7 @@ pub(crate) fn build_tree(dir: &Path, options: &TreeOptions) -> Result<TreeManife
 
 /// The digest of a signed statement file: SHA-256 of its canonical statement bytes.
 pub(crate) fn statement_digest(path: &Path) -> Result<Digest, CliError> {
-    let bytes = crate::io::read(path)?;
+    let bytes = crate::io::read(path, crate::io::Input::SIGNED)?;
     let envelope = vouch_core::cose::Sign::from_bytes(&bytes)
         .map_err(|e| CliError::usage(format!("{} is not a signed statement", path.display()), e))?;
     Ok(Digest::sha256(envelope.unverified_payload()))
@@ -111,7 +111,7 @@ pub(crate) fn run(args: DigestArgs) -> CliResult {
         let digest = if args.statement {
             statement_digest(path)?
         } else if args.timestamped {
-            let bytes = crate::io::read(path)?;
+            let bytes = crate::io::read(path, crate::io::Input::SIGNED)?;
             vouch_chain::timestamped_digest(&bytes).map_err(|e| {
                 CliError::usage(format!("{} is not a signed statement", path.display()), e)
             })?

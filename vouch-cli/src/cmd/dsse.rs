@@ -67,7 +67,7 @@ pub(crate) fn run(command: DsseCommand) -> CliResult {
 
 /// `vouch dsse sign`.
 fn sign(args: SignArgs) -> CliResult {
-    let payload = crate::io::read(&args.payload)?;
+    let payload = crate::io::read(&args.payload, crate::io::Input::SIGNED)?;
     let len = payload.len();
     let signer = args.signer.open()?;
     let envelope = Envelope::sign(&*signer, args.payload_type, payload)
@@ -88,7 +88,7 @@ fn sign(args: SignArgs) -> CliResult {
 /// `vouch dsse verify`: a refusal exits 1.
 fn verify(args: VerifyArgs) -> CliResult {
     let key = crate::io::public_key(&args.pubkey)?;
-    let bytes = crate::io::read(&args.envelope)?;
+    let bytes = crate::io::read(&args.envelope, crate::io::Input::SIGNED)?;
     let refused = |e| {
         CliError::refused(
             format!("DSSE envelope {} refused", args.envelope.display()),

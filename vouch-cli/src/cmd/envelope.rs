@@ -63,7 +63,7 @@ pub(crate) fn run(command: EnvelopeCommand) -> CliResult {
 
 /// `vouch envelope sign`.
 fn sign(args: SignArgs) -> CliResult {
-    let payload = crate::io::read(&args.payload)?;
+    let payload = crate::io::read(&args.payload, crate::io::Input::SIGNED)?;
     let signer = args.signer.open()?;
     let envelope = Sign1::sign(&*signer, &args.content_type, &payload)
         .and_then(|e| e.to_bytes())
@@ -83,7 +83,7 @@ fn sign(args: SignArgs) -> CliResult {
 /// `vouch envelope verify`: a refusal exits 1.
 fn verify(args: VerifyArgs) -> CliResult {
     let key = crate::io::public_key(&args.pubkey)?;
-    let bytes = crate::io::read(&args.envelope)?;
+    let bytes = crate::io::read(&args.envelope, crate::io::Input::SIGNED)?;
     let refused = |e| CliError::refused(format!("envelope {} refused", args.envelope.display()), e);
     let envelope = Sign1::from_bytes(&bytes).map_err(refused)?;
     let verified = envelope.verify(&key).map_err(refused)?;

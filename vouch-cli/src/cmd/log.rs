@@ -224,7 +224,7 @@ pub(crate) fn register(
 
 /// `vouch log add`.
 fn add(args: AddArgs) -> CliResult {
-    let envelope = crate::io::read(&args.envelope)?;
+    let envelope = crate::io::read(&args.envelope, crate::io::Input::SIGNED)?;
     let registered = register(&args.dir, &args.signer, &envelope)?;
     crate::io::write(&args.out, &registered.envelope)?;
     let summary = format!(
@@ -255,7 +255,7 @@ fn parse_vkey_flag(arg: &str, flag: &str) -> Result<NoteVerifier, CliError> {
             e,
         )),
         Err(_) => {
-            let text = crate::io::read_text(Path::new(arg))?;
+            let text = crate::io::read_text(Path::new(arg), crate::io::Input::KEY)?;
             NoteVerifier::from_vkey(text.trim())
                 .map_err(|e| CliError::usage(format!("{arg} does not hold a verifier key"), e))
         }
@@ -293,7 +293,7 @@ fn vkey(args: VkeyArgs) -> CliResult {
 /// `vouch log prove`.
 fn prove(args: ProveArgs) -> CliResult {
     let verifier = parse_vkey(&args.vkey)?;
-    let envelope = crate::io::read(&args.envelope)?;
+    let envelope = crate::io::read(&args.envelope, crate::io::Input::SIGNED)?;
     let leaf = vouch_core::tlog::receipt::statement_leaf(&envelope)
         .map_err(|e| CliError::usage("the statement is not a COSE envelope", e))?;
     require_log(&args.dir)?;
@@ -338,7 +338,7 @@ fn prove(args: ProveArgs) -> CliResult {
 
 /// `vouch log cosign`.
 fn cosign(args: CosignArgs) -> CliResult {
-    let bytes = crate::io::read(&args.inclusion)?;
+    let bytes = crate::io::read(&args.inclusion, crate::cmd::bundle::INCLUSION)?;
     let mut inclusion = vouch_chain::Inclusion::from_bytes(&bytes).map_err(|e| {
         CliError::usage(
             format!("{} is not an inclusion proof", args.inclusion.display()),

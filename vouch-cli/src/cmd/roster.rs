@@ -391,7 +391,7 @@ pub(crate) fn run(command: RosterCommand) -> CliResult {
 
 /// Reads a draft: JSON when it starts with `{`, TOML otherwise.
 fn read_draft(path: &Path) -> Result<Roster, CliError> {
-    let text = crate::io::read_text(path)?;
+    let text = crate::io::read_text(path, crate::io::Input::DRAFT)?;
     let bad = |e: Box<dyn std::error::Error + Send + Sync>| {
         CliError::usage(format!("{} is not a roster draft", path.display()), e)
     };
@@ -574,7 +574,7 @@ fn add_key(roster: &mut Roster, args: &AddKeyArgs) -> Result<String, CliError> {
         entry.attestation = Some(k);
     }
     if let Some(path) = &args.tpm_attestation {
-        let bytes = crate::io::read(path)?;
+        let bytes = crate::io::read(path, crate::io::Input::KEY)?;
         let certify = vouch_core::tpm::KeyAttestation::from_bytes(&bytes).map_err(|e| {
             CliError::usage(format!("{} is not a TPM attestation", path.display()), e)
         })?;
@@ -595,14 +595,14 @@ fn add_key(roster: &mut Roster, args: &AddKeyArgs) -> Result<String, CliError> {
 /// Reads an enrollment attestation: OpenSSH's file (its challenge from
 /// `--challenge`) or a WebAuthn attestationObject (hashing `--client-data`).
 fn read_attestation(path: &Path, args: &AddKeyArgs) -> Result<EnrollmentAttestation, CliError> {
-    let bytes = crate::io::read(path)?;
+    let bytes = crate::io::read(path, crate::io::Input::KEY)?;
     let bad = |e: vouch_core::fido::AttestationError| {
         CliError::usage(format!("{} is not a usable attestation", path.display()), e)
     };
     // OpenSSH's file starts with its version string, length-prefixed.
     if bytes.get(4..17) == Some(b"ssh-sk-attest") {
         let challenge = match &args.challenge {
-            Some(c) => crate::io::read(c)?,
+            Some(c) => crate::io::read(c, crate::io::Input::KEY)?,
             None => Vec::new(),
         };
         return EnrollmentAttestation::openssh(&bytes, &challenge).map_err(bad);
@@ -613,7 +613,7 @@ fn read_attestation(path: &Path, args: &AddKeyArgs) -> Result<EnrollmentAttestat
             path.display()
         )));
     };
-    let hash = vouch_core::Digest::sha256(&crate::io::read(client_data)?);
+    let hash = vouch_core::Digest::sha256(&crate::io::read(client_data, crate::io::Input::KEY)?);
     let hash = *hash.as_sha256().unwrap_or(&[0; 32]);
     EnrollmentAttestation::webauthn(&bytes, hash).map_err(bad)
 }
@@ -648,7 +648,7 @@ fn trust_authenticator(
 
 /// A certificate file, PEM or DER.
 fn read_certificate(path: &Path) -> Result<TrustAnchor, CliError> {
-    let bytes = crate::io::read(path)?;
+    let bytes = crate::io::read(path, crate::io::Input::KEY)?;
     match std::str::from_utf8(&bytes) {
         Ok(pem) if pem.contains("-----BEGIN") => TrustAnchor::from_pem(pem),
         _ => TrustAnchor::from_der(&bytes),
@@ -745,7 +745,7 @@ fn revoke(roster: &mut Roster, args: &RevokeArgs) -> Result<String, CliError> {
 /// Reads a chain file; a file that does not decode is refused (exit 1),
 /// since it is signed data presented for verification.
 fn read_chain(path: &Path) -> Result<RosterChain, CliError> {
-    RosterChain::from_bytes(&crate::io::read(path)?)
+    RosterChain::from_bytes(&crate::io::read(path, crate::io::Input::SIGNED)?)
         .map_err(|e| CliError::refused(format!("{} is not a roster chain file", path.display()), e))
 }
 

@@ -95,7 +95,11 @@ fn verify(args: VerifyArgs) -> CliResult {
             "--trusted-root FILE is required: {NO_DEFAULT_ROOT}"
         )));
     };
-    let root = TrustedRoot::from_json(&crate::io::read(root_path)?).map_err(|e| {
+    let root = TrustedRoot::from_json(&crate::io::read(
+        root_path,
+        crate::io::Input::new("Sigstore trusted root", vouch_sigstore::MAX_TRUSTED_ROOT),
+    )?)
+    .map_err(|e| {
         CliError::usage(
             format!("trusted root {} cannot be used", root_path.display()),
             e,
@@ -107,9 +111,10 @@ fn verify(args: VerifyArgs) -> CliResult {
             issuer: issuer.clone(),
         },
         (None, None, Some(path)) => {
-            let key = PublicKey::from_pem(&crate::io::read_text(path)?).map_err(|e| {
-                CliError::usage(format!("key {} cannot be used", path.display()), e)
-            })?;
+            let key = PublicKey::from_pem(&crate::io::read_text(path, crate::io::Input::KEY)?)
+                .map_err(|e| {
+                    CliError::usage(format!("key {} cannot be used", path.display()), e)
+                })?;
             Expectation::Key(key)
         }
         // clap's argument groups make every other combination a usage error
@@ -120,8 +125,11 @@ fn verify(args: VerifyArgs) -> CliResult {
             ));
         }
     };
-    let artifact = crate::io::read(&args.artifact)?;
-    let bundle_bytes = crate::io::read(&args.bundle)?;
+    let artifact = crate::io::read(&args.artifact, crate::io::Input::BUNDLE)?;
+    let bundle_bytes = crate::io::read(
+        &args.bundle,
+        crate::io::Input::new("Sigstore bundle", vouch_sigstore::MAX_BUNDLE),
+    )?;
     let refused = |e: vouch_sigstore::Error| {
         let message = format!("Sigstore bundle {} refused", args.bundle.display());
         if e.is_input() {

@@ -123,8 +123,9 @@ impl RosterTrustArgs {
         let refused = |e: Box<dyn std::error::Error + Send + Sync>| {
             CliError::refused(format!("roster {shown} refused"), e)
         };
-        let chain = RosterChain::from_bytes(&crate::io::read(&self.roster)?)
-            .map_err(|e| refused(e.into()))?;
+        let chain =
+            RosterChain::from_bytes(&crate::io::read(&self.roster, crate::io::Input::SIGNED)?)
+                .map_err(|e| refused(e.into()))?;
         let state_path = if self.no_roster_state {
             None
         } else {

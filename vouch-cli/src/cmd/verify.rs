@@ -91,7 +91,7 @@ fn target(arg: &str) -> Result<Target, CliError> {
             parse_error,
         ));
     }
-    let bytes = crate::io::read(path)?;
+    let bytes = crate::io::read(path, crate::io::Input::SIGNED)?;
     let not_a_target = || {
         CliError::usage_msg(format!(
             "{} is not a signed deployment or image statement",
@@ -127,12 +127,13 @@ fn bundle(path: &Path) -> Result<Bundle, CliError> {
 
 /// Runs `vouch verify`.
 pub(crate) fn run(args: VerifyArgs) -> CliResult {
-    let policy = Policy::from_bytes(&crate::io::read(&args.policy)?).map_err(|e| {
-        CliError::usage(
-            format!("cannot read the policy {}", args.policy.display()),
-            e,
-        )
-    })?;
+    let policy = Policy::from_bytes(&crate::io::read(&args.policy, crate::io::Input::POLICY)?)
+        .map_err(|e| {
+            CliError::usage(
+                format!("cannot read the policy {}", args.policy.display()),
+                e,
+            )
+        })?;
     let target = target(&args.target)?;
     let summary_signer = args
         .summary_key

@@ -463,3 +463,170 @@ fn verifying_many_envelopes_at_once_agrees_with_one_by_one() {
     assert!(bad > 14, "{bad}");
     assert!(Sign::verify_each_many(&[], lookup).is_empty());
 }
+
+/// A tagged `COSE_Sign` written by hand: `protected` (the bstr content),
+/// `unprotected` (an encoded map), payload `h'78'`, and `signatures`
+/// (each an encoded `COSE_Signature`).
+fn raw_sign(protected: &[u8], unprotected: &[u8], signatures: &[Vec<u8>]) -> Vec<u8> {
+    let mut out = vec![0xd8, 0x62, 0x84];
+    crate::cbor::write_head(&mut out, 2, protected.len() as u64);
+    out.extend_from_slice(protected);
+    out.extend_from_slice(unprotected);
+    out.extend_from_slice(&[0x41, b'x']);
+    crate::cbor::write_head(&mut out, 4, signatures.len() as u64);
+    for s in signatures {
+        out.extend_from_slice(s);
+    }
+    out
+}
+
+/// The smallest `COSE_Signature`: `[h'', {}, h'']`, 4 bytes.
+const TINY_SIGNATURE: [u8; 4] = [0x83, 0x40, 0xa0, 0x40];
+
+#[test]
+fn signatures_per_envelope_are_limited() {
+    let at_limit = raw_sign(&[], &[0xa0], &vec![TINY_SIGNATURE.to_vec(); MAX_SIGNATURES]);
+    assert_eq!(
+        Sign::from_bytes(&at_limit).unwrap().signature_count(),
+        MAX_SIGNATURES
+    );
+    assert_eq!(
+        Sign::peek(&at_limit, Limits::DEFAULT)
+            .unwrap()
+            .signature_count(),
+        MAX_SIGNATURES
+    );
+    let past = raw_sign(
+        &[],
+        &[0xa0],
+        &vec![TINY_SIGNATURE.to_vec(); MAX_SIGNATURES + 1],
+    );
+    for err in [
+        Sign::from_bytes(&past).unwrap_err(),
+        Sign::peek(&past, Limits::DEFAULT).unwrap_err(),
+    ] {
+        assert!(
+            matches!(
+                err,
+                EnvelopeError::TooManySignatures {
+                    count,
+                    max: MAX_SIGNATURES
+                } if count == MAX_SIGNATURES + 1
+            ),
+            "{err:?}"
+        );
+    }
+    // Writing: the 65th signature is refused, the envelope stays readable.
+    let mut env = Sign::new("text/plain", b"x".to_vec()).unwrap();
+    let key = ed(1);
+    for _ in 0..MAX_SIGNATURES {
+        env.add_signature(&key).unwrap();
+    }
+    assert!(matches!(
+        env.add_signature(&key),
+        Err(EnvelopeError::TooManySignatures { .. })
+    ));
+    assert_eq!(
+        Sign::from_bytes(&env.to_bytes().unwrap())
+            .unwrap()
+            .signature_count(),
+        MAX_SIGNATURES
+    );
+}
+
+#[test]
+fn critical_parameters_in_the_body_header_are_refused() {
+    // {2: [3], 3: "a/b"}: the content type marked critical.
+    let crit = [0xa2, 0x02, 0x81, 0x03, 0x03, 0x63, b'a', b'/', b'b'];
+    let bytes = raw_sign(&crit, &[0xa0], &[TINY_SIGNATURE.to_vec()]);
+    crate::cbor::validate(&bytes, Strictness::Canonical, Limits::DEFAULT).unwrap();
+    assert!(matches!(
+        Sign::from_bytes(&bytes),
+        Err(EnvelopeError::UnsupportedCritical)
+    ));
+    assert!(matches!(
+        Sign::peek(&bytes, Limits::DEFAULT),
+        Err(EnvelopeError::UnsupportedCritical)
+    ));
+    // The same header without crit is read.
+    let plain = [0xa1, 0x03, 0x63, b'a', b'/', b'b'];
+    let bytes = raw_sign(&plain, &[0xa0], &[TINY_SIGNATURE.to_vec()]);
+    assert_eq!(
+        Sign::from_bytes(&bytes).unwrap().content_type(),
+        Some("a/b")
+    );
+}
+
+/// `{1000: h'00…'}` encoded in exactly `len` bytes (`len` from 7 to 65542).
+fn header_of_len(len: usize) -> Vec<u8> {
+    let fill = len - 7;
+    let mut out = vec![0xa1, 0x19, 0x03, 0xe8];
+    crate::cbor::write_head(&mut out, 2, fill as u64);
+    out.resize(len, 0);
+    assert_eq!(out.len(), len);
+    out
+}
+
+#[test]
+fn header_sizes_are_limited() {
+    let max = MAX_HEADER_LEN;
+    let too_large = |r: Result<Sign, EnvelopeError>, which: &str| match r {
+        Err(EnvelopeError::HeaderTooLarge {
+            which: w,
+            len,
+            max: m,
+        }) => {
+            assert_eq!((w, len, m), (which, MAX_HEADER_LEN + 1, MAX_HEADER_LEN));
+        }
+        other => panic!("{which}: {other:?}"),
+    };
+    // The body's unprotected header.
+    Sign::from_bytes(&raw_sign(&[], &header_of_len(max), &[])).unwrap();
+    too_large(
+        Sign::from_bytes(&raw_sign(&[], &header_of_len(max + 1), &[])),
+        "unprotected",
+    );
+    // A signature's unprotected header.
+    let sig = |len| {
+        let mut s = vec![0x83, 0x40];
+        s.extend_from_slice(&header_of_len(len));
+        s.push(0x40);
+        s
+    };
+    Sign::from_bytes(&raw_sign(&[], &[0xa0], &[sig(max)])).unwrap();
+    too_large(
+        Sign::from_bytes(&raw_sign(&[], &[0xa0], &[sig(max + 1)])),
+        "unprotected",
+    );
+    // The body's protected header.
+    Sign::from_bytes(&raw_sign(&header_of_len(max), &[0xa0], &[])).unwrap();
+    too_large(
+        Sign::from_bytes(&raw_sign(&header_of_len(max + 1), &[0xa0], &[])),
+        "protected",
+    );
+    // COSE_Sign1, definite and indefinite-length arrays.
+    let sign1 = |protected: &[u8], unprotected: &[u8], indefinite: bool| {
+        let mut out = vec![0xd2, if indefinite { 0x9f } else { 0x84 }];
+        crate::cbor::write_head(&mut out, 2, protected.len() as u64);
+        out.extend_from_slice(protected);
+        out.extend_from_slice(unprotected);
+        out.extend_from_slice(&[0x41, b'x', 0x40]);
+        if indefinite {
+            out.push(0xff);
+        }
+        out
+    };
+    for indefinite in [false, true] {
+        Sign1::from_bytes(&sign1(&[], &header_of_len(max), indefinite)).unwrap();
+        Sign1::from_bytes(&sign1(&header_of_len(max), &[0xa0], indefinite)).unwrap();
+        for (p, u, which) in [
+            (header_of_len(max + 1), vec![0xa0], "protected"),
+            (vec![], header_of_len(max + 1), "unprotected"),
+        ] {
+            match Sign1::from_bytes(&sign1(&p, &u, indefinite)) {
+                Err(EnvelopeError::HeaderTooLarge { which: w, .. }) => assert_eq!(w, which),
+                other => panic!("{which}: {other:?}"),
+            }
+        }
+    }
+}

@@ -539,6 +539,11 @@ pub fn statement_leaf(envelope: &[u8]) -> Result<Hash, TlogError> {
 /// puts it (map keys in bytewise order of their encodings), so a canonical
 /// vouch `COSE_Sign` stays canonical; no signature covers the unprotected
 /// header, so every signature still verifies.
+///
+/// The header with the receipts must fit [`crate::cose::MAX_HEADER_LEN`]
+/// (64 KiB, what the envelope decoders read): about 25 receipts with
+/// 64-hash paths, more with shorter ones; more is refused with
+/// [`crate::cose::EnvelopeError::HeaderTooLarge`].
 pub fn attach_receipts(envelope: &[u8], receipts: &[Vec<u8>]) -> Result<Vec<u8>, TlogError> {
     if receipts.len() > MAX_RECEIPTS {
         return Err(TlogError::MalformedReceipt("more than 64 receipts"));
@@ -570,6 +575,24 @@ pub fn attach_receipts(envelope: &[u8], receipts: &[Vec<u8>]) -> Result<Vec<u8>,
             .position(|(k, _)| *k > key.as_slice())
             .unwrap_or(entries.len());
         entries.insert(at, (&key, &value));
+    }
+    // The envelope decoders refuse a header longer than MAX_HEADER_LEN, so
+    // receipts that would make it longer are refused here, not by readers.
+    let mut head = Vec::new();
+    crate::cbor::write_head(&mut head, 5, entries.len() as u64);
+    let len = head.len()
+        + entries
+            .iter()
+            .map(|(k, v)| k.len() + v.len())
+            .sum::<usize>();
+    if len > crate::cose::MAX_HEADER_LEN {
+        return Err(TlogError::Envelope(
+            crate::cose::EnvelopeError::HeaderTooLarge {
+                which: "unprotected",
+                len,
+                max: crate::cose::MAX_HEADER_LEN,
+            },
+        ));
     }
     Ok(rebuild(envelope, &u, &entries))
 }

@@ -14,16 +14,40 @@ use crate::error::{Error, Origin};
 #[cfg(unix)]
 const FORBIDDEN_MODE_BITS: u32 = 0o077;
 
-/// Reads a private key file after checking, on the opened file, that it is
-/// a regular file, private to its owner and not too large.
-pub(super) fn read_private(path: &Path) -> Result<Zeroizing<Vec<u8>>, Error> {
-    let file = File::open(path).map_err(Error::io("open", path))?;
+/// Opens `path` for reading without blocking and checks, on the opened
+/// file (`fstat`, so nothing can be swapped in between), that it is a
+/// regular file.
+///
+/// `O_NONBLOCK`: opening a FIFO for reading blocks until a writer comes,
+/// so without it a FIFO planted at a key path would hang the process
+/// before any check could refuse it. On a regular file the flag changes
+/// nothing.
+pub(crate) fn open_regular(path: &Path) -> Result<(File, std::fs::Metadata), Error> {
+    let mut options = OpenOptions::new();
+    options.read(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt as _;
+        let flags = rustix::fs::OFlags::NONBLOCK | rustix::fs::OFlags::NOCTTY;
+        // OFlags are the C int flags; the bits always fit an i32.
+        options.custom_flags(i32::try_from(flags.bits()).unwrap_or(0));
+    }
+    let file = options.open(path).map_err(Error::io("open", path))?;
     let meta = file.metadata().map_err(Error::io("inspect", path))?;
     if !meta.is_file() {
         return Err(Error::NotAFile {
             path: path.to_path_buf(),
         });
     }
+    Ok((file, meta))
+}
+
+/// Reads a private key file after checking, on the opened file, that it is
+/// a regular file, owned by the effective user, private to it and not too
+/// large.
+pub(super) fn read_private(path: &Path) -> Result<Zeroizing<Vec<u8>>, Error> {
+    let (file, meta) = open_regular(path)?;
+    check_owner(path, &meta)?;
     check_private_mode(path, &meta)?;
     let too_large = |size: u64| Error::TooLarge {
         origin: Origin::File(path.to_path_buf()),
@@ -57,6 +81,29 @@ fn check_private_mode(path: &Path, meta: &std::fs::Metadata) -> Result<(), Error
             mode,
         });
     }
+    Ok(())
+}
+
+/// A private key file must belong to the user the process runs as (its
+/// effective uid): a file someone else owns can be rewritten by them, so it
+/// is not this user's secret, whatever its mode says.
+#[cfg(unix)]
+fn check_owner(path: &Path, meta: &std::fs::Metadata) -> Result<(), Error> {
+    use std::os::unix::fs::MetadataExt as _;
+    let euid = rustix::process::geteuid().as_raw();
+    if meta.uid() != euid {
+        return Err(Error::ForeignOwner {
+            path: path.to_path_buf(),
+            owner: meta.uid(),
+            euid,
+        });
+    }
+    Ok(())
+}
+
+#[cfg(not(unix))]
+fn check_owner(_path: &Path, _meta: &std::fs::Metadata) -> Result<(), Error> {
+    // Windows ACLs are outside what this check can judge.
     Ok(())
 }
 
@@ -217,6 +264,67 @@ mod tests {
             read_private(&dir.join("missing")),
             Err(Error::Io { action: "open", .. })
         ));
+        std::fs::remove_dir_all(dir).unwrap();
+    }
+
+    #[test]
+    fn a_fifo_is_refused_without_blocking() {
+        let dir = scratch("fifo");
+        let p = dir.join("k");
+        rustix::fs::mkfifoat(rustix::fs::CWD, &p, rustix::fs::Mode::from_raw_mode(0o600)).unwrap();
+        // Without O_NONBLOCK the open waits for a writer that never comes:
+        // run it on a thread and give it a few seconds.
+        let (tx, rx) = std::sync::mpsc::channel();
+        let q = p.clone();
+        std::thread::spawn(move || {
+            let _ = tx.send(read_private(&q).map(|_| ()));
+        });
+        match rx.recv_timeout(std::time::Duration::from_secs(5)) {
+            Ok(Err(Error::NotAFile { path })) => assert_eq!(path, p),
+            Ok(other) => panic!("{other:?}"),
+            Err(_) => {
+                // Unblock the stuck thread before failing.
+                let _ = std::fs::OpenOptions::new().write(true).open(&p);
+                panic!("opening a FIFO as a key file blocked");
+            }
+        }
+        std::fs::remove_dir_all(dir).unwrap();
+    }
+
+    #[test]
+    fn a_file_of_another_owner_is_refused() {
+        use std::os::unix::fs::MetadataExt as _;
+        let dir = scratch("owner");
+        let p = dir.join("k");
+        write_private(&p, b"x", Overwrite::Refuse).unwrap();
+        let ours = std::fs::metadata(&p).unwrap();
+        check_owner(&p, &ours).unwrap();
+        // A file this process does not own: / belongs to root. When the
+        // tests run as root, there is no other owner to compare with
+        // without changing ownership, which needs root anyway: chown the
+        // file to nobody.
+        let euid = rustix::process::geteuid().as_raw();
+        let foreign = if euid == 0 {
+            rustix::fs::chown(&p, Some(rustix::process::Uid::from_raw(65534)), None).unwrap();
+            std::fs::metadata(&p).unwrap()
+        } else {
+            std::fs::metadata("/").unwrap()
+        };
+        assert_ne!(foreign.uid(), euid);
+        match check_owner(&p, &foreign) {
+            Err(Error::ForeignOwner {
+                path,
+                owner,
+                euid: e,
+            }) => {
+                assert_eq!((path, owner, e), (p.clone(), foreign.uid(), euid));
+            }
+            other => panic!("{other:?}"),
+        }
+        if euid == 0 {
+            // The whole read refuses it too.
+            assert!(matches!(read_private(&p), Err(Error::ForeignOwner { .. })));
+        }
         std::fs::remove_dir_all(dir).unwrap();
     }
 

@@ -47,7 +47,11 @@ impl TreeManifest {
     ///
     /// The tree must not change while it is read: a file written meanwhile
     /// may be recorded with its old content, its new one or a mix, or fail
-    /// with [`TreeError::Changed`].
+    /// with [`TreeError::Changed`]. A file that is not the one the walk
+    /// found when it is opened (a link at its path, a directory on its
+    /// path swapped for a link, another file renamed over it, its size
+    /// changed) fails with [`TreeError::Replaced`]: links are never
+    /// followed, not even one swapped in after the walk.
     pub fn build(root: &Path, options: &TreeOptions) -> Result<Self, TreeError> {
         let filter = Filter::new(options)?;
         let entries = match options.threads {
@@ -170,7 +174,54 @@ impl Filter {
 struct Job {
     path: TreePath,
     abs: PathBuf,
-    symlink: bool,
+    /// What `lstat` said of a regular file during the walk (the file
+    /// opened to be hashed must be this one, [`Walked::check`]); `None`
+    /// for a symbolic link.
+    walked: Option<Walked>,
+}
+
+/// A regular file as the walk saw it: device, inode and size.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+struct Walked {
+    dev: u64,
+    ino: u64,
+    len: u64,
+}
+
+impl Walked {
+    fn of(metadata: &Metadata) -> Self {
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::MetadataExt as _;
+            Walked {
+                dev: metadata.dev(),
+                ino: metadata.ino(),
+                len: metadata.len(),
+            }
+        }
+        #[cfg(not(unix))]
+        Walked {
+            dev: 0,
+            ino: 0,
+            len: metadata.len(),
+        }
+    }
+
+    /// The file opened at `path` (its `fstat`) is the one the walk saw.
+    fn check(self, path: &Path, opened: &Metadata) -> Result<(), TreeError> {
+        let now = Walked::of(opened);
+        let what = if (now.dev, now.ino) != (self.dev, self.ino) {
+            "another file is at its path now"
+        } else if now.len != self.len {
+            "its size changed"
+        } else {
+            return Ok(());
+        };
+        Err(TreeError::Replaced {
+            path: path.to_path_buf(),
+            what,
+        })
+    }
 }
 
 /// Files the walk hands out at a time: enough to make the cost of a task
@@ -298,10 +349,26 @@ fn walk(root: &Path, filter: &Filter, mut found: impl FnMut(Job)) -> Result<(), 
             });
         };
         let path = tree_path(root, entry.path())?;
+        // `lstat` (links are not followed): who the file is, so the hashing
+        // task can tell whether what it opens is still that file.
+        let walked = if symlink {
+            None
+        } else {
+            let metadata = entry.metadata().map_err(|err| {
+                let source = err
+                    .into_io_error()
+                    .unwrap_or_else(|| io::Error::other("cannot inspect a file"));
+                TreeError::ReadFile {
+                    path: entry.path().to_path_buf(),
+                    source,
+                }
+            })?;
+            Some(Walked::of(&metadata))
+        };
         found(Job {
             path,
             abs: entry.into_path(),
-            symlink,
+            walked,
         });
     }
     Ok(())
@@ -350,8 +417,8 @@ fn special_file_type(file_type: &std::fs::FileType) -> &'static str {
 }
 
 fn kind_of(job: &Job, buf: &mut [u8]) -> Result<EntryKind, TreeError> {
-    if !job.symlink {
-        return hash_file(&job.abs, buf);
+    if let Some(walked) = job.walked {
+        return hash_file(&job.abs, walked, buf);
     }
     let target = std::fs::read_link(&job.abs).map_err(|source| TreeError::ReadLink {
         path: job.abs.clone(),
@@ -367,12 +434,43 @@ fn kind_of(job: &Job, buf: &mut [u8]) -> Result<EntryKind, TreeError> {
     Ok(EntryKind::Symlink { target })
 }
 
-fn hash_file(path: &Path, buf: &mut [u8]) -> Result<EntryKind, TreeError> {
+/// Opens a file the walk found, refusing a symbolic link at its path
+/// (`O_NOFOLLOW`: a link swapped in after the walk would be hashed as
+/// the file it points to, which may be outside the tree) and never
+/// blocking on a FIFO swapped in (`O_NONBLOCK`; it is then refused as not
+/// a regular file).
+fn open_no_follow(path: &Path) -> Result<File, TreeError> {
+    let mut options = std::fs::OpenOptions::new();
+    options.read(true);
+    #[cfg(unix)]
+    {
+        use rustix::fs::OFlags;
+        use std::os::unix::fs::OpenOptionsExt as _;
+        let flags = OFlags::NOFOLLOW | OFlags::NONBLOCK | OFlags::NOCTTY;
+        // OFlags are the C int flags; the bits always fit an i32.
+        options.custom_flags(i32::try_from(flags.bits()).unwrap_or(0));
+    }
+    options.open(path).map_err(|source| {
+        #[cfg(unix)]
+        if source.raw_os_error() == Some(rustix::io::Errno::LOOP.raw_os_error()) {
+            return TreeError::Replaced {
+                path: path.to_path_buf(),
+                what: "a symbolic link is at its path now",
+            };
+        }
+        TreeError::ReadFile {
+            path: path.to_path_buf(),
+            source,
+        }
+    })
+}
+
+fn hash_file(path: &Path, walked: Walked, buf: &mut [u8]) -> Result<EntryKind, TreeError> {
     let read_err = |source| TreeError::ReadFile {
         path: path.to_path_buf(),
         source,
     };
-    let mut file = File::open(path).map_err(read_err)?;
+    let mut file = open_no_follow(path)?;
     // `fstat` on the open file: the bits belong to what is actually read.
     let metadata = file.metadata().map_err(read_err)?;
     if !metadata.is_file() {
@@ -380,6 +478,9 @@ fn hash_file(path: &Path, buf: &mut [u8]) -> Result<EntryKind, TreeError> {
             path: path.to_path_buf(),
         });
     }
+    // The same file as the walk's: an intermediate directory swapped for
+    // a link, or a file renamed over this one, is refused here.
+    walked.check(path, &metadata)?;
     let mut hasher = Hasher::new(DigestAlgorithm::Sha256);
     let expected = metadata.len();
     let mut size = 0u64;
@@ -422,6 +523,108 @@ fn executable(_metadata: &Metadata) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn scratch(name: &str) -> PathBuf {
+        let dir = std::env::temp_dir().join(format!(
+            "vouch-manifest-tree-fs-{}-{name}",
+            std::process::id()
+        ));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).unwrap();
+        dir
+    }
+
+    /// The jobs a walk of `root` hands out, before any is hashed.
+    fn walked(root: &Path) -> Vec<Job> {
+        let filter = Filter::new(&TreeOptions::default()).unwrap();
+        let mut jobs = Vec::new();
+        walk(root, &filter, |job| jobs.push(job)).unwrap();
+        jobs.sort_by(|a, b| a.path.cmp(&b.path));
+        jobs
+    }
+
+    fn replaced(r: Result<EntryKind, TreeError>) -> &'static str {
+        match r {
+            Err(TreeError::Replaced { what, .. }) => what,
+            other => panic!("{other:?}"),
+        }
+    }
+
+    /// Between the walk and the hashing, a file is swapped for a link to
+    /// a file outside the tree, a directory for a link to a directory
+    /// outside, a file for another file, a file grows: each is refused,
+    /// and an untouched file still hashes.
+    #[cfg(unix)]
+    #[test]
+    fn files_swapped_after_the_walk_are_refused() {
+        let base = scratch("swap");
+        let (root, outside) = (base.join("root"), base.join("outside"));
+        std::fs::create_dir_all(root.join("dir")).unwrap();
+        std::fs::create_dir_all(&outside).unwrap();
+        std::fs::write(outside.join("secret"), b"not in the tree").unwrap();
+        std::fs::write(outside.join("f"), b"not in the tree").unwrap();
+        for name in ["link", "renamed", "grows", "same"] {
+            std::fs::write(root.join(name), b"tree").unwrap();
+        }
+        std::fs::write(root.join("dir/f"), b"tree").unwrap();
+        let jobs = walked(&root);
+        let names: Vec<&str> = jobs.iter().map(|j| j.path.as_str()).collect();
+        assert_eq!(names, ["dir/f", "grows", "link", "renamed", "same"]);
+
+        std::fs::remove_file(root.join("link")).unwrap();
+        std::os::unix::fs::symlink(outside.join("secret"), root.join("link")).unwrap();
+        std::fs::rename(root.join("dir"), base.join("moved")).unwrap();
+        std::os::unix::fs::symlink(&outside, root.join("dir")).unwrap();
+        std::fs::write(base.join("new"), b"tree").unwrap();
+        std::fs::rename(base.join("new"), root.join("renamed")).unwrap();
+        std::fs::write(root.join("grows"), b"tree and more").unwrap();
+
+        let mut buf = vec![0; 64];
+        let kind = |name: &str, buf: &mut Vec<u8>| {
+            let job = jobs.iter().find(|j| j.path.as_str() == name).unwrap();
+            kind_of(job, buf)
+        };
+        assert_eq!(
+            replaced(kind("link", &mut buf)),
+            "a symbolic link is at its path now"
+        );
+        assert_eq!(
+            replaced(kind("dir/f", &mut buf)),
+            "another file is at its path now"
+        );
+        assert_eq!(
+            replaced(kind("renamed", &mut buf)),
+            "another file is at its path now"
+        );
+        assert_eq!(replaced(kind("grows", &mut buf)), "its size changed");
+        assert!(matches!(
+            kind("same", &mut buf),
+            Ok(EntryKind::File { size: 4, .. })
+        ));
+        std::fs::remove_dir_all(base).unwrap();
+    }
+
+    /// A FIFO swapped in for a file is refused at once, not waited on.
+    #[cfg(unix)]
+    #[test]
+    fn a_fifo_swapped_in_does_not_block() {
+        let root = scratch("fifo");
+        std::fs::write(root.join("f"), b"x").unwrap();
+        let jobs = walked(&root);
+        std::fs::remove_file(root.join("f")).unwrap();
+        rustix::fs::mkfifoat(
+            rustix::fs::CWD,
+            root.join("f"),
+            rustix::fs::Mode::from_raw_mode(0o600),
+        )
+        .unwrap();
+        let mut buf = vec![0; 64];
+        assert!(matches!(
+            kind_of(&jobs[0], &mut buf),
+            Err(TreeError::Changed { .. })
+        ));
+        std::fs::remove_dir_all(root).unwrap();
+    }
 
     #[test]
     fn patterns() {

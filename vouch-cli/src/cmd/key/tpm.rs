@@ -64,7 +64,7 @@ pub(super) fn activate(args: &ActivateArgs) -> CliResult {
     let tcti = tcti()?;
     let key = vouch_keys::tpm::TpmKey::open(&args.stub, &tcti)
         .map_err(|e| CliError::usage("cannot open the TPM key", e))?;
-    let bytes = crate::io::read(&args.challenge)?;
+    let bytes = crate::io::read(&args.challenge, crate::io::Input::KEY)?;
     let challenge =
         vouch_manifest::tpm::endorsement::Challenge::from_bytes(&bytes).map_err(|e| {
             CliError::usage(

@@ -73,7 +73,7 @@ pub(crate) struct TpmChallengeArgs {
 /// `vouch roster trust-tpm`.
 pub(super) fn trust_tpm(roster: &mut Roster, args: &TrustTpmArgs) -> Result<String, CliError> {
     identity_mut(roster, &args.id)?;
-    let public = crate::io::read(&args.ak)?;
+    let public = crate::io::read(&args.ak, crate::io::Input::KEY)?;
     let parsed = vouch_core::tpm::Public::parse(&public).map_err(|e| {
         CliError::usage(format!("{} is not a TPM public area", args.ak.display()), e)
     })?;
@@ -85,7 +85,7 @@ pub(super) fn trust_tpm(roster: &mut Roster, args: &TrustTpmArgs) -> Result<Stri
     })?;
     let ak = match (&args.pending, &args.answer) {
         (Some(pending), Some(answer)) => {
-            let bytes = crate::io::read(pending)?;
+            let bytes = crate::io::read(pending, crate::io::Input::KEY)?;
             let pending = Pending::from_bytes(&bytes).map_err(|e| {
                 CliError::usage(
                     format!("{} is not a pending enrollment", pending.display()),
@@ -98,7 +98,7 @@ pub(super) fn trust_tpm(roster: &mut Roster, args: &TrustTpmArgs) -> Result<Stri
                     args.ak.display()
                 )));
             }
-            let answer = crate::io::read(answer)?;
+            let answer = crate::io::read(answer, crate::io::Input::KEY)?;
             pending
                 .complete(
                     &answer,
@@ -150,7 +150,7 @@ pub(super) fn trust_tpm_ca(roster: &mut Roster, args: &TrustTpmCaArgs) -> Result
 /// `vouch roster tpm-challenge`.
 pub(super) fn challenge(args: &TpmChallengeArgs) -> CliResult {
     let roster = read_draft(&args.file)?;
-    let ak = crate::io::read(&args.ak)?;
+    let ak = crate::io::read(&args.ak, crate::io::Input::KEY)?;
     let ek = read_certificate(&args.ek_cert)?;
     let intermediates = args
         .ek_intermediate

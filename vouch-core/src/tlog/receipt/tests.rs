@@ -237,6 +237,29 @@ fn tampering_and_malformed_receipts_refused() {
 }
 
 #[test]
+fn receipts_fit_the_header_limit() {
+    use crate::cose::{EnvelopeError, MAX_HEADER_LEN};
+    let original = Sign::new("text/plain", b"x".to_vec())
+        .unwrap()
+        .to_bytes()
+        .unwrap();
+    // {394: [bstr]}: a1 19 018a 81 59 <u16 len>, 8 bytes of framing.
+    let fits = vec![0u8; MAX_HEADER_LEN - 8];
+    let with = attach_receipts(&original, std::slice::from_ref(&fits)).unwrap();
+    assert_eq!(receipts(&with).unwrap(), [fits.as_slice()]);
+    Sign::from_bytes(&with).unwrap();
+    let past = vec![0u8; MAX_HEADER_LEN - 7];
+    match attach_receipts(&original, &[past]) {
+        Err(TlogError::Envelope(EnvelopeError::HeaderTooLarge { len, max, .. })) => {
+            assert_eq!((len, max), (MAX_HEADER_LEN + 1, MAX_HEADER_LEN));
+        }
+        other => panic!("{other:?}"),
+    }
+    // Many receipts together count too.
+    assert!(attach_receipts(&original, &vec![vec![0u8; 1100]; 60]).is_err());
+}
+
+#[test]
 fn envelope_carries_receipts() {
     let author = ed(11);
     let log = ed(12);
