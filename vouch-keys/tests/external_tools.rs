@@ -23,6 +23,12 @@ fn have(tool: &str) -> bool {
     };
     let ok = probe.is_ok();
     if !ok {
+        // Under CI a missing tool is a failure, never a test that passes
+        // having checked nothing.
+        assert!(
+            std::env::var("CI").as_deref() != Ok("true"),
+            "`{tool}` is not installed; CI=true forbids skipping this test"
+        );
         eprintln!("SKIP: `{tool}` is not installed; install it to run this test");
     }
     ok
