@@ -79,6 +79,18 @@ struct InclusionFile {
 /// and 64 hashes is a few KiB.
 pub const MAX_INCLUSION: usize = 64 * 1024;
 
+/// Decodes a file in the document profile: canonical CBOR with text map
+/// keys, no tags and no nulls, which a typed decoder would otherwise skip
+/// or read as absent; so a file that decodes re-encodes to exactly its
+/// bytes.
+fn from_document<T: serde::de::DeserializeOwned>(
+    bytes: &[u8],
+    limits: Limits,
+) -> Result<T, cbor::CborError> {
+    cbor::validate(bytes, cbor::Strictness::Document, limits)?;
+    cbor::decode_validated(bytes, limits)
+}
+
 impl Inclusion {
     /// The inclusion file (canonical CBOR).
     pub fn to_bytes(&self) -> Result<Vec<u8>, ChainError> {
@@ -92,7 +104,7 @@ impl Inclusion {
     /// Reads an inclusion file (bounded: [`MAX_INCLUSION`] bytes, at most
     /// 64 hashes).
     pub fn from_bytes(bytes: &[u8]) -> Result<Self, ChainError> {
-        let f: InclusionFile = cbor::from_canonical_with_limits(
+        let f: InclusionFile = from_document(
             bytes,
             Limits {
                 max_size: MAX_INCLUSION,
@@ -271,7 +283,7 @@ impl Bundle {
 
     /// Decodes a bundle file (canonical CBOR, bounded in size and count).
     pub fn from_bytes(bytes: &[u8]) -> Result<Self, ChainError> {
-        let wire: Wire = cbor::from_canonical_with_limits(
+        let wire: Wire = from_document(
             bytes,
             Limits {
                 max_size: MAX_BUNDLE,
@@ -446,6 +458,32 @@ mod tests {
                 prop_assert_eq!(i.to_bytes().unwrap(), bytes);
             }
         }
+    }
+
+    /// Found by the `chain_inclusion` fuzz target: a tag in front of the
+    /// inclusion map (the fuzzer's 0xc4) was skipped by the typed decoder,
+    /// so the file decoded but did not re-encode to its bytes; bundle
+    /// files had the same gap.
+    #[test]
+    fn tagged_files_refused() {
+        let inc = Inclusion {
+            checkpoint: b"example.com/log\n2\nAAAA\n\n".to_vec(),
+            index: 1,
+            proof: vec![[9; 32]],
+        };
+        let bytes = inc.to_bytes().unwrap();
+        assert_eq!(Inclusion::from_bytes(&bytes).unwrap(), inc);
+        let mut tagged = vec![0xc4];
+        tagged.extend_from_slice(&bytes);
+        assert!(Inclusion::from_bytes(&tagged).is_err());
+
+        let mut b = Bundle::new();
+        b.add_envelope(vec![1, 2, 3]);
+        let bytes = b.to_bytes().unwrap();
+        assert_eq!(Bundle::from_bytes(&bytes).unwrap(), b);
+        let mut tagged = vec![0xc4];
+        tagged.extend_from_slice(&bytes);
+        assert!(Bundle::from_bytes(&tagged).is_err());
     }
 
     #[test]

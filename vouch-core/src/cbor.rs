@@ -518,6 +518,35 @@ impl<'a> Validator<'a> {
         }
     }
 
+    /// A bignum (tag 2 or 3, started at `tag`) whose byte string began at
+    /// `content` and has just been read: its preferred serialization (RFC
+    /// 8949 §3.4.3, required by §4.2.1) has no leading zero byte, and a value
+    /// that fits in 64 bits is a plain integer instead. Otherwise one integer
+    /// would have two canonical encodings, and a decoder that reads bignums
+    /// as integers (ciborium does) would re-encode other bytes.
+    fn check_bignum(&self, tag: usize, content: usize) -> Result<(), CborError> {
+        let item = &self.bytes[content..self.pos];
+        let Some(&first) = item.first() else {
+            return Ok(());
+        };
+        if first >> 5 != 2 {
+            // Not a byte string: not a bignum, and not read as one either.
+            return Ok(());
+        }
+        let head_len = match first & 0x1f {
+            0..=23 => 1,
+            24 => 2,
+            25 => 3,
+            26 => 5,
+            _ => 9,
+        };
+        let value = item.get(head_len..).unwrap_or_default();
+        if value.len() <= 8 || value[0] == 0 {
+            return Err(CborError::NonShortestInteger { offset: tag });
+        }
+        Ok(())
+    }
+
     fn length(&self, h: &Head) -> Result<Option<usize>, CborError> {
         match h.arg {
             None => {
@@ -605,7 +634,12 @@ impl<'a> Validator<'a> {
                     return Err(CborError::NonShortestInteger { offset: h.start });
                 }
                 self.enter(&h, depth)?;
-                self.item(depth + 1)
+                let content = self.pos;
+                self.item(depth + 1)?;
+                if self.strict && matches!(h.arg, Some(2 | 3)) {
+                    self.check_bignum(h.start, content)?;
+                }
+                Ok(())
             }
             _ => self.simple_or_float(&h),
         }
@@ -1047,6 +1081,46 @@ mod tests {
             canon(&[0xf8, 0x10]),
             Err(CborError::Malformed { offset: 0 })
         );
+    }
+
+    /// Found by the `cbor_validate` fuzz target: a bignum whose value fits
+    /// in 64 bits passed as canonical, decoded (through ciborium) as a plain
+    /// integer and re-encoded to other bytes.
+    #[test]
+    fn bignums_in_preferred_serialization_only() {
+        let canon = |b: &[u8]| validate(b, Strictness::Canonical, Limits::DEFAULT);
+        // The fuzzer's input: 16(2(2(2(h'c2d4')))); and 2(h'01'), 3(h''),
+        // 2(h'00 01..') with a leading zero, 2 of eight bytes.
+        let fuzzed = [0xd0, 0xc2, 0xc2, 0xc2, 0x42, 0xc2, 0xd4];
+        assert_eq!(
+            canon(&fuzzed),
+            Err(CborError::NonShortestInteger { offset: 3 })
+        );
+        assert!(from_canonical::<Value>(&fuzzed).is_err());
+        for bad in [
+            &[0xc2, 0x41, 0x01][..],
+            &[0xc3, 0x40],
+            &[0xc2, 0x49, 0, 1, 2, 3, 4, 5, 6, 7, 8],
+            &[0xc3, 0x48, 1, 2, 3, 4, 5, 6, 7, 8],
+        ] {
+            assert_eq!(
+                canon(bad),
+                Err(CborError::NonShortestInteger { offset: 0 }),
+                "{bad:02x?}"
+            );
+            // Well-formed all the same.
+            assert_eq!(
+                validate(bad, Strictness::WellFormed, Limits::DEFAULT),
+                Ok(())
+            );
+        }
+        // 2^64, the smallest bignum that is not a plain integer, passes and
+        // round-trips; so does a tag 2 of something else than bytes.
+        let two_64 = [0xc2, 0x49, 1, 0, 0, 0, 0, 0, 0, 0, 0];
+        assert_eq!(canon(&two_64), Ok(()));
+        let v: Value = from_canonical(&two_64).unwrap();
+        assert_eq!(value_to_canonical(v).unwrap(), two_64);
+        assert_eq!(canon(&[0xc2, 0x61, b'a']), Ok(()));
     }
 
     #[test]

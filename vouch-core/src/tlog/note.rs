@@ -64,9 +64,15 @@ pub fn key_id(name: &str, signature_type: u8, public_key: &[u8]) -> u32 {
     u32::from_be_bytes([h[0], h[1], h[2], h[3]])
 }
 
-/// Checks a key name: non-empty, no Unicode space, no `+`.
+/// Checks a key name: non-empty, no Unicode space, no `+`, and no ASCII
+/// control character (a note holds none but newline, so a signature line
+/// with one could be written but never read back).
 pub fn check_key_name(name: &str) -> Result<(), TlogError> {
-    if name.is_empty() || name.chars().any(char::is_whitespace) || name.contains('+') {
+    if name.is_empty()
+        || name.chars().any(char::is_whitespace)
+        || name.contains('+')
+        || name.bytes().any(|b| b < 0x20)
+    {
         return Err(TlogError::InvalidKeyName);
     }
     Ok(())
@@ -726,6 +732,25 @@ pub(crate) mod tests {
         for name in ["", "a b", "a+b", "a\u{00a0}b"] {
             assert!(check_key_name(name).is_err(), "{name:?}");
         }
+    }
+
+    /// Found by the `roundtrip_tlog` fuzz target: a key name with a control
+    /// character was accepted, so a note could be signed that
+    /// `Note::from_bytes` then refused.
+    #[test]
+    fn control_characters_in_key_names_refused() {
+        let name = "witness\u{1}";
+        assert!(matches!(
+            check_key_name(name),
+            Err(TlogError::InvalidKeyName)
+        ));
+        assert!(NoteVerifier::ed25519(name, ed(1).public_key()).is_err());
+        let mut note = Note::new("text\n").unwrap();
+        assert!(note.sign(name, &ed(1)).is_err());
+        assert!(NoteSignature::new(name, 1, vec![0; 64]).is_err());
+        // Whatever signs, reads back.
+        note.sign("witness", &ed(1)).unwrap();
+        assert_eq!(Note::from_bytes(&note.to_bytes()).unwrap(), note);
     }
 
     #[test]
