@@ -293,6 +293,12 @@ impl Bundle {
         if wire.version != BUNDLE_VERSION {
             return Err(ChainError::BundleVersion(wire.version));
         }
+        // serde reads an empty byte string where a list belongs as an empty
+        // list: such a file decodes to a bundle whose canonical form is
+        // other bytes. Only the canonical form is a bundle file.
+        if cbor::to_canonical(&wire)? != bytes {
+            return Err(ChainError::NotCanonical);
+        }
         if wire.envelopes.len()
             + wire.commits.len()
             + wire.timestamps.len()
@@ -500,6 +506,27 @@ mod tests {
             b.add_sigstore(vec![b' '; MAX_SIGSTORE_BUNDLE + 1]),
             Err(ChainError::BundleTooLarge)
         ));
+    }
+
+    /// The fuzz target chain_bundle's find: an empty byte string where the
+    /// list of commit objects belongs decoded as an empty list.
+    #[test]
+    fn a_byte_string_where_a_list_belongs_is_refused() {
+        use ciborium::value::Value;
+        let map = |commits: Value| {
+            Value::Map(vec![
+                (Value::Text("commits".into()), commits),
+                (Value::Text("version".into()), Value::Integer(1.into())),
+                (Value::Text("envelopes".into()), Value::Array(vec![])),
+            ])
+        };
+        let bad = cbor::to_canonical(&map(Value::Bytes(vec![]))).unwrap();
+        assert!(matches!(
+            Bundle::from_bytes(&bad),
+            Err(ChainError::NotCanonical)
+        ));
+        let good = cbor::to_canonical(&map(Value::Array(vec![]))).unwrap();
+        assert_eq!(Bundle::from_bytes(&good).unwrap(), Bundle::new());
     }
 
     #[test]

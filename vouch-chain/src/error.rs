@@ -11,6 +11,10 @@ use crate::policy::{HardwareRequirement, MaxAge};
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum ChainError {
+    /// The bundle file decodes but is not the canonical encoding of what it
+    /// decodes to.
+    #[error("bundle is not in its canonical encoding")]
+    NotCanonical,
     /// A proof of time in the bundle is malformed (a timestamp that names
     /// no envelope, an envelope whose receipts cannot be read).
     #[error("bundle time proof: {0}")]

@@ -22,6 +22,10 @@ pub enum ManifestError {
     /// The roster's witnesses (logs, timestamp authorities) are unusable.
     #[error("roster witnesses: {0}")]
     Witness(String),
+    /// The statement's bytes decode, but are not the canonical encoding of
+    /// what they decode to (a byte string where a text string belongs).
+    #[error("the statement is not in its canonical encoding (a byte string where text belongs?)")]
+    NotCanonical,
     /// An AAGUID is not a UUID.
     #[error("invalid AAGUID {0:?} (expected a UUID, 8-4-4-4-12 hex digits)")]
     InvalidAaguid(String),

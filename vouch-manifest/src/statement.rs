@@ -273,7 +273,15 @@ impl<P: Predicate> Statement<P> {
             }
             _ => {}
         }
-        Statement::from_wire(cbor::decode_validated(bytes, Limits::DEFAULT)?)
+        let statement = Statement::from_wire(cbor::decode_validated(bytes, Limits::DEFAULT)?)?;
+        // The typed decoder accepts a byte string where a text string is
+        // meant (an enum tag, a field name inside a predicate): such bytes
+        // decode to a statement whose canonical form is other bytes, so one
+        // statement would have two digests. Only the canonical form counts.
+        if statement.to_canonical_bytes()? != bytes {
+            return Err(ManifestError::NotCanonical);
+        }
+        Ok(statement)
     }
 
     /// The in-toto JSON form.
