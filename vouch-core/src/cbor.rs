@@ -206,6 +206,7 @@ pub fn validate(bytes: &[u8], strictness: Strictness, limits: Limits) -> Result<
         strict: strictness != Strictness::WellFormed,
         document: strictness == Strictness::Document,
         max_depth: limits.max_depth,
+        byte_strings: false,
     };
     v.item(0)?;
     if v.pos != bytes.len() {
@@ -294,6 +295,20 @@ pub fn validate_map_text_field<'a>(
     strictness: Strictness,
     limits: Limits,
 ) -> Result<Option<&'a str>, CborError> {
+    validate_map_text_field_seen(bytes, key, strictness, limits).map(|(found, _)| found)
+}
+
+/// [`validate_map_text_field`], also saying whether the item holds a byte
+/// string anywhere. A typed decoder may read a byte string where a text
+/// string belongs; a caller that must refuse such bytes (one value, two
+/// encodings) re-encodes what it decoded and compares, and can skip that
+/// when there is no byte string at all.
+pub fn validate_map_text_field_seen<'a>(
+    bytes: &'a [u8],
+    key: &str,
+    strictness: Strictness,
+    limits: Limits,
+) -> Result<(Option<&'a str>, bool), CborError> {
     if bytes.len() > limits.max_size {
         return Err(CborError::TooLarge {
             size: bytes.len(),
@@ -306,6 +321,7 @@ pub fn validate_map_text_field<'a>(
         strict: strictness != Strictness::WellFormed,
         document: strictness == Strictness::Document,
         max_depth: limits.max_depth,
+        byte_strings: false,
     };
     let found = match bytes.first() {
         // A map head: read it here so its entries can be looked at.
@@ -329,7 +345,7 @@ pub fn validate_map_text_field<'a>(
     if v.pos != bytes.len() {
         return Err(CborError::TrailingBytes { offset: v.pos });
     }
-    Ok(found)
+    Ok((found, v.byte_strings))
 }
 
 /// Walks bytes that [`validate`] already accepted, one item at a time, for
@@ -349,6 +365,7 @@ impl<'a> Reader<'a> {
                 strict: false,
                 document: false,
                 max_depth: limits.max_depth,
+                byte_strings: false,
             },
         }
     }
@@ -435,6 +452,8 @@ struct Validator<'a> {
     strict: bool,
     document: bool,
     max_depth: usize,
+    /// Whether a byte string was seen (see [`validate_map_text_field_seen`]).
+    byte_strings: bool,
 }
 
 /// Decoded initial byte and argument of one item.
@@ -456,6 +475,7 @@ impl<'a> Validator<'a> {
             strict: false,
             document: false,
             max_depth: limits.max_depth,
+            byte_strings: false,
         }
     }
 
@@ -585,13 +605,17 @@ impl<'a> Validator<'a> {
             }
             2 | 3 => match self.length(&h)? {
                 Some(n) => {
+                    self.byte_strings |= h.major == 2;
                     let s = self.take(n)?;
                     if h.major == 3 && std::str::from_utf8(s).is_err() {
                         return Err(CborError::InvalidUtf8 { offset: h.start });
                     }
                     Ok(())
                 }
-                None => self.indefinite_string(&h),
+                None => {
+                    self.byte_strings |= h.major == 2;
+                    self.indefinite_string(&h)
+                }
             },
             4 => {
                 self.enter(&h, depth)?;
@@ -699,6 +723,7 @@ impl<'a> Validator<'a> {
             strict: false,
             document: false,
             max_depth: self.max_depth,
+            byte_strings: false,
         };
         let h = v.head()?;
         if h.major != 3 {
@@ -1021,6 +1046,27 @@ pub fn decode_validated<T: DeserializeOwned>(bytes: &[u8], limits: Limits) -> Re
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn byte_strings_are_seen_anywhere() {
+        let seen = |v: &Value| {
+            let bytes = to_canonical(v).unwrap();
+            let (found, bytes_seen) =
+                validate_map_text_field_seen(&bytes, "t", Strictness::Document, Limits::DEFAULT)
+                    .unwrap();
+            (found.map(str::to_owned), bytes_seen)
+        };
+        let text = Value::Map(vec![(Value::Text("t".into()), Value::Text("x".into()))]);
+        assert_eq!(seen(&text), (Some("x".to_owned()), false));
+        let nested = Value::Map(vec![
+            (
+                Value::Text("a".into()),
+                Value::Array(vec![Value::Bytes(vec![1])]),
+            ),
+            (Value::Text("t".into()), Value::Text("x".into())),
+        ]);
+        assert_eq!(seen(&nested), (Some("x".to_owned()), true));
+    }
     use proptest::prelude::*;
 
     fn canon(b: &[u8]) -> Result<(), CborError> {

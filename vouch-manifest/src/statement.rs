@@ -259,12 +259,13 @@ impl<P: Predicate> Statement<P> {
     pub fn from_canonical_bytes(bytes: &[u8]) -> Result<Self, ManifestError> {
         // The validation pass also finds the predicate type, so the wrong
         // type is named before decoding a predicate of another shape.
-        match cbor::validate_map_text_field(
+        let (predicate_type, byte_strings) = cbor::validate_map_text_field_seen(
             bytes,
             "predicateType",
             cbor::Strictness::Document,
             Limits::DEFAULT,
-        )? {
+        )?;
+        match predicate_type {
             Some(t) if t != P::PREDICATE_TYPE => {
                 return Err(ManifestError::PredicateTypeMismatch {
                     expected: P::PREDICATE_TYPE,
@@ -277,8 +278,10 @@ impl<P: Predicate> Statement<P> {
         // The typed decoder accepts a byte string where a text string is
         // meant (an enum tag, a field name inside a predicate): such bytes
         // decode to a statement whose canonical form is other bytes, so one
-        // statement would have two digests. Only the canonical form counts.
-        if statement.to_canonical_bytes()? != bytes {
+        // statement would have two digests. Only the canonical form counts;
+        // bytes with no byte string at all cannot hide one, and most
+        // statements have none, so the hot path re-encodes only rosters.
+        if byte_strings && statement.to_canonical_bytes()? != bytes {
             return Err(ManifestError::NotCanonical);
         }
         Ok(statement)
