@@ -811,24 +811,7 @@ impl TrustedRoster {
             .ok_or(RosterError::UnknownKey(*key_id))?;
         let ident = &self.roster.identities[i];
         let k = &ident.keys[j];
-        if at < k.valid_from {
-            return Err(RosterError::NotYetValid {
-                identity: ident.id.clone(),
-                key_id: *key_id,
-                valid_from: k.valid_from,
-                at,
-            });
-        }
-        if let Some(until) = k.valid_until
-            && at >= until
-        {
-            return Err(RosterError::Expired {
-                identity: ident.id.clone(),
-                key_id: *key_id,
-                valid_until: until,
-                at,
-            });
-        }
+        in_window(ident, k, key_id, at)?;
         if let Some(r) = &k.revoked
             && (r.reason == RevocationReason::KeyCompromise || at >= r.at)
         {
@@ -924,24 +907,7 @@ impl TrustedRoster {
         {
             return Ok((ident, k, KeyStanding::Grandfathered));
         }
-        if at < k.valid_from {
-            return Err(RosterError::NotYetValid {
-                identity: ident.id.clone(),
-                key_id: *key_id,
-                valid_from: k.valid_from,
-                at,
-            });
-        }
-        if let Some(until) = k.valid_until
-            && at >= until
-        {
-            return Err(RosterError::Expired {
-                identity: ident.id.clone(),
-                key_id: *key_id,
-                valid_until: until,
-                at,
-            });
-        }
+        in_window(ident, k, key_id, at)?;
         match k.end() {
             None => Ok((ident, k, KeyStanding::Live)),
             Some((ended_at, why)) if proven >= ended_at => {
@@ -993,6 +959,35 @@ impl TrustedRoster {
         }
         out
     }
+}
+
+/// Whether `at` lies in key `k`'s window: from `validFrom` (inclusive) to
+/// `validUntil` (exclusive).
+fn in_window(
+    ident: &Identity,
+    k: &RosterKey,
+    key_id: &KeyId,
+    at: Timestamp,
+) -> Result<(), RosterError> {
+    if at < k.valid_from {
+        return Err(RosterError::NotYetValid {
+            identity: ident.id.clone(),
+            key_id: *key_id,
+            valid_from: k.valid_from,
+            at,
+        });
+    }
+    if let Some(until) = k.valid_until
+        && at >= until
+    {
+        return Err(RosterError::Expired {
+            identity: ident.id.clone(),
+            key_id: *key_id,
+            valid_until: until,
+            at,
+        });
+    }
+    Ok(())
 }
 
 /// A roster file: every version of a roster, oldest first, as signed

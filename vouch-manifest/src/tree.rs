@@ -14,11 +14,10 @@
 //!
 //! ```no_run
 //! # #[cfg(feature = "fs")]
-//! # {
+//! # fn main() -> Result<(), vouch_manifest::tree::TreeError> {
 //! use std::path::Path;
 //! use vouch_manifest::tree::{TreeManifest, TreeOptions};
 //!
-//! # fn main() -> Result<(), vouch_manifest::tree::TreeError> {
 //! let options = TreeOptions::default();
 //! let manifest = TreeManifest::build(Path::new("checkout"), &options)?;
 //! println!("{}", manifest.root());
@@ -27,7 +26,6 @@
 //! let expected = TreeManifest::from_canonical_bytes(&bytes)?;
 //! expected.verify_dir(Path::new("other-checkout"), &options)?;
 //! # Ok(())
-//! # }
 //! # }
 //! # #[cfg(not(feature = "fs"))]
 //! # fn main() {}
