@@ -9,7 +9,11 @@ use std::process::Command;
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicU32, Ordering};
 
-const CONFIG: &str = r#"
+/// The openssl configuration of a throwaway PKI: request defaults, a root
+/// CA's extensions (`v3_ca`) and a TSA certificate's (`v3_tsa`, with the
+/// critical timeStamping purpose RFC 3161 requires). Fixtures that need
+/// more sections (tampered certificates, other TSA profiles) append them.
+pub const PKI_CONFIG: &str = r#"
 [req]
 distinguished_name = dn
 prompt = no
@@ -25,6 +29,10 @@ keyUsage = critical,digitalSignature
 extendedKeyUsage = critical,timeStamping
 subjectKeyIdentifier = hash
 authorityKeyIdentifier = keyid
+"#;
+
+/// The TSA section `openssl ts -reply` answers with here.
+const TSA_CONFIG: &str = r#"
 [tsa]
 default_tsa = tsa_default
 [tsa_default]
@@ -104,7 +112,7 @@ impl OpensslTsa {
             std::fs::write(dir.join(name), text).map_err(|e| format!("writing {name}: {e}"))
         };
         std::fs::create_dir_all(dir).map_err(|e| e.to_string())?;
-        write("openssl.cnf", CONFIG)?;
+        write("openssl.cnf", &format!("{PKI_CONFIG}{TSA_CONFIG}"))?;
         write("tsaserial", "01\n")?;
         let key = ["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256"];
         let mut args = vec!["req", "-x509", "-config", "openssl.cnf", "-nodes"];

@@ -22,22 +22,10 @@ use vouch_core::x509::{CertificateError, TrustAnchor};
 // ---------------------------------------------------------------------------
 // A throwaway PKI and TSA, made with openssl.
 
-const CONFIG: &str = r#"
-[req]
-distinguished_name = dn
-prompt = no
-[dn]
-CN = unused
-[v3_ca]
-basicConstraints = critical,CA:TRUE
-keyUsage = critical,keyCertSign,cRLSign
-subjectKeyIdentifier = hash
-[v3_tsa]
-basicConstraints = CA:FALSE
-keyUsage = critical,digitalSignature
-extendedKeyUsage = critical,timeStamping
-subjectKeyIdentifier = hash
-authorityKeyIdentifier = keyid
+/// What this fixture adds to test-support's PKI configuration: the
+/// refused certificates (no purpose, purpose not critical), a CA database
+/// for `openssl ca`, and three TSA profiles.
+const EXTRA_CONFIG: &str = r#"
 [v3_noeku]
 basicConstraints = CA:FALSE
 keyUsage = critical,digitalSignature
@@ -173,7 +161,11 @@ impl Tsa {
         let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join(format!("timestamp-{name}"));
         let _ = std::fs::remove_dir_all(&dir);
         std::fs::create_dir_all(&dir).unwrap();
-        std::fs::write(dir.join("openssl.cnf"), CONFIG).unwrap();
+        std::fs::write(
+            dir.join("openssl.cnf"),
+            format!("{}{EXTRA_CONFIG}", vouch_test_support::tsa::PKI_CONFIG),
+        )
+        .unwrap();
         std::fs::write(dir.join("index.txt"), "").unwrap();
         std::fs::write(dir.join("ca.serial"), "01\n").unwrap();
         std::fs::write(dir.join("tsaserial"), "01\n").unwrap();
