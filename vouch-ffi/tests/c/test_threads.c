@@ -30,8 +30,8 @@
  *
  * Prints one line per failed check and ends with "N passed, N failed";
  * exits 0 only when nothing failed. scripts/c-test.sh builds and runs it
- * natively and under valgrind (with fewer rounds). Everything it allocates
- * is freed.
+ * natively, under AddressSanitizer and UndefinedBehaviorSanitizer, and under
+ * valgrind (with fewer rounds). Everything it allocates is freed.
  */
 /* pthread barriers are POSIX, not C11. */
 #define _POSIX_C_SOURCE 200809L
