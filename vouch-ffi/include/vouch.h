@@ -23,11 +23,19 @@
  *
  * Thread safety
  * -------------
- * Handles are never modified once made. A vouch_verifier is meant to be
- * shared: make one per policy and roster and verify with it from any number
- * of threads at the same time. Every handle may be read (passed as const) by
- * several threads at once; only its _free function must wait until no other
- * thread uses it. The last error message is per thread.
+ * What a handle holds never changes once it is made (a verifier fills
+ * caches on first use, synchronized inside; nothing a caller can see).
+ * A vouch_verifier is meant to be shared: make one per policy and roster and
+ * verify with it from any number of threads at the same time. Every function
+ * may be called on the same handle by several threads at once, except its
+ * _free function, which must wait until no other thread uses the handle or
+ * what it lends (a verified payload). A handle is not tied to the thread
+ * that made it: any thread may use or free it. vouch starts no threads: a
+ * call runs on the calling thread.
+ *
+ * The last error message is per thread: vouch_last_error_message() renders
+ * the latest failure of the calling thread's own calls, whatever other
+ * threads do meanwhile, and a thread's message is freed when it exits.
  *
  * Pointer contract
  * ----------------
@@ -190,10 +198,10 @@ typedef struct vouch_verified vouch_verified;
  * `vouch_verifier_new` or `vouch_verifier_new_with_state` and freed with
  * `vouch_verifier_free`.
  *
- * A verifier holds no per-evaluation state and is never modified: one
- * verifier may be used by any number of threads at the same time (e.g. one
- * per process, shared by all request handlers). Only freeing it must wait
- * until no thread uses it.
+ * A verifier holds no per-evaluation state and never changes (caches of
+ * the roster fill on first use, synchronized): one verifier may be used by
+ * any number of threads at the same time (e.g. one per process, shared by
+ * all request handlers). Only freeing it must wait until no thread uses it.
  */
 typedef struct vouch_verifier vouch_verifier;
 

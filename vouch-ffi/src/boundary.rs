@@ -71,7 +71,8 @@ impl<T> Return for *const T {
 /// and, when `record` is set and the return type is a `vouch_result`,
 /// replaces the thread's last error message.
 ///
-/// Handles are immutable once made, so a panic cannot leave one half-updated:
+/// Handles are immutable once made (their caches are `OnceLock`s, which a
+/// panic while filling leaves empty), so a panic cannot leave one half-updated:
 /// asserting unwind safety is sound here.
 pub(crate) fn run<R: Return>(
     record: bool,

@@ -49,9 +49,11 @@
 //! Every handle is a `Box` of its Rust value handed to C as a pointer to a
 //! zero-sized opaque struct (`struct vouch_verifier { _private: [u8; 0] }`),
 //! tied to its Rust type by [`Handle`]. [`into_handle`] makes one, [`try_ref`]
-//! borrows it, [`free_handle`] drops it. Handles are never mutated after they
-//! are made, so sharing one between threads needs only the Rust type to be
-//! `Sync` (checked in lib.rs).
+//! borrows it, [`free_handle`] drops it. Handles are never mutated through
+//! their pointer after they are made (only [`free_handle`] takes ownership
+//! back), so sharing one between threads needs the Rust type to be `Sync`,
+//! and freeing it on any thread needs `Send`: [`Handle`]'s bound demands
+//! both.
 
 use std::ffi::{CStr, c_char};
 use std::marker::PhantomData;
@@ -62,7 +64,11 @@ use crate::error::{Failure, vouch_result};
 /// Ties an opaque C handle type to the Rust value behind it (always boxed).
 pub(crate) trait Handle {
     /// The value a pointer to `Self` really points to.
-    type Rust;
+    ///
+    /// `Sync` because the header lets several threads use one handle at
+    /// once, `Send` because any thread may free it: bounding the type here
+    /// makes a handle that breaks that contract fail to compile.
+    type Rust: Send + Sync;
 }
 
 /// Boxes `value` and returns it as a pointer to its opaque C type.

@@ -30,10 +30,16 @@
 //!   panic inside a call is kept for `vouch_last_error_message`, not printed
 //!   (the first call installs a panic hook that does this for panics inside
 //!   vouch calls and hands every other panic to the hook in place before).
-//! - Thread safety: handles are immutable once made. A [`vouch_verifier`] is
-//!   meant to be shared: any number of threads may verify with one at the
-//!   same time. Any handle may be read by several threads at once; only its
-//!   `_free` must wait until no other thread uses it.
+//! - Thread safety: what a handle holds never changes once made (a
+//!   verifier's caches fill on first use, behind `OnceLock`s). A
+//!   [`vouch_verifier`] is meant to be shared: any number of threads may
+//!   verify with one at the same time. Every function but `_free` may be
+//!   called on one handle by several threads at once; `_free` must wait
+//!   until no other thread uses the handle or what it lends. Any thread may
+//!   use or free a handle, whichever made it; vouch starts no threads. The
+//!   last error message is per thread. Every handle's Rust type is
+//!   `Send + Sync`: the bound of the `Handle` trait in the ffi module checks
+//!   it at compile time.
 //!
 //! # For Rust readers
 //!
@@ -67,17 +73,6 @@ pub use verifier::{
     vouch_verdict_text, vouch_verdict_trace_json, vouch_verifier, vouch_verifier_free,
     vouch_verifier_new, vouch_verifier_new_with_state, vouch_verifier_roster_version,
     vouch_verifier_state, vouch_verifier_verify, vouch_verifier_verify_at,
-};
-
-// What the header promises about sharing handles between threads rests on
-// these: checked at compile time.
-const _: fn() = || {
-    fn shareable<T: Send + Sync>() {}
-    shareable::<verifier::TrustedVerifier>();
-    shareable::<vouch_chain::Verdict>();
-    shareable::<bytes::OwnedBytes>();
-    shareable::<envelope::VerifiedEnvelope>();
-    shareable::<envelope::OpenSigner>();
 };
 
 #[cfg(test)]

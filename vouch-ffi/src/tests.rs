@@ -570,6 +570,9 @@ fn null_arguments() {
     vouch_verifier_free(v);
 }
 
+/// The header's thread-safety contract, from Rust: one verifier evaluates
+/// passing and failing chains on several threads at once, and each thread
+/// keeps its own last error message.
 #[test]
 fn one_verifier_serves_many_threads() {
     let f = fixtures();
@@ -577,21 +580,43 @@ fn one_verifier_serves_many_threads() {
     // Raw pointers are not Send; C code shares the address, and so does this.
     let shared = v as usize;
     std::thread::scope(|s| {
-        for t in 0..4 {
+        for t in 0..4_i64 {
             s.spawn(move || {
                 let v = shared as *const vouch_verifier;
-                for i in 0..8 {
-                    let target = if (t + i) % 2 == 0 {
-                        &f.deployment_target
-                    } else {
-                        &f.missing_target
+                for i in 0..8_i64 {
+                    // The case is offset by the thread, so all run at once.
+                    let (bundle, target, failure) = match (t + i) % 4 {
+                        0 => (&f.bundle, &f.deployment_target, None),
+                        1 => (&f.bundle, &f.missing_target, Some("deployment-missing")),
+                        2 => (
+                            &f.forged_bundle,
+                            &f.deployment_target,
+                            Some("bad-signature"),
+                        ),
+                        _ => {
+                            // A message no other thread writes.
+                            let when = i64::MIN + t * 100 + i;
+                            let (r, verdict) = verify_at(v, &f.bundle, &f.deployment_target, when);
+                            assert_eq!(r, vouch_result::BadArgument);
+                            assert!(verdict.is_null());
+                            let want = format!("unix_seconds {when} is out of range");
+                            assert_eq!(last_error(), want);
+                            continue;
+                        }
                     };
-                    let (r, verdict) = verify_at(v, &f.bundle, target, at());
-                    assert_eq!(r, vouch_result::Ok);
-                    assert_eq!(
-                        vouch_verdict_passed(verdict),
-                        target == &f.deployment_target
-                    );
+                    let (r, verdict) = verify_at(v, bundle, target, at());
+                    assert_eq!(r, vouch_result::Ok, "{}", last_error());
+                    assert_eq!(last_error(), "");
+                    assert_eq!(vouch_verdict_passed(verdict), failure.is_none());
+                    if let Some(kind) = failure {
+                        let kinds: Vec<_> = json(verdict)["failures"]
+                            .as_array()
+                            .unwrap()
+                            .iter()
+                            .map(|x| x["reason"]["kind"].as_str().unwrap().to_owned())
+                            .collect();
+                        assert!(kinds.iter().any(|k| k == kind), "{kinds:?}");
+                    }
                     vouch_verdict_free(verdict);
                 }
             });

@@ -16,10 +16,10 @@ use crate::ffi::{self, Handle};
 /// `vouch_verifier_new` or `vouch_verifier_new_with_state` and freed with
 /// `vouch_verifier_free`.
 ///
-/// A verifier holds no per-evaluation state and is never modified: one
-/// verifier may be used by any number of threads at the same time (e.g. one
-/// per process, shared by all request handlers). Only freeing it must wait
-/// until no thread uses it.
+/// A verifier holds no per-evaluation state and never changes (caches of
+/// the roster fill on first use, synchronized): one verifier may be used by
+/// any number of threads at the same time (e.g. one per process, shared by
+/// all request handlers). Only freeing it must wait until no thread uses it.
 pub struct vouch_verifier {
     _private: [u8; 0],
 }

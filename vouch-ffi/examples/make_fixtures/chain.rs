@@ -48,6 +48,9 @@ pub(crate) struct Fixtures {
     pub(crate) roster_pin: Digest,
     /// The bundle file.
     pub(crate) bundle: Vec<u8>,
+    /// The same bundle with one bit of the deployment statement's signature
+    /// flipped: it still reads, and its chain fails (`bad-signature`).
+    pub(crate) forged_bundle: Vec<u8>,
     /// `deployment:sha256:...` of the deployment statement in the bundle.
     pub(crate) deployment_target: String,
     /// `image:sha256:...` of the image the deployment runs.
@@ -387,22 +390,36 @@ pub(crate) fn build(now: Timestamp) -> Result<Fixtures> {
         &[&cast.erin],
     )?;
 
-    let mut bundle = Bundle::new();
-    for c in &commits {
-        bundle.add_envelope(c.to_bytes()?);
-    }
-    bundle.add_envelope(release.to_bytes()?);
-    bundle.add_envelope(image.to_bytes()?);
-    bundle.add_envelope(deployment.to_bytes()?);
-    bundle.add_envelope(triggered.to_bytes()?);
-    bundle.add_envelope(authorized.to_bytes()?);
+    // `forge` changes the deployment envelope's bytes before they go in.
+    let bundle_with = |forge: &dyn Fn(&mut Vec<u8>)| -> Result<Vec<u8>> {
+        let mut bundle = Bundle::new();
+        for c in &commits {
+            bundle.add_envelope(c.to_bytes()?);
+        }
+        bundle.add_envelope(release.to_bytes()?);
+        bundle.add_envelope(image.to_bytes()?);
+        let mut deployed = deployment.to_bytes()?;
+        forge(&mut deployed);
+        bundle.add_envelope(deployed);
+        bundle.add_envelope(triggered.to_bytes()?);
+        bundle.add_envelope(authorized.to_bytes()?);
+        Ok(bundle.to_bytes()?)
+    };
+    // A COSE_Sign1 ends with its signature: the last byte is the signature's,
+    // so the statement (and the target digest) stays the same.
+    let flip_last = |bytes: &mut Vec<u8>| {
+        if let Some(last) = bytes.last_mut() {
+            *last ^= 1;
+        }
+    };
 
     Ok(Fixtures {
         policy: policy(),
         roster,
         roster_v1,
         roster_pin,
-        bundle: bundle.to_bytes()?,
+        bundle: bundle_with(&|_| {})?,
+        forged_bundle: bundle_with(&flip_last)?,
         deployment_target: format!("deployment:{}", deployment.digest()),
         image_target: format!("image:{image_digest}"),
         missing_target: format!(

@@ -14,6 +14,7 @@
 //! | `roster-v1.cbor` | the same file cut back to version 1 (a rollback once v2 was seen) |
 //! | `roster.pin` | statement digest of roster version 1, as `sha256:<hex>` (the pin) |
 //! | `bundle.cbor` | the bundle: commits, release, image, deployment, approvals |
+//! | `forged-bundle.cbor` | the bundle with the deployment's signature broken: fails |
 //! | `target.txt` | `deployment:sha256:...`: passes |
 //! | `image-target.txt` | `image:sha256:...`: fails (the policy has a deployment stage) |
 //! | `missing-target.txt` | a deployment not in the bundle: fails |
@@ -50,6 +51,7 @@ fn main() -> Result<()> {
     write(&dir, "roster-v1.cbor", &f.roster_v1)?;
     write(&dir, "roster.pin", f.roster_pin.to_string().as_bytes())?;
     write(&dir, "bundle.cbor", &f.bundle)?;
+    write(&dir, "forged-bundle.cbor", &f.forged_bundle)?;
     write(&dir, "target.txt", f.deployment_target.as_bytes())?;
     write(&dir, "image-target.txt", f.image_target.as_bytes())?;
     write(&dir, "missing-target.txt", f.missing_target.as_bytes())?;

@@ -2,9 +2,9 @@
  * vouch's C interface, exercised from C: every function, its success path,
  * each class of failure, NULL arguments and short buffers, and whole-chain
  * verification of the fixtures that `cargo run -p vouch-ffi --example
- * make_fixtures -- DIR` writes (including one verifier shared by two
- * threads), pins in both forms, and the trusted roster state refusing a
- * rollback.
+ * make_fixtures -- DIR` writes, pins in both forms, and the trusted roster
+ * state refusing a rollback. Sharing handles between threads is
+ * test_threads.c's part.
  *
  *   usage: test_vouch FIXTURES_DIR
  *
@@ -13,7 +13,6 @@
  * (also under valgrind). Everything it allocates is freed, so valgrind's
  * leak check is meaningful.
  */
-#include <pthread.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -421,29 +420,6 @@ static void free_chain(struct chain *c) {
     free(c->missing_target);
 }
 
-struct worker {
-    const vouch_verifier *verifier;
-    const struct chain *chain;
-    int iterations;
-    int agreed; /* verdicts that matched what was expected */
-};
-
-static void *verify_many(void *arg) {
-    struct worker *w = arg;
-    for (int i = 0; i < w->iterations; i++) {
-        int expect_pass = i % 2 == 0;
-        const char *target = expect_pass ? w->chain->target : w->chain->missing_target;
-        vouch_verdict *verdict = NULL;
-        vouch_result rc = vouch_verifier_verify_at(w->verifier, w->chain->bundle, w->chain->bundle_len, target,
-                                                   w->chain->made_at + 60, &verdict);
-        if (rc == VOUCH_RESULT_OK && vouch_verdict_passed(verdict) == expect_pass) {
-            w->agreed++;
-        }
-        vouch_verdict_free(verdict);
-    }
-    return NULL;
-}
-
 static void test_chain(void) {
     struct chain c;
     load_chain(&c);
@@ -531,17 +507,6 @@ static void test_chain(void) {
     CHECK_RC(vouch_verdict_trace_json(NULL, &json), VOUCH_RESULT_NULL_PARAMETER);
     CHECK(json == NULL);
 
-    /* Two threads share one verifier. */
-    struct worker workers[2];
-    pthread_t threads[2];
-    for (int i = 0; i < 2; i++) {
-        workers[i] = (struct worker){.verifier = verifier, .chain = &c, .iterations = 6, .agreed = 0};
-        CHECK(pthread_create(&threads[i], NULL, verify_many, &workers[i]) == 0);
-    }
-    for (int i = 0; i < 2; i++) {
-        CHECK(pthread_join(threads[i], NULL) == 0);
-        CHECK(workers[i].agreed == workers[i].iterations);
-    }
     vouch_verifier_free(verifier);
 
     /* Making verifiers: the pin as text, each failure class. */
