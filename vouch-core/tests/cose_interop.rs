@@ -47,7 +47,9 @@ fn write(dir: &Path, name: &str, bytes: &[u8]) {
 
 /// A payload that is not text, with every byte value.
 fn vouch_payload() -> Vec<u8> {
-    (0..=255u8).chain(b"vouch interop".iter().copied()).collect()
+    (0..=255u8)
+        .chain(b"vouch interop".iter().copied())
+        .collect()
 }
 
 /// The public key as COSE key parameters: `x` (Ed25519, or the P-256 x
@@ -173,7 +175,11 @@ fn verify(dir: &Path) {
         .map(|(name, v)| (name.clone(), key_from_json(v)))
         .collect();
     let key = |name: &str| &keys.iter().find(|(n, _)| n == name).unwrap().1;
-    let lookup = |k: &KeyId| keys.iter().map(|(_, key)| key).find(|key| key.key_id() == *k);
+    let lookup = |k: &KeyId| {
+        keys.iter()
+            .map(|(_, key)| key)
+            .find(|key| key.key_id() == *k)
+    };
 
     for alg in ALGS {
         let sign1 = Sign1::from_bytes(&read(dir, &format!("python_sign1_{alg}.cbor"))).unwrap();
@@ -183,7 +189,10 @@ fn verify(dir: &Path) {
         assert_eq!(*verified.value(), payload, "{alg}: payload bytes as signed");
         assert_eq!(verified.key_ids().collect::<Vec<_>>(), [key(alg).key_id()]);
         let other = if alg == "p256" { "ed25519" } else { "p256" };
-        assert!(sign1.verify(key(other)).is_err(), "{alg} with the wrong key");
+        assert!(
+            sign1.verify(key(other)).is_err(),
+            "{alg} with the wrong key"
+        );
 
         let env = Sign::from_bytes(&read(dir, &format!("python_sign_{alg}.cbor"))).unwrap();
         assert_eq!(env.signature_count(), 1);
@@ -200,8 +209,14 @@ fn verify(dir: &Path) {
     ids.sort();
     let mut want: Vec<KeyId> = keys.iter().map(|(_, k)| k.key_id()).collect();
     want.sort();
-    assert_eq!(ids, want, "every Python key signed the multi-signature envelope");
-    println!("interop verify: python_sign_multi.cbor verified, {} signatures", ids.len());
+    assert_eq!(
+        ids, want,
+        "every Python key signed the multi-signature envelope"
+    );
+    println!(
+        "interop verify: python_sign_multi.cbor verified, {} signatures",
+        ids.len()
+    );
 
     // What pycose refused, vouch refuses.
     let tampered = Sign1::from_bytes(&read(dir, "python_tampered_sign1.cbor")).unwrap();
