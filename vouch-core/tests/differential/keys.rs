@@ -34,6 +34,7 @@ pub enum Kind {
     P256,
 }
 
+#[derive(Clone)]
 pub enum Secret {
     Ed25519(ed25519_dalek::SigningKey),
     P256(p256::ecdsa::SigningKey),
@@ -41,6 +42,7 @@ pub enum Secret {
     SmallOrder,
 }
 
+#[derive(Clone)]
 pub struct Key {
     pub kind: Kind,
     pub secret: Secret,

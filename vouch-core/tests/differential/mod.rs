@@ -256,6 +256,10 @@ impl Report {
         if other.is_empty() {
             other = vec![false; vouch.len()];
         }
+        if vouch == other {
+            self.agreed += 1;
+            return;
+        }
         let directions: Vec<(bool, bool)> = if vouch.len() == other.len() {
             vouch
                 .iter()
