@@ -665,7 +665,7 @@ fn cose_against_pycose() {
             let m = COSE_MUTATIONS[i % COSE_MUTATIONS.len()];
             // Each mutation in turn on both structures; the multi-signature
             // ones on COSE_Sign only.
-            let kind = if (i / COSE_MUTATIONS.len()) % 2 == 0
+            let kind = if (i / COSE_MUTATIONS.len()).is_multiple_of(2)
                 && !matches!(m, "no-signatures" | "one-bad-signature")
             {
                 CoseKind::Sign1
@@ -951,7 +951,7 @@ fn generate_dsse(rng: &mut Rng, mutation: &'static str) -> DsseCase {
                 URL_SAFE.encode(bytes)
             }
             "base64-unpadded" => {
-                if bytes.len() % 3 != 0 {
+                if !bytes.len().is_multiple_of(3) {
                     features.push("base64-unpadded");
                 }
                 STANDARD_NO_PAD.encode(bytes)
@@ -1052,7 +1052,7 @@ fn dsse_features(json: &[u8], keyid: &str, key: Kind, f: &mut Vec<&'static str>)
         return;
     };
     let b64 = |s: &str, f: &mut Vec<&'static str>| {
-        if s.len() % 4 != 0 && !s.contains('=') {
+        if !s.len().is_multiple_of(4) && !s.contains('=') {
             f.push("base64-unpadded");
         }
     };

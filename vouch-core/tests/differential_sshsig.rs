@@ -479,7 +479,7 @@ fn dearmor(text: &[u8], f: &mut Vec<&'static str>) -> Option<Vec<u8>> {
         .copied()
         .filter(|b| !b.is_ascii_whitespace())
         .collect();
-    if b64.len() % 4 != 0 {
+    if !b64.len().is_multiple_of(4) {
         f.push("armor-unpadded");
     }
     let lenient = base64::engine::GeneralPurpose::new(

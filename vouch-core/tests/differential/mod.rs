@@ -273,7 +273,7 @@ impl Report {
         let explanation = (!directions.is_empty())
             .then(|| {
                 self.listed.iter().find(|d| {
-                    features.iter().any(|f| *f == d.class)
+                    features.contains(&d.class)
                         && directions
                             .iter()
                             .all(|&(v, o)| v == (d.vouch == "accept") && o == (d.other == "accept"))
