@@ -1,4 +1,5 @@
-//! Software signers for the DSSE tests (shared by `dsse.rs` and `dsse_interop.rs`).
+//! Software signers for the envelope tests (shared by `dsse.rs`, `dsse_interop.rs`,
+//! `cose_interop.rs` and the differential tests).
 
 #![allow(dead_code, unreachable_pub)]
 
