@@ -133,18 +133,22 @@ impl Inclusion {
     }
 }
 
+/// The bundle file. Its fields are declared in canonical key order
+/// (shorter names first, then bytewise), so that its direct encoding is its
+/// canonical one and a file is checked against it without building a copy
+/// (`cbor::serializes_to`; `wire_order_is_canonical` tests the order).
 #[derive(Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 struct Wire {
-    version: u64,
-    envelopes: Vec<Bytes>,
     commits: Vec<Bytes>,
+    version: u64,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    timestamps: Vec<(Bytes, Bytes)>,
+    sigstore: Vec<Bytes>,
+    envelopes: Vec<Bytes>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     inclusions: Vec<(Bytes, Bytes, u64, Vec<Bytes>)>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    sigstore: Vec<Bytes>,
+    timestamps: Vec<(Bytes, Bytes)>,
 }
 
 /// The digest an RFC 3161 timestamp of a statement envelope must carry as
@@ -295,8 +299,9 @@ impl Bundle {
         }
         // serde reads an empty byte string where a list belongs as an empty
         // list: such a file decodes to a bundle whose canonical form is
-        // other bytes. Only the canonical form is a bundle file.
-        if cbor::to_canonical(&wire)? != bytes {
+        // other bytes. Only the canonical form is a bundle file. (Compared
+        // as it is encoded: a copy would double the memory of a large one.)
+        if !cbor::serializes_to(&wire, bytes) {
             return Err(ChainError::NotCanonical);
         }
         if wire.envelopes.len()
@@ -445,6 +450,33 @@ impl Bundle {
 mod tests {
     use super::*;
     use proptest::prelude::*;
+
+    /// `Bundle::from_bytes` checks a file against the wire's direct
+    /// encoding: with every field present, it must be the canonical one.
+    #[test]
+    fn wire_order_is_canonical() {
+        let b = |n: u8| Bytes(vec![n; usize::from(n)]);
+        let wire = Wire {
+            commits: vec![b(1), b(30)],
+            version: BUNDLE_VERSION,
+            sigstore: vec![b(2)],
+            envelopes: vec![b(3), b(4)],
+            inclusions: vec![(b(5), b(6), 300, vec![b(7), b(8)])],
+            timestamps: vec![(b(9), b(10))],
+        };
+        let canonical = cbor::to_canonical(&wire).unwrap();
+        let mut direct = Vec::new();
+        ciborium::into_writer(&wire, &mut direct).unwrap();
+        assert_eq!(direct, canonical);
+        assert!(cbor::serializes_to(&wire, &canonical));
+        let mut longer = canonical.clone();
+        longer.push(0);
+        assert!(!cbor::serializes_to(&wire, &longer));
+        assert!(!cbor::serializes_to(
+            &wire,
+            &canonical[..canonical.len() - 1]
+        ));
+    }
 
     #[test]
     fn inclusion_file_round_trip() {

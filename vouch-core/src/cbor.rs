@@ -952,6 +952,52 @@ pub fn to_canonical<T: Serialize + ?Sized>(value: &T) -> Result<Vec<u8>, CborErr
     value_to_canonical(v)
 }
 
+/// Whether serializing `value` straight to CBOR (ciborium, no
+/// [`ciborium::Value`] tree, no sorting) writes exactly `bytes`, compared
+/// as it is written: no copy of the encoding is made, so checking a large
+/// document costs no memory beyond the decoded value.
+///
+/// This is [`to_canonical`]`(value) == bytes` only for a type whose direct
+/// encoding is canonical by construction: struct fields declared in
+/// canonical key order (shorter names first, then bytewise), no maps with
+/// keys in another order, no floats. A caller relies on that with a test
+/// comparing the two for a full value of its type.
+///
+/// ```
+/// #[derive(serde::Serialize)]
+/// struct Doc {
+///     id: u64,
+///     name: String,
+/// }
+/// let doc = Doc { id: 7, name: "x".into() };
+/// let canonical = vouch_core::cbor::to_canonical(&doc)?;
+/// assert!(vouch_core::cbor::serializes_to(&doc, &canonical));
+/// assert!(!vouch_core::cbor::serializes_to(&doc, &canonical[1..]));
+/// # Ok::<(), vouch_core::cbor::CborError>(())
+/// ```
+pub fn serializes_to<T: Serialize + ?Sized>(value: &T, bytes: &[u8]) -> bool {
+    /// Fails the write at the first byte that differs from what is left.
+    struct Compare<'b> {
+        rest: &'b [u8],
+    }
+    impl std::io::Write for Compare<'_> {
+        fn write(&mut self, chunk: &[u8]) -> std::io::Result<usize> {
+            match self.rest.strip_prefix(chunk) {
+                Some(rest) => {
+                    self.rest = rest;
+                    Ok(chunk.len())
+                }
+                None => Err(std::io::ErrorKind::InvalidData.into()),
+            }
+        }
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+    let mut out = Compare { rest: bytes };
+    ciborium::into_writer(value, &mut out).is_ok() && out.rest.is_empty()
+}
+
 /// Encodes a [`ciborium::Value`] as canonical CBOR (see [`to_canonical`]).
 pub fn value_to_canonical(value: Value) -> Result<Vec<u8>, CborError> {
     let v = canonicalize(value)?;
