@@ -374,6 +374,15 @@ pub enum Reason {
         /// Why.
         error: String,
     },
+    /// More failures of one link than a trace keeps
+    /// ([`crate::MAX_FAILURES_PER_LINK`]): the first ones are listed, this
+    /// counts the rest. Junk in a bundle (envelopes signed by keys no
+    /// roster knows, say) adds failures to the links it names; the bound
+    /// keeps the verdict's size independent of how much there is.
+    FailuresOmitted {
+        /// How many were left out.
+        count: usize,
+    },
     /// The target is not a deployment, but the policy has a deployment stage.
     TargetNotDeployment {
         /// The target digest.
@@ -885,6 +894,11 @@ impl std::fmt::Display for Reason {
                 Some(d) => write!(f, "statement {d} cannot be used: {error}"),
                 None => write!(f, "a statement cannot be used: {error}"),
             },
+            Reason::FailuresOmitted { count } => write!(
+                f,
+                "and {count} more failures of this link (a trace keeps the first {})",
+                crate::MAX_FAILURES_PER_LINK
+            ),
             Reason::TargetNotDeployment { target } => write!(
                 f,
                 "target {target} is not a deployment, and the policy has a deployment stage \

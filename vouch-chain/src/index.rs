@@ -122,6 +122,11 @@ impl<'b, P: Predicate> Lazy<'b, P> {
         }
     }
 
+    /// The size of the envelope as the bundle holds it.
+    pub(crate) fn encoded_len(&self) -> usize {
+        self.envelope.len()
+    }
+
     /// Whether the statement is in a COSE envelope (not a Sigstore
     /// bundle): only those go through the COSE signature checks.
     pub(crate) fn is_cose(&self) -> bool {

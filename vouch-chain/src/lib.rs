@@ -182,9 +182,9 @@ pub use reach::Threads;
 #[cfg(feature = "sigstore")]
 pub use sigstore::{SigstoreEvidence, verify_sigstore};
 pub use trace::{
-    EvidenceSummary, Failure, LinkKind, Outcome, Placement, ProvenTime, RosterSummary, Standing,
-    TargetSummary, TimeKind, TraceClaim, TraceNode, TracePerson, TraceSigner, TraceSigstore,
-    TraceTime, Verdict,
+    EvidenceSummary, Failure, LinkKind, MAX_FAILURES_PER_LINK, Outcome, Placement, ProvenTime,
+    RosterSummary, Standing, TargetSummary, TimeKind, TraceClaim, TraceNode, TracePerson,
+    TraceSigner, TraceSigstore, TraceTime, Verdict,
 };
 pub use vsa::{ResourceDescriptor, VerificationSummary, VsaVerifier};
 pub use witness::MAX_PROOFS_PER_ENVELOPE;

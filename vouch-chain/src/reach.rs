@@ -58,6 +58,8 @@ trait Envelope: Sync {
     fn envelope(&self, decoded: &AtomicUsize) -> Option<Result<Sign, Checked>>;
     /// Keeps the checks made for it.
     fn store(&self, checked: Checked);
+    /// The envelope's encoded size, which bounds what decoding it takes.
+    fn encoded_len(&self) -> usize;
 }
 
 impl<P: Predicate + Send + Sync> Envelope for Lazy<'_, P> {
@@ -70,6 +72,10 @@ impl<P: Predicate + Send + Sync> Envelope for Lazy<'_, P> {
     fn store(&self, checked: Checked) {
         Lazy::store(self, checked);
     }
+
+    fn encoded_len(&self) -> usize {
+        Lazy::encoded_len(self)
+    }
 }
 
 /// Most envelopes verified together. An Ed25519 batch costs less per
@@ -79,6 +85,32 @@ impl<P: Predicate + Send + Sync> Envelope for Lazy<'_, P> {
 /// 0.67x with 256, 0.61x with 512. A batch that fails is re-checked one by
 /// one, so a bad signature costs its batch a second pass, never more.
 const BATCH: usize = 512;
+
+/// Most envelope bytes in a batch. A decoded `COSE_Sign` takes about four
+/// times its encoded size (a 432-byte struct for each signature of about
+/// 100 bytes), so this bounds a batch's memory at about 1 MiB per thread
+/// whatever the envelopes hold: 512 honest envelopes (about 500 bytes, one
+/// or two signatures) fit, and so do 40 of 64 signatures each.
+const BATCH_BYTES: usize = 256 * 1024;
+
+/// `statements` in batches of at most `most` envelopes and [`BATCH_BYTES`]
+/// bytes (an envelope larger than that is a batch of its own).
+fn batches<'s, 'e>(statements: &'s [&'e dyn Envelope], most: usize) -> Vec<&'s [&'e dyn Envelope]> {
+    let mut out = Vec::with_capacity(statements.len().div_ceil(most.max(1)));
+    let (mut start, mut bytes) = (0, 0usize);
+    for (i, e) in statements.iter().enumerate() {
+        let len = e.encoded_len();
+        if i > start && (i - start >= most || bytes.saturating_add(len) > BATCH_BYTES) {
+            out.push(&statements[start..i]);
+            (start, bytes) = (i, 0);
+        }
+        bytes = bytes.saturating_add(len);
+    }
+    if start < statements.len() {
+        out.push(&statements[start..]);
+    }
+    out
+}
 
 /// Fewest envelopes in a batch when the work is split over threads.
 #[cfg(feature = "parallel")]
@@ -228,8 +260,8 @@ pub(crate) fn signature_pass(
     let (statements, objects) = (walk.statements, walk.objects);
     match threads {
         Threads::One => {
-            statements
-                .chunks(BATCH)
+            batches(&statements, BATCH)
+                .into_iter()
                 .for_each(|b| check_batch(b, roster, &index.decoded));
             objects.iter().for_each(|o| {
                 let _ = o.signature();
@@ -252,10 +284,53 @@ fn parallel(
     decoded: &AtomicUsize,
 ) {
     use rayon::prelude::*;
-    statements
-        .par_chunks(batch_size(statements.len(), rayon::current_num_threads()))
-        .for_each(|b| check_batch(b, roster, decoded));
+    batches(
+        statements,
+        batch_size(statements.len(), rayon::current_num_threads()),
+    )
+    .par_iter()
+    .for_each(|b| check_batch(b, roster, decoded));
     objects.par_iter().for_each(|o| {
         let _ = o.signature();
     });
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// An envelope of a given size that never needs checking.
+    struct Sized(usize);
+
+    impl Envelope for Sized {
+        fn envelope(&self, _: &AtomicUsize) -> Option<Result<Sign, Checked>> {
+            None
+        }
+        fn store(&self, _: Checked) {}
+        fn encoded_len(&self) -> usize {
+            self.0
+        }
+    }
+
+    fn lens(sizes: &[usize], most: usize) -> Vec<usize> {
+        let all: Vec<Sized> = sizes.iter().map(|&n| Sized(n)).collect();
+        let refs: Vec<&dyn Envelope> = all.iter().map(|e| e as &dyn Envelope).collect();
+        let out = batches(&refs, most);
+        // Every envelope once, in order.
+        assert_eq!(out.iter().map(|b| b.len()).sum::<usize>(), sizes.len());
+        out.iter().map(|b| b.len()).collect()
+    }
+
+    #[test]
+    fn batches_are_bounded_by_count_and_by_bytes() {
+        assert!(lens(&[], BATCH).is_empty());
+        // Honest envelopes: the count bounds.
+        assert_eq!(lens(&[500; 1100], BATCH), [512, 512, 76]);
+        // Envelopes of 64 signatures: the bytes bound.
+        let big = BATCH_BYTES / 40;
+        assert_eq!(lens(&[big; 100], BATCH), [40, 40, 20]);
+        // One envelope past the byte bound is a batch of its own.
+        assert_eq!(lens(&[10, BATCH_BYTES + 1, 10], BATCH), [1, 1, 1]);
+        assert_eq!(lens(&[10, 10, BATCH_BYTES - 20, 1], 4), [3, 1]);
+    }
 }

@@ -11,6 +11,12 @@ use vouch_manifest::{HardwareClaim, IdentityId, KeyStanding, RoleName};
 use crate::error::Reason;
 use crate::index::BundleCounts;
 
+/// The most failures a trace keeps for one link; the rest are counted in a
+/// [`Reason::FailuresOmitted`]. A link of an honest chain has a handful; a
+/// bundle padded with junk for a reached subject (thousands of envelopes
+/// signed by unknown keys) would otherwise grow the verdict with the junk.
+pub const MAX_FAILURES_PER_LINK: usize = 64;
+
 /// Pass or fail.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "lowercase")]
@@ -321,8 +327,26 @@ impl TraceNode {
         }
     }
 
-    /// Sets the outcome from this node's failures and its children's outcomes.
+    /// Sets the outcome from this node's failures and its children's
+    /// outcomes, keeping the first [`MAX_FAILURES_PER_LINK`] failures and
+    /// a count of the rest.
     pub(crate) fn settle(&mut self) {
+        if self.failures.len() > MAX_FAILURES_PER_LINK {
+            // Settled before: what was omitted then still counts.
+            let mut count = 0;
+            self.failures.retain(|r| match r {
+                Reason::FailuresOmitted { count: c } => {
+                    count += c;
+                    false
+                }
+                _ => true,
+            });
+            count += self.failures.len().saturating_sub(MAX_FAILURES_PER_LINK);
+            self.failures.truncate(MAX_FAILURES_PER_LINK);
+            if count > 0 {
+                self.failures.push(Reason::FailuresOmitted { count });
+            }
+        }
         let ok =
             self.failures.is_empty() && self.children.iter().all(|c| c.outcome == Outcome::Pass);
         self.outcome = if ok { Outcome::Pass } else { Outcome::Fail };
@@ -698,4 +722,47 @@ fn collect<'t>(
         collect(c, path, seen, out);
     }
     path.pop();
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn failure(i: usize) -> Reason {
+        Reason::StatementUnreadable {
+            statement: None,
+            error: format!("junk {i}"),
+        }
+    }
+
+    #[test]
+    fn a_link_keeps_its_first_failures_and_counts_the_rest() {
+        let mut node = TraceNode::new(LinkKind::Commit, "c".into());
+        node.failures = (0..MAX_FAILURES_PER_LINK).map(failure).collect();
+        node.settle();
+        assert_eq!(node.failures.len(), MAX_FAILURES_PER_LINK);
+        assert_eq!(node.outcome, Outcome::Fail);
+
+        node.failures = (0..100).map(failure).collect();
+        node.settle();
+        assert_eq!(node.failures.len(), MAX_FAILURES_PER_LINK + 1);
+        assert_eq!(node.failures[0], failure(0));
+        assert_eq!(
+            node.failures[MAX_FAILURES_PER_LINK],
+            Reason::FailuresOmitted { count: 36 }
+        );
+        // Settled again with more: nothing counted twice, nothing lost.
+        node.failures.extend((100..110).map(failure));
+        node.settle();
+        assert_eq!(node.failures.len(), MAX_FAILURES_PER_LINK + 1);
+        assert_eq!(
+            node.failures[MAX_FAILURES_PER_LINK],
+            Reason::FailuresOmitted { count: 46 }
+        );
+        assert!(
+            node.failures[MAX_FAILURES_PER_LINK]
+                .to_string()
+                .contains("46 more failures")
+        );
+    }
 }
