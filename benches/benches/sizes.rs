@@ -264,10 +264,10 @@ fn evaluate(dir: &Path) {
                 let first = v
                     .failures()
                     .first()
-                    .map(|f| format!("{f:?}"))
+                    .map(|f| f.reason.to_string())
                     .unwrap_or_default();
-                let first: String = first.chars().take(100).collect();
-                format!("FAIL ({} failures; first: {first})", v.failures().len())
+                let first: String = first.chars().take(70).collect();
+                format!("FAIL ({} failures, as: {first})", v.failures().len())
             }
         }
         Err(e) => {
