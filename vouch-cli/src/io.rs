@@ -40,15 +40,17 @@ impl Input {
         max: 64 << 10,
     };
     /// TOML or JSON drafts (`attest ... --from`, `roster` drafts): 1 MiB,
-    /// the policy limit; a roster of thousands of identities fits.
+    /// the policy limit (`vouch_chain::policy::MAX_POLICY`); a roster of
+    /// thousands of identities fits.
     pub(crate) const DRAFT: Input = Input {
         what: "draft",
-        max: 1 << 20,
+        max: vouch_chain::policy::MAX_POLICY as u64,
     };
-    /// Policies: 1 MiB, what `vouch_chain::Policy` accepts.
+    /// Policies: `vouch_chain::policy::MAX_POLICY` (1 MiB), what
+    /// `vouch_chain::Policy` accepts.
     pub(crate) const POLICY: Input = Input {
         what: "policy",
-        max: 1 << 20,
+        max: vouch_chain::policy::MAX_POLICY as u64,
     };
     /// Signed statements, COSE and DSSE envelopes, roster chains, and
     /// payloads to sign: 64 MiB, the CBOR decoder's default size limit
