@@ -64,7 +64,13 @@ impl Input {
         what: "commit object",
         max: vouch_git::commit::MAX_COMMIT_LEN as u64,
     };
-    /// Bundles, artifacts whose digest is taken, SBOMs:
+    /// SBOMs: `vouch_manifest::MAX_SBOM` (64 MiB), what the SBOM readers
+    /// accept.
+    pub(crate) const SBOM: Input = Input {
+        what: "SBOM",
+        max: vouch_manifest::MAX_SBOM as u64,
+    };
+    /// Bundles, artifacts whose digest is taken, content manifests:
     /// `vouch_chain::MAX_BUNDLE` (256 MiB).
     pub(crate) const BUNDLE: Input = Input {
         what: "bundle or artifact",
