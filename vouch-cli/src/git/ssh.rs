@@ -469,13 +469,14 @@ fn check_fido_message(len: u64, name: &str) -> Result<(), Failure> {
     Ok(())
 }
 
+/// Signs one input: given the input, its name and, for a regular file, its
+/// size; returns the armored signature.
+type SignOne<'a> =
+    dyn FnMut(&mut dyn std::io::Read, &str, Option<u64>) -> Result<String, Failure> + 'a;
+
 /// Signs standard input or each file operand (writing `FILE.sig`) with
-/// `sign_one`, which is given the input, its name and, for a regular file,
-/// its size, as `ssh-keygen -Y sign` does.
-fn sign_operands(
-    o: &Opts,
-    sign_one: &mut dyn FnMut(&mut dyn std::io::Read, &str, Option<u64>) -> Result<String, Failure>,
-) -> Result<Exit, Failure> {
+/// `sign_one`, as `ssh-keygen -Y sign` does.
+fn sign_operands(o: &Opts, sign_one: &mut SignOne<'_>) -> Result<Exit, Failure> {
     if o.operands.is_empty() || o.operands.iter().all(|f| f == "-") {
         if !o.quiet {
             eprintln!("Signing data on standard input");
