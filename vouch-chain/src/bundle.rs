@@ -79,16 +79,69 @@ struct InclusionFile {
 /// and 64 hashes is a few KiB.
 pub const MAX_INCLUSION: usize = 64 * 1024;
 
-/// Decodes a file in the document profile: canonical CBOR with text map
+/// Checks a file in the document profile: canonical CBOR with text map
 /// keys, no tags and no nulls, which a typed decoder would otherwise skip
-/// or read as absent; so a file that decodes re-encodes to exactly its
-/// bytes.
-fn from_document<T: serde::de::DeserializeOwned>(
-    bytes: &[u8],
-    limits: Limits,
-) -> Result<T, cbor::CborError> {
-    cbor::validate(bytes, cbor::Strictness::Document, limits)?;
-    cbor::decode_validated(bytes, limits)
+/// or read as absent; so a file that decodes (with
+/// [`cbor::decode_validated`], once its counts are checked) re-encodes to
+/// exactly its bytes.
+fn validate_document(bytes: &[u8], limits: Limits) -> Result<(), cbor::CborError> {
+    cbor::validate(bytes, cbor::Strictness::Document, limits)
+}
+
+/// Refuses an inclusion proof (the encoded list of its hashes) by the
+/// count its list declares, before any hash is decoded.
+fn check_proof_len(proof: &[u8], limits: Limits) -> Result<(), ChainError> {
+    let max = vouch_core::tlog::merkle::MAX_PROOF_HASHES;
+    match cbor::array_items(proof, limits)? {
+        Some(hashes) if hashes.len() > max => Err(ChainError::ProofTooLong {
+            len: hashes.len(),
+            max,
+        }),
+        _ => Ok(()),
+    }
+}
+
+/// Refuses a validated bundle file by the counts its lists declare, before
+/// any item is decoded: each item decodes to at least a vector (24 bytes)
+/// from as little as one byte, so decoding first would let a file within
+/// [`MAX_BUNDLE`] cost gigabytes.
+fn check_counts(bytes: &[u8], limits: Limits) -> Result<(), ChainError> {
+    let mut count = 0usize;
+    let mut inclusions = None;
+    for entry in cbor::map_entries(bytes, limits)?.into_iter().flatten() {
+        let (key, value) = entry?;
+        // Any other key is refused by the decoder before its value is read.
+        if !matches!(
+            key,
+            Some("commits" | "envelopes" | "inclusions" | "sigstore" | "timestamps")
+        ) {
+            continue;
+        }
+        let Some(items) = cbor::array_items(value, limits)? else {
+            continue;
+        };
+        count = count.saturating_add(items.len());
+        if key == Some("inclusions") {
+            inclusions = Some(items);
+        }
+    }
+    if count > MAX_ITEMS {
+        return Err(ChainError::TooManyItems {
+            count,
+            max: MAX_ITEMS,
+        });
+    }
+    // An inclusion is [leaf, checkpoint, index, [hash...]].
+    for inclusion in inclusions.into_iter().flatten() {
+        let proof = match cbor::array_items(inclusion?, limits)? {
+            Some(mut fields) => fields.nth(3).transpose()?,
+            None => None,
+        };
+        if let Some(proof) = proof {
+            check_proof_len(proof, limits)?;
+        }
+    }
+    Ok(())
 }
 
 impl Inclusion {
@@ -102,20 +155,24 @@ impl Inclusion {
     }
 
     /// Reads an inclusion file (bounded: [`MAX_INCLUSION`] bytes, at most
-    /// 64 hashes).
+    /// [`MAX_PROOF_HASHES`](vouch_core::tlog::merkle::MAX_PROOF_HASHES)
+    /// hashes, refused on the count before they are decoded).
     pub fn from_bytes(bytes: &[u8]) -> Result<Self, ChainError> {
-        let f: InclusionFile = from_document(
-            bytes,
-            Limits {
-                max_size: MAX_INCLUSION,
-                max_depth: 4,
-            },
-        )?;
-        if f.proof.len() > vouch_core::tlog::merkle::MAX_PROOF_HASHES {
-            return Err(ChainError::Witness(
-                "an inclusion proof has more than 64 hashes".into(),
-            ));
+        if bytes.len() > MAX_INCLUSION {
+            return Err(ChainError::InclusionTooLarge {
+                size: bytes.len(),
+                max: MAX_INCLUSION,
+            });
         }
+        let limits = Limits {
+            max_size: MAX_INCLUSION,
+            max_depth: 4,
+        };
+        validate_document(bytes, limits)?;
+        if let Some(proof) = cbor::map_field(bytes, "proof", limits)? {
+            check_proof_len(proof, limits)?;
+        }
+        let f: InclusionFile = cbor::decode_validated(bytes, limits)?;
         let proof = f
             .proof
             .into_iter()
@@ -182,6 +239,13 @@ impl<'de> Deserialize<'de> for Bytes {
     }
 }
 
+fn too_large(size: u64) -> ChainError {
+    ChainError::BundleTooLarge {
+        size,
+        max: MAX_BUNDLE as u64,
+    }
+}
+
 impl Bundle {
     /// An empty bundle.
     pub fn new() -> Self {
@@ -231,7 +295,10 @@ impl Bundle {
     /// than [`MAX_SIGSTORE_BUNDLE`].
     pub fn add_sigstore(&mut self, json: Vec<u8>) -> Result<(), ChainError> {
         if json.len() > MAX_SIGSTORE_BUNDLE {
-            return Err(ChainError::BundleTooLarge);
+            return Err(ChainError::SigstoreBundleTooLarge {
+                size: json.len(),
+                max: MAX_SIGSTORE_BUNDLE,
+            });
         }
         self.sigstore.push(json);
         Ok(())
@@ -285,15 +352,22 @@ impl Bundle {
         Ok(cbor::to_canonical(&wire)?)
     }
 
-    /// Decodes a bundle file (canonical CBOR, bounded in size and count).
+    /// Decodes a bundle file (canonical CBOR): at most [`MAX_BUNDLE`]
+    /// bytes and [`MAX_ITEMS`] items, each inclusion proof at most
+    /// [`MAX_PROOF_HASHES`](vouch_core::tlog::merkle::MAX_PROOF_HASHES)
+    /// hashes, the counts refused as the lists declare them, before any
+    /// item is decoded.
     pub fn from_bytes(bytes: &[u8]) -> Result<Self, ChainError> {
-        let wire: Wire = from_document(
-            bytes,
-            Limits {
-                max_size: MAX_BUNDLE,
-                max_depth: 8,
-            },
-        )?;
+        if bytes.len() > MAX_BUNDLE {
+            return Err(too_large(bytes.len() as u64));
+        }
+        let limits = Limits {
+            max_size: MAX_BUNDLE,
+            max_depth: 8,
+        };
+        validate_document(bytes, limits)?;
+        check_counts(bytes, limits)?;
+        let wire: Wire = cbor::decode_validated(bytes, limits)?;
         if wire.version != BUNDLE_VERSION {
             return Err(ChainError::BundleVersion(wire.version));
         }
@@ -304,18 +378,15 @@ impl Bundle {
         if !cbor::serializes_to(&wire, bytes) {
             return Err(ChainError::NotCanonical);
         }
-        if wire.envelopes.len()
-            + wire.commits.len()
-            + wire.timestamps.len()
-            + wire.inclusions.len()
-            + wire.sigstore.len()
-            > MAX_ITEMS
-            || wire
-                .sigstore
-                .iter()
-                .any(|b| b.0.len() > MAX_SIGSTORE_BUNDLE)
+        if let Some(b) = wire
+            .sigstore
+            .iter()
+            .find(|b| b.0.len() > MAX_SIGSTORE_BUNDLE)
         {
-            return Err(ChainError::BundleTooLarge);
+            return Err(ChainError::SigstoreBundleTooLarge {
+                size: b.0.len(),
+                max: MAX_SIGSTORE_BUNDLE,
+            });
         }
         let timestamps = wire
             .timestamps
@@ -335,11 +406,6 @@ impl Bundle {
             .inclusions
             .into_iter()
             .map(|(leaf, checkpoint, index, proof)| {
-                if proof.len() > vouch_core::tlog::merkle::MAX_PROOF_HASHES {
-                    return Err(ChainError::Witness(
-                        "an inclusion proof has more than 64 hashes".into(),
-                    ));
-                }
                 Ok((
                     hash(leaf, "leaf")?,
                     Inclusion {
@@ -375,7 +441,7 @@ impl Bundle {
         let meta = std::fs::metadata(path).map_err(io)?;
         if meta.is_file() {
             if meta.len() > MAX_BUNDLE as u64 {
-                return Err(ChainError::BundleTooLarge);
+                return Err(too_large(meta.len()));
             }
             return Bundle::from_bytes(&std::fs::read(path).map_err(io)?);
         }
@@ -398,14 +464,18 @@ impl Bundle {
                 continue;
             }
             total += e.metadata().map_err(io)?.len();
-            if total > MAX_BUNDLE as u64
-                || bundle.envelopes.len()
-                    + bundle.commits.len()
-                    + tokens.len()
-                    + bundle.sigstore.len()
-                    >= MAX_ITEMS
-            {
-                return Err(ChainError::BundleTooLarge);
+            if total > MAX_BUNDLE as u64 {
+                return Err(too_large(total));
+            }
+            let items = bundle.envelopes.len()
+                + bundle.commits.len()
+                + tokens.len()
+                + bundle.sigstore.len();
+            if items >= MAX_ITEMS {
+                return Err(ChainError::TooManyItems {
+                    count: items + 1,
+                    max: MAX_ITEMS,
+                });
             }
             let bytes = std::fs::read(&p).map_err(io)?;
             if p.extension().is_some_and(|x| x == "commit") {
@@ -536,7 +606,7 @@ mod tests {
         assert!(Bundle::from_bytes(&without).unwrap().sigstore().is_empty());
         assert!(matches!(
             b.add_sigstore(vec![b' '; MAX_SIGSTORE_BUNDLE + 1]),
-            Err(ChainError::BundleTooLarge)
+            Err(ChainError::SigstoreBundleTooLarge { .. })
         ));
     }
 

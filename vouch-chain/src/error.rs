@@ -25,9 +25,52 @@ pub enum ChainError {
     /// The bundle file has an unknown version.
     #[error("bundle version {0} is not supported (expected 1)")]
     BundleVersion(u64),
-    /// The bundle exceeds the size or item limits.
-    #[error("bundle exceeds the size or item limits")]
-    BundleTooLarge,
+    /// The bundle file, or a directory bundle's files together, are larger
+    /// than [`crate::MAX_BUNDLE`].
+    #[error("bundle of {size} bytes exceeds the limit of {max} bytes")]
+    BundleTooLarge {
+        /// The size found (of a directory: of its files read so far).
+        size: u64,
+        /// The limit.
+        max: u64,
+    },
+    /// The bundle holds more items (envelopes, commit objects, timestamps,
+    /// inclusion proofs and Sigstore bundles together) than
+    /// [`crate::MAX_ITEMS`]. A bundle file is refused on the counts its
+    /// lists declare, before any item is decoded.
+    #[error("bundle of {count} items exceeds the limit of {max}")]
+    TooManyItems {
+        /// The items found (of a directory: one past the limit).
+        count: usize,
+        /// The limit.
+        max: usize,
+    },
+    /// A Sigstore bundle is larger than [`crate::MAX_SIGSTORE_BUNDLE`].
+    #[error("Sigstore bundle of {size} bytes exceeds the limit of {max} bytes")]
+    SigstoreBundleTooLarge {
+        /// Its size.
+        size: usize,
+        /// The limit.
+        max: usize,
+    },
+    /// An inclusion file is larger than [`crate::MAX_INCLUSION`].
+    #[error("inclusion file of {size} bytes exceeds the limit of {max} bytes")]
+    InclusionTooLarge {
+        /// Its size.
+        size: usize,
+        /// The limit.
+        max: usize,
+    },
+    /// An inclusion proof has more hashes than
+    /// [`vouch_core::tlog::merkle::MAX_PROOF_HASHES`], refused on the count
+    /// its list declares.
+    #[error("inclusion proof of {len} hashes exceeds the limit of {max}")]
+    ProofTooLong {
+        /// Hashes in the proof.
+        len: usize,
+        /// The limit.
+        max: usize,
+    },
     /// A file could not be read.
     #[error("cannot read {path}")]
     Io {

@@ -39,9 +39,28 @@ pub enum PolicyError {
     /// The JSON is invalid or has the wrong shape.
     #[error("policy JSON is invalid")]
     Json(#[from] serde_json::Error),
-    /// The document is too large to be a policy.
-    #[error("policy of {0} bytes exceeds the 1 MiB limit")]
-    TooLarge(usize),
+    /// The document is larger than [`MAX_POLICY`].
+    #[error("policy of {len} bytes exceeds the limit of {max} bytes")]
+    TooLarge {
+        /// Its length.
+        len: usize,
+        /// The limit.
+        max: usize,
+    },
+    /// A duration (`max_age`, `max_log_delay`) is not a number and a unit.
+    #[error("invalid age {text:?}: expected a number and s, m, h or d (e.g. 30d)")]
+    InvalidAge {
+        /// The text, cut to 64 characters.
+        text: String,
+    },
+    /// A duration is more seconds than [`MaxAge::MAX_SECONDS`].
+    #[error("age {text:?} is more than the {max} seconds a duration can hold")]
+    AgeTooLarge {
+        /// The text, cut to 64 characters.
+        text: String,
+        /// The limit, [`MaxAge::MAX_SECONDS`].
+        max: u64,
+    },
     /// A JSON policy holds a `null` (which would silently drop a rule).
     #[error("policy JSON has null at {0}: leave a setting out instead of writing null")]
     Null(String),
@@ -352,6 +371,10 @@ fn write_list(f: &mut fmt::Formatter<'_>, word: &str, rules: &[Rule]) -> fmt::Re
 pub struct MaxAge(u64);
 
 impl MaxAge {
+    /// The longest age, in seconds: a `u64`'s worth. `"18446744073709551615s"`
+    /// is this; anything longer is refused with [`PolicyError::AgeTooLarge`].
+    pub const MAX_SECONDS: u64 = u64::MAX;
+
     /// The age in seconds.
     pub fn seconds(self) -> u64 {
         self.0
@@ -359,23 +382,33 @@ impl MaxAge {
 }
 
 impl FromStr for MaxAge {
-    type Err = String;
-    fn from_str(s: &str) -> Result<Self, String> {
-        let err = || format!("invalid age {s:?}: expected a number and s, m, h or d (e.g. 30d)");
+    type Err = PolicyError;
+    fn from_str(s: &str) -> Result<Self, PolicyError> {
+        let text = || s.chars().take(64).collect::<String>();
+        let invalid = || PolicyError::InvalidAge { text: text() };
+        let too_large = || PolicyError::AgeTooLarge {
+            text: text(),
+            max: MaxAge::MAX_SECONDS,
+        };
         // The unit is the last character, which need not be one byte long.
         let Some(unit_char) = s.chars().next_back() else {
-            return Err(err());
+            return Err(invalid());
         };
         let (num, unit) = s.split_at(s.len() - unit_char.len_utf8());
-        let n: u64 = num.parse().map_err(|_| err())?;
         let mult = match unit {
             "s" => 1,
             "m" => 60,
             "h" => 3600,
             "d" => 86_400,
-            _ => return Err(err()),
+            _ => return Err(invalid()),
         };
-        n.checked_mul(mult).map(MaxAge).ok_or_else(err)
+        let n: u64 = num
+            .parse()
+            .map_err(|e: std::num::ParseIntError| match e.kind() {
+                std::num::IntErrorKind::PosOverflow => too_large(),
+                _ => invalid(),
+            })?;
+        n.checked_mul(mult).map(MaxAge).ok_or_else(too_large)
     }
 }
 
@@ -694,7 +727,9 @@ fn yes() -> bool {
     true
 }
 
-const MAX_POLICY: usize = 1 << 20;
+/// The largest policy document read, in bytes (TOML or JSON): real
+/// policies are a few KiB.
+pub const MAX_POLICY: usize = 1 << 20;
 
 /// The clock skew allowed between honest machines: every ordering of
 /// claimed times (a release not before its commits, an approval not before
@@ -705,7 +740,10 @@ impl Policy {
     /// Reads a policy from TOML.
     pub fn from_toml(text: &str) -> Result<Self, PolicyError> {
         if text.len() > MAX_POLICY {
-            return Err(PolicyError::TooLarge(text.len()));
+            return Err(PolicyError::TooLarge {
+                len: text.len(),
+                max: MAX_POLICY,
+            });
         }
         Ok(toml::from_str(text)?)
     }
@@ -714,7 +752,10 @@ impl Policy {
     /// absent, it would silently drop the rule it stands for.
     pub fn from_json(bytes: &[u8]) -> Result<Self, PolicyError> {
         if bytes.len() > MAX_POLICY {
-            return Err(PolicyError::TooLarge(bytes.len()));
+            return Err(PolicyError::TooLarge {
+                len: bytes.len(),
+                max: MAX_POLICY,
+            });
         }
         let value: serde_json::Value = serde_json::from_slice(bytes)?;
         if let Some(path) = find_null(&value, &mut String::new()) {

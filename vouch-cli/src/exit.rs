@@ -182,4 +182,17 @@ mod tests {
         let many = CliError::usage_msg("l\n".repeat(1000));
         assert_eq!(render(&many).lines().count(), MAX_MESSAGE_LINES + 1);
     }
+    #[test]
+    fn max_message_lines() {
+        // At the limit every line is printed; one more, and the rest is `…`.
+        let at = CliError::usage_msg(vec!["l"; MAX_MESSAGE_LINES].join("\n"));
+        let shown = render(&at);
+        assert_eq!(shown.lines().count(), MAX_MESSAGE_LINES);
+        assert!(!shown.contains('…'), "{shown}");
+        let past = CliError::usage_msg(vec!["l"; MAX_MESSAGE_LINES + 1].join("\n"));
+        let shown = render(&past);
+        let lines: Vec<&str> = shown.lines().collect();
+        assert_eq!(lines.len(), MAX_MESSAGE_LINES + 1);
+        assert_eq!(lines[MAX_MESSAGE_LINES], "       …");
+    }
 }

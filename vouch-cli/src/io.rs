@@ -40,15 +40,17 @@ impl Input {
         max: 64 << 10,
     };
     /// TOML or JSON drafts (`attest ... --from`, `roster` drafts): 1 MiB,
-    /// the policy limit; a roster of thousands of identities fits.
+    /// the policy limit (`vouch_chain::policy::MAX_POLICY`); a roster of
+    /// thousands of identities fits.
     pub(crate) const DRAFT: Input = Input {
         what: "draft",
-        max: 1 << 20,
+        max: vouch_chain::policy::MAX_POLICY as u64,
     };
-    /// Policies: 1 MiB, what `vouch_chain::Policy` accepts.
+    /// Policies: `vouch_chain::policy::MAX_POLICY` (1 MiB), what
+    /// `vouch_chain::Policy` accepts.
     pub(crate) const POLICY: Input = Input {
         what: "policy",
-        max: 1 << 20,
+        max: vouch_chain::policy::MAX_POLICY as u64,
     };
     /// Signed statements, COSE and DSSE envelopes, roster chains, and
     /// payloads to sign: 64 MiB, the CBOR decoder's default size limit
@@ -62,7 +64,13 @@ impl Input {
         what: "commit object",
         max: vouch_git::commit::MAX_COMMIT_LEN as u64,
     };
-    /// Bundles, artifacts whose digest is taken, SBOMs:
+    /// SBOMs: `vouch_manifest::MAX_SBOM` (64 MiB), what the SBOM readers
+    /// accept.
+    pub(crate) const SBOM: Input = Input {
+        what: "SBOM",
+        max: vouch_manifest::MAX_SBOM as u64,
+    };
+    /// Bundles, artifacts whose digest is taken, content manifests:
     /// `vouch_chain::MAX_BUNDLE` (256 MiB).
     pub(crate) const BUNDLE: Input = Input {
         what: "bundle or artifact",
@@ -76,6 +84,11 @@ impl Input {
             what,
             max: max as u64,
         }
+    }
+
+    /// Whether `len` bytes are more than vouch reads of this kind of input.
+    fn refuses(self, len: u64) -> bool {
+        len > self.max
     }
 }
 
@@ -103,14 +116,14 @@ pub(crate) fn read(path: &Path, input: Input) -> Result<Vec<u8>, CliError> {
         // The size of the opened file; a FIFO or device has none that
         // counts, and `take` bounds it below.
         let meta = file.metadata().map_err(cannot)?;
-        if meta.is_file() && meta.len() > input.max {
+        if meta.is_file() && input.refuses(meta.len()) {
             return Err(too_large(Some(meta.len())));
         }
         file.take(input.max + 1)
             .read_to_end(&mut bytes)
             .map_err(cannot)?;
     }
-    if bytes.len() as u64 > input.max {
+    if input.refuses(bytes.len() as u64) {
         return Err(too_large(None));
     }
     Ok(bytes)
@@ -282,3 +295,62 @@ macro_rules! outln {
     };
 }
 pub(crate) use outln;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Each kind of input, the limit it is read to, and where that limit
+    /// comes from.
+    fn inputs() -> [(Input, u64); 7] {
+        [
+            (Input::KEY, 64 << 10),
+            (Input::DRAFT, vouch_chain::policy::MAX_POLICY as u64),
+            (Input::POLICY, vouch_chain::policy::MAX_POLICY as u64),
+            (
+                Input::SIGNED,
+                vouch_core::cbor::Limits::DEFAULT.max_size as u64,
+            ),
+            (Input::COMMIT, vouch_git::commit::MAX_COMMIT_LEN as u64),
+            (Input::SBOM, vouch_manifest::MAX_SBOM as u64),
+            (Input::BUNDLE, vouch_chain::MAX_BUNDLE as u64),
+        ]
+    }
+
+    #[test]
+    fn every_input_is_read_to_its_limit_and_no_further() {
+        for (input, max) in inputs() {
+            assert_eq!(input.max, max, "{}", input.what);
+            assert!(!input.refuses(max), "{}", input.what);
+            assert!(input.refuses(max + 1), "{}", input.what);
+        }
+    }
+
+    #[test]
+    fn files_past_their_limit_are_refused_unread() {
+        let dir = std::env::temp_dir().join(format!("vouch-cli-io-limits-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join("input");
+        for (input, max) in inputs() {
+            // Sparse: refused on its size, or reading it would cost memory.
+            let file = fs::File::create(&path).unwrap();
+            file.set_len(max + 1).unwrap();
+            let e = read(&path, input).unwrap_err().to_string();
+            assert_eq!(
+                e,
+                format!(
+                    "{} ({} bytes) is larger than the {max} bytes vouch reads of a {}",
+                    path.display(),
+                    max + 1,
+                    input.what
+                )
+            );
+            // The small ones are read at their limit.
+            if max <= 4 << 20 {
+                file.set_len(max).unwrap();
+                assert_eq!(read(&path, input).unwrap().len() as u64, max);
+            }
+        }
+        std::fs::remove_dir_all(dir).unwrap();
+    }
+}

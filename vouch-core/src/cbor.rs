@@ -277,6 +277,139 @@ pub fn map_field<'a>(
     Ok(None)
 }
 
+/// The items of the definite-length array at the start of `bytes`, each as
+/// its encoded bytes, read one at a time and never decoded: the count its
+/// head declares is [`ArrayItems::len`], known before any item is read, so
+/// a caller can refuse an array by its count before decoding it.
+///
+/// Returns `Ok(None)` when `bytes` does not start with a definite-length
+/// array. Malformed input yields an error, never a panic.
+///
+/// ```
+/// use vouch_core::cbor::{Limits, array_items, to_canonical};
+/// let bytes = to_canonical(&serde_json::json!([1, [2, 3]])).unwrap();
+/// let items = array_items(&bytes, Limits::DEFAULT).unwrap().unwrap();
+/// assert_eq!(items.len(), 2);
+/// let raw: Vec<&[u8]> = items.collect::<Result<_, _>>().unwrap();
+/// assert_eq!(raw, [&[0x01][..], &[0x82, 0x02, 0x03][..]]);
+/// ```
+pub fn array_items(bytes: &[u8], limits: Limits) -> Result<Option<ArrayItems<'_>>, CborError> {
+    let mut v = Validator::lenient(bytes, limits);
+    let h = v.head()?;
+    if h.major != 4 {
+        return Ok(None);
+    }
+    Ok(v.length(&h)?.map(|remaining| ArrayItems { v, remaining }))
+}
+
+/// The entries of the definite-length map at the start of `bytes`, each as
+/// its key's text (`None` for a key that is not a definite-length text
+/// string) and its value's encoded bytes, read one at a time and never
+/// decoded: one pass over a map where [`map_field`] for each of several
+/// keys would take one per key.
+///
+/// Returns `Ok(None)` when `bytes` does not start with a definite-length
+/// map. Malformed input yields an error, never a panic.
+///
+/// ```
+/// use vouch_core::cbor::{Limits, map_entries, to_canonical};
+/// let bytes = to_canonical(&serde_json::json!({"a": [1], "b": 2})).unwrap();
+/// let entries: Vec<_> = map_entries(&bytes, Limits::DEFAULT)
+///     .unwrap()
+///     .unwrap()
+///     .collect::<Result<_, _>>()
+///     .unwrap();
+/// assert_eq!(entries, [(Some("a"), &[0x81, 0x01][..]), (Some("b"), &[0x02][..])]);
+/// ```
+pub fn map_entries(bytes: &[u8], limits: Limits) -> Result<Option<MapEntries<'_>>, CborError> {
+    let mut v = Validator::lenient(bytes, limits);
+    let h = v.head()?;
+    if h.major != 5 {
+        return Ok(None);
+    }
+    Ok(v.length(&h)?.map(|remaining| MapEntries { v, remaining }))
+}
+
+/// The entries of one map, from [`map_entries`].
+pub struct MapEntries<'a> {
+    v: Validator<'a>,
+    remaining: usize,
+}
+
+impl std::fmt::Debug for MapEntries<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("MapEntries")
+            .field("remaining", &self.remaining)
+            .finish_non_exhaustive()
+    }
+}
+
+impl<'a> MapEntries<'a> {
+    fn entry(&mut self) -> Result<(Option<&'a str>, &'a [u8]), CborError> {
+        let key = self.v.text()?;
+        let start = self.v.pos;
+        self.v.item(1)?;
+        Ok((key, &self.v.bytes[start..self.v.pos]))
+    }
+}
+
+impl<'a> Iterator for MapEntries<'a> {
+    type Item = Result<(Option<&'a str>, &'a [u8]), CborError>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        self.remaining = self.remaining.checked_sub(1)?;
+        let entry = self.entry();
+        if entry.is_err() {
+            // Nothing after a malformed entry can be found.
+            self.remaining = 0;
+        }
+        Some(entry)
+    }
+
+    fn size_hint(&self) -> (usize, Option<usize>) {
+        (self.remaining, Some(self.remaining))
+    }
+}
+
+impl ExactSizeIterator for MapEntries<'_> {}
+
+/// The items of one array, from [`array_items`].
+pub struct ArrayItems<'a> {
+    v: Validator<'a>,
+    remaining: usize,
+}
+
+impl std::fmt::Debug for ArrayItems<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ArrayItems")
+            .field("remaining", &self.remaining)
+            .finish_non_exhaustive()
+    }
+}
+
+impl<'a> Iterator for ArrayItems<'a> {
+    type Item = Result<&'a [u8], CborError>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        self.remaining = self.remaining.checked_sub(1)?;
+        let start = self.v.pos;
+        Some(match self.v.item(1) {
+            Ok(()) => Ok(&self.v.bytes[start..self.v.pos]),
+            Err(e) => {
+                // Nothing after a malformed item can be found.
+                self.remaining = 0;
+                Err(e)
+            }
+        })
+    }
+
+    fn size_hint(&self) -> (usize, Option<usize>) {
+        (self.remaining, Some(self.remaining))
+    }
+}
+
+impl ExactSizeIterator for ArrayItems<'_> {}
+
 /// [`validate`] and [`map_text_field`] in one pass: checks that `bytes`
 /// hold exactly one CBOR item under the given rules and, when it is a
 /// definite-length map, returns the text value of its first entry whose

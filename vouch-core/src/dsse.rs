@@ -91,8 +91,9 @@ use serde::{Deserialize, Serialize};
 pub const IN_TOTO_PAYLOAD_TYPE: &str = "application/vnd.in-toto+json";
 
 /// How much of an attacker-chosen string (a key id hint, a payload type) an
-/// error repeats.
-const MAX_ECHO_CHARS: usize = 128;
+/// error repeats, in characters: a longer one is cut, not refused (it is
+/// still checked whole).
+pub const MAX_ECHO_CHARS: usize = 128;
 
 /// The pre-authentication encoding that every DSSE signature covers:
 /// `"DSSEv1" SP LEN(type) SP type SP LEN(body) SP body`, with the lengths

@@ -58,6 +58,9 @@ pub const MAX_ATTESTATION_LEN: usize = 64 * 1024;
 pub const MAX_CHALLENGE_LEN: usize = 4096;
 /// The most certificates an `x5c` may hold.
 pub const MAX_X5C_LEN: usize = crate::x509::MAX_CHAIN_LEN;
+/// The longest credential id accepted in authenticator data (WebAuthn
+/// §6.5.2 caps them at 1023 bytes).
+pub const MAX_CREDENTIAL_ID_LEN: usize = 1023;
 
 /// The attestation statement format (WebAuthn §8, IANA "WebAuthn
 /// Attestation Statement Format Identifiers").

@@ -197,10 +197,12 @@ const SSH_P256: &str = "ecdsa-sha2-nistp256";
 const SSH_SK_ED25519: &str = "sk-ssh-ed25519@openssh.com";
 const SSH_SK_P256: &str = "sk-ecdsa-sha2-nistp256@openssh.com";
 const NISTP256: &str = "nistp256";
-/// FIDO application strings are short ("ssh:", an RP id); bound them anyway.
-const MAX_APPLICATION_LEN: usize = 255;
-
 impl PublicKey {
+    /// The longest FIDO application string a key may be bound to, in
+    /// bytes: they are short (`ssh:`, an RP id), and OpenSSH's are bounded
+    /// the same.
+    pub const MAX_FIDO_APPLICATION_LEN: usize = 255;
+
     /// An Ed25519 key from its 32-byte encoding (RFC 8032 §5.1.5).
     pub fn ed25519(bytes: &[u8]) -> Result<Self, KeyError> {
         let raw: [u8; 32] = bytes
@@ -230,7 +232,13 @@ impl PublicKey {
 
     /// Binds this key to a FIDO application (as OpenSSH `sk-` keys are).
     pub fn with_fido_application(self, application: &str) -> Result<Self, KeyError> {
-        if application.is_empty() || application.len() > MAX_APPLICATION_LEN {
+        if application.len() > Self::MAX_FIDO_APPLICATION_LEN {
+            return Err(KeyError::ApplicationTooLong {
+                len: application.len(),
+                max: Self::MAX_FIDO_APPLICATION_LEN,
+            });
+        }
+        if application.is_empty() {
             return Err(KeyError::Application);
         }
         Ok(PublicKey::from_material(
@@ -635,9 +643,18 @@ pub enum KeyError {
         /// Type inside the blob.
         blob: &'static str,
     },
-    /// The FIDO application string is empty, too long or not UTF-8.
+    /// The FIDO application string is empty or not UTF-8.
     #[error("invalid FIDO application string")]
     Application,
+    /// The FIDO application string is longer than
+    /// [`PublicKey::MAX_FIDO_APPLICATION_LEN`].
+    #[error("FIDO application string of {len} bytes exceeds the limit of {max} bytes")]
+    ApplicationTooLong {
+        /// Its length.
+        len: usize,
+        /// The limit.
+        max: usize,
+    },
     /// Not an Ed25519 or P-256 SubjectPublicKeyInfo.
     #[error("not an Ed25519 or P-256 SubjectPublicKeyInfo")]
     Spki,

@@ -357,7 +357,13 @@ pub fn signed_data(namespace: &str, hash: HashAlgorithm, message_hash: &[u8]) ->
 }
 
 fn check_namespace(namespace: &[u8]) -> Result<&str, SshSigError> {
-    if namespace.is_empty() || namespace.len() > MAX_NAMESPACE_LEN || namespace.contains(&0) {
+    if namespace.len() > MAX_NAMESPACE_LEN {
+        return Err(SshSigError::NamespaceTooLong {
+            len: namespace.len(),
+            max: MAX_NAMESPACE_LEN,
+        });
+    }
+    if namespace.is_empty() || namespace.contains(&0) {
         return Err(SshSigError::Namespace);
     }
     std::str::from_utf8(namespace).map_err(|_| SshSigError::Namespace)
@@ -857,9 +863,17 @@ pub enum SshSigError {
     /// (RSA, P-384, post-quantum hybrids, certificates).
     #[error("SSHSIG public key refused")]
     Key(#[source] KeyError),
-    /// The namespace is empty, too long, not UTF-8 or contains NUL.
-    #[error("SSHSIG namespace is empty, longer than 256 bytes, not UTF-8 or contains NUL")]
+    /// The namespace is empty, not UTF-8 or contains NUL.
+    #[error("SSHSIG namespace is empty, not UTF-8 or contains NUL")]
     Namespace,
+    /// The namespace is longer than [`MAX_NAMESPACE_LEN`].
+    #[error("SSHSIG namespace of {len} bytes exceeds the limit of {max} bytes")]
+    NamespaceTooLong {
+        /// Its length.
+        len: usize,
+        /// The limit.
+        max: usize,
+    },
     /// The reserved field is not empty.
     #[error("SSHSIG reserved field must be empty, found {0} bytes")]
     Reserved(usize),

@@ -105,8 +105,10 @@ pub enum TlogError {
         max: usize,
     },
     /// A note has more signature lines than [`note::MAX_SIGNATURES`].
-    #[error("note has more than {max} signatures")]
+    #[error("note has {count} signatures, more than the limit of {max}")]
     TooManySignatures {
+        /// Signature lines in the note (with the one being added, when adding).
+        count: usize,
         /// The limit.
         max: usize,
     },
@@ -180,6 +182,23 @@ pub enum TlogError {
     /// A receipt's COSE structure or signature was refused.
     #[error("receipt refused")]
     Envelope(#[from] EnvelopeError),
+    /// A receipt is larger than [`receipt::MAX_RECEIPT_LEN`].
+    #[error("receipt of {len} bytes exceeds the limit of {max} bytes")]
+    ReceiptTooLarge {
+        /// Its length.
+        len: usize,
+        /// The limit.
+        max: usize,
+    },
+    /// An envelope carries (or would carry) more receipts than
+    /// [`receipt::MAX_RECEIPTS`].
+    #[error("{count} receipts exceed the limit of {max} per envelope")]
+    TooManyReceipts {
+        /// The receipts in the envelope's header, or given.
+        count: usize,
+        /// The limit.
+        max: usize,
+    },
     /// A receipt is well-formed COSE but not an RFC 9162 receipt of inclusion.
     #[error("malformed receipt: {0}")]
     MalformedReceipt(&'static str),

@@ -57,9 +57,9 @@ pub use certify::{
 };
 pub use credential::{CredentialChallenge, EndorsementKey, MAX_CREDENTIAL_LEN, make_credential};
 pub use structures::{
-    Attest, AttestSignature, Attested, ClockInfo, KeyParams, ObjectAttributes, PcrSelection,
-    Public, Scheme, TPM_ECC_NIST_P256, TPM_GENERATED_VALUE, alg, alg_name, attest_type_name, name,
-    st,
+    Attest, AttestSignature, Attested, ClockInfo, KeyParams, MAX_PCR_BANKS, ObjectAttributes,
+    PcrSelection, Public, Scheme, TPM_ECC_NIST_P256, TPM_GENERATED_VALUE, alg, alg_name,
+    attest_type_name, name, st,
 };
 
 /// The largest structure accepted, in bytes: a TPMT_PUBLIC of an RSA-4096
@@ -116,6 +116,17 @@ pub enum TpmError {
         len: usize,
         /// The limit.
         max: usize,
+    },
+    /// A structure holds more entries than its limit (see
+    /// [`MAX_PCR_BANKS`]).
+    #[error("{count} {what} exceed the limit of {max}")]
+    TooMany {
+        /// What is counted.
+        what: &'static str,
+        /// How many the structure declares.
+        count: u64,
+        /// The limit.
+        max: u64,
     },
     /// The TPMS_ATTEST's magic is not TPM_GENERATED_VALUE: the TPM did not make it.
     #[error("TPMS_ATTEST magic {0:#010x} is not TPM_GENERATED_VALUE 0xff544347")]

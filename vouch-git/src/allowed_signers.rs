@@ -39,8 +39,11 @@ use vouch_core::{KeyError, PublicKey, Timestamp};
 
 /// Largest allowed signers file accepted (1 MiB).
 pub const MAX_FILE_LEN: usize = 1024 * 1024;
-/// Longest sub-pattern OpenSSH matches; a longer one never matches.
-const MAX_SUBPATTERN: usize = 1023;
+/// The length (in bytes) from which a sub-pattern never matches: OpenSSH's
+/// `match_pattern_list` copies each into a 1024-byte buffer and answers "no
+/// match" for the whole list when one of 1023 bytes or more does not fit
+/// with its terminator; [`match_pattern_list`] does the same.
+pub const MAX_SUBPATTERN: usize = 1023;
 
 /// A calendar date and time of day with no zone: how `valid-after`,
 /// `valid-before` and `-Overify-time` are written unless they end in `Z`.

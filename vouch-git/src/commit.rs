@@ -60,7 +60,7 @@ pub const MAX_COMMIT_LEN: usize = 4 * 1024 * 1024;
 pub const SIGNATURE_NAMESPACE: &str = "git";
 
 /// Largest number of parents accepted (octopus merges have dozens at most).
-const MAX_PARENTS: usize = 1024;
+pub const MAX_PARENTS: usize = 1024;
 
 /// The hash a repository names its objects with.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -288,9 +288,9 @@ impl CommitObject {
                 break;
             }
             if parents.len() == MAX_PARENTS {
-                return Err(GitError::Malformed {
-                    problem: "too many parents",
+                return Err(GitError::TooManyParents {
                     line,
+                    max: MAX_PARENTS,
                 });
             }
             parents.push(object_id_field(
@@ -705,6 +705,14 @@ pub enum GitError {
         limit: usize,
         /// The size found.
         actual: usize,
+    },
+    /// The commit has more `parent` headers than [`MAX_PARENTS`].
+    #[error("commit has more than {max} parents (header line {line} is one too many)")]
+    TooManyParents {
+        /// The 1-based header line of the first parent past the limit.
+        line: usize,
+        /// The limit.
+        max: usize,
     },
     /// The object's structure is not a commit's.
     #[error("malformed commit object (header line {line}): {problem}")]

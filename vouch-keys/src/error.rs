@@ -249,12 +249,23 @@ pub enum Error {
         /// The path.
         path: PathBuf,
     },
-    /// The key is larger than any key file vouch reads.
-    #[error("{origin} is {size} bytes, more than the {limit} bytes a key file may have")]
+    /// A key file ([`crate::MAX_KEY_FILE_LEN`]), or a file kept beside a
+    /// key (a TPM stub, a FIDO side file or counter, a test CA's
+    /// certificate), is larger than vouch reads of it.
+    #[error("{origin} is {size} bytes, more than the {limit} bytes vouch reads of it")]
     TooLarge {
         /// Where the key came from.
         origin: Origin,
         /// Its size.
+        size: u64,
+        /// The limit.
+        limit: u64,
+    },
+    /// The TPM's EK certificate (NV index 0x01c00002) declares more bytes
+    /// than vouch reads of one.
+    #[error("the TPM's EK certificate is {size} bytes, more than the {limit} bytes vouch reads")]
+    EkCertificateTooLarge {
+        /// The length its DER header declares.
         size: u64,
         /// The limit.
         limit: u64,

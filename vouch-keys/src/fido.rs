@@ -186,24 +186,15 @@ impl std::fmt::Debug for FidoKey {
     }
 }
 
-/// Most bytes read from a file beside the stub or written by ssh-keygen
-/// (public key lines, attestations, signatures, the state: all small).
-const MAX_SIDE_FILE: u64 = 64 * 1024;
+/// The most bytes read from a file beside the stub or written by
+/// ssh-keygen (public key lines, attestations, signatures, the state: all
+/// small).
+pub const MAX_SIDE_FILE: u64 = 64 * 1024;
 
-/// Reads a small file, refusing one larger than [`MAX_SIDE_FILE`].
+/// Reads a small file: a regular file (a FIFO is refused, not waited on)
+/// of at most [`MAX_SIDE_FILE`] bytes.
 fn read_small(path: &Path) -> Result<Vec<u8>, Error> {
-    use std::io::Read as _;
-    let mut bytes = Vec::new();
-    std::fs::File::open(path)
-        .and_then(|f| f.take(MAX_SIDE_FILE + 1).read_to_end(&mut bytes))
-        .map_err(Error::io("read", path))?;
-    if bytes.len() as u64 > MAX_SIDE_FILE {
-        return Err(Error::Fido {
-            what: "read the credential",
-            detail: format!("{} is larger than {MAX_SIDE_FILE} bytes", path.display()),
-        });
-    }
-    Ok(bytes)
+    crate::file::fs::read_bounded(path, MAX_SIDE_FILE)
 }
 
 /// `PATH` with `suffix` appended to its file name.

@@ -28,6 +28,7 @@ use zeroize::Zeroizing;
 use crate::error::{Error, KeyFormat, Origin};
 use crate::passphrase::Passphrase;
 
+pub use self::openssh::MAX_BCRYPT_ROUNDS;
 pub use self::vouch::KdfParams;
 
 /// Largest key file vouch reads. Real keys are under 4 KiB; the bound keeps

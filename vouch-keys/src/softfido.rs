@@ -7,7 +7,7 @@
 //! hardware: a roster should never mark its keys as
 //! [`HardwareClaim::FidoAuthenticator`](https://docs.rs/vouch-manifest).
 
-use std::io::{Read as _, Seek as _, Write as _};
+use std::io::{Seek as _, Write as _};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU32, Ordering};
 
@@ -82,29 +82,30 @@ enum Counter {
 
 impl Counter {
     /// The next counter value.
-    fn next(&self) -> Result<u32, std::io::Error> {
+    fn next(&self) -> Result<u32, Error> {
         match self {
             Counter::Memory(c) => Ok(c.fetch_add(1, Ordering::Relaxed).wrapping_add(1)),
             Counter::File(path) => {
-                let mut file = std::fs::OpenOptions::new()
-                    .read(true)
-                    .write(true)
-                    .create(true)
-                    .truncate(false)
-                    .open(path)?;
+                let mut options = std::fs::OpenOptions::new();
+                options.read(true).write(true).create(true).truncate(false);
+                // A regular file, checked on the opened file: a FIFO is
+                // refused, not waited on.
+                let (mut file, _) = crate::file::fs::open_regular_with(path, options)?;
+                let io = |action| Error::io(action, path);
                 // Exclusive while read, incremented and written: two
                 // signers at once get two values.
-                file.lock()?;
-                let mut text = String::new();
-                file.read_to_string(&mut text)?;
-                let last = parse_counter(&text)?;
+                file.lock().map_err(io("lock"))?;
+                let last = read_counter(&mut file, path)?;
                 let next = last.checked_add(1).ok_or_else(|| {
-                    std::io::Error::other("the counter reached its maximum (2^32 - 1)")
+                    io("advance")(std::io::Error::other(
+                        "the counter reached its maximum (2^32 - 1)",
+                    ))
                 })?;
-                file.set_len(0)?;
-                file.rewind()?;
-                writeln!(file, "{next}")?;
-                file.sync_data()?;
+                file.set_len(0)
+                    .and_then(|()| file.rewind())
+                    .and_then(|()| writeln!(file, "{next}"))
+                    .and_then(|()| file.sync_data())
+                    .map_err(io("write"))?;
                 Ok(next)
             }
         }
@@ -117,22 +118,37 @@ impl Counter {
         match self {
             Counter::Memory(c) => Ok(c.load(Ordering::Relaxed)),
             Counter::File(path) => {
-                let read = || -> Result<u32, std::io::Error> {
-                    let mut file = match std::fs::File::open(path) {
-                        Ok(f) => f,
-                        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(0),
-                        Err(e) => return Err(e),
-                    };
-                    // Shared, so a signer's write in progress is never read half done.
-                    file.lock_shared()?;
-                    let mut text = String::new();
-                    file.read_to_string(&mut text)?;
-                    parse_counter(&text)
+                let mut file = match crate::file::fs::open_regular(path) {
+                    Ok((f, _)) => f,
+                    Err(Error::Io { source, .. })
+                        if source.kind() == std::io::ErrorKind::NotFound =>
+                    {
+                        return Ok(0);
+                    }
+                    Err(e) => return Err(e),
                 };
-                read().map_err(Error::io("read the counter file", path))
+                // Shared, so a signer's write in progress is never read half done.
+                file.lock_shared().map_err(Error::io("lock", path))?;
+                read_counter(&mut file, path)
             }
         }
     }
+}
+
+/// The largest counter file read, in bytes: it holds a decimal u32 and a
+/// newline.
+pub const MAX_COUNTER_FILE: u64 = 64;
+
+/// Reads the counter in the opened (and locked) counter `file`.
+fn read_counter(file: &mut std::fs::File, path: &Path) -> Result<u32, Error> {
+    let size = file.metadata().map_err(Error::io("inspect", path))?.len();
+    let bytes = crate::file::fs::read_opened(&mut *file, path, size, MAX_COUNTER_FILE)?;
+    std::str::from_utf8(&bytes)
+        .map_err(|_| {
+            std::io::Error::new(std::io::ErrorKind::InvalidData, "the counter is not text")
+        })
+        .and_then(parse_counter)
+        .map_err(Error::io("read the counter file", path))
 }
 
 /// A counter file's text: a decimal u32, or nothing before the first signature.

@@ -73,7 +73,7 @@ use vouch_core::{Algorithm, Digest, KeyId, PublicKey, SignError, Signature, Sign
 
 use crate::error::Error;
 
-pub use endorsement::endorsement_certificate;
+pub use endorsement::{MAX_EK_CERTIFICATE_LEN, endorsement_certificate};
 
 /// The environment variable that names the TCTI for `tpm:` key references,
 /// read before tpm2-tools' own [`TPM2TOOLS_TCTI_ENV`].
@@ -87,8 +87,8 @@ pub const BINDING_CONTEXT: &[u8] = vouch_core::tpm::BINDING_CONTEXT;
 
 const STUB_FORMAT: &str = "vouch-tpm-key";
 const STUB_VERSION: u64 = 1;
-/// A stub is a few hundred bytes; refuse to read anything absurd.
-const MAX_STUB_LEN: u64 = 64 * 1024;
+/// The largest stub file read, in bytes: a stub is a few hundred.
+pub const MAX_STUB_LEN: u64 = 64 * 1024;
 
 /// The TCTI from the environment: `VOUCH_TPM_TCTI`, else `TPM2TOOLS_TCTI`;
 /// `None` when neither is set (or both are empty).
@@ -525,16 +525,9 @@ impl TpmKey {
     /// names. Reads and checks the stub only; the TPM is first asked at
     /// the first signature.
     pub fn open(stub: &Path, tcti: &str) -> Result<TpmKey, Error> {
-        let meta = std::fs::metadata(stub).map_err(Error::io("open", stub))?;
-        if !meta.is_file() {
-            return Err(Error::NotAFile {
-                path: stub.to_path_buf(),
-            });
-        }
-        if meta.len() > MAX_STUB_LEN {
-            return Err(bad_stub(stub, format!("{} bytes is too large", meta.len())));
-        }
-        let bytes = std::fs::read(stub).map_err(Error::io("read", stub))?;
+        // Checked on the opened file: a regular file (a FIFO is refused,
+        // not waited on) of at most MAX_STUB_LEN bytes.
+        let bytes = crate::file::fs::read_bounded(stub, MAX_STUB_LEN)?;
         let record: Stub = vouch_core::cbor::from_canonical(&bytes)
             .map_err(|e| bad_stub(stub, format!("not the expected canonical CBOR: {e}")))?;
         if record.format != STUB_FORMAT {

@@ -82,4 +82,4 @@ mod tiles;
 pub use bundle::MAX_ENTRY_LEN;
 pub use error::LogError;
 pub use layout::Tile;
-pub use log::{Appended, Log, Registered};
+pub use log::{Appended, Log, MAX_VKEY_FILE, Registered};

@@ -15,8 +15,8 @@ use crate::layout::{CHECKPOINT_PATH, LOCK_PATH, VKEY_PATH};
 use crate::tiles::Tiles;
 use crate::{LogError, MAX_ENTRY_LEN};
 
-/// The largest `vkey` file read: a verifier key is at most 1024 bytes.
-const MAX_VKEY_FILE: u64 = 2048;
+/// The largest `vkey` file read, in bytes: a verifier key is at most 1024.
+pub const MAX_VKEY_FILE: u64 = 2048;
 
 /// A transparency log in a directory, as of the newest checkpoint this
 /// handle verified.

@@ -106,6 +106,20 @@ pub enum ManifestError {
     /// A file could not be read or written.
     #[error("I/O error")]
     Io(#[source] std::io::Error),
+    /// An input is larger than its limit: a roster state file
+    /// ([`crate::RosterState::MAX_LEN`]), a TPM enrollment file
+    /// ([`crate::tpm::endorsement::MAX_FILE_LEN`]), an identity name
+    /// ([`crate::IdentityId::MAX_NAME_LEN`]) or a role name
+    /// ([`crate::RoleName::MAX_LEN`]).
+    #[error("{what} of {len} bytes exceeds the limit of {max} bytes")]
+    TooLarge {
+        /// Which input.
+        what: &'static str,
+        /// Its length (of a file read to one byte past the limit: that).
+        len: usize,
+        /// The limit.
+        max: usize,
+    },
 }
 
 /// Which root keys a roster rotation was checked against.
@@ -422,12 +436,20 @@ pub enum RosterError {
         /// The second.
         second: IdentityId,
     },
-    /// The roster's Sigstore trusted root is not a JSON object, or is
-    /// larger than [`crate::sigstore::MAX_TRUSTED_ROOT`].
-    #[error("the roster's Sigstore trusted root ({len} bytes) is not a bounded JSON document")]
+    /// The roster's Sigstore trusted root is not a JSON object.
+    #[error("the roster's Sigstore trusted root ({len} bytes) is not a JSON object")]
     SigstoreTrustedRoot {
         /// Its length in bytes.
         len: usize,
+    },
+    /// The roster's Sigstore trusted root is larger than
+    /// [`crate::sigstore::MAX_TRUSTED_ROOT`].
+    #[error("the roster's Sigstore trusted root of {len} bytes exceeds the limit of {max} bytes")]
+    SigstoreTrustedRootTooLarge {
+        /// Its length in bytes.
+        len: usize,
+        /// The limit.
+        max: usize,
     },
     /// A Sigstore signer mapping names an identity the roster does not have.
     #[error("a Sigstore signer is mapped to {}, which is not an identity of the roster", .0.as_str())]

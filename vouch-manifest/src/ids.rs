@@ -51,8 +51,6 @@ pub struct IdentityId {
     kind: IdentityKind,
 }
 
-const MAX_NAME: usize = 256;
-
 /// Dots that end a DNS name (`example.com.`), in ASCII and the forms UTS #46
 /// maps to it: a name may not end with one, as `bob@example.com.` would be a
 /// second spelling of `bob@example.com`.
@@ -60,7 +58,6 @@ const NAME_DOTS: [char; 4] = ['.', '\u{3002}', '\u{FF0E}', '\u{FF61}'];
 
 fn valid_name(name: &str) -> bool {
     !name.is_empty()
-        && name.len() <= MAX_NAME
         && name
             .chars()
             .all(|c| !c.is_whitespace() && !c.is_control() && !crate::names::is_invisible(c))
@@ -68,6 +65,9 @@ fn valid_name(name: &str) -> bool {
 }
 
 impl IdentityId {
+    /// The longest name (the part after `person:` or `workload:`), in bytes.
+    pub const MAX_NAME_LEN: usize = 256;
+
     /// Builds an id from its kind and name.
     pub fn new(kind: IdentityKind, name: &str) -> Result<Self, ManifestError> {
         format!("{}:{name}", kind.prefix()).parse()
@@ -99,6 +99,13 @@ impl FromStr for IdentityId {
             "workload" => IdentityKind::Workload,
             _ => return Err(bad()),
         };
+        if name.len() > Self::MAX_NAME_LEN {
+            return Err(ManifestError::TooLarge {
+                what: "identity name",
+                len: name.len(),
+                max: Self::MAX_NAME_LEN,
+            });
+        }
         if !valid_name(name) {
             return Err(bad());
         }
@@ -127,6 +134,9 @@ impl fmt::Debug for IdentityId {
 pub struct RoleName(String);
 
 impl RoleName {
+    /// The longest role name, in bytes.
+    pub const MAX_LEN: usize = 64;
+
     /// The role name text.
     pub fn as_str(&self) -> &str {
         &self.0
@@ -136,8 +146,14 @@ impl RoleName {
 impl FromStr for RoleName {
     type Err = ManifestError;
     fn from_str(s: &str) -> Result<Self, ManifestError> {
+        if s.len() > Self::MAX_LEN {
+            return Err(ManifestError::TooLarge {
+                what: "role name",
+                len: s.len(),
+                max: Self::MAX_LEN,
+            });
+        }
         let ok = !s.is_empty()
-            && s.len() <= 64
             && s.bytes()
                 .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-' || b == b'_');
         if ok {

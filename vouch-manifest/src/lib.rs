@@ -44,8 +44,8 @@ pub use predicates::{
     Pipeline, SourceCommit,
 };
 pub use release::{
-    Dependency, Release, SbomError, SbomFormat, dependencies_from_cyclonedx,
-    dependencies_from_sbom, dependencies_from_spdx,
+    Dependency, MAX_COMPONENT_DEPTH, MAX_SBOM, Release, SbomError, SbomFormat,
+    dependencies_from_cyclonedx, dependencies_from_sbom, dependencies_from_spdx,
 };
 pub use roster::{
     ClaimedTimeTrust, Grandfathered, HardwareClaim, Identity, IdentityProof, KeyStanding,

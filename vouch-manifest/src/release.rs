@@ -132,9 +132,24 @@ pub enum SbomError {
     /// Not JSON, or not the expected shape.
     #[error("SBOM is not valid JSON of the expected shape")]
     Json(#[from] serde_json::Error),
-    /// The document is larger than the limit.
-    #[error("SBOM of {0} bytes exceeds the 64 MiB limit")]
-    TooLarge(usize),
+    /// The document is larger than [`MAX_SBOM`].
+    #[error("SBOM of {len} bytes exceeds the limit of {max} bytes")]
+    TooLarge {
+        /// Its length.
+        len: usize,
+        /// The limit.
+        max: usize,
+    },
+    /// CycloneDX components nest deeper than [`MAX_COMPONENT_DEPTH`]
+    /// levels (a top-level component is level 1): refused, not cut, so
+    /// that no dependency is silently left out of a release.
+    #[error("component {name:?} nests deeper than {max} levels of components")]
+    ComponentsTooDeep {
+        /// The first component found too deep.
+        name: String,
+        /// The limit.
+        max: usize,
+    },
     /// Not a CycloneDX document (bomFormat).
     #[error("not a CycloneDX document (bomFormat {0:?})")]
     NotCycloneDx(String),
@@ -155,9 +170,19 @@ pub enum SbomError {
     },
 }
 
-const MAX_SBOM: usize = 64 << 20;
-/// CycloneDX components nest; bound the walk (serde_json bounds parse depth at 128).
-const MAX_COMPONENT_DEPTH: usize = 32;
+/// The largest SBOM document read, in bytes (a release of ten thousand
+/// components is a few MB).
+pub const MAX_SBOM: usize = 64 << 20;
+/// The deepest CycloneDX components nest, in levels (a top-level component
+/// is level 1); serde_json bounds the parse itself at 128 levels.
+pub const MAX_COMPONENT_DEPTH: usize = 32;
+
+fn too_large(json: &[u8]) -> SbomError {
+    SbomError::TooLarge {
+        len: json.len(),
+        max: MAX_SBOM,
+    }
+}
 
 fn sha256_hex(name: &str, hex: &str) -> Result<Digest, SbomError> {
     Digest::from_hex(DigestAlgorithm::Sha256, &hex.to_ascii_lowercase()).map_err(|_| {
@@ -206,10 +231,16 @@ fn walk_cdx(c: &CdxComponent, depth: usize, out: &mut Vec<Dependency>) -> Result
         purl: c.purl.clone(),
         digest,
     });
-    if depth < MAX_COMPONENT_DEPTH {
-        for sub in &c.components {
-            walk_cdx(sub, depth + 1, out)?;
-        }
+    if let Some(sub) = c.components.first()
+        && depth >= MAX_COMPONENT_DEPTH
+    {
+        return Err(SbomError::ComponentsTooDeep {
+            name: sub.name.chars().take(80).collect(),
+            max: MAX_COMPONENT_DEPTH,
+        });
+    }
+    for sub in &c.components {
+        walk_cdx(sub, depth + 1, out)?;
     }
     Ok(())
 }
@@ -218,7 +249,7 @@ fn walk_cdx(c: &CdxComponent, depth: usize, out: &mut Vec<Dependency>) -> Result
 /// components included, the `metadata.component` itself excluded).
 pub fn dependencies_from_cyclonedx(json: &[u8]) -> Result<Vec<Dependency>, SbomError> {
     if json.len() > MAX_SBOM {
-        return Err(SbomError::TooLarge(json.len()));
+        return Err(too_large(json));
     }
     let doc: CdxDoc = serde_json::from_slice(json)?;
     if doc.bom_format != "CycloneDX" {
@@ -233,7 +264,7 @@ pub fn dependencies_from_cyclonedx(json: &[u8]) -> Result<Vec<Dependency>, SbomE
     }
     let mut out = Vec::new();
     for c in &doc.components {
-        walk_cdx(c, 0, &mut out)?;
+        walk_cdx(c, 1, &mut out)?;
     }
     Ok(out)
 }
@@ -290,7 +321,7 @@ struct SpdxRelationship {
 /// excluding the package(s) the document describes (the release itself).
 pub fn dependencies_from_spdx(json: &[u8]) -> Result<Vec<Dependency>, SbomError> {
     if json.len() > MAX_SBOM {
-        return Err(SbomError::TooLarge(json.len()));
+        return Err(too_large(json));
     }
     let doc: SpdxDoc = serde_json::from_slice(json)?;
     if doc.spdx_version != "SPDX-2.3" {
@@ -372,7 +403,7 @@ struct SbomProbe {
 /// ```
 pub fn dependencies_from_sbom(json: &[u8]) -> Result<(SbomFormat, Vec<Dependency>), SbomError> {
     if json.len() > MAX_SBOM {
-        return Err(SbomError::TooLarge(json.len()));
+        return Err(too_large(json));
     }
     let probe: SbomProbe = serde_json::from_slice(json)?;
     match (probe.bom_format.is_some(), probe.spdx_version.is_some()) {

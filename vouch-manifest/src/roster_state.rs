@@ -36,8 +36,6 @@ use vouch_core::Digest;
 use crate::error::{ManifestError, RosterError};
 use crate::roster::{RosterChain, TrustedRoster};
 
-/// Largest state file read.
-const MAX_STATE: u64 = 4 << 20;
 /// The state file's format version.
 const STATE_VERSION: u64 = 1;
 
@@ -60,6 +58,9 @@ pub struct RosterState {
 }
 
 impl RosterState {
+    /// The largest state file read, in bytes (an entry is about 200 bytes).
+    pub const MAX_LEN: usize = 4 << 20;
+
     /// An empty state (nothing verified yet).
     pub fn new() -> Self {
         RosterState {
@@ -134,12 +135,12 @@ impl RosterState {
 
     /// Reads the JSON form.
     pub fn from_json(bytes: &[u8]) -> Result<Self, ManifestError> {
-        if bytes.len() as u64 > MAX_STATE {
-            return Err(vouch_core::cbor::CborError::TooLarge {
-                size: bytes.len(),
-                limit: MAX_STATE as usize,
-            }
-            .into());
+        if bytes.len() > Self::MAX_LEN {
+            return Err(ManifestError::TooLarge {
+                what: "roster state file",
+                len: bytes.len(),
+                max: Self::MAX_LEN,
+            });
         }
         let state: RosterState = serde_json::from_slice(bytes)?;
         if state.version != STATE_VERSION {
@@ -165,7 +166,7 @@ impl RosterState {
             Err(e) => return Err(ManifestError::Io(e)),
         };
         let mut bytes = Vec::new();
-        file.take(MAX_STATE + 1)
+        file.take(Self::MAX_LEN as u64 + 1)
             .read_to_end(&mut bytes)
             .map_err(ManifestError::Io)?;
         RosterState::from_json(&bytes)

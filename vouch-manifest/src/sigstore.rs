@@ -88,9 +88,14 @@ impl SigstoreTrust {
     /// non-empty issuer and SAN, a forward window, and no (issuer, SAN)
     /// pair mapped to two identities (one party counting twice).
     pub(crate) fn check(&self, known: impl Fn(&IdentityId) -> bool) -> Result<(), RosterError> {
-        if self.trusted_root.len() > MAX_TRUSTED_ROOT
-            || !serde_json::from_str::<serde_json::Value>(&self.trusted_root)
-                .is_ok_and(|v| v.is_object())
+        if self.trusted_root.len() > MAX_TRUSTED_ROOT {
+            return Err(RosterError::SigstoreTrustedRootTooLarge {
+                len: self.trusted_root.len(),
+                max: MAX_TRUSTED_ROOT,
+            });
+        }
+        if !serde_json::from_str::<serde_json::Value>(&self.trusted_root)
+            .is_ok_and(|v| v.is_object())
         {
             return Err(RosterError::SigstoreTrustedRoot {
                 len: self.trusted_root.len(),

@@ -7,7 +7,7 @@ use vouch_core::Digest;
 use crate::error::{Error, Input};
 
 /// Largest PEM public key read (an RSA-4096 key is under 1 KiB).
-const MAX_PUBLIC_KEY: usize = 64 << 10;
+pub const MAX_PUBLIC_KEY: usize = 64 << 10;
 
 /// The signer a bundle must be from.
 ///

@@ -55,7 +55,7 @@ mod verify;
 pub use bundle::{Bundle, BundleVersion, MAX_BUNDLE};
 pub use claims::{CertificateClaims, Claim};
 pub use error::{Cause, Error, Input};
-pub use expectation::{ArtifactRef, Expectation, PublicKey};
+pub use expectation::{ArtifactRef, Expectation, MAX_PUBLIC_KEY, PublicKey};
 pub use root::{MAX_TRUSTED_ROOT, TrustedRoot};
 pub use unverified::ClaimedSigner;
 pub use verified::{

@@ -667,7 +667,7 @@ fn release(args: ReleaseArgs) -> CliResult {
     let dependencies = match &args.sbom {
         Some(path) => {
             let (format, deps) =
-                dependencies_from_sbom(&crate::io::read(path, crate::io::Input::BUNDLE)?).map_err(
+                dependencies_from_sbom(&crate::io::read(path, crate::io::Input::SBOM)?).map_err(
                     |e| CliError::usage(format!("cannot read the SBOM {}", path.display()), e),
                 )?;
             eprintln!(

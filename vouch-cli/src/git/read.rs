@@ -36,6 +36,13 @@ pub(crate) enum ReadError {
     /// The revision names a tree, a blob or a malformed tag.
     #[error("the revision names {0}, not a commit")]
     NotACommit(&'static str),
+    /// More annotated tags stand between the name and its commit than
+    /// [`MAX_TAG_DEPTH`].
+    #[error("the revision names a chain of more than {max} annotated tags")]
+    TagChainTooLong {
+        /// The limit.
+        max: usize,
+    },
     /// The output was longer than the limit.
     #[error("commit object is larger than {MAX_COMMIT_LEN} bytes")]
     TooLarge,
@@ -101,7 +108,7 @@ fn object_id(out: &[u8]) -> Result<GitObjectId, ReadError> {
 }
 
 /// How many annotated tags may stand between a name and its commit.
-const MAX_TAG_DEPTH: usize = 8;
+pub(crate) const MAX_TAG_DEPTH: usize = 8;
 
 /// Resolves `rev` to a commit id and reads the commit object.
 ///
@@ -141,5 +148,51 @@ pub(crate) fn read_commit(
             _ => return Err(ReadError::NotACommit("an object of unknown type")),
         }
     }
-    Err(ReadError::NotACommit("a chain of more than 8 tags"))
+    Err(ReadError::TagChainTooLong { max: MAX_TAG_DEPTH })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn max_tag_depth() {
+        if !vouch_test_support::git::tools_available("tag depth test", "MAX_TAG_DEPTH") {
+            return;
+        }
+        let dir = std::env::temp_dir().join(format!("vouch-cli-tag-depth-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        let (repo, home) = (dir.join("repo"), dir.join("home"));
+        std::fs::create_dir_all(&repo).unwrap();
+        std::fs::create_dir_all(&home).unwrap();
+        let run = |args: &[&str]| {
+            let out = vouch_test_support::git::command(&repo, &home, "UTC")
+                .args(args)
+                .output()
+                .unwrap();
+            assert!(out.status.success(), "git {args:?}: {out:?}");
+        };
+        run(&["init", "-q"]);
+        run(&["commit", "-q", "--allow-empty", "-m", "c"]);
+        run(&["tag", "-a", "t1", "-m", "t", "HEAD"]);
+        for i in 2..=MAX_TAG_DEPTH + 1 {
+            run(&[
+                "tag",
+                "-a",
+                &format!("t{i}"),
+                "-m",
+                "t",
+                &format!("t{}", i - 1),
+            ]);
+        }
+        // Eight tags above the commit are peeled; a ninth is refused.
+        let (commit, _) = read_commit(Some(&repo), "HEAD").unwrap();
+        let (peeled, _) = read_commit(Some(&repo), &format!("t{MAX_TAG_DEPTH}")).unwrap();
+        assert_eq!(peeled, commit);
+        match read_commit(Some(&repo), &format!("t{}", MAX_TAG_DEPTH + 1)) {
+            Err(ReadError::TagChainTooLong { max }) => assert_eq!(max, MAX_TAG_DEPTH),
+            other => panic!("{other:?}"),
+        }
+        std::fs::remove_dir_all(dir).unwrap();
+    }
 }

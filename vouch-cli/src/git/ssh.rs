@@ -422,12 +422,17 @@ fn sign(o: &Opts) -> Result<Exit, Failure> {
                 error_chain(&e)
             ))
         })?;
-        return sign_operands(o, &mut |input, name| {
-            let mut bytes = Vec::new();
+        return sign_operands(o, &mut |input, name, size| {
             // git signs commit and tag payloads: small; the bound only
-            // keeps a runaway input out of memory.
-            std::io::Read::read_to_end(&mut input.take(MAX_FIDO_MESSAGE), &mut bytes)
+            // keeps a runaway input out of memory. A file is refused on its
+            // size before it is read; any input past the bound, once read.
+            if let Some(size) = size {
+                check_fido_message(size, name)?;
+            }
+            let mut bytes = Vec::new();
+            std::io::Read::read_to_end(&mut input.take(MAX_FIDO_MESSAGE + 1), &mut bytes)
                 .map_err(|e| Failure::unreadable(format!("cannot read {name}: {e}")))?;
+            check_fido_message(bytes.len() as u64, name)?;
             device
                 .sign_sshsig(namespace, hash, &bytes)
                 .map(|s| s.to_armored())
@@ -437,7 +442,7 @@ fn sign(o: &Opts) -> Result<Exit, Failure> {
         });
     }
     let signer = open_signer(key)?;
-    sign_operands(o, &mut |input, name| {
+    sign_operands(o, &mut |input, name, _| {
         let mut hasher = MessageHasher::new(hash);
         std::io::copy(input, &mut hasher)
             .map_err(|e| Failure::unreadable(format!("cannot read {name}: {e}")))?;
@@ -451,17 +456,32 @@ fn sign(o: &Opts) -> Result<Exit, Failure> {
 #[cfg(feature = "fido")]
 const MAX_FIDO_MESSAGE: u64 = 64 << 20;
 
+/// Refuses a message of `len` bytes larger than [`MAX_FIDO_MESSAGE`]: it
+/// is never signed cut short.
+#[cfg(feature = "fido")]
+fn check_fido_message(len: u64, name: &str) -> Result<(), Failure> {
+    if len > MAX_FIDO_MESSAGE {
+        return Err(Failure::unreadable(format!(
+            "{name} is larger than the {MAX_FIDO_MESSAGE} bytes vouch-git-ssh signs with a \
+             security key"
+        )));
+    }
+    Ok(())
+}
+
+/// Signs one input: given the input, its name and, for a regular file, its
+/// size; returns the armored signature.
+type SignOne<'a> =
+    dyn FnMut(&mut dyn std::io::Read, &str, Option<u64>) -> Result<String, Failure> + 'a;
+
 /// Signs standard input or each file operand (writing `FILE.sig`) with
 /// `sign_one`, as `ssh-keygen -Y sign` does.
-fn sign_operands(
-    o: &Opts,
-    sign_one: &mut dyn FnMut(&mut dyn std::io::Read, &str) -> Result<String, Failure>,
-) -> Result<Exit, Failure> {
+fn sign_operands(o: &Opts, sign_one: &mut SignOne<'_>) -> Result<Exit, Failure> {
     if o.operands.is_empty() || o.operands.iter().all(|f| f == "-") {
         if !o.quiet {
             eprintln!("Signing data on standard input");
         }
-        let armored = sign_one(&mut std::io::stdin().lock(), "(stdin)")?;
+        let armored = sign_one(&mut std::io::stdin().lock(), "(stdin)", None)?;
         let mut out = std::io::stdout().lock();
         out.write_all(armored.as_bytes())
             .and_then(|()| out.flush())
@@ -476,7 +496,12 @@ fn sign_operands(
         }
         let mut input = std::fs::File::open(path)
             .map_err(|e| Failure::unreadable(format!("Cannot open {name} for signing: {e}")))?;
-        let armored = sign_one(&mut input, &name)?;
+        let size = input
+            .metadata()
+            .ok()
+            .filter(std::fs::Metadata::is_file)
+            .map(|m| m.len());
+        let armored = sign_one(&mut input, &name, size)?;
         let mut sig_path = file.clone();
         sig_path.push(".sig");
         let sig_path = PathBuf::from(sig_path);
@@ -729,5 +754,44 @@ mod tests {
         assert_eq!(v.verify_time, Some("2026-03-01T12:00:00Z".parse().unwrap()));
         assert!(v.print_pubkey);
         assert!(sig_options(&o(&["verify-time=yesterday"]), false, true, true).is_err());
+    }
+
+    #[test]
+    fn max_small_file() {
+        let dir = std::env::temp_dir().join(format!("vouch-git-ssh-small-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join("allowed_signers");
+        let file = std::fs::File::create(&path).unwrap();
+        file.set_len(MAX_SMALL_FILE).unwrap();
+        assert_eq!(
+            read_small(&path, "allowed signers file")
+                .ok()
+                .map(|b| b.len() as u64),
+            Some(MAX_SMALL_FILE)
+        );
+        file.set_len(MAX_SMALL_FILE + 1).unwrap();
+        let e = read_small(&path, "allowed signers file").unwrap_err();
+        assert_eq!(
+            e.message,
+            format!(
+                "allowed signers file {} is larger than {MAX_SMALL_FILE} bytes",
+                path.display()
+            )
+        );
+        std::fs::remove_dir_all(dir).unwrap();
+    }
+
+    #[cfg(feature = "fido")]
+    #[test]
+    fn max_fido_message() {
+        assert!(check_fido_message(MAX_FIDO_MESSAGE, "m").is_ok());
+        let e = check_fido_message(MAX_FIDO_MESSAGE + 1, "m").unwrap_err();
+        assert_eq!(
+            e.message,
+            format!(
+                "m is larger than the {MAX_FIDO_MESSAGE} bytes vouch-git-ssh signs with a \
+                 security key"
+            )
+        );
     }
 }

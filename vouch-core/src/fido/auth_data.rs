@@ -9,7 +9,7 @@
 
 use ciborium::value::Value;
 
-use super::{AttestationError, cbor_limits, int_entry};
+use super::{AttestationError, MAX_CREDENTIAL_ID_LEN, cbor_limits, int_entry};
 use crate::cbor::{Strictness, item_len, validate};
 use crate::key::PublicKey;
 use crate::sig::AuthenticatorFlags;
@@ -18,8 +18,6 @@ use crate::sig::AuthenticatorFlags;
 const FLAG_AT: u8 = 0x40;
 /// ED: extension outputs follow.
 const FLAG_ED: u8 = 0x80;
-/// WebAuthn §6.5.2 caps credential ids at 1023 bytes.
-const MAX_CREDENTIAL_ID_LEN: usize = 1023;
 
 /// Parsed authenticator data of an enrollment, with its bytes as received
 /// (they are what the attestation signature covers).
@@ -73,7 +71,11 @@ impl AuthData {
             .map(|b| b.iter().fold(0usize, |acc, &x| (acc << 8) | usize::from(x)))
             .ok_or_else(short)?;
         if id_len > MAX_CREDENTIAL_ID_LEN {
-            return Err(malformed("authData: credentialId longer than 1023 bytes"));
+            return Err(AttestationError::TooLarge {
+                what: "authData credentialId",
+                len: id_len,
+                max: MAX_CREDENTIAL_ID_LEN,
+            });
         }
         let credential_id = r.take(id_len).ok_or_else(short)?.to_vec();
         let rest = r.take(r.remaining()).unwrap_or_default();

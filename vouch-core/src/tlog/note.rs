@@ -218,13 +218,16 @@ impl Note {
             .ok_or(TlogError::MalformedNote(
                 "signature block is empty or does not end in a newline",
             ))?;
-        let mut signatures = Vec::new();
+        // Counted before any line is parsed.
+        let count = block.split('\n').count();
+        if count > MAX_SIGNATURES {
+            return Err(TlogError::TooManySignatures {
+                count,
+                max: MAX_SIGNATURES,
+            });
+        }
+        let mut signatures = Vec::with_capacity(count);
         for line in block.split('\n') {
-            if signatures.len() == MAX_SIGNATURES {
-                return Err(TlogError::TooManySignatures {
-                    max: MAX_SIGNATURES,
-                });
-            }
             signatures.push(NoteSignature::parse_line(line)?);
         }
         Ok(Note {
@@ -262,6 +265,7 @@ impl Note {
             .retain(|s| (s.name.as_str(), s.key_id) != (signature.name.as_str(), signature.key_id));
         if self.signatures.len() == MAX_SIGNATURES {
             return Err(TlogError::TooManySignatures {
+                count: MAX_SIGNATURES + 1,
                 max: MAX_SIGNATURES,
             });
         }

@@ -100,6 +100,12 @@ pub struct Receipt {
 impl Receipt {
     /// Decodes a tagged (18) COSE Receipt of RFC 9162 inclusion.
     pub fn from_bytes(bytes: &[u8]) -> Result<Self, TlogError> {
+        if bytes.len() > MAX_RECEIPT_LEN {
+            return Err(TlogError::ReceiptTooLarge {
+                len: bytes.len(),
+                max: MAX_RECEIPT_LEN,
+            });
+        }
         validate(bytes, Strictness::WellFormed, RECEIPT_LIMITS)
             .map_err(crate::cose::EnvelopeError::from)?;
         if bytes.first() != Some(&0xd2) {
@@ -479,7 +485,10 @@ pub fn receipts(envelope: &[u8]) -> Result<Vec<&[u8]>, TlogError> {
     let mut r = Reader::new(value, Limits::DEFAULT);
     let n = r.array().map_err(cbor)?.ok_or(bad)?;
     if n > MAX_RECEIPTS {
-        return Err(TlogError::MalformedReceipt("more than 64 receipts"));
+        return Err(TlogError::TooManyReceipts {
+            count: n,
+            max: MAX_RECEIPTS,
+        });
     }
     let mut out = Vec::with_capacity(n);
     for _ in 0..n {
@@ -546,7 +555,10 @@ pub fn statement_leaf(envelope: &[u8]) -> Result<Hash, TlogError> {
 /// [`crate::cose::EnvelopeError::HeaderTooLarge`].
 pub fn attach_receipts(envelope: &[u8], receipts: &[Vec<u8>]) -> Result<Vec<u8>, TlogError> {
     if receipts.len() > MAX_RECEIPTS {
-        return Err(TlogError::MalformedReceipt("more than 64 receipts"));
+        return Err(TlogError::TooManyReceipts {
+            count: receipts.len(),
+            max: MAX_RECEIPTS,
+        });
     }
     let u = unprotected_of(envelope)?;
     let mut key = Vec::new();

@@ -122,7 +122,14 @@ pub fn make_credential(
     ak_name: &[u8],
     credential: &[u8],
 ) -> Result<CredentialChallenge, TpmError> {
-    if credential.is_empty() || credential.len() > MAX_CREDENTIAL_LEN {
+    if credential.len() > MAX_CREDENTIAL_LEN {
+        return Err(TpmError::TooLarge {
+            what: "credential",
+            len: credential.len(),
+            max: MAX_CREDENTIAL_LEN,
+        });
+    }
+    if credential.is_empty() {
         return Err(TpmError::Malformed {
             what: "credential",
             why: "must be 1 to 32 bytes",
@@ -210,9 +217,17 @@ mod tests {
         };
         let name = [&[0x00, 0x0b][..], &[7; 32]].concat();
         assert!(make_credential(&ek, &name, &[]).is_err());
-        assert!(make_credential(&ek, &name, &[1; 33]).is_err());
+        // MAX_CREDENTIAL_LEN: 32 bytes are a credential (below), 33 are not.
+        assert_eq!(
+            make_credential(&ek, &name, &[1; MAX_CREDENTIAL_LEN + 1]),
+            Err(TpmError::TooLarge {
+                what: "credential",
+                len: MAX_CREDENTIAL_LEN + 1,
+                max: MAX_CREDENTIAL_LEN
+            })
+        );
         assert!(make_credential(&ek, &name[..10], &[1; 32]).is_err());
-        let c = make_credential(&ek, &name, &[1; 32]).unwrap();
+        let c = make_credential(&ek, &name, &[1; MAX_CREDENTIAL_LEN]).unwrap();
         assert_eq!(c.id_object.len(), 2 + 32 + 2 + 32);
         assert_eq!(c.encrypted_secret.len(), 256);
         // The seed comes back with the EK's private key and the label.

@@ -583,8 +583,9 @@ pub struct Attest {
     attested: Attested,
 }
 
-/// TPMs have at most a few PCR banks (HASH_COUNT); more is not a TPM.
-const MAX_PCR_BANKS: u32 = 16;
+/// The most PCR banks (TPML_PCR_SELECTION entries) a TPMS_QUOTE_INFO may
+/// select: TPMs have at most a few (HASH_COUNT); more is not a TPM.
+pub const MAX_PCR_BANKS: u32 = 16;
 
 impl Attest {
     /// Parses one marshaled TPMS_ATTEST. Any magic and any type parse:
@@ -612,9 +613,10 @@ impl Attest {
             st::ATTEST_QUOTE => {
                 let count = f.u32()?;
                 if count > MAX_PCR_BANKS {
-                    return Err(TpmError::Malformed {
-                        what: ATTEST,
-                        why: "more PCR banks than a TPM has",
+                    return Err(TpmError::TooMany {
+                        what: "PCR banks of a TPMS_QUOTE_INFO",
+                        count: u64::from(count),
+                        max: u64::from(MAX_PCR_BANKS),
                     });
                 }
                 let mut pcr_select = Vec::new();

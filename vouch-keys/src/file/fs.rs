@@ -25,6 +25,15 @@ const FORBIDDEN_MODE_BITS: u32 = 0o077;
 pub(crate) fn open_regular(path: &Path) -> Result<(File, std::fs::Metadata), Error> {
     let mut options = OpenOptions::new();
     options.read(true);
+    open_regular_with(path, options)
+}
+
+/// [`open_regular`] with other `options` (a file also written, or
+/// created), to which it adds `O_NONBLOCK` and `O_NOCTTY`.
+pub(crate) fn open_regular_with(
+    path: &Path,
+    mut options: OpenOptions,
+) -> Result<(File, std::fs::Metadata), Error> {
     #[cfg(unix)]
     {
         use std::os::unix::fs::OpenOptionsExt as _;
@@ -40,6 +49,42 @@ pub(crate) fn open_regular(path: &Path) -> Result<(File, std::fs::Metadata), Err
         });
     }
     Ok((file, meta))
+}
+
+/// Reads a file kept beside a key (a TPM stub, a FIDO side file, a test
+/// CA's certificate) as [`open_regular`] opens it, refusing one larger
+/// than `limit` with [`Error::TooLarge`]: on its size before anything is
+/// read, and on what it holds when it grew since.
+pub(crate) fn read_bounded(path: &Path, limit: u64) -> Result<Vec<u8>, Error> {
+    let (file, meta) = open_regular(path)?;
+    read_opened(file, path, meta.len(), limit)
+}
+
+/// Reads the opened `file` at `path`, whose size was `size` when it was
+/// inspected, to at most `limit` bytes, refusing more with
+/// [`Error::TooLarge`].
+pub(crate) fn read_opened(
+    file: impl std::io::Read,
+    path: &Path,
+    size: u64,
+    limit: u64,
+) -> Result<Vec<u8>, Error> {
+    let too_large = |size: u64| Error::TooLarge {
+        origin: Origin::File(path.to_path_buf()),
+        size,
+        limit,
+    };
+    if size > limit {
+        return Err(too_large(size));
+    }
+    let mut buf = Vec::new();
+    file.take(limit.saturating_add(1))
+        .read_to_end(&mut buf)
+        .map_err(Error::io("read", path))?;
+    if buf.len() as u64 > limit {
+        return Err(too_large(buf.len() as u64));
+    }
+    Ok(buf)
 }
 
 /// Reads a private key file after checking, on the opened file, that it is

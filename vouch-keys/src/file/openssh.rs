@@ -12,7 +12,7 @@ use crate::passphrase::Passphrase;
 /// Most bcrypt-pbkdf rounds accepted. `ssh-keygen` writes 16 by default and
 /// people raise it to 100 or a few hundred with `-a`; the bound keeps a
 /// hostile file from pinning a core for hours.
-pub(super) const MAX_BCRYPT_ROUNDS: u32 = 1024;
+pub const MAX_BCRYPT_ROUNDS: u32 = 1024;
 
 pub(super) fn decode(
     text: &str,
@@ -68,6 +68,9 @@ pub(super) fn decode(
         PublicKey::from_canonical_bytes(&blob).map_err(|e| malformed(DecodeError::PublicKey(e)))?;
     let key_id = public.key_id();
     let key = if key.is_encrypted() {
+        // The cipher and the KDF's cost are judged before a passphrase is
+        // asked for: a file demanding too much is refused either way.
+        check_encryption(&key, origin)?;
         let Some(passphrase) = passphrase else {
             return Err(Error::PassphraseRequired {
                 origin: origin.clone(),
@@ -75,7 +78,6 @@ pub(super) fn decode(
                 key_id: Some(key_id),
             });
         };
-        check_encryption(&key, origin)?;
         // OpenSSH's older ciphers are unauthenticated: a wrong passphrase
         // shows up as mismatching check integers or garbage, both reported
         // by ssh-key as an error here.

@@ -474,13 +474,8 @@ pub(super) fn decode(
             Zeroizing::new(doc.secret.0.to_vec())
         }
         Some(enc) => {
-            let Some(passphrase) = passphrase else {
-                return Err(Error::PassphraseRequired {
-                    origin: origin.clone(),
-                    format: KeyFormat::Vouch,
-                    key_id: Some(key_id),
-                });
-            };
+            // The scheme and its costs are judged before a passphrase is
+            // asked for: a file demanding too much is refused either way.
             if enc.kdf != KDF_ARGON2ID || enc.cipher != CIPHER_XCHACHA20POLY1305 {
                 return Err(Error::UnsupportedEncryption {
                     origin: origin.clone(),
@@ -489,6 +484,13 @@ pub(super) fn decode(
                 });
             }
             let kdf = KdfParams::from_file(enc, origin)?;
+            let Some(passphrase) = passphrase else {
+                return Err(Error::PassphraseRequired {
+                    origin: origin.clone(),
+                    format: KeyFormat::Vouch,
+                    key_id: Some(key_id),
+                });
+            };
             if !(MIN_SALT_LEN..=MAX_SALT_LEN).contains(&enc.salt.len()) {
                 return Err(malformed(DecodeError::FieldLength {
                     field: "salt",

@@ -7,7 +7,6 @@
 //! returns from makeCredential, so the whole enrollment path of
 //! [`vouch_core::fido`] runs against them without a device.
 
-use std::io::Read as _;
 use std::path::Path;
 use std::time::Duration;
 
@@ -45,8 +44,6 @@ const ATTESTATION_C: &str = "AA";
 const AAGUID_OID: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.3.6.1.4.1.45724.1.1.4");
 /// RFC 5280's upper bound for CN and O (ub-common-name, ub-organization-name).
 const MAX_NAME_CHARS: usize = 64;
-/// Larger than any certificate vouch accepts, PEM-armored.
-const MAX_CERT_FILE_LEN: u64 = 64 * 1024;
 /// Authenticator data flag AT: attested credential data follows.
 const ATTESTED_CREDENTIAL_DATA: u8 = 0x40;
 /// COSE algorithm ES256, the attestation statement's `alg`.
@@ -78,6 +75,11 @@ impl std::fmt::Debug for TestAttestationCa {
 }
 
 impl TestAttestationCa {
+    /// The largest certificate file [`load`](TestAttestationCa::load)
+    /// reads, in bytes: larger than any certificate vouch accepts, PEM
+    /// armored.
+    pub const MAX_CERTIFICATE_FILE_LEN: u64 = 64 * 1024;
+
     /// A new self-signed P-256 root named `name` (CN and O), valid from
     /// `not_before` for `years` calendar years.
     ///
@@ -137,6 +139,8 @@ impl TestAttestationCa {
     /// certificate, which must be a self-signed CA certificate of that key
     /// with an organization (O) in its subject.
     pub fn load(key_path: &Path, cert_path: &Path) -> Result<Self, Error> {
+        // Checked on the opened file: a regular file (a FIFO is refused,
+        // not waited on) of at most MAX_CERTIFICATE_FILE_LEN bytes.
         let key = FileKey::load(key_path, None)?;
         if key.algorithm() != Algorithm::Es256 {
             return Err(Error::InvalidTestCa {
@@ -148,7 +152,7 @@ impl TestAttestationCa {
             path: cert_path.to_path_buf(),
             reason,
         };
-        let pem = read_bounded(cert_path)?;
+        let pem = crate::file::fs::read_bounded(cert_path, Self::MAX_CERTIFICATE_FILE_LEN)?;
         let (label, der) = der::pem::decode_vec(&pem)
             .map_err(|_| invalid("not a PEM certificate (-----BEGIN CERTIFICATE-----)"))?;
         if label != "CERTIFICATE" {
@@ -513,22 +517,6 @@ where
         what,
         source: Box::new(e),
     }
-}
-
-/// Reads a certificate file, refusing anything larger than a certificate can be.
-fn read_bounded(path: &Path) -> Result<Vec<u8>, Error> {
-    let file = std::fs::File::open(path).map_err(Error::io("open", path))?;
-    let mut buf = Vec::new();
-    file.take(MAX_CERT_FILE_LEN + 1)
-        .read_to_end(&mut buf)
-        .map_err(Error::io("read", path))?;
-    if buf.len() as u64 > MAX_CERT_FILE_LEN {
-        return Err(Error::InvalidTestCa {
-            path: path.to_path_buf(),
-            reason: "the certificate file is larger than 64 KiB",
-        });
-    }
-    Ok(buf)
 }
 
 #[cfg(test)]

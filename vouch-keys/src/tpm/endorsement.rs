@@ -24,8 +24,8 @@ use crate::error::Error;
 /// whose certificate is in NV index 0x01c00002.
 const EK: AsymmetricAlgorithmSelection = AsymmetricAlgorithmSelection::Rsa(RsaKeyBits::Rsa2048);
 
-/// The largest EK certificate read (they are about 1 KiB).
-const MAX_EK_CERTIFICATE_LEN: usize = 16 * 1024;
+/// The largest EK certificate read, in bytes (they are about 1 KiB).
+pub const MAX_EK_CERTIFICATE_LEN: usize = 16 * 1024;
 
 /// The DER certificate of the RSA 2048 endorsement key of the TPM that
 /// `tcti` names, as its manufacturer (or `swtpm_setup --create-ek-cert`)
@@ -35,18 +35,32 @@ pub fn endorsement_certificate(tcti: &str) -> Result<Vec<u8>, Error> {
     let mut ctx = connect(tcti)?;
     let raw = ek::retrieve_ek_pubcert(&mut ctx, EK)
         .map_err(tpm_err("read the EK certificate (NV index 0x01c00002)"))?;
-    let len = der_len(&raw).ok_or_else(|| Error::Tpm {
+    certificate_in(&raw).map(<[u8]>::to_vec)
+}
+
+/// The DER certificate at the start of the NV index's bytes `raw`: its
+/// declared length, refused when larger than [`MAX_EK_CERTIFICATE_LEN`]
+/// (before anything past it is looked at) or than `raw`.
+fn certificate_in(raw: &[u8]) -> Result<&[u8], Error> {
+    let malformed = || Error::Tpm {
         what: "read the EK certificate (NV index 0x01c00002)",
         detail: format!(
             "its {} bytes do not start with a DER certificate",
             raw.len()
         ),
-    })?;
-    Ok(raw.get(..len).unwrap_or_default().to_vec())
+    };
+    let len = der_len(raw).ok_or_else(malformed)?;
+    if len > MAX_EK_CERTIFICATE_LEN {
+        return Err(Error::EkCertificateTooLarge {
+            size: len as u64,
+            limit: MAX_EK_CERTIFICATE_LEN as u64,
+        });
+    }
+    raw.get(..len).ok_or_else(malformed)
 }
 
 /// The length of the DER SEQUENCE at the start of `b` (tag, length and
-/// contents), when it fits in `b` and in [`MAX_EK_CERTIFICATE_LEN`].
+/// contents), as its header declares it.
 fn der_len(b: &[u8]) -> Option<usize> {
     let (&tag, rest) = b.split_first()?;
     if tag != 0x30 {
@@ -62,8 +76,7 @@ fn der_len(b: &[u8]) -> Option<usize> {
         ),
         _ => return None,
     };
-    let total = header + contents;
-    (total <= b.len() && total <= MAX_EK_CERTIFICATE_LEN).then_some(total)
+    Some(header + contents)
 }
 
 impl TpmKey {
@@ -177,18 +190,47 @@ fn activate(
 
 #[cfg(test)]
 mod tests {
-    use super::der_len;
+    use super::{Error, MAX_EK_CERTIFICATE_LEN, certificate_in};
 
     #[test]
     fn der_length_of_a_certificate_and_its_padding() {
         let mut cert = vec![0x30, 0x82, 0x01, 0x00];
         cert.extend(std::iter::repeat_n(7, 256));
-        assert_eq!(der_len(&cert), Some(260));
+        assert_eq!(certificate_in(&cert).unwrap().len(), 260);
         cert.extend_from_slice(&[0xff; 40]);
-        assert_eq!(der_len(&cert), Some(260));
-        assert_eq!(der_len(&cert[..200]), None);
-        assert_eq!(der_len(&[0x31, 0x00]), None);
-        assert_eq!(der_len(&[0x30, 0x84, 0, 0, 0, 1]), None);
-        assert_eq!(der_len(&[]), None);
+        assert_eq!(certificate_in(&cert).unwrap().len(), 260);
+        for bad in [
+            &cert[..200],
+            &[0x31, 0x00][..],
+            &[0x30, 0x84, 0, 0, 0, 1][..],
+            &[][..],
+        ] {
+            assert!(matches!(certificate_in(bad), Err(Error::Tpm { .. })));
+        }
+    }
+
+    /// A DER SEQUENCE of `len` bytes in all, followed by NV padding.
+    fn sequence_of_len(len: usize) -> Vec<u8> {
+        let contents = u16::try_from(len - 4).unwrap();
+        let mut b = vec![0x30, 0x82];
+        b.extend_from_slice(&contents.to_be_bytes());
+        b.resize(len + 100, 0xff);
+        b
+    }
+
+    #[test]
+    fn max_ek_certificate_len() {
+        let at = sequence_of_len(MAX_EK_CERTIFICATE_LEN);
+        assert_eq!(certificate_in(&at).unwrap().len(), MAX_EK_CERTIFICATE_LEN);
+        match certificate_in(&sequence_of_len(MAX_EK_CERTIFICATE_LEN + 1)) {
+            Err(Error::EkCertificateTooLarge { size, limit }) => assert_eq!(
+                (size, limit),
+                (
+                    MAX_EK_CERTIFICATE_LEN as u64 + 1,
+                    MAX_EK_CERTIFICATE_LEN as u64
+                )
+            ),
+            other => panic!("{other:?}"),
+        }
     }
 }

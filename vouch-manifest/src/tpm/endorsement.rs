@@ -29,8 +29,9 @@ use crate::ids::IdentityId;
 
 const CHALLENGE_FORMAT: &str = "vouch-tpm-credential-challenge";
 const PENDING_FORMAT: &str = "vouch-tpm-credential-pending";
-/// A challenge or pending file is a few KiB (an EK certificate chain).
-const MAX_FILE_LEN: usize = 256 * 1024;
+/// The largest challenge or pending file read, in bytes: they are a few
+/// KiB (an EK certificate chain).
+pub const MAX_FILE_LEN: usize = 256 * 1024;
 
 fn refused(reason: impl Into<String>) -> ManifestError {
     ManifestError::TpmEnrollment(reason.into())
@@ -58,7 +59,7 @@ impl Challenge {
 
     /// Reads a challenge file.
     pub fn from_bytes(bytes: &[u8]) -> Result<Self, ManifestError> {
-        let c: Challenge = decode(bytes)?;
+        let c: Challenge = decode("TPM credential challenge file", bytes)?;
         if c.format != CHALLENGE_FORMAT {
             return Err(refused("not a vouch TPM credential challenge"));
         }
@@ -94,12 +95,16 @@ impl Drop for Pending {
     }
 }
 
-fn decode<T: serde::de::DeserializeOwned>(bytes: &[u8]) -> Result<T, ManifestError> {
+fn decode<T: serde::de::DeserializeOwned>(
+    what: &'static str,
+    bytes: &[u8],
+) -> Result<T, ManifestError> {
     if bytes.len() > MAX_FILE_LEN {
-        return Err(refused(format!(
-            "{} bytes exceeds the limit of {MAX_FILE_LEN} bytes",
-            bytes.len()
-        )));
+        return Err(ManifestError::TooLarge {
+            what,
+            len: bytes.len(),
+            max: MAX_FILE_LEN,
+        });
     }
     vouch_core::cbor::from_canonical(bytes).map_err(|e| refused(error_chain(&e)))
 }
@@ -112,7 +117,7 @@ impl Pending {
 
     /// Reads a pending file.
     pub fn from_bytes(bytes: &[u8]) -> Result<Self, ManifestError> {
-        let p: Pending = decode(bytes)?;
+        let p: Pending = decode("TPM pending enrollment file", bytes)?;
         if p.format != PENDING_FORMAT {
             return Err(refused("not a vouch TPM pending enrollment"));
         }
