@@ -22,15 +22,5 @@ cd "$root"
 . "$here/venv.sh"
 interop_venv "cose interop"
 
-exchange="$(mktemp -d "${TMPDIR:-/tmp}/vouch-cose-interop.XXXXXX")"
-trap 'rm -rf "$exchange"' EXIT
-
-run_rust() {
-    VOUCH_COSE_INTEROP_DIR="$exchange" VOUCH_COSE_INTEROP_PHASE="$1" \
-        cargo test --quiet -p vouch-core --test cose_interop -- --nocapture
-}
-
-run_rust sign
-"$INTEROP_PYTHON" "$here/cose_interop.py" "$exchange"
-run_rust verify
+interop_exchange cose_interop "$here/cose_interop.py" VOUCH_COSE_INTEROP
 echo "cose interop: vouch <-> pycose OK"

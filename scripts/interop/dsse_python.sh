@@ -20,15 +20,5 @@ cd "$root"
 . "$here/venv.sh"
 interop_venv "dsse interop"
 
-exchange="$(mktemp -d "${TMPDIR:-/tmp}/vouch-dsse-interop.XXXXXX")"
-trap 'rm -rf "$exchange"' EXIT
-
-run_rust() {
-    VOUCH_DSSE_INTEROP_DIR="$exchange" VOUCH_DSSE_INTEROP_PHASE="$1" \
-        cargo test --quiet -p vouch-core --test dsse_interop -- --nocapture
-}
-
-run_rust sign
-"$INTEROP_PYTHON" "$here/dsse_interop.py" "$exchange"
-run_rust verify
+interop_exchange dsse_interop "$here/dsse_interop.py" VOUCH_DSSE_INTEROP
 echo "dsse interop: vouch <-> securesystemslib OK"

@@ -48,3 +48,24 @@ PY
     fi
     INTEROP_PYTHON="$venv/bin/python"
 }
+
+# interop_exchange TEST SCRIPT VAR_PREFIX: a two-way interop test in three
+# phases over one exchange folder: vouch-core's tests/TEST.rs writes vouch's
+# envelopes (phase "sign"), SCRIPT, run by the venv's Python, verifies them
+# and writes its own, and TEST verifies those (phase "verify"). TEST reads
+# the folder and the phase from ${VAR_PREFIX}_DIR and ${VAR_PREFIX}_PHASE.
+# Call interop_venv first.
+interop_exchange() {
+    local test=$1 script=$2 prefix=$3 phase exchange
+    exchange="$(mktemp -d "${TMPDIR:-/tmp}/vouch-$test.XXXXXX")"
+    # shellcheck disable=SC2064 # the folder is fixed now
+    trap "rm -rf '$exchange'" EXIT
+    for phase in sign python verify; do
+        if [ "$phase" = python ]; then
+            "$INTEROP_PYTHON" "$script" "$exchange"
+        else
+            env "${prefix}_DIR=$exchange" "${prefix}_PHASE=$phase" \
+                cargo test --quiet -p vouch-core --test "$test" -- --nocapture
+        fi
+    done
+}
