@@ -19,4 +19,4 @@ cd "$root"
 interop_venv "differential tests (pycose, securesystemslib)"
 
 VOUCH_INTEROP_PYTHON="$INTEROP_PYTHON" \
-    cargo test --quiet -p vouch-core --test differential_python -- --nocapture --test-threads 1
+    cargo test --quiet --workspace --all-features --test differential_python -- --nocapture --test-threads 1

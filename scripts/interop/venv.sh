@@ -65,7 +65,7 @@ interop_exchange() {
             "$INTEROP_PYTHON" "$script" "$exchange"
         else
             env "${prefix}_DIR=$exchange" "${prefix}_PHASE=$phase" \
-                cargo test --quiet -p vouch-core --test "$test" -- --nocapture
+                cargo test --quiet --workspace --all-features --test "$test" -- --nocapture
         fi
     done
 }
