@@ -6,10 +6,7 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use vouch_chain::VerificationSummary;
-use vouch_manifest::{
-    Approval, Commit, Deployment, Image, Predicate, Release, Roster, Statement, peek_predicate_type,
-};
+use vouch_manifest::{Predicate, Statement, peek_predicate_type};
 
 fn check<P: Predicate + PartialEq + std::fmt::Debug>(data: &[u8], peeked: Option<&str>) {
     let Ok(s) = Statement::<P>::from_canonical_bytes(data) else {
@@ -31,11 +28,5 @@ fn check<P: Predicate + PartialEq + std::fmt::Debug>(data: &[u8], peeked: Option
 
 fuzz_target!(init: vouch_fuzz::write_seeds(|| vouch_fuzz::fixture_seeds("statement_cbor")), |data: &[u8]| {
     let peeked = peek_predicate_type(data).ok().flatten();
-    check::<Commit>(data, peeked);
-    check::<Release>(data, peeked);
-    check::<Image>(data, peeked);
-    check::<Deployment>(data, peeked);
-    check::<Approval>(data, peeked);
-    check::<Roster>(data, peeked);
-    check::<VerificationSummary>(data, peeked);
+    vouch_fuzz::for_each_predicate!(check(data, peeked));
 });

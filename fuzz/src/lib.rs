@@ -544,3 +544,19 @@ message\n"
         _ => Vec::new(),
     }
 }
+
+/// Calls `$check::<P>(args)` for every statement predicate type `P`, in
+/// one place for the targets that try their input as each kind of
+/// statement (a new predicate type is added here once).
+#[macro_export]
+macro_rules! for_each_predicate {
+    ($check:ident($($arg:expr),*)) => {{
+        $check::<::vouch_manifest::Commit>($($arg),*);
+        $check::<::vouch_manifest::Release>($($arg),*);
+        $check::<::vouch_manifest::Image>($($arg),*);
+        $check::<::vouch_manifest::Deployment>($($arg),*);
+        $check::<::vouch_manifest::Approval>($($arg),*);
+        $check::<::vouch_manifest::Roster>($($arg),*);
+        $check::<::vouch_chain::VerificationSummary>($($arg),*);
+    }};
+}
