@@ -417,6 +417,16 @@ pub enum Reason {
         /// Why.
         error: String,
     },
+    /// A statement the chain reaches that no key of the roster signed
+    /// (every signature is by an unknown key or does not verify), beside
+    /// one that a roster key did sign: it counts for nothing and is listed
+    /// under the link's ignored items, never as a failure, so that anyone
+    /// able to add to a bundle (a registry's referrers) cannot make a valid
+    /// chain fail.
+    NoRosterSignature {
+        /// The statement.
+        statement: Digest,
+    },
     /// More failures of one link than a trace keeps
     /// ([`crate::MAX_FAILURES_PER_LINK`]): the first ones are listed, this
     /// counts the rest. Junk in a bundle (envelopes signed by keys no
@@ -574,6 +584,20 @@ pub enum Reason {
 }
 
 impl Reason {
+    /// Whether this is something anyone who can add to a bundle can add
+    /// (a signature or statement no roster key vouches for), which
+    /// therefore proves nothing and, beside a valid signer, fails nothing.
+    pub(crate) fn counts_for_nothing(&self) -> bool {
+        matches!(
+            self,
+            Reason::UnknownKey { .. }
+                | Reason::BadSignature { .. }
+                | Reason::NoRosterSignature { .. }
+                | Reason::StatementUnreadable { .. }
+                | Reason::SigstoreUnknownKey { .. }
+        )
+    }
+
     pub(crate) fn too_old(at: Timestamp, max_age: MaxAge) -> Self {
         Reason::TooOld {
             at,
@@ -937,6 +961,10 @@ impl std::fmt::Display for Reason {
                 Some(d) => write!(f, "statement {d} cannot be used: {error}"),
                 None => write!(f, "a statement cannot be used: {error}"),
             },
+            Reason::NoRosterSignature { statement } => write!(
+                f,
+                "statement {statement} carries no valid signature by a roster key"
+            ),
             Reason::FailuresOmitted { count } => write!(
                 f,
                 "and {count} more failures of this link (a trace keeps the first {})",

@@ -294,6 +294,26 @@ impl<'a> Eval<'a> {
         entries: &'l [Lazy<'l, P>],
         failures: &mut Vec<Reason>,
     ) -> Groups<'l, P> {
+        self.decode_beside(entries, false, failures)
+    }
+
+    /// Like [`Eval::decode`], where `signed_elsewhere` says whether the
+    /// link already has a signature by a roster key from outside these
+    /// statements (a commit object's own signature).
+    ///
+    /// When some statement of the link (or that signature) is signed by a
+    /// roster key, the statements no roster key signed are dropped and
+    /// recorded as [`Reason::NoRosterSignature`] (which the trace lists as
+    /// ignored): otherwise anyone able to add to a bundle could make a
+    /// valid link fail by adding a counterfeit statement about its subject
+    /// (a conflict). Statements signed by roster keys all stay, so two
+    /// accountable signers who disagree still fail the link.
+    fn decode_beside<'l, P: Predicate>(
+        &self,
+        entries: &'l [Lazy<'l, P>],
+        signed_elsewhere: bool,
+        failures: &mut Vec<Reason>,
+    ) -> Groups<'l, P> {
         let mut groups: Groups<'l, P> = Vec::new();
         let mut reported = HashSet::new();
         for e in entries {
@@ -318,7 +338,36 @@ impl<'a> Eval<'a> {
                 }
             }
         }
+        let signed: Vec<bool> = groups.iter().map(|g| self.roster_signed(g)).collect();
+        if signed_elsewhere || signed.contains(&true) {
+            let mut keep = signed.iter();
+            groups.retain(|g| {
+                let signed = keep.next().copied().unwrap_or(true);
+                if !signed {
+                    failures.push(Reason::NoRosterSignature {
+                        statement: g[0].digest(),
+                    });
+                }
+                signed
+            });
+        }
         groups
+    }
+
+    /// Whether a roster key made a valid signature over the statement in
+    /// one of its envelopes (whatever that key's validity). A statement
+    /// from a Sigstore bundle counts as signed here: its certificate is
+    /// judged when the link is.
+    fn roster_signed<P: Predicate>(&self, group: &[Decoded<'_, P>]) -> bool {
+        group.iter().any(|d| {
+            #[cfg(feature = "sigstore")]
+            if d.lazy.sigstore.is_some() {
+                return true;
+            }
+            d.lazy
+                .checked(self.roster)
+                .is_some_and(|c| !c.ok.is_empty())
+        })
     }
 
     /// The statements of one link, decoded and grouped, with the failures

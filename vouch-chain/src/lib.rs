@@ -13,6 +13,16 @@
 //! time the statement claims (validity windows, revocations), and
 //! thresholds count distinct identities, never keys.
 //!
+//! What no roster key signed proves nothing, and so fails nothing on its
+//! own: anyone able to add to a bundle (push access to a registry's
+//! referrers, say) could otherwise block a valid chain with counterfeit
+//! statements. At a link that passes on valid signatures, statements no
+//! roster key signed, signatures by unknown keys or that do not verify, and
+//! statements that do not decode are listed under
+//! [`TraceNode::ignored`]; two statements that roster keys signed and that
+//! disagree are still a conflict, and at a link that fails those items are
+//! failures, as one may be the missing signature.
+//!
 //! # Policy
 //!
 //! A complete policy in TOML (the same fields work in JSON, where `null` is

@@ -306,6 +306,15 @@ pub struct TraceNode {
     /// A note for people (e.g. an explicit legacy exception).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub note: Option<String>,
+    /// What counted for nothing at a link that passed on valid signatures:
+    /// signatures by keys the roster does not know or that do not verify,
+    /// statements no roster key signed, statements that do not decode.
+    /// Anyone who can add to a bundle can add these, so they must not make
+    /// a valid link fail; at a link that fails (for want of a signer, or
+    /// for any other rule) they are listed among the failures instead, as
+    /// one of them may be the missing signature. Bounded like `failures`.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub ignored: Vec<Reason>,
     /// The links this one depends on.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub children: Vec<TraceNode>,
@@ -323,6 +332,7 @@ impl TraceNode {
             outcome: Outcome::Pass,
             failures: Vec::new(),
             note: None,
+            ignored: Vec::new(),
             children: Vec::new(),
         }
     }
@@ -331,27 +341,42 @@ impl TraceNode {
     /// outcomes, keeping the first [`MAX_FAILURES_PER_LINK`] failures and
     /// a count of the rest.
     pub(crate) fn settle(&mut self) {
-        if self.failures.len() > MAX_FAILURES_PER_LINK {
-            // Settled before: what was omitted then still counts.
-            let mut count = 0;
-            self.failures.retain(|r| match r {
-                Reason::FailuresOmitted { count: c } => {
-                    count += c;
-                    false
-                }
-                _ => true,
-            });
-            count += self.failures.len().saturating_sub(MAX_FAILURES_PER_LINK);
-            self.failures.truncate(MAX_FAILURES_PER_LINK);
-            if count > 0 {
-                self.failures.push(Reason::FailuresOmitted { count });
-            }
+        // Beside a valid signer, what counts for nothing fails nothing.
+        // When the link fails anyway they stay failures: one of them may be
+        // the signature the link lacked (a maintainer's, damaged).
+        if !self.signers.is_empty() && self.failures.iter().all(Reason::counts_for_nothing) {
+            self.ignored.append(&mut self.failures);
+            bound(&mut self.ignored);
         }
+        bound(&mut self.failures);
         let ok =
             self.failures.is_empty() && self.children.iter().all(|c| c.outcome == Outcome::Pass);
         self.outcome = if ok { Outcome::Pass } else { Outcome::Fail };
     }
+}
 
+/// Keeps the first [`MAX_FAILURES_PER_LINK`] reasons and a count of the
+/// rest (a count left by an earlier call still counts).
+fn bound(reasons: &mut Vec<Reason>) {
+    if reasons.len() <= MAX_FAILURES_PER_LINK {
+        return;
+    }
+    let mut count = 0;
+    reasons.retain(|r| match r {
+        Reason::FailuresOmitted { count: c } => {
+            count += c;
+            false
+        }
+        _ => true,
+    });
+    count += reasons.len().saturating_sub(MAX_FAILURES_PER_LINK);
+    reasons.truncate(MAX_FAILURES_PER_LINK);
+    if count > 0 {
+        reasons.push(Reason::FailuresOmitted { count });
+    }
+}
+
+impl TraceNode {
     fn render(&self, depth: usize, out: &mut String) {
         let pad = "  ".repeat(depth);
         let mark = match self.outcome {
@@ -461,6 +486,9 @@ impl TraceNode {
         }
         if let Some(n) = &self.note {
             let _ = writeln!(out, "{pad}    note: {}", Escaped(n));
+        }
+        for f in &self.ignored {
+            let _ = writeln!(out, "{pad}    ignored: {}", Escaped(&f.to_string()));
         }
         for f in &self.failures {
             let _ = writeln!(out, "{pad}    refused: {}", Escaped(&f.to_string()));

@@ -866,6 +866,120 @@ fn two_image_statements_that_disagree_are_a_conflict() {
     let _ = built;
 }
 
+// ---- junk in the bundle: what no roster key signed counts for nothing ----
+
+/// Anyone who can add to a bundle (push access to a registry's referrers)
+/// can add counterfeit statements; beside the signed ones they are ignored
+/// and listed, never a reason to refuse a valid chain.
+#[test]
+fn a_counterfeit_image_statement_by_a_stranger_is_ignored() {
+    let world = World::new();
+    let mut scenario = world.scenario();
+    let mut other = scenario.image.clone();
+    other.invocation_id = "build-4712".into();
+    other.packages.clear();
+    let junk = sign_all(
+        &Statement::from_predicate(other).unwrap(),
+        &[&world.mallory],
+    );
+    scenario.extra_envelopes.push(junk.to_bytes().unwrap());
+    let verdict = run(&scenario);
+    assert!(verdict.passed(), "{}", verdict.render_text());
+    let image = &verdict.trace().children[0];
+    assert_eq!(image.kind, vouch_chain::LinkKind::Image);
+    assert!(
+        image.ignored.iter().any(
+            |r| matches!(r, Reason::NoRosterSignature { statement } if *statement == junk.digest())
+        ),
+        "{}",
+        verdict.render_text()
+    );
+    assert!(verdict.render_text().contains("ignored: statement"));
+}
+
+#[test]
+fn counterfeit_commit_statements_by_strangers_are_ignored() {
+    let world = World::new();
+    let mut scenario = world.scenario();
+    // The same commit id, another tree: a conflict if anyone accountable said it.
+    let mut counterfeit = scenario.commit_mut(&alice_commit()).commit.clone();
+    counterfeit.tree_id = commit_id("another tree");
+    let other_stranger = vouch_keys::FileKey::generate(vouch_core::Algorithm::Es256).unwrap();
+    for stranger in [&world.mallory, &other_stranger] {
+        let junk = sign_all(
+            &Statement::from_predicate(counterfeit.clone()).unwrap(),
+            &[stranger],
+        );
+        scenario.extra_envelopes.push(junk.to_bytes().unwrap());
+    }
+    // And bytes that are no statement at all.
+    scenario.extra_envelopes.push(b"not an envelope".to_vec());
+    let verdict = run(&scenario);
+    assert!(verdict.passed(), "{}", verdict.render_text());
+}
+
+#[test]
+fn a_stranger_cosigning_the_deployment_is_ignored() {
+    let world = World::new();
+    let scenario = world.scenario();
+    let built = scenario.build();
+    let mut bundle = vouch_chain::Bundle::new();
+    for e in built.bundle.envelopes() {
+        bundle.add_envelope(e.clone());
+        if let Ok(signed) = Signed::<vouch_manifest::Deployment>::from_bytes(e) {
+            // The same statement, in another envelope, by a key no roster knows.
+            let extra = sign_all(signed.unverified(), &[&world.mallory]);
+            bundle.add_envelope(extra.to_bytes().unwrap());
+        }
+    }
+    let verdict =
+        scenario
+            .verifier()
+            .verify(&bundle, &Target::Deployment(built.deployment), scenario.now);
+    assert!(verdict.passed(), "{}", verdict.render_text());
+    assert!(
+        verdict.trace().ignored.iter().any(
+            |r| matches!(r, Reason::UnknownKey { key_id } if *key_id == world.mallory.key_id())
+        ),
+        "{}",
+        verdict.render_text()
+    );
+}
+
+#[test]
+fn a_counterfeit_signed_by_a_roster_key_is_still_a_conflict() {
+    let world = World::new();
+    let mut scenario = world.scenario();
+    let mut counterfeit = scenario.commit_mut(&alice_commit()).commit.clone();
+    counterfeit.tree_id = commit_id("another tree");
+    // Bob is in the roster: accountable, so what he says counts.
+    let signed = sign_all(
+        &Statement::from_predicate(counterfeit).unwrap(),
+        &[&world.bob],
+    );
+    scenario.extra_envelopes.push(signed.to_bytes().unwrap());
+    let verdict = run(&scenario);
+    expect_failure(
+        &verdict,
+        "Conflict",
+        |r| matches!(r, Reason::Conflict { second, .. } if *second == signed.digest()),
+    );
+}
+
+#[test]
+fn strangers_statements_alone_still_fail_with_their_reasons() {
+    let world = World::new();
+    let mut scenario = world.scenario();
+    // Alice's commit is signed only by a stranger: nothing valid remains.
+    scenario.commit_mut(&alice_commit()).signers = vec![&world.mallory];
+    let verdict = run(&scenario);
+    expect_failure(
+        &verdict,
+        "UnknownKey",
+        |r| matches!(r, Reason::UnknownKey { key_id } if *key_id == world.mallory.key_id()),
+    );
+}
+
 #[test]
 fn a_flipped_byte_in_a_maintainers_signature_is_a_bad_signature() {
     let world = World::new();

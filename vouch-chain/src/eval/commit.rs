@@ -124,7 +124,12 @@ impl<'a> Eval<'a> {
             });
         }
         let entries = index.commits.get(id).map(Vec::as_slice).unwrap_or_default();
-        let groups = self.decode(entries, &mut failures);
+        let object_signed = object.is_some_and(|o| {
+            o.signature()
+                .as_ref()
+                .is_ok_and(|sig| self.roster.public_key(&sig.key_id()).is_some())
+        });
+        let groups = self.decode_beside(entries, object_signed, &mut failures);
         // The facts: from the object when present (the id covers them).
         let facts = match (object, groups.first()) {
             (Some(o), _) => Facts::of_object(&o.object),
