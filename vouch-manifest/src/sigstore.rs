@@ -20,8 +20,8 @@
 //!   does not match `https://github.com/o/repo-evil/...`, and a workflow on
 //!   another ref is another identity.
 //!
-//! The mapping is its own list rather than [`IdentityProof::Oidc`]
-//! (crate::IdentityProof::Oidc): that proof documents an account (its
+//! The mapping is its own list rather than
+//! [`IdentityProof::Oidc`](crate::IdentityProof::Oidc): that proof documents an account (its
 //! `subject` is an OIDC token's `sub`, such as `repo:o/r:ref:refs/heads/main`,
 //! which is not the SAN Fulcio certifies), and rosters signed before this
 //! list existed never meant it as signing authority. A mapping is signing
