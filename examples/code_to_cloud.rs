@@ -375,6 +375,7 @@ fn step_roster(ws: &Workspace, t: &Timeline) -> Result<(Cast, TrustedRoster)> {
             cosigners: Vec::new(),
             sigstore: None,
         },
+        ci: Default::default(),
     };
     let roots: [&dyn Signer; 2] = [&cast.roots[0], &cast.roots[2]];
     let signed = sign_by(roster, &roots)?;
@@ -1057,6 +1058,7 @@ impl Deploy<'_> {
             triggered_by: trigger.id.clone(),
             authorized_by: vec![authorizer.id.clone()],
             time: self.at,
+            ci_token: None,
         };
         let signed = sign_by(deployment, &[cast.deploy.signer()])?;
         let approve = |who: &Member, role, time| {

@@ -79,6 +79,7 @@ fuzz_target!(|i: Input| {
             triggered_by,
             authorized_by: ids.clone(),
             time,
+            ci_token: None,
         });
     }
     if let (Some(signer), Ok(commit_id)) = (id(3), hex(&i.commit).parse()) {

@@ -349,6 +349,7 @@ pub enum ArbStatement {
         production: bool,
         /// Seconds after 2026-11-01.
         time: i32,
+        ci_token: None,
     },
     /// An approval.
     Approval {
@@ -559,6 +560,7 @@ impl ArbChain {
                         triggered_by: ident(*triggered_by),
                         authorized_by: authorized_by.iter().take(3).map(|a| ident(*a)).collect(),
                         time: base(*time),
+                        ci_token: None,
                     };
                     let signed = sign(d, &[key(*signer)]);
                     if let Some(s) = &signed {

@@ -253,6 +253,7 @@ fn make_fixture() -> Fixture {
         authenticators: Default::default(),
         tpm: Default::default(),
         witnesses: Default::default(),
+        ci: Default::default(),
     };
     let roster = sign(roster, &[&root]).expect("the roster signs");
     let roster_file = RosterChain::new(vec![roster.clone()])
@@ -353,6 +354,7 @@ fn make_fixture() -> Fixture {
         triggered_by: m(who::DEV0).id.clone(),
         authorized_by: vec![m(who::APPROVER).id.clone()],
         time: t("2026-11-24T10:00:00Z"),
+        ci_token: None,
     };
     let deployment = sign(deployment, &[&m(who::DEPLOYER).key]).expect("deployment");
     add(deployment.to_bytes().expect("deployment"));

@@ -98,6 +98,7 @@ fn trusted(plan: RosterPlan) -> TrustedRoster {
         authenticators: Default::default(),
         tpm: Default::default(),
         witnesses,
+        ci: Default::default(),
     };
     let signed = Signed::sign(&Statement::from_predicate(roster).unwrap(), &root).unwrap();
     TrustedRoster::from_pinned(&signed, &signed.digest()).unwrap()
@@ -849,6 +850,7 @@ fn the_roster_refuses_ambiguous_or_dangling_sigstore_mappings() {
             authenticators: Default::default(),
             tpm: Default::default(),
             witnesses,
+            ci: Default::default(),
         }
     };
     let ok = mapping(GITHUB, BEACON, "2020-01-01T00:00:00Z");

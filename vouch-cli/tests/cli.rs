@@ -2871,3 +2871,244 @@ fn input_bundle_create_parses_commit_objects() {
         "{e}"
     );
 }
+
+#[test]
+fn roster_trusts_a_ci_issuer_and_maps_its_repositories_and_logins() {
+    let s = Sandbox::new("ci-roster");
+    s.key("root");
+    s.ok(&[
+        "roster",
+        "init",
+        "--name",
+        "acme",
+        "--root-key",
+        "root.key.pub",
+        "-o",
+        "r.json",
+    ]);
+    const ISS: &str = "https://token.actions.githubusercontent.com";
+    s.write(
+        "jwks.json",
+        r#"{"keys":[{"kty":"EC","crv":"P-256","kid":"k1","x":"a","y":"b"}]}"#,
+    );
+    s.ok(&[
+        "roster",
+        "trust-ci-issuer",
+        "r.json",
+        "--issuer",
+        ISS,
+        "--provider",
+        "github",
+        "--web-url",
+        "https://github.com",
+        "--jwks",
+        "jwks.json",
+    ]);
+    let wf = "acme/app/.github/workflows/deploy.yml@refs/heads/main";
+    s.ok(&[
+        "roster",
+        "map-ci",
+        "r.json",
+        "--issuer",
+        ISS,
+        "--repository",
+        "acme/app",
+        "--workflow",
+        wf,
+        "--workload",
+        "workload:ci/deploy",
+    ]);
+    s.ok(&[
+        "roster",
+        "map-ci",
+        "r.json",
+        "--issuer",
+        ISS,
+        "--login",
+        "alice",
+        "--person",
+        "person:alice@example.com",
+    ]);
+    let r: vouch_manifest::Roster = serde_json::from_slice(&s.read("r.json")).unwrap();
+    let i = r.ci.issuer(ISS).unwrap();
+    assert_eq!(
+        i.workload("acme/app", wf).unwrap().as_str(),
+        "workload:ci/deploy"
+    );
+    assert_eq!(
+        i.person("alice").unwrap().as_str(),
+        "person:alice@example.com"
+    );
+    // Replacing the JWKS keeps the mappings.
+    s.ok(&[
+        "roster",
+        "trust-ci-issuer",
+        "r.json",
+        "--issuer",
+        ISS,
+        "--provider",
+        "github",
+        "--web-url",
+        "https://github.com",
+        "--jwks",
+        "jwks.json",
+    ]);
+    let r: vouch_manifest::Roster = serde_json::from_slice(&s.read("r.json")).unwrap();
+    assert_eq!(r.ci.issuers.len(), 1);
+    assert_eq!(r.ci.issuers[0].workloads.len(), 1);
+    // A workload mapped to a person, an unknown issuer, a JWKS without kid:
+    // each refused, the draft unchanged.
+    let e = s.fails(
+        2,
+        &[
+            "roster",
+            "map-ci",
+            "r.json",
+            "--issuer",
+            ISS,
+            "--repository",
+            "acme/app",
+            "--workflow",
+            wf,
+            "--workload",
+            "person:bob@example.com",
+        ],
+    );
+    assert!(e.contains("not a workload"), "{e}");
+    let e = s.fails(
+        2,
+        &[
+            "roster",
+            "map-ci",
+            "r.json",
+            "--issuer",
+            "https://other.example",
+            "--login",
+            "x",
+            "--person",
+            "person:x@example.com",
+        ],
+    );
+    assert!(e.contains("trusts no CI issuer"), "{e}");
+    s.write("bad.json", r#"{"keys":[{"kty":"RSA","n":"a","e":"AQAB"}]}"#);
+    let e = s.fails(
+        2,
+        &[
+            "roster",
+            "trust-ci-issuer",
+            "r.json",
+            "--issuer",
+            "https://gitlab.com",
+            "--provider",
+            "gitlab",
+            "--web-url",
+            "https://gitlab.com",
+            "--jwks",
+            "bad.json",
+        ],
+    );
+    assert!(e.contains("no kid"), "{e}");
+}
+
+#[test]
+fn attest_deploy_carries_a_ci_token_from_a_file_or_the_environment() {
+    let s = Sandbox::new("ci-token");
+    s.key("k");
+    let image = vouch_core::Digest::sha256(b"image").to_string();
+    s.write(
+        "deploy.toml",
+        format!(
+            "environment = \"staging\"\nimage = \"{image}\"\nteam = \"payments\"\n\
+             deployer = \"workload:ci/deploy\"\ntriggeredBy = \"person:a@example.com\"\n\
+             authorizedBy = [\"person:b@example.com\"]\n\
+             [target]\ncluster = \"c\"\nnamespace = \"n\"\nservice = \"s\"\n\
+             [pipeline]\nrunId = \"1\"\nurl = \"https://ci.example.com/1\"\n"
+        ),
+    );
+    const TOKEN: &str = "eyJhbGciOiJFUzI1NiJ9.eyJpc3MiOiJ4In0.c2ln";
+    s.write("token.jwt", format!("{TOKEN}\n"));
+    let read = |f: &str| {
+        vouch_manifest::Signed::<vouch_manifest::Deployment>::from_bytes(&s.read(f))
+            .unwrap()
+            .unverified()
+            .predicate()
+            .ci_token
+            .clone()
+    };
+    s.ok(&[
+        "attest",
+        "deploy",
+        "--from",
+        "deploy.toml",
+        "--ci-token",
+        "token.jwt",
+        "--key",
+        "k.key",
+        "-o",
+        "d1.signed",
+    ]);
+    assert_eq!(read("d1.signed").as_deref(), Some(TOKEN));
+    let out = s.run_env(
+        &[
+            "attest",
+            "deploy",
+            "--from",
+            "deploy.toml",
+            "--ci-token-env",
+            "CI_ID_TOKEN",
+            "--key",
+            "k.key",
+            "-o",
+            "d2.signed",
+        ],
+        &[("CI_ID_TOKEN", TOKEN)],
+    );
+    assert_eq!(code(&out), 0, "{}", text(&out));
+    assert_eq!(read("d2.signed").as_deref(), Some(TOKEN));
+    // Without a flag nothing is written; a variable that is unset, or
+    // holds no JWT, is refused.
+    s.ok(&[
+        "attest",
+        "deploy",
+        "--from",
+        "deploy.toml",
+        "--key",
+        "k.key",
+        "-o",
+        "d3.signed",
+    ]);
+    assert_eq!(read("d3.signed"), None);
+    let e = s.fails(
+        2,
+        &[
+            "attest",
+            "deploy",
+            "--from",
+            "deploy.toml",
+            "--ci-token-env",
+            "VOUCH_TEST_UNSET_VAR",
+            "--key",
+            "k.key",
+            "-o",
+            "x",
+        ],
+    );
+    assert!(e.contains("holds no CI token"), "{e}");
+    s.write("junk.jwt", "not a token");
+    let e = s.fails(
+        2,
+        &[
+            "attest",
+            "deploy",
+            "--from",
+            "deploy.toml",
+            "--ci-token",
+            "junk.jwt",
+            "--key",
+            "k.key",
+            "-o",
+            "x",
+        ],
+    );
+    assert!(e.contains("ciToken"), "{e}");
+}

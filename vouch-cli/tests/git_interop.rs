@@ -253,6 +253,7 @@ fn roster_of(lab: &Lab, name: &str, identities: Vec<Identity>) -> (PathBuf, Stri
         authenticators: Default::default(),
         tpm: Default::default(),
         witnesses: Default::default(),
+        ci: Default::default(),
     };
     let signed = Signed::sign(&Statement::from_predicate(roster).unwrap(), &root).unwrap();
     let pin = signed.digest().to_string();

@@ -175,6 +175,7 @@ fn roster(keys: &[&PublicKey], valid_from: &str) -> TrustedRoster {
         authenticators: Default::default(),
         tpm: Default::default(),
         witnesses: Default::default(),
+        ci: Default::default(),
     };
     let signed = Signed::sign(&Statement::from_predicate(roster).unwrap(), &root).unwrap();
     let file = RosterChain::new(vec![signed]).to_bytes().unwrap();

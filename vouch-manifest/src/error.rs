@@ -22,6 +22,9 @@ pub enum ManifestError {
     /// The roster's witnesses (logs, timestamp authorities) are unusable.
     #[error("roster witnesses: {0}")]
     Witness(String),
+    /// The roster's CI token issuers (JWKS, mappings) are unusable.
+    #[error("roster CI issuers: {0}")]
+    Ci(String),
     /// The statement's bytes decode, but are not the canonical encoding of
     /// what they decode to (a byte string where a text string belongs).
     #[error("the statement is not in its canonical encoding (a byte string where text belongs?)")]

@@ -19,6 +19,7 @@
 /// DSSE envelopes, now in vouch-core; re-exported for existing paths.
 pub use vouch_core::dsse;
 pub mod authenticator;
+pub mod ci;
 mod error;
 mod ids;
 pub mod names;
@@ -36,12 +37,13 @@ pub mod witness;
 pub use authenticator::{
     Aaguid, AttestationRoot, AuthenticatorStatus, AuthenticatorTrust, KeyAttestation,
 };
+pub use ci::{CiIssuer, CiPersonMapping, CiProvider, CiTrust, CiWorkloadMapping};
 pub use error::{ManifestError, RootSet, RosterError};
 pub use ids::{GitObjectId, IdentityId, IdentityKind, RoleName};
 pub use names::{identity_key, same_email};
 pub use predicates::{
     Approval, ApprovalRole, Commit, DeployTarget, Deployment, GitPerson, Image, ImagePackage,
-    Pipeline, SourceCommit,
+    MAX_CI_TOKEN_LEN, Pipeline, SourceCommit,
 };
 pub use release::{
     Dependency, MAX_COMPONENT_DEPTH, MAX_SBOM, Release, SbomError, SbomFormat,

@@ -387,6 +387,7 @@ mod tests {
             authenticators: Default::default(),
             tpm: Default::default(),
             witnesses: Default::default(),
+            ci: Default::default(),
         }
     }
 

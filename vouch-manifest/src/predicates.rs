@@ -264,7 +264,17 @@ pub struct Deployment {
     pub authorized_by: Vec<IdentityId>,
     /// When.
     pub time: Timestamp,
+    /// The CI provider's OIDC ID token of the job (a compact JWT, audience
+    /// `vouch:<KEYID>` of the deploying key), which vouch-chain checks
+    /// against the roster's CI issuers. Absent in statements written
+    /// without one, which then encode as before.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ci_token: Option<String>,
 }
+
+/// Longest CI token a deployment may carry: provider tokens are about
+/// 1-2 KiB; the bound keeps a hostile statement from carrying megabytes.
+pub const MAX_CI_TOKEN_LEN: usize = 16 * 1024;
 
 impl Predicate for Deployment {
     const PREDICATE_TYPE: &'static str = "https://vouch.dev/attestation/deployment/v1";
@@ -279,6 +289,24 @@ impl Predicate for Deployment {
         }
         if self.environment.is_empty() {
             return Err(invalid("deployment", "environment", "is empty"));
+        }
+        if let Some(t) = &self.ci_token {
+            if t.is_empty() || t.len() > MAX_CI_TOKEN_LEN {
+                return Err(invalid("deployment", "ciToken", "must be 1 to 16384 bytes"));
+            }
+            // A compact JWS is three base64url parts; anything else is not
+            // a token and is refused where it is written, not at verify time.
+            if t.split('.').count() != 3
+                || !t
+                    .bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.'))
+            {
+                return Err(invalid(
+                    "deployment",
+                    "ciToken",
+                    "is not a compact JWT (three base64url parts)",
+                ));
+            }
         }
         Ok(())
     }

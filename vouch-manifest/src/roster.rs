@@ -14,6 +14,7 @@ use vouch_core::text::error_chain;
 use vouch_core::{Digest, KeyId, PublicKey, Timestamp};
 
 use crate::authenticator::{AuthenticatorStatus, AuthenticatorTrust, KeyAttestation};
+use crate::ci::CiTrust;
 use crate::error::{ManifestError, RootSet, RosterError};
 use crate::ids::{GitObjectId, IdentityId, IdentityKind, RoleName};
 use crate::signed::Signed;
@@ -350,6 +351,10 @@ pub struct Roster {
     /// statement's time proven rather than claimed.
     #[serde(default, skip_serializing_if = "WitnessTrust::is_empty")]
     pub witnesses: WitnessTrust,
+    /// The CI providers whose OIDC ID tokens prove a deployment's CI
+    /// workload, run and triggering person.
+    #[serde(default, skip_serializing_if = "CiTrust::is_empty")]
+    pub ci: CiTrust,
 }
 
 impl Roster {
@@ -369,6 +374,7 @@ impl Predicate for Roster {
         self.authenticators.anchors()?;
         self.tpm.endorsement_anchors()?;
         self.witnesses.check()?;
+        self.ci.check()?;
         for ak in &self.tpm.attestation_keys {
             if !self.identities.iter().any(|i| i.id == ak.identity) {
                 return Err(RosterError::UnknownAkIdentity(ak.identity.clone()).into());

@@ -179,6 +179,7 @@ fn sigstore_max_trusted_root() {
             }),
             ..Default::default()
         },
+        ci: Default::default(),
     };
     // A JSON object of exactly the limit.
     let at = format!("{{{}}}", " ".repeat(max - 2));

@@ -79,6 +79,7 @@ fn roster(f: &Fixture, version: u64, roots: &[&FileKey], threshold: u32) -> Rost
         authenticators: Default::default(),
         tpm: Default::default(),
         witnesses: Default::default(),
+        ci: Default::default(),
     }
 }
 

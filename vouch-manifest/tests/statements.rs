@@ -72,6 +72,7 @@ fn deployment() -> Deployment {
         triggered_by: "person:alice@example.com".parse().unwrap(),
         authorized_by: vec!["person:erin@example.com".parse().unwrap()],
         time: t("2026-11-03T08:00:00Z"),
+        ci_token: None,
     }
 }
 
@@ -301,5 +302,38 @@ proptest! {
         let st = Statement::from_predicate(c).unwrap();
         prop_assert_eq!(Statement::<Commit>::from_canonical_bytes(&st.to_canonical_bytes().unwrap()).unwrap(), st.clone());
         prop_assert_eq!(Statement::<Commit>::from_json(&st.to_json().unwrap()).unwrap(), st);
+    }
+}
+
+#[test]
+fn a_deployment_without_ci_token_encodes_without_the_field() {
+    let st = Statement::from_predicate(deployment()).unwrap();
+    let json = serde_json::to_string(st.predicate()).unwrap();
+    assert!(!json.contains("ciToken"), "{json}");
+}
+
+#[test]
+fn a_deployment_ci_token_roundtrips_and_is_bounded() {
+    let mut d = deployment();
+    d.ci_token = Some("eyJhbGciOiJSUzI1NiJ9.eyJpc3MiOiJ4In0.c2ln".into());
+    let st = Statement::from_predicate(d.clone()).unwrap();
+    let bytes = st.to_canonical_bytes().unwrap();
+    assert_eq!(
+        Statement::<Deployment>::from_canonical_bytes(&bytes).unwrap(),
+        st
+    );
+    assert_eq!(
+        Statement::<Deployment>::from_json(&st.to_json().unwrap()).unwrap(),
+        st
+    );
+    for bad in [
+        String::new(),
+        "only.two".into(),
+        "a.b.c d".into(),
+        format!("a.b.{}", "c".repeat(MAX_CI_TOKEN_LEN)),
+    ] {
+        d.ci_token = Some(bad.clone());
+        let e = Statement::from_predicate(d.clone()).unwrap_err();
+        assert!(e.to_string().contains("ciToken"), "{bad:?}: {e}");
     }
 }

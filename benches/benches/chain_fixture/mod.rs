@@ -230,6 +230,7 @@ pub(crate) fn fixture_with(commits: usize, commit_keys: Algorithm) -> Fixture {
         authenticators: Default::default(),
         tpm: Default::default(),
         witnesses: Default::default(),
+        ci: Default::default(),
     };
     let roster = sign(roster, &[&root]);
     let roster_file = vouch_manifest::RosterChain::new(vec![roster.clone()])
@@ -340,6 +341,7 @@ pub(crate) fn fixture_with(commits: usize, commit_keys: Algorithm) -> Fixture {
         triggered_by: developers[0].id.clone(),
         authorized_by: vec![approvers[0].id.clone()],
         time: t("2026-11-24T10:00:00Z"),
+        ci_token: None,
     };
     let deployment = sign(deployment, &[&deployer.key]);
     bundle.add_envelope(deployment.to_bytes().unwrap());

@@ -324,6 +324,7 @@ impl World {
             authenticators: Default::default(),
             tpm: Default::default(),
             witnesses: Default::default(),
+            ci: Default::default(),
         }
     }
 
@@ -565,6 +566,7 @@ impl<'w> Scenario<'w> {
             triggered_by: id(ALICE),
             authorized_by: vec![id(ERIN)],
             time: t(DEPLOYED_AT),
+            ci_token: None,
         };
         let approvals = vec![
             ApprovalPlan {

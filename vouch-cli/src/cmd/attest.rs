@@ -13,6 +13,7 @@ use clap::{Args, Subcommand, ValueEnum};
 use serde::Deserialize;
 use serde::de::DeserializeOwned;
 use serde_json::Value;
+use vouch_core::text::Escaped;
 use vouch_core::{Digest, Timestamp};
 use vouch_git::commit::{CommitObject, ObjectFormat};
 use vouch_manifest::tree::TreeManifest;
@@ -229,6 +230,14 @@ pub(crate) struct DeployArgs {
     /// When (default now).
     #[arg(long, value_name = "T")]
     time: Option<Timestamp>,
+    /// The CI provider's OIDC ID token of this job (a compact JWT requested
+    /// with audience `vouch:KEYID` of the signing key), read from FILE.
+    #[arg(long, value_name = "FILE", conflicts_with = "ci_token_env")]
+    ci_token: Option<PathBuf>,
+    /// Like --ci-token, read from the environment variable NAME (a job's
+    /// token is often handed over in one, never written to disk).
+    #[arg(long, value_name = "NAME")]
+    ci_token_env: Option<String>,
 }
 
 /// What an approval says.
@@ -399,6 +408,8 @@ struct DeploymentDraft {
     authorized_by: Option<Vec<IdentityId>>,
     /// See [`Deployment::time`].
     time: Option<Timestamp>,
+    /// See [`Deployment::ci_token`].
+    ci_token: Option<String>,
 }
 
 /// An approval predicate as `--from` and the flags give it.
@@ -544,6 +555,7 @@ fn deployment_predicate(d: DeploymentDraft) -> Result<Deployment, CliError> {
         triggered_by: need(d.triggered_by, K, "triggeredBy", Some("--triggered-by"))?,
         authorized_by: need(d.authorized_by, K, "authorizedBy", Some("--authorized-by"))?,
         time: d.time.unwrap_or_else(Timestamp::now),
+        ci_token: d.ci_token,
     })
 }
 
@@ -772,6 +784,7 @@ fn deploy(args: DeployArgs) -> CliResult {
             })
         })
         .transpose()?;
+    let token = ci_token(&args)?;
     let mut draft: DeploymentDraft = read_draft("deployment", args.common.from.as_deref())?;
     set(&mut draft.environment, args.environment);
     set(&mut draft.target.cluster, args.cluster);
@@ -785,8 +798,32 @@ fn deploy(args: DeployArgs) -> CliResult {
     set(&mut draft.triggered_by, args.triggered_by);
     set_list(&mut draft.authorized_by, args.authorized_by);
     set(&mut draft.time, args.time);
+    set(&mut draft.ci_token, token);
     let d = deployment_predicate(draft)?;
     sign_and_write(d, &args.common)
+}
+
+/// The CI token of `--ci-token FILE` or `--ci-token-env NAME`, trimmed of
+/// the line end a file or a shell adds (the predicate check refuses
+/// anything else that is not a compact JWT).
+fn ci_token(args: &DeployArgs) -> Result<Option<String>, CliError> {
+    let token = match (&args.ci_token, &args.ci_token_env) {
+        (Some(path), _) => Some(crate::io::read_text(
+            path,
+            crate::io::Input::new("CI token", vouch_manifest::MAX_CI_TOKEN_LEN + 2),
+        )?),
+        (None, Some(name)) => Some(std::env::var(name).map_err(|e| {
+            CliError::usage(
+                format!(
+                    "the environment variable {} holds no CI token",
+                    Escaped(name)
+                ),
+                e,
+            )
+        })?),
+        (None, None) => None,
+    };
+    Ok(token.map(|t| t.trim_end_matches(['\r', '\n']).to_owned()))
 }
 
 /// `vouch attest approve`: names the approved statement by its digest.

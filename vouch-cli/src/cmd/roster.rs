@@ -12,6 +12,7 @@ use vouch_manifest::{
     RoleName, RootKeys, Roster, RosterChain, RosterKey, Signed, Statement, TrustedRoster,
 };
 
+mod ci;
 mod tpm;
 mod witness;
 
@@ -122,6 +123,13 @@ pub(crate) enum RosterCommand {
     /// cosignature/v1), in a draft: an inclusion proof whose checkpoint it
     /// cosigned proves its statement existed at the cosigned time.
     TrustWitness(witness::TrustWitnessArgs),
+    /// Trust a CI provider's OIDC token issuer, with its JWKS, in a draft:
+    /// a deployment's `ciToken` signed by it proves the deploying workload,
+    /// run and triggering person through the mappings of `roster map-ci`.
+    TrustCiIssuer(ci::TrustCiIssuerArgs),
+    /// Map a CI repository + workflow to a workload, or a CI login to a
+    /// person, for a trusted CI issuer in a draft.
+    MapCi(ci::MapCiArgs),
     /// Revoke a key in a draft: it signs nothing valid from then on.
     ///
     /// A revocation of any reason ends what the key can sign. What it
@@ -383,6 +391,8 @@ pub(crate) fn run(command: RosterCommand) -> CliResult {
         RosterCommand::TrustLog(a) => edit(&a.file, |r| witness::trust_log(r, &a)),
         RosterCommand::TrustTsa(a) => edit(&a.file, |r| witness::trust_tsa(r, &a)),
         RosterCommand::TrustWitness(a) => edit(&a.file, |r| witness::trust_witness(r, &a)),
+        RosterCommand::TrustCiIssuer(a) => edit(&a.file, |r| ci::trust_ci_issuer(r, &a)),
+        RosterCommand::MapCi(a) => edit(&a.file, |r| ci::map_ci(r, &a)),
         RosterCommand::Revoke(a) => edit(&a.file, |r| revoke(r, &a)),
         RosterCommand::Sign(a) => sign(a),
         RosterCommand::Verify(a) => verify(a),
@@ -484,6 +494,7 @@ fn init(args: InitArgs) -> CliResult {
             authenticators: Default::default(),
             tpm: Default::default(),
             witnesses: Default::default(),
+            ci: Default::default(),
         },
     };
     if let Some(name) = args.name {

@@ -251,6 +251,7 @@ impl Cast {
             authenticators: Default::default(),
             tpm: Default::default(),
             witnesses: Default::default(),
+            ci: Default::default(),
         })
     }
 }
@@ -372,6 +373,7 @@ pub(crate) fn build(now: Timestamp) -> Result<Fixtures> {
             triggered_by: alice.clone(),
             authorized_by: vec![erin.clone()],
             time: ago(now, 3600),
+            ci_token: None,
         },
         &[&cast.deploy],
     )?;
