@@ -7,6 +7,8 @@
 //! runtime; the libraries it calls stay synchronous. It is built one concept
 //! per module:
 //!
+//! - [`decide`]: finding the deployment statements that name an image in
+//!   an untrusted bundle and verifying them for the placement.
 //! - [`review`]: decoding an `AdmissionReview` (admission.k8s.io/v1) from
 //!   untrusted bytes, with a size bound, and building the response.
 //! - [`workload`]: which images a Pod or a workload kind (Deployment,
@@ -25,6 +27,7 @@
 //! object is walked as JSON without building the full typed object.
 #![forbid(unsafe_code)]
 
+pub mod decide;
 pub mod error;
 pub mod review;
 pub mod workload;
