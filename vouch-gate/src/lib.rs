@@ -7,6 +7,7 @@
 //! runtime; the libraries it calls stay synchronous. It is built one concept
 //! per module:
 //!
+//! - [`cache`]: the bounded, expiring verdict cache.
 //! - [`decide`]: finding the deployment statements that name an image in
 //!   an untrusted bundle and verifying them for the placement.
 //! - [`review`]: decoding an `AdmissionReview` (admission.k8s.io/v1) from
@@ -27,6 +28,7 @@
 //! object is walked as JSON without building the full typed object.
 #![forbid(unsafe_code)]
 
+pub mod cache;
 pub mod decide;
 pub mod error;
 pub mod review;
