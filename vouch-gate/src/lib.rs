@@ -7,6 +7,7 @@
 //! runtime; the libraries it calls stay synchronous. It is built one concept
 //! per module:
 //!
+//! - [`audit`]: one JSON line per decision, with the trace digests.
 //! - [`cache`]: the bounded, expiring verdict cache.
 //! - [`decide`]: finding the deployment statements that name an image in
 //!   an untrusted bundle and verifying them for the placement.
@@ -28,6 +29,7 @@
 //! object is walked as JSON without building the full typed object.
 #![forbid(unsafe_code)]
 
+pub mod audit;
 pub mod cache;
 pub mod decide;
 pub mod error;
