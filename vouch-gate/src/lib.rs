@@ -9,6 +9,7 @@
 //!
 //! - [`audit`]: one JSON line per decision, with the trace digests.
 //! - [`cache`]: the bounded, expiring verdict cache.
+//! - [`config`]: the TOML configuration file.
 //! - [`decide`]: finding the deployment statements that name an image in
 //!   an untrusted bundle and verifying them for the placement.
 //! - [`review`]: decoding an `AdmissionReview` (admission.k8s.io/v1) from
@@ -31,6 +32,7 @@
 
 pub mod audit;
 pub mod cache;
+pub mod config;
 pub mod decide;
 pub mod error;
 pub mod review;
