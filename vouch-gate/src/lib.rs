@@ -14,6 +14,8 @@
 //!   an untrusted bundle and verifying them for the placement.
 //! - [`review`]: decoding an `AdmissionReview` (admission.k8s.io/v1) from
 //!   untrusted bytes, with a size bound, and building the response.
+//! - [`source`]: bundle sources (a directory; the registry seam) and the
+//!   fail-closed fetch timeout.
 //! - [`workload`]: which images a Pod or a workload kind (Deployment,
 //!   StatefulSet, DaemonSet, ReplicaSet, Job, CronJob) will run, whether each
 //!   is pinned by digest, and which workload name (the deployment
@@ -36,6 +38,7 @@ pub mod config;
 pub mod decide;
 pub mod error;
 pub mod review;
+pub mod source;
 pub mod workload;
 
 pub use error::{Error, ReviewError, WorkloadError};
