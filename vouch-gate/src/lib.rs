@@ -12,6 +12,8 @@
 //! - [`config`]: the TOML configuration file.
 //! - [`decide`]: finding the deployment statements that name an image in
 //!   an untrusted bundle and verifying them for the placement.
+//! - [`gate`]: the decision for a whole request (exemptions, pinning,
+//!   fetch, decide, cache, dry-run) and its audit record.
 //! - [`review`]: decoding an `AdmissionReview` (admission.k8s.io/v1) from
 //!   untrusted bytes, with a size bound, and building the response.
 //! - [`source`]: bundle sources (a directory; the registry seam) and the
@@ -37,6 +39,7 @@ pub mod cache;
 pub mod config;
 pub mod decide;
 pub mod error;
+pub mod gate;
 pub mod review;
 pub mod source;
 pub mod workload;
