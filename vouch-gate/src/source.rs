@@ -20,6 +20,7 @@
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::mpsc;
 use std::time::Duration;
 
@@ -52,6 +53,10 @@ pub enum FetchError {
         /// What failed.
         message: String,
     },
+    /// Too many fetches are still running (sources that hang): refused
+    /// rather than start another thread.
+    #[error("too many bundle fetches in flight (limit {0}); denying image rather than wait")]
+    Busy(usize),
     /// The bytes are not a bundle.
     #[error("the bundle for image {image} is refused: {message}")]
     Invalid {
@@ -129,6 +134,22 @@ fn read_bounded(path: &Path) -> std::io::Result<Option<Vec<u8>>> {
     Ok(Some(bytes))
 }
 
+/// The most fetch threads alive at once. A source that hangs keeps its
+/// thread until it returns; without this bound a stuck registry plus a
+/// stream of requests would grow threads without limit.
+pub const MAX_FETCHES_IN_FLIGHT: usize = 64;
+
+static IN_FLIGHT: AtomicUsize = AtomicUsize::new(0);
+
+/// Releases one in-flight slot when the fetch thread ends, however it ends.
+struct Slot;
+
+impl Drop for Slot {
+    fn drop(&mut self) {
+        IN_FLIGHT.fetch_sub(1, Ordering::AcqRel);
+    }
+}
+
 /// Fetches and decodes the bundle of `image` from the first source that
 /// has one, giving up after `timeout` in all (fail closed: the caller
 /// denies on any error). The fetch runs on its own thread, so a source
@@ -145,20 +166,36 @@ pub fn fetch_with_timeout(
     image: &Digest,
     timeout: Duration,
 ) -> Result<(Bundle, Digest), FetchError> {
+    if IN_FLIGHT.fetch_add(1, Ordering::AcqRel) >= MAX_FETCHES_IN_FLIGHT {
+        IN_FLIGHT.fetch_sub(1, Ordering::AcqRel);
+        return Err(FetchError::Busy(MAX_FETCHES_IN_FLIGHT));
+    }
+    let slot = Slot;
     let (tx, rx) = mpsc::sync_channel(1);
     let sources = sources.to_vec();
     let wanted = *image;
-    std::thread::spawn(move || {
-        let mut found = Ok(None);
-        for source in &sources {
-            found = source.fetch(&wanted);
-            if !matches!(found, Ok(None)) {
-                break;
+    // `Builder::spawn` reports a thread that cannot start instead of
+    // panicking as `thread::spawn` would.
+    let spawned = std::thread::Builder::new()
+        .name("vouch-gate-fetch".into())
+        .spawn(move || {
+            let _slot = slot;
+            let mut found = Ok(None);
+            for source in &sources {
+                found = source.fetch(&wanted);
+                if !matches!(found, Ok(None)) {
+                    break;
+                }
             }
-        }
-        // The receiver is gone after a timeout; nothing to do then.
-        let _ = tx.send(found);
-    });
+            // The receiver is gone after a timeout; nothing to do then.
+            let _ = tx.send(found);
+        });
+    if let Err(e) = spawned {
+        return Err(FetchError::Failed {
+            image: *image,
+            message: format!("cannot start the fetch thread: {e}"),
+        });
+    }
     let bytes = match rx.recv_timeout(timeout) {
         Ok(Ok(Some(bytes))) => bytes,
         Ok(Ok(None)) => return Err(FetchError::NotFound(*image)),
