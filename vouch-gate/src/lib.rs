@@ -1,0 +1,47 @@
+//! `vouch gate`: a Kubernetes validating admission webhook that admits a
+//! workload only when every container image is referenced by digest and the
+//! deployment statement for that image, cluster, namespace and workload
+//! verifies against the roster and policy.
+//!
+//! This crate is the only one in the workspace meant to carry an async
+//! runtime; the libraries it calls stay synchronous. It is built one concept
+//! per module:
+//!
+//! - [`audit`]: one JSON line per decision, with the trace digests.
+//! - [`cache`]: the bounded, expiring verdict cache.
+//! - [`config`]: the TOML configuration file.
+//! - [`decide`]: finding the deployment statements that name an image in
+//!   an untrusted bundle and verifying them for the placement.
+//! - [`gate`]: the decision for a whole request (exemptions, pinning,
+//!   fetch, decide, cache, dry-run) and its audit record.
+//! - [`review`]: decoding an `AdmissionReview` (admission.k8s.io/v1) from
+//!   untrusted bytes, with a size bound, and building the response.
+//! - [`source`]: bundle sources (a directory; the registry seam) and the
+//!   fail-closed fetch timeout.
+//! - [`workload`]: which images a Pod or a workload kind (Deployment,
+//!   StatefulSet, DaemonSet, ReplicaSet, Job, CronJob) will run, whether each
+//!   is pinned by digest, and which workload name (the deployment
+//!   statement's `target.service`) the object belongs to.
+//!
+//! # Why our own admission types
+//!
+//! The `AdmissionReview` envelope is small (a dozen fields) and stable in
+//! admission.k8s.io/v1. `kube-core`'s `admission` feature brings
+//! `k8s-openapi` with every API group and `json-patch`; for decoding we
+//! need only the envelope and a bounded walk of the object's pod spec, so
+//! the envelope is a handful of serde structs here, with the field names of
+//! admission.k8s.io/v1 exactly (camelCase, `uid` echoed), and the embedded
+//! object is walked as JSON without building the full typed object.
+#![forbid(unsafe_code)]
+
+pub mod audit;
+pub mod cache;
+pub mod config;
+pub mod decide;
+pub mod error;
+pub mod gate;
+pub mod review;
+pub mod source;
+pub mod workload;
+
+pub use error::{Error, ReviewError, WorkloadError};
