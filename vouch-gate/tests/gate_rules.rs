@@ -35,6 +35,7 @@ fn verifier() -> (Arc<Verifier>, Digest) {
         authenticators: Default::default(),
         tpm: Default::default(),
         witnesses: Default::default(),
+        ci: Default::default(),
     };
     let signed = Signed::sign(&Statement::from_predicate(roster).unwrap(), &root).unwrap();
     let trusted = RosterChain::new(vec![signed])
