@@ -92,6 +92,7 @@ fn story() -> Result<()> {
     step_rollback(&ws, &cast, &t)?;
     step_backdated(&ws, &cast, &t, &roster, &genuine, &deployment)?;
     step_summary(&verdict)?;
+    step_gate(&ws, &verifier, &bundle, &image)?;
 
     println!(
         "\nDone in {:.1} s: the genuine chain passed, every tampered one was refused.",
@@ -1622,6 +1623,114 @@ fn step_summary(verdict: &Verdict) -> Result<()> {
         bytes.len(),
         short_digest(&back.digest())
     );
+    Ok(())
+}
+
+/// Step 10: the admission gate, asked as the Kubernetes API server asks a
+/// validating webhook (an `AdmissionReview` for each Pod). It finds the
+/// bundle for each image in a directory, verifies the deployment statement
+/// for the cluster, namespace and workload the Pod is about to run at, and
+/// admits only what verifies; the second identical request is a cache hit.
+fn step_gate(
+    ws: &Workspace,
+    verifier: &Verifier,
+    bundle: &Bundle,
+    image: &Signed<Image>,
+) -> Result<()> {
+    use vouch_gate::gate::{Gate, GateSettings};
+    use vouch_gate::source::{BundleSource, DirSource, file_name};
+    let digest = image.unverified().predicate().image;
+    let dir = ws.path("gate-bundles");
+    std::fs::create_dir_all(&dir)?;
+    std::fs::write(dir.join(file_name(&digest)), bundle.to_bytes()?)?;
+    let sources: Vec<std::sync::Arc<dyn BundleSource>> =
+        vec![std::sync::Arc::new(DirSource::new(&dir))];
+    let gate = Gate::new(
+        GateSettings {
+            cluster: "eu-1".into(),
+            environment: Some("production".into()),
+            workload_label: "app.kubernetes.io/name".into(),
+            dry_run: false,
+            exempt_namespaces: vec!["kube-system".into()],
+            fetch_timeout: std::time::Duration::from_secs(5),
+        },
+        std::sync::Arc::new(verifier.clone()),
+        verifier.policy().digest(),
+        sources,
+        64,
+    );
+    println!(
+        "\n10. The admission gate (vouch-gate), asked for Pods as the Kubernetes API server asks it"
+    );
+    let pinned = format!("{IMAGE_NAME}@{digest}");
+    let unknown = format!(
+        "{IMAGE_NAME}@{}",
+        Digest::sha256(b"an image nobody certified")
+    );
+    let cases: [(&str, &str, &str, Vec<&str>, bool); 5] = [
+        (
+            "the deployed image, in shop",
+            "shop",
+            "api",
+            vec![pinned.as_str()],
+            true,
+        ),
+        (
+            "the same again (cache)",
+            "shop",
+            "api",
+            vec![pinned.as_str()],
+            true,
+        ),
+        (
+            "the same Pod in another namespace",
+            "payments",
+            "api",
+            vec![pinned.as_str()],
+            false,
+        ),
+        (
+            "the image by tag",
+            "shop",
+            "api",
+            vec!["registry.example.com/shop/api:1.4.0"],
+            false,
+        ),
+        (
+            "a sidecar nobody certified",
+            "shop",
+            "api",
+            vec![pinned.as_str(), unknown.as_str()],
+            false,
+        ),
+    ];
+    for (i, (what, namespace, app, images, expect)) in cases.iter().enumerate() {
+        let containers: Vec<String> = images
+            .iter()
+            .enumerate()
+            .map(|(n, image)| format!(r#"{{"name":"c{n}","image":"{image}"}}"#))
+            .collect();
+        let body = format!(
+            r#"{{"apiVersion":"admission.k8s.io/v1","kind":"AdmissionReview","request":{{"uid":"req-{i}","kind":{{"group":"","version":"v1","kind":"Pod"}},"namespace":"{namespace}","operation":"CREATE","object":{{"apiVersion":"v1","kind":"Pod","metadata":{{"generateName":"api-","namespace":"{namespace}","labels":{{"app.kubernetes.io/name":"{app}"}}}},"spec":{{"containers":[{}]}}}}}}}}"#,
+            containers.join(",")
+        );
+        let review = vouch_gate::review::decode(body.as_bytes())?;
+        let reviewed = gate.review(&review.request, Timestamp::now());
+        let allowed = reviewed.decision.allowed;
+        let mark = if allowed { "admitted" } else { "denied" };
+        let cache = if reviewed.cache_hits > 0 {
+            " (cache hit)"
+        } else {
+            ""
+        };
+        println!("   {what}: {mark}{cache}");
+        if !allowed {
+            println!("      {}", abbreviate(&reviewed.decision.message));
+        }
+        if allowed != *expect {
+            return Err(format!("the gate answered {mark} for {what}").into());
+        }
+    }
     Ok(())
 }
 
