@@ -54,10 +54,35 @@ impl Covers<'_> {
     }
 }
 
+/// The earliest of the instants, after the evaluation time, at which its
+/// verdict could change as time passes alone; interior so that the
+/// evaluation's shared helpers can record it.
+#[derive(Debug, Default)]
+pub(crate) struct Until(std::cell::Cell<Option<Timestamp>>);
+
+impl Until {
+    /// Records that the verdict could change at `t`.
+    pub(crate) fn at(&self, t: Timestamp) {
+        let earliest = match self.0.get() {
+            Some(u) if u <= t => u,
+            _ => t,
+        };
+        self.0.set(Some(earliest));
+    }
+
+    /// The earliest instant recorded.
+    pub(crate) fn get(&self) -> Option<Timestamp> {
+        self.0.get()
+    }
+}
+
 /// The signature pass's view of the roster and the evaluation time.
 pub(crate) struct Attester<'r> {
     pub(crate) roster: &'r TrustedRoster,
     pub(crate) now: Timestamp,
+    /// The earliest instant at which the verdict could change with time
+    /// alone (see [`crate::Verdict::could_change_at`]).
+    pub(crate) until: Until,
     pub(crate) trust: ClaimedTimeTrust,
     /// The FIDO signatures the counter rule refuses (none when it is off).
     pub(crate) counters: Counters,
@@ -158,6 +183,14 @@ impl<'r> Attester<'r> {
             };
             match standing {
                 Ok((identity, roster_key, standing)) => {
+                    // Counted as live on a claimed time only while the
+                    // key's end is still ahead.
+                    if standing == KeyStanding::Live
+                        && proven.is_none()
+                        && let Some((end, _)) = roster_key.end()
+                    {
+                        self.until.at(end);
+                    }
                     return Some(Attested {
                         identity,
                         roster_key: Some(roster_key),

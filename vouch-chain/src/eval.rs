@@ -165,6 +165,7 @@ impl Verifier {
             policy: self.policy.digest(),
             stages: self.policy.stages(),
             bundle: index.counts(),
+            could_change_at: eval.attester.until.get().filter(|t| *t > now),
         };
         Verdict::from_trace(trace, context)
     }
@@ -259,6 +260,7 @@ impl<'a> Eval<'a> {
             attester: Attester {
                 roster,
                 now,
+                until: Default::default(),
                 trust,
                 counters,
                 #[cfg(feature = "sigstore")]
@@ -420,6 +422,15 @@ impl<'a> Eval<'a> {
     fn check_time(&self, at: Timestamp, max_age: Option<MaxAge>, failures: &mut Vec<Reason>) {
         if at.unix_seconds() > self.now.unix_seconds().saturating_add(CLOCK_SKEW_SECONDS) {
             failures.push(Reason::FromTheFuture { at });
+            // Refused until the clock catches up with it.
+            self.attester.until.at(at.plus_seconds(-CLOCK_SKEW_SECONDS));
+        }
+        if let Some(m) = max_age {
+            // Too old from the second after `at + max_age`.
+            let seconds = i64::try_from(m.seconds()).unwrap_or(i64::MAX);
+            self.attester
+                .until
+                .at(at.plus_seconds(seconds).plus_seconds(1));
         }
         if let Some(m) = max_age
             && too_old(Some(m), at, self.now)

@@ -575,6 +575,7 @@ pub fn verify_sigstore(roster: &TrustedRoster, json: &[u8]) -> Result<SigstoreEv
     let attester = Attester {
         roster,
         now: vouch_core::Timestamp::now(),
+        until: Default::default(),
         trust: ClaimedTimeTrust::Refuse,
         counters: Counters::default(),
         sigstore: Context::new(roster),

@@ -579,6 +579,8 @@ pub struct Verdict {
     bundle: BundleCounts,
     trace: TraceNode,
     failures: Vec<Failure>,
+    #[serde(skip)]
+    could_change_at: Option<Timestamp>,
 }
 
 /// What the evaluation knows besides the trace, for the verdict.
@@ -590,9 +592,22 @@ pub(crate) struct VerdictContext {
     pub(crate) policy: Digest,
     pub(crate) stages: Vec<&'static str>,
     pub(crate) bundle: BundleCounts,
+    pub(crate) could_change_at: Option<Timestamp>,
 }
 
 impl Verdict {
+    /// The earliest instant after [`Verdict::evaluated_at`] at which
+    /// evaluating the same bundle, roster and policy could give another
+    /// answer with nothing but time passing: a statement's `max_age` running
+    /// out, the end of a key's validity (or a scheduled revocation) that a
+    /// signature counted before, or a statement dated ahead of the clock
+    /// coming within the allowed skew. `None` when time alone changes
+    /// nothing. A cache of verdicts (the admission gate's) keeps an entry
+    /// until then, and no longer.
+    pub fn could_change_at(&self) -> Option<Timestamp> {
+        self.could_change_at
+    }
+
     /// Whether the chain passed.
     pub fn passed(&self) -> bool {
         self.outcome == Outcome::Pass
@@ -716,6 +731,7 @@ impl Verdict {
             bundle: context.bundle,
             trace,
             failures,
+            could_change_at: context.could_change_at,
         }
     }
 }

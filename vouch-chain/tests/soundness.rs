@@ -1271,3 +1271,29 @@ fn the_example_policy_requires_the_commit_objects() {
     let verdict = run(&scenario);
     assert!(verdict.passed(), "{}", verdict.render_text());
 }
+
+// ---- when a verdict could change with time alone ----
+
+#[test]
+fn a_verdict_says_when_time_alone_could_change_it() {
+    let world = World::new();
+    let scenario = world.scenario();
+    let verdict = run(&scenario);
+    assert!(verdict.passed(), "{}", verdict.render_text());
+    // The demo policy's deployment max_age is 7 days: refused from the
+    // second after; nothing else in this chain ends sooner.
+    let ends = t(DEPLOYED_AT).plus_seconds(7 * 24 * 3600 + 1);
+    let at = verdict.could_change_at().expect("a max_age applies");
+    assert!(at <= ends && at > scenario.now, "{at} vs {ends}");
+    // Evaluated just before that instant, the verdict is the same; at it, not.
+    let verifier = scenario.verifier();
+    let built = scenario.build();
+    let target = Target::Deployment(built.deployment);
+    assert!(
+        verifier
+            .verify(&built.bundle, &target, at.plus_seconds(-1))
+            .passed()
+    );
+    let later = verifier.verify(&built.bundle, &target, at);
+    assert!(!later.passed(), "{}", later.render_text());
+}
