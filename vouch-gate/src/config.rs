@@ -239,7 +239,7 @@ key = "/etc/vouch-gate/tls/tls.key"
 
 [trust]
 roster = "/etc/vouch-gate/roster.cbor"
-//! roster-state = "/var/lib/vouch-gate/roster-state.json"
+roster-state = "/var/lib/vouch-gate/roster-state.json"
 policy = "/etc/vouch-gate/policy.toml"
 
 [[bundles]]
