@@ -15,6 +15,7 @@
 //! - [`metrics`]: `/healthz`, `/readyz` and Prometheus text on a separate port.
 //! - [`server`]: the HTTPS webhook (`POST /validate`) and its bounds, and
 //!   [`serve`], which runs the gate as configured.
+//! - [`reload`]: the roster, policy and TLS files reloaded on change.
 //! - [`trust`]: loading the roster (pin, state) and the policy.
 //! - [`gate`]: the decision for a whole request (exemptions, pinning,
 //!   fetch, decide, cache, dry-run) and its audit record.
@@ -45,6 +46,7 @@ pub mod decide;
 pub mod error;
 pub mod gate;
 pub mod metrics;
+pub mod reload;
 pub mod review;
 pub mod server;
 pub mod source;

@@ -23,7 +23,7 @@
 use std::convert::Infallible;
 use std::net::SocketAddr;
 use std::path::Path;
-use std::sync::{Arc, Mutex, PoisonError};
+use std::sync::{Arc, Mutex, PoisonError, RwLock};
 use std::time::{Duration, Instant};
 
 use http_body_util::{BodyExt, Full, LengthLimitError, Limited};
@@ -137,7 +137,7 @@ pub fn tls_config(cert: &Path, key: &Path) -> Result<Arc<ServerConfig>, ServeErr
 
 /// The shared state of every connection.
 struct App {
-    gate: Gate,
+    gate: Arc<Gate>,
     audit: Mutex<AuditLog>,
     metrics: Arc<Metrics>,
     limits: Limits,
@@ -146,8 +146,11 @@ struct App {
 /// The bound webhook, ready to [`run`](Webhook::run).
 pub struct Webhook {
     listener: TcpListener,
-    acceptor: TlsAcceptor,
+    /// Swapped by the reloader when the certificate changes.
+    acceptor: Arc<RwLock<TlsAcceptor>>,
     app: Arc<App>,
+    trust_files: crate::config::TrustConfig,
+    tls_files: crate::config::TlsConfig,
 }
 
 impl std::fmt::Debug for Webhook {
@@ -216,9 +219,11 @@ impl Webhook {
         metrics.set_ready(true);
         Ok(Self {
             listener,
-            acceptor,
+            acceptor: Arc::new(RwLock::new(acceptor)),
+            trust_files: config.trust.clone(),
+            tls_files: config.tls.clone(),
             app: Arc::new(App {
-                gate,
+                gate: Arc::new(gate),
                 audit: Mutex::new(audit),
                 metrics,
                 limits,
@@ -233,6 +238,19 @@ impl Webhook {
     /// When the socket has no address.
     pub fn local_addr(&self) -> std::io::Result<SocketAddr> {
         self.listener.local_addr()
+    }
+
+    /// The task reloading the roster, policy and TLS files of this
+    /// webhook when they change, looking every `interval` (see
+    /// [`reload`](crate::reload)); spawn it beside [`run`](Webhook::run).
+    pub fn reloader(&self, interval: Duration) -> impl Future<Output = ()> + Send + 'static {
+        crate::reload::run(
+            Arc::clone(&self.app.gate),
+            Arc::clone(&self.acceptor),
+            self.trust_files.clone(),
+            self.tls_files.clone(),
+            interval,
+        )
     }
 
     /// Serves connections until the task is dropped.
@@ -254,7 +272,11 @@ impl Webhook {
                 drop(tcp);
                 continue;
             };
-            let acceptor = self.acceptor.clone();
+            let acceptor = self
+                .acceptor
+                .read()
+                .unwrap_or_else(PoisonError::into_inner)
+                .clone();
             let app = Arc::clone(&self.app);
             tokio::spawn(async move {
                 let _slot = slot;
@@ -407,6 +429,7 @@ pub fn serve(config: Config) -> Result<(), ServeError> {
         let webhook = Webhook::bind(&config, Limits::default(), Arc::clone(&metrics)).await?;
         let probes = crate::metrics::MetricsServer::bind(config.metrics_listen, metrics).await?;
         tokio::spawn(probes.run());
+        tokio::spawn(webhook.reloader(crate::reload::DEFAULT_INTERVAL));
         webhook.run().await;
         Ok(())
     })
