@@ -415,3 +415,21 @@ async fn a_policy_change_empties_the_cache_and_a_broken_one_keeps_the_old() {
         "the broken policy kept the old state"
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_unverified_init_container_denies_the_pod() {
+    let r = start("init", spec(), Limits::default()).await;
+    let other = Digest::sha256(b"an unverified migration image");
+    let pod = String::from_utf8(fixture("pod.json")).unwrap().replace(
+        &format!("registry.example/shop/migrate@{IMAGE}"),
+        &format!("registry.example/shop/migrate@{other}"),
+    );
+    assert!(pod.contains(&other.to_string()));
+    let (status, body) = post(&r, "/validate", pod.as_bytes()).await;
+    assert_eq!(status, 200);
+    let resp = response(&body);
+    assert_eq!(resp["allowed"], false, "{body}");
+    let message = resp["status"]["message"].as_str().unwrap();
+    assert!(message.contains("initContainers"), "{message}");
+    assert!(message.contains("no bundle"), "{message}");
+}
