@@ -60,6 +60,9 @@ pub struct ChainSpec {
     pub now: Timestamp,
     /// Sign the deployment with a key the roster does not list.
     pub deployer_outside_roster: bool,
+    /// Flip the last byte of the deployment envelope (its signature) after
+    /// signing: a statement altered in transit.
+    pub tamper_deployment: bool,
 }
 
 impl ChainSpec {
@@ -73,6 +76,7 @@ impl ChainSpec {
             service: "api".into(),
             now: Timestamp::now(),
             deployer_outside_roster: false,
+            tamper_deployment: false,
         }
     }
 }
@@ -205,7 +209,13 @@ pub fn build(spec: &ChainSpec) -> Chain {
     );
     let mut bundle = Bundle::new();
     bundle.add_envelope(sign(image, &builder).to_bytes().unwrap());
-    bundle.add_envelope(deployment.to_bytes().unwrap());
+    let mut envelope = deployment.to_bytes().unwrap();
+    if spec.tamper_deployment
+        && let Some(last) = envelope.last_mut()
+    {
+        *last ^= 0x01;
+    }
+    bundle.add_envelope(envelope);
     for (role, who, signer, after) in [
         (ApprovalRole::Trigger, ALICE, &alice, 60),
         (ApprovalRole::Authorize, ERIN, &erin, 300),

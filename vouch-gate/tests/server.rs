@@ -238,6 +238,21 @@ async fn denials_name_their_reason() {
     let (_, body) = post(&r, "/validate", &fixture("pod.json")).await;
     assert_eq!(response(&body)["allowed"], false, "{body}");
 
+    // The deployment envelope altered after signing.
+    let mut tampered = spec();
+    tampered.tamper_deployment = true;
+    let r = start("tampered", tampered, Limits::default()).await;
+    let (_, body) = post(&r, "/validate", &fixture("pod.json")).await;
+    let resp = response(&body);
+    assert_eq!(resp["allowed"], false, "{body}");
+    assert!(
+        resp["status"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("does not verify"),
+        "{body}"
+    );
+
     // No statement names the image (the chain is for another image).
     let r = start(
         "other-image",
