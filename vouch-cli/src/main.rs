@@ -65,6 +65,9 @@ enum Command {
     /// Verify Sigstore bundles offline (cosign, GitHub attestations).
     #[command(subcommand)]
     Sigstore(cmd::sigstore::SigstoreCommand),
+    /// The Kubernetes admission webhook.
+    #[command(subcommand)]
+    Gate(cmd::gate::GateCommand),
     /// A small transparency log of statements in a directory (C2SP tlog-tiles).
     #[command(subcommand, long_about = cmd::log::LONG_ABOUT)]
     Log(cmd::log::LogCommand),
@@ -123,6 +126,7 @@ fn main() -> ExitCode {
         Command::Git(args) => git::run(args),
         Command::Sigstore(c) => cmd::sigstore::run(c),
         Command::Log(c) => cmd::log::run(c),
+        Command::Gate(c) => cmd::gate::run(c),
     };
     match result {
         Ok(Outcome::Done) => ExitCode::SUCCESS,

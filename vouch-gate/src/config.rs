@@ -20,6 +20,7 @@
 //!
 //! [trust]
 //! roster = "/etc/vouch-gate/roster.cbor"
+//! roster-pin = "sha256:..."          # optional once the state knows it
 //! roster-state = "/var/lib/vouch-gate/roster-state.json"
 //! policy = "/etc/vouch-gate/policy.toml"
 //!
@@ -100,6 +101,12 @@ pub struct TlsConfig {
 pub struct TrustConfig {
     /// The signed roster chain.
     pub roster: PathBuf,
+    /// The statement digest of the roster version trust starts from,
+    /// known out of band. Without it, the anchor recorded in the roster
+    /// state for this roster is used, and a state without one refuses to
+    /// start (never trust whoever supplied the file).
+    #[serde(default)]
+    pub roster_pin: Option<vouch_core::Digest>,
     /// The roster state (newest verified version, rollback protection).
     pub roster_state: PathBuf,
     /// The policy (TOML or JSON).

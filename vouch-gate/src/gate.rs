@@ -6,7 +6,7 @@
 //! The HTTPS server calls [`Gate::review`] with the decoded request; this
 //! module owns the rules and is tested without a socket.
 
-use std::sync::{Arc, Mutex, PoisonError};
+use std::sync::{Arc, Mutex, PoisonError, RwLock};
 use std::time::Duration;
 
 use vouch_chain::{Placement, Verifier};
@@ -56,8 +56,8 @@ struct Cached {
 /// the cache.
 pub struct Gate {
     settings: GateSettings,
-    verifier: Arc<Verifier>,
-    policy_digest: Digest,
+    /// The verifier and its policy's digest, swapped whole on a reload.
+    trust: RwLock<(Arc<Verifier>, Digest)>,
     sources: Vec<Arc<dyn BundleSource>>,
     cache: Mutex<VerdictCache<Cached>>,
 }
@@ -84,18 +84,18 @@ impl Gate {
     ) -> Self {
         Self {
             settings,
-            verifier,
-            policy_digest,
+            trust: RwLock::new((verifier, policy_digest)),
             sources,
             cache: Mutex::new(VerdictCache::new(cache_size)),
         }
     }
 
     /// Replaces the verifier (a roster or policy reload) and empties the
-    /// cache.
-    pub fn replace_verifier(&mut self, verifier: Arc<Verifier>, policy_digest: Digest) {
-        self.verifier = verifier;
-        self.policy_digest = policy_digest;
+    /// cache. A review already under way finishes with the old verifier;
+    /// what it caches is keyed by the old roster version and policy
+    /// digest, so no later request of the new ones can hit it.
+    pub fn replace_verifier(&self, verifier: Arc<Verifier>, policy_digest: Digest) {
+        *self.trust.write().unwrap_or_else(PoisonError::into_inner) = (verifier, policy_digest);
         self.cache
             .lock()
             .unwrap_or_else(PoisonError::into_inner)
@@ -112,6 +112,11 @@ impl Gate {
 
     /// Decides `request` at `now`.
     pub fn review(&self, request: &AdmissionRequest, now: Timestamp) -> Reviewed {
+        let (verifier, policy_digest) = self
+            .trust
+            .read()
+            .unwrap_or_else(PoisonError::into_inner)
+            .clone();
         let namespace = request.namespace.clone().unwrap_or_default();
         let mut audit = AuditRecord {
             time: now.to_string(),
@@ -187,8 +192,8 @@ impl Gate {
                 namespace: namespace.clone(),
                 workload: service.clone(),
                 bundle: bundle_digest,
-                roster_version: self.verifier.roster().version(),
-                policy: self.policy_digest,
+                roster_version: verifier.roster().version(),
+                policy: policy_digest,
             };
             let cached = self
                 .cache
@@ -201,7 +206,7 @@ impl Gate {
                     c
                 }
                 None => {
-                    let d = decide(&self.verifier, &bundle, &digest, &placement, now);
+                    let d = decide(&verifier, &bundle, &digest, &placement, now);
                     let traces = match &d {
                         ImageDecision::Admitted(v) => vec![trace_digest(v)],
                         ImageDecision::Denied(vs) => vs.iter().map(trace_digest).collect(),

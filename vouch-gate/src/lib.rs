@@ -12,6 +12,11 @@
 //! - [`config`]: the TOML configuration file.
 //! - [`decide`]: finding the deployment statements that name an image in
 //!   an untrusted bundle and verifying them for the placement.
+//! - [`metrics`]: `/healthz`, `/readyz` and Prometheus text on a separate port.
+//! - [`server`]: the HTTPS webhook (`POST /validate`) and its bounds, and
+//!   [`serve`], which runs the gate as configured.
+//! - [`reload`]: the roster, policy and TLS files reloaded on change.
+//! - [`trust`]: loading the roster (pin, state) and the policy.
 //! - [`gate`]: the decision for a whole request (exemptions, pinning,
 //!   fetch, decide, cache, dry-run) and its audit record.
 //! - [`review`]: decoding an `AdmissionReview` (admission.k8s.io/v1) from
@@ -40,8 +45,14 @@ pub mod config;
 pub mod decide;
 pub mod error;
 pub mod gate;
+pub mod metrics;
+pub mod reload;
 pub mod review;
+pub mod server;
 pub mod source;
+pub mod trust;
 pub mod workload;
+
+pub use server::{ServeError, serve};
 
 pub use error::{Error, ReviewError, WorkloadError};

@@ -18,6 +18,8 @@ pub(crate) mod digest;
 pub(crate) mod dsse;
 /// `vouch envelope ...`.
 pub(crate) mod envelope;
+/// `vouch gate serve`.
+pub(crate) mod gate;
 /// `vouch key ...`.
 pub(crate) mod key;
 /// `vouch log ...`, and the `--log` of `vouch attest`.
