@@ -41,6 +41,16 @@ impl ImageDecision {
         matches!(self, Self::Admitted(_))
     }
 
+    /// The earliest instant at which time alone could change this decision
+    /// (of the verdicts it rests on), when there is one.
+    pub fn could_change_at(&self) -> Option<Timestamp> {
+        match self {
+            Self::Admitted(v) => v.could_change_at(),
+            Self::NoStatement => None,
+            Self::Denied(vs) => vs.iter().filter_map(Verdict::could_change_at).min(),
+        }
+    }
+
     /// The reasons of a denial, one line each, bounded: at most
     /// [`MAX_REASONS`] per candidate. Empty when admitted.
     pub fn reasons(&self, image: &Digest) -> Vec<String> {

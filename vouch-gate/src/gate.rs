@@ -19,12 +19,12 @@ use crate::review::{AdmissionRequest, Decision};
 use crate::source::{BundleSource, fetch_with_timeout};
 use crate::workload;
 
-/// How long a cached verdict is trusted at most. The verdict does not yet
-/// say when it could change (the earliest `max_age` or key validity end it
-/// rests on; see the crate's notes), so entries are kept for this short
-/// time only: a revocation in a new roster empties the cache on reload
-/// anyway, and a statement ageing past `max_age` is noticed within it.
-pub const CACHE_TTL_SECONDS: i64 = 60;
+/// How long a cached verdict is kept at most. An entry expires at the
+/// instant its verdict could change with time alone
+/// ([`vouch_chain::Verdict::could_change_at`]: the earliest `max_age` or
+/// key validity end it rests on), and never later than this; a roster or
+/// policy reload empties the cache.
+pub const CACHE_TTL_SECONDS: i64 = 3600;
 
 /// What the gate needs to decide requests.
 #[derive(Debug)]
@@ -217,10 +217,14 @@ impl Gate {
                         reasons: d.reasons(&digest),
                         traces,
                     };
+                    let mut expires = now.plus_seconds(CACHE_TTL_SECONDS);
+                    if let Some(t) = d.could_change_at() {
+                        expires = expires.min(t);
+                    }
                     self.cache
                         .lock()
                         .unwrap_or_else(PoisonError::into_inner)
-                        .insert(key, c.clone(), now.plus_seconds(CACHE_TTL_SECONDS), now);
+                        .insert(key, c.clone(), expires, now);
                     c
                 }
             };
