@@ -10,6 +10,7 @@
 
 use std::path::PathBuf;
 
+pub mod ci;
 pub mod git;
 pub mod tpm;
 pub mod tpm_certify;
