@@ -11,6 +11,7 @@
 use std::path::PathBuf;
 
 pub mod chain;
+pub mod ci;
 pub mod git;
 pub mod tpm;
 pub mod tpm_certify;

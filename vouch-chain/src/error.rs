@@ -427,6 +427,96 @@ pub enum Reason {
         /// The statement.
         statement: Digest,
     },
+    /// The policy requires a CI provider's ID token (`deployment.ci_token =
+    /// "required"`) and the deployment statement carries none.
+    CiTokenMissing,
+    /// The statement's `ciToken` is not a JWT that can be read (not three
+    /// base64url parts, a header or payload that is not JSON, a claim the
+    /// rule needs is absent or of the wrong type).
+    CiTokenUnreadable {
+        /// What is wrong with it.
+        detail: String,
+    },
+    /// The token's `iss` is not an issuer the roster's `ci` section trusts.
+    CiTokenUnknownIssuer {
+        /// The token's `iss`.
+        issuer: String,
+    },
+    /// The token names a `kid` the issuer's JWKS in the roster does not hold
+    /// (or names none).
+    CiTokenUnknownKid {
+        /// The issuer.
+        issuer: String,
+        /// The token's `kid` (empty when it has none).
+        kid: String,
+    },
+    /// The token's header says `alg: none`: an unsigned token proves nothing.
+    CiTokenAlgNone {
+        /// The issuer the token claims.
+        issuer: String,
+    },
+    /// The token's header names an algorithm other than the one its key is
+    /// for (RS256 for an RSA key, ES256 for a P-256 key).
+    CiTokenAlgMismatch {
+        /// The key's `kid`.
+        kid: String,
+        /// The algorithm the header names.
+        header: String,
+        /// The algorithm the roster's key is for.
+        key: String,
+    },
+    /// The token's signature does not verify with the roster's key for its `kid`.
+    CiTokenBadSignature {
+        /// The issuer.
+        issuer: String,
+        /// The key.
+        kid: String,
+    },
+    /// The token had expired at the statement's time.
+    CiTokenExpired {
+        /// The token's `exp`.
+        exp: i64,
+        /// The statement's time it is judged at.
+        at: Timestamp,
+    },
+    /// The token was not yet valid at the statement's time.
+    CiTokenNotYetValid {
+        /// `nbf` or `iat`.
+        claim: &'static str,
+        /// The claim's value.
+        value: i64,
+        /// The statement's time it is judged at.
+        at: Timestamp,
+    },
+    /// The token's `aud` is not `vouch:KEYID` of any key that validly signed
+    /// the deployment statement.
+    CiTokenWrongAudience {
+        /// The token's audiences.
+        audience: Vec<String>,
+        /// `vouch:KEYID` of each valid signer.
+        expected: Vec<String>,
+    },
+    /// A field of the statement disagrees with what the token proves.
+    CiTokenMismatch {
+        /// The statement's field (`deployer`, `pipeline.runId`,
+        /// `pipeline.url`, `triggeredBy`).
+        field: &'static str,
+        /// The token's claim it is compared with (`run_id`, `pipeline_id`,
+        /// `repository+workflow`, `actor`...).
+        claim: &'static str,
+        /// What the token says (mapped to an identity where the field is one).
+        token: String,
+        /// What the statement says.
+        statement: String,
+    },
+    /// The token's repository + workflow, or its login, is not mapped to a
+    /// roster identity under its issuer.
+    CiTokenUnmapped {
+        /// `repository+workflow` or `login`.
+        what: &'static str,
+        /// The token's value.
+        value: String,
+    },
     /// More failures of one link than a trace keeps
     /// ([`crate::MAX_FAILURES_PER_LINK`]): the first ones are listed, this
     /// counts the rest. Junk in a bundle (envelopes signed by keys no
@@ -964,6 +1054,68 @@ impl std::fmt::Display for Reason {
             Reason::NoRosterSignature { statement } => write!(
                 f,
                 "statement {statement} carries no valid signature by a roster key"
+            ),
+            Reason::CiTokenMissing => write!(
+                f,
+                "the policy requires a CI ID token (deployment.ci_token = \"required\") and the deployment carries none"
+            ),
+            Reason::CiTokenUnreadable { detail } => {
+                write!(f, "the CI ID token cannot be read: {}", Escaped(detail))
+            }
+            Reason::CiTokenUnknownIssuer { issuer } => write!(
+                f,
+                "the CI ID token's issuer {:?} is not trusted by the roster",
+                issuer
+            ),
+            Reason::CiTokenUnknownKid { issuer, kid } => write!(
+                f,
+                "the CI ID token names kid {:?}, which the roster's JWKS for {:?} does not hold",
+                kid, issuer
+            ),
+            Reason::CiTokenAlgNone { issuer } => write!(
+                f,
+                "the CI ID token (issuer {:?}) is unsigned (alg none)",
+                issuer
+            ),
+            Reason::CiTokenAlgMismatch { kid, header, key } => write!(
+                f,
+                "the CI ID token's header names alg {:?}, but key {:?} is for {}",
+                header, kid, key
+            ),
+            Reason::CiTokenBadSignature { issuer, kid } => write!(
+                f,
+                "the CI ID token's signature does not verify with key {:?} of {:?}",
+                kid, issuer
+            ),
+            Reason::CiTokenExpired { exp, at } => write!(
+                f,
+                "the CI ID token expired (exp {exp}) before the deployment's time {at} ({})",
+                at.unix_seconds()
+            ),
+            Reason::CiTokenNotYetValid { claim, value, at } => write!(
+                f,
+                "the CI ID token is not valid before {claim} {value}, after the deployment's time {at} ({})",
+                at.unix_seconds()
+            ),
+            Reason::CiTokenWrongAudience { audience, expected } => write!(
+                f,
+                "the CI ID token's audience {:?} is none of the deployment's signers {:?}",
+                audience, expected
+            ),
+            Reason::CiTokenMismatch {
+                field,
+                claim,
+                token,
+                statement,
+            } => write!(
+                f,
+                "the deployment's {field} is {:?}, but the CI ID token's {claim} gives {:?}",
+                statement, token
+            ),
+            Reason::CiTokenUnmapped { what, value } => write!(
+                f,
+                "the CI ID token's {what} {:?} is not mapped to a roster identity",
+                value
             ),
             Reason::FailuresOmitted { count } => write!(
                 f,

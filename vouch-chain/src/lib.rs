@@ -167,6 +167,7 @@
 
 mod attest;
 mod bundle;
+pub mod ci_token;
 mod counter;
 mod error;
 mod eval;
@@ -187,14 +188,14 @@ pub use bundle::{
 pub use error::{ChainError, Reason};
 pub use eval::{Target, Verifier, verify};
 pub use index::BundleCounts;
-pub use policy::{HardwareRequirement, Policy, Rule, RuleView};
+pub use policy::{CiTokenRule, HardwareRequirement, Policy, Rule, RuleView};
 pub use reach::Threads;
 #[cfg(feature = "sigstore")]
 pub use sigstore::{SigstoreEvidence, verify_sigstore};
 pub use trace::{
     EvidenceSummary, Failure, LinkKind, MAX_FAILURES_PER_LINK, Outcome, Placement, ProvenTime,
-    RosterSummary, Standing, TargetSummary, TimeKind, TraceClaim, TraceNode, TracePerson,
-    TraceSigner, TraceSigstore, TraceTime, Verdict,
+    RosterSummary, Standing, TargetSummary, TimeKind, TraceCiToken, TraceClaim, TraceNode,
+    TracePerson, TraceSigner, TraceSigstore, TraceTime, Verdict,
 };
 pub use vsa::{ResourceDescriptor, VerificationSummary, VsaVerifier};
 pub use witness::MAX_PROOFS_PER_ENVELOPE;

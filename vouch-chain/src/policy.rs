@@ -466,6 +466,34 @@ pub struct DeploymentPolicy {
     /// The person who triggered must differ from every authorizer (default true).
     #[serde(default = "yes")]
     pub separate_trigger_and_authorizer: bool,
+    /// Whether the statement must carry the CI provider's ID token
+    /// (`"required"`) or has it checked only when present (`"optional"`,
+    /// the default, not written so existing policy digests stay the same).
+    /// See [`CiTokenRule`] and docs/ci-identity.md.
+    #[serde(default, skip_serializing_if = "CiTokenRule::is_optional")]
+    pub ci_token: CiTokenRule,
+}
+
+/// Whether a deployment statement must carry its CI provider's ID token.
+///
+/// Either way a token that is present is verified, and a token that does
+/// not verify fails the deployment: `optional` never means "ignored".
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+#[non_exhaustive]
+pub enum CiTokenRule {
+    /// Checked when present (the default).
+    #[default]
+    Optional,
+    /// A statement without a token fails ([`crate::Reason::CiTokenMissing`]).
+    Required,
+}
+
+impl CiTokenRule {
+    /// The default (`optional`), which is not serialized.
+    pub fn is_optional(&self) -> bool {
+        *self == CiTokenRule::Optional
+    }
 }
 
 /// Rules for image statements.

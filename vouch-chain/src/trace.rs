@@ -315,6 +315,11 @@ pub struct TraceNode {
     /// one of them may be the missing signature. Bounded like `failures`.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub ignored: Vec<Reason>,
+    /// On a deployment link whose statement carries a CI provider's ID
+    /// token that verified: the claims it proves and the time it was
+    /// judged at.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub ci_token: Option<TraceCiToken>,
     /// The links this one depends on.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub children: Vec<TraceNode>,
@@ -333,6 +338,7 @@ impl TraceNode {
             failures: Vec::new(),
             note: None,
             ignored: Vec::new(),
+            ci_token: None,
             children: Vec::new(),
         }
     }
@@ -484,6 +490,25 @@ impl TraceNode {
                 g.render(&pad, out);
             }
         }
+        if let Some(c) = &self.ci_token {
+            let _ = writeln!(
+                out,
+                "{pad}    ci token: issuer {} subject {} repository {} workflow {} run {} actor {} \
+                 iat {} exp {} (checked at the {} time)",
+                Escaped(&c.claims.issuer),
+                Escaped(&c.claims.subject),
+                Escaped(&c.claims.repository),
+                Escaped(&c.claims.workflow),
+                Escaped(&c.claims.run_id),
+                Escaped(&c.claims.actor),
+                c.claims.iat,
+                c.claims.exp,
+                match c.checked_at {
+                    TimeKind::Proven => "proven",
+                    _ => "claimed",
+                }
+            );
+        }
         if let Some(n) = &self.note {
             let _ = writeln!(out, "{pad}    note: {}", Escaped(n));
         }
@@ -497,6 +522,17 @@ impl TraceNode {
             c.render(depth + 1, out);
         }
     }
+}
+
+/// A deployment's CI ID token that verified (see [`TraceNode::ci_token`]).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct TraceCiToken {
+    /// The claims the token proves.
+    #[serde(flatten)]
+    pub claims: crate::ci_token::CiClaims,
+    /// Which time of the statement `iat`/`nbf`/`exp` were checked against:
+    /// the proven one when the policy requires proven time, else the claimed.
+    pub checked_at: TimeKind,
 }
 
 /// One broken rule, with the path of links that leads to it.

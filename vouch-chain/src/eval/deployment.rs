@@ -5,8 +5,10 @@ use vouch_manifest::{ApprovalRole, Deployment, IdentityId, IdentityKind};
 
 use super::{Eval, short};
 use crate::attest::{Attested, Covers};
+use crate::ci_token::{CI_TOKEN_LEEWAY_SECS, verify_ci_token};
 use crate::error::Reason;
-use crate::trace::{LinkKind, Placement, TraceNode};
+use crate::policy::{CiTokenRule, DeploymentPolicy, TimeRule};
+use crate::trace::{LinkKind, Placement, TimeKind, TraceCiToken, TraceNode};
 
 impl<'a> Eval<'a> {
     pub(super) fn deployment(&mut self, digest: &Digest) -> TraceNode {
@@ -67,6 +69,13 @@ impl<'a> Eval<'a> {
 
         let approvals = self.approvals(digest, d, &signers, &mut failures);
         self.check_people(d, &approvals, &mut failures);
+        // The statement's time as the policy takes it: proven when it
+        // requires proven time (and a witness proved one), else claimed.
+        let (at, checked_at) = match (pol.time, &proof.time) {
+            (TimeRule::Proven, Some(p)) => (p.at, TimeKind::Proven),
+            _ => (d.time, TimeKind::Claimed),
+        };
+        node.ci_token = self.check_ci_token(d, pol, &signers, at, checked_at, &mut failures);
 
         for s in &signers {
             let capacity = if s.identity.id == d.deployer {
@@ -269,5 +278,116 @@ impl<'a> Eval<'a> {
             .map(|(_, s, _)| s.clone())
             .collect();
         failures.extend(self.rules.check(&pol.authorizers, &authorizers));
+    }
+
+    /// The CI provider's ID token (docs/ci-identity.md): signed by a
+    /// trusted issuer, for a key that signed this statement, valid at the
+    /// statement's time `at` (never the wall clock: the roster's JWKS makes
+    /// the token verifiable long after it expired), and agreeing with the
+    /// deployer, run and trigger the statement names. The trigger it proves
+    /// is an additional check: the trigger's own signature (check_people)
+    /// is still required. Returns the claims for the trace when every check
+    /// passes.
+    fn check_ci_token(
+        &self,
+        d: &Deployment,
+        pol: &DeploymentPolicy,
+        signers: &[Attested<'a>],
+        at: vouch_core::Timestamp,
+        checked_at: TimeKind,
+        failures: &mut Vec<Reason>,
+    ) -> Option<TraceCiToken> {
+        let Some(token) = &d.ci_token else {
+            if pol.ci_token == CiTokenRule::Required {
+                failures.push(Reason::CiTokenMissing);
+            }
+            return None;
+        };
+        let claims = match verify_ci_token(token, &self.roster.roster().ci) {
+            Ok(c) => c,
+            Err(r) => {
+                failures.push(r);
+                return None;
+            }
+        };
+        let before = failures.len();
+        let t = at.unix_seconds();
+        if claims.exp.saturating_add(CI_TOKEN_LEEWAY_SECS) < t {
+            failures.push(Reason::CiTokenExpired {
+                exp: claims.exp,
+                at,
+            });
+        }
+        for (claim, value) in [("nbf", claims.nbf), ("iat", Some(claims.iat))] {
+            if let Some(v) = value
+                && v.saturating_sub(CI_TOKEN_LEEWAY_SECS) > t
+            {
+                failures.push(Reason::CiTokenNotYetValid {
+                    claim,
+                    value: v,
+                    at,
+                });
+            }
+        }
+        let mut expected: Vec<String> = signers
+            .iter()
+            .map(|s| format!("vouch:{}", s.key_id))
+            .collect();
+        expected.dedup();
+        if !claims.audience.iter().any(|a| expected.contains(a)) {
+            failures.push(Reason::CiTokenWrongAudience {
+                audience: claims.audience.clone(),
+                expected,
+            });
+        }
+        // verify_ci_token found the issuer; look it up again for its mappings.
+        if let Some(issuer) = self.roster.roster().ci.issuer(&claims.issuer) {
+            match issuer.workload(&claims.repository, &claims.workflow) {
+                None => failures.push(Reason::CiTokenUnmapped {
+                    what: "repository+workflow",
+                    value: format!("{} {}", claims.repository, claims.workflow),
+                }),
+                Some(w) if *w != d.deployer => failures.push(Reason::CiTokenMismatch {
+                    field: "deployer",
+                    claim: "repository+workflow",
+                    token: w.to_string(),
+                    statement: d.deployer.to_string(),
+                }),
+                Some(_) => {}
+            }
+            if claims.run_id != d.pipeline.run_id {
+                failures.push(Reason::CiTokenMismatch {
+                    field: "pipeline.runId",
+                    claim: claims.run_id_claim(),
+                    token: claims.run_id.clone(),
+                    statement: d.pipeline.run_id.clone(),
+                });
+            }
+            let url = issuer
+                .provider
+                .run_url(&issuer.web_url, &claims.repository, &claims.run_id);
+            if url != d.pipeline.url {
+                failures.push(Reason::CiTokenMismatch {
+                    field: "pipeline.url",
+                    claim: "run URL",
+                    token: url,
+                    statement: d.pipeline.url.clone(),
+                });
+            }
+            match issuer.person(&claims.actor) {
+                None => failures.push(Reason::CiTokenUnmapped {
+                    what: "login",
+                    value: claims.actor.clone(),
+                }),
+                Some(p) if *p != d.triggered_by => failures.push(Reason::CiTokenMismatch {
+                    field: "triggeredBy",
+                    claim: claims.actor_claim(),
+                    token: p.to_string(),
+                    statement: d.triggered_by.to_string(),
+                }),
+                Some(_) => {}
+            }
+        }
+        (failures.len() == before).then_some(TraceCiToken { claims, checked_at })
     }
 }
