@@ -65,4 +65,8 @@ pub enum OciError {
     /// No tag was given and the layout does not hold exactly one manifest.
     #[error("the layout holds {0} manifests: name one with DIR:TAG")]
     Ambiguous(usize),
+    /// A descriptor or document has a media type this crate does not read
+    /// there (e.g. an index inside an index, or a Docker manifest).
+    #[error("unsupported media type {0:?}")]
+    MediaType(String),
 }

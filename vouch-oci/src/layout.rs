@@ -14,6 +14,7 @@ use std::path::{Path, PathBuf};
 use oci_spec::image::{Descriptor, ImageIndex};
 use vouch_core::{Digest, DigestAlgorithm};
 
+use crate::image::Image;
 use crate::{MAX_MANIFEST, OciError};
 
 /// The annotation that names a manifest's tag in `index.json`.
@@ -81,6 +82,11 @@ impl Layout {
         }
     }
 
+    /// The image `tag` names (or the only one): see [`Image::read`].
+    pub fn image(&self, tag: Option<&str>) -> Result<Image, OciError> {
+        Image::read(self, self.resolve(tag)?)
+    }
+
     /// Reads the blob `descriptor` names, refusing more than `limit` bytes, a
     /// size other than the descriptor's, or bytes of another digest.
     pub fn read_blob(&self, descriptor: &Descriptor, limit: u64) -> Result<Vec<u8>, OciError> {
@@ -122,6 +128,18 @@ impl Layout {
     }
 }
 
+/// Splits `DIR[:TAG]` as skopeo's `oci:` transport does: the text after the
+/// last `:` is a tag when it is non-empty and holds no `/` (so `./a:b/c` is a
+/// directory); otherwise the whole text is the directory.
+pub fn split_ref(reference: &str) -> (&Path, Option<&str>) {
+    match reference.rsplit_once(':') {
+        Some((dir, tag)) if !dir.is_empty() && !tag.is_empty() && !tag.contains('/') => {
+            (Path::new(dir), Some(tag))
+        }
+        _ => (Path::new(reference), None),
+    }
+}
+
 /// Parses an image index (`index.json`, or a referrers index) from bytes.
 pub fn parse_index(bytes: &[u8]) -> Result<ImageIndex, serde_json::Error> {
     serde_json::from_slice(bytes)
@@ -155,4 +173,19 @@ fn read_bounded(path: &Path, limit: u64) -> Result<Vec<u8>, OciError> {
         });
     }
     Ok(bytes)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn split_ref_takes_a_tag_only_after_the_last_colon_without_slash() {
+        assert_eq!(split_ref("L:t"), (Path::new("L"), Some("t")));
+        assert_eq!(split_ref("/a/L:v1.0"), (Path::new("/a/L"), Some("v1.0")));
+        assert_eq!(split_ref("L"), (Path::new("L"), None));
+        assert_eq!(split_ref("./a:b/c"), (Path::new("./a:b/c"), None));
+        assert_eq!(split_ref("L:"), (Path::new("L:"), None));
+        assert_eq!(split_ref(":t"), (Path::new(":t"), None));
+    }
 }

@@ -5,6 +5,7 @@
 //! every read is size-bounded and every blob is checked against its digest.
 
 mod error;
+pub mod image;
 pub mod layout;
 
 pub use error::OciError;

@@ -118,3 +118,68 @@ fn wrong_layout_version_is_refused() {
         Err(OciError::LayoutVersion(v)) if v == "9"
     ));
 }
+
+/// A layout whose `index.json` names an image index of two platform
+/// manifests (written by hand: umoci makes no indexes).
+#[test]
+fn image_index_lists_its_platform_manifests() {
+    use vouch_oci::image::Image;
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path();
+    make_layout(dir);
+    let config = write_blob(dir, CONFIG);
+    let layer = write_blob(dir, b"layer bytes");
+    let manifest = |n: usize| {
+        format!(
+            r#"{{"schemaVersion":2,"mediaType":"application/vnd.oci.image.manifest.v1+json","config":{{"mediaType":"application/vnd.oci.image.config.v1+json","digest":"{config}","size":2}},"layers":[{{"mediaType":"application/vnd.oci.image.layer.v1.tar","digest":"{layer}","size":11}}],"annotations":{{"n":"{n}"}}}}"#
+        )
+    };
+    let (m1, m2) = (manifest(1), manifest(2));
+    let (d1, d2) = (
+        write_blob(dir, m1.as_bytes()),
+        write_blob(dir, m2.as_bytes()),
+    );
+    let index = format!(
+        r#"{{"schemaVersion":2,"mediaType":"application/vnd.oci.image.index.v1+json","manifests":[{{"mediaType":"application/vnd.oci.image.manifest.v1+json","digest":"{d1}","size":{},"platform":{{"os":"linux","architecture":"amd64"}}}},{{"mediaType":"application/vnd.oci.image.manifest.v1+json","digest":"{d2}","size":{},"platform":{{"os":"linux","architecture":"arm64","variant":"v8"}}}}]}}"#,
+        m1.len(),
+        m2.len()
+    );
+    let index_digest = write_blob(dir, index.as_bytes());
+    let top = format!(
+        r#"{{"schemaVersion":2,"manifests":[{{"mediaType":"application/vnd.oci.image.index.v1+json","digest":"{index_digest}","size":{},"annotations":{{"org.opencontainers.image.ref.name":"multi"}}}}]}}"#,
+        index.len()
+    );
+    std::fs::write(dir.join("index.json"), top).unwrap();
+
+    let layout = Layout::open(dir).unwrap();
+    let Image::Index { digest, manifests } = layout.image(Some("multi")).unwrap() else {
+        panic!("expected an index");
+    };
+    assert_eq!(digest, index_digest);
+    let platforms: Vec<_> = manifests.iter().map(|m| m.platform.clone()).collect();
+    assert_eq!(
+        platforms,
+        [
+            Some("linux/amd64".to_owned()),
+            Some("linux/arm64/v8".to_owned())
+        ]
+    );
+    assert_eq!(manifests[0].manifest.digest, d1);
+    assert_eq!(manifests[1].manifest.digest, d2);
+    assert_eq!(manifests[1].manifest.config, config);
+    assert_eq!(manifests[1].manifest.layers, [layer]);
+
+    // An index inside an index is refused: reading stays one level deep.
+    let nested = format!(
+        r#"{{"schemaVersion":2,"manifests":[{{"mediaType":"application/vnd.oci.image.index.v1+json","digest":"{index_digest}","size":{}}}]}}"#,
+        index.len()
+    );
+    let nested_digest = write_blob(dir, nested.as_bytes());
+    let top = format!(
+        r#"{{"schemaVersion":2,"manifests":[{{"mediaType":"application/vnd.oci.image.index.v1+json","digest":"{nested_digest}","size":{}}}]}}"#,
+        nested.len()
+    );
+    std::fs::write(dir.join("index.json"), top).unwrap();
+    let layout = Layout::open(dir).unwrap();
+    assert!(matches!(layout.image(None), Err(OciError::MediaType(_))));
+}
