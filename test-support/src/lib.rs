@@ -6,13 +6,15 @@
 //! clear skip notice and returns.
 //!
 //! [`git`] runs stock `git` and `ssh-keygen` in a sandbox for the tests that
-//! make real commits. [`tpm`] starts a TPM 2.0 simulator (swtpm) per test.
+//! make real commits. [`oci`] builds real OCI images with umoci and
+//! inspects them with skopeo. [`tpm`] starts a TPM 2.0 simulator (swtpm) per test.
 
 use std::path::PathBuf;
 
 pub mod chain;
 pub mod ci;
 pub mod git;
+pub mod oci;
 pub mod tpm;
 pub mod tpm_certify;
 pub mod tpm_key;

@@ -156,6 +156,10 @@ pub(crate) struct ImageArgs {
     /// The image name without digest, e.g. registry.example.com/shop/api.
     #[arg(long)]
     name: Option<String>,
+    /// Read the manifest, config and layer digests from an OCI image layout
+    /// (DIR, or DIR:TAG when it holds several images), never typed by hand.
+    #[arg(long, value_name = "DIR[:TAG]", conflicts_with_all = ["image", "config", "layers"])]
+    oci: Option<String>,
     /// The OCI manifest digest (sha256:...).
     #[arg(long, value_name = "DIGEST")]
     image: Option<Digest>,
@@ -746,11 +750,18 @@ fn image(args: ImageArgs) -> CliResult {
             release: signed.digest(),
         });
     }
+    let (image, config, layers) = match &args.oci {
+        Some(reference) => {
+            let m = oci_manifest(reference)?;
+            (Some(m.digest), Some(m.config), m.layers)
+        }
+        None => (args.image, args.config, args.layers),
+    };
     let mut draft: ImageDraft = read_draft("image", args.common.from.as_deref())?;
     set(&mut draft.name, args.name);
-    set(&mut draft.image, args.image);
-    set(&mut draft.config, args.config);
-    set_list(&mut draft.layers, args.layers);
+    set(&mut draft.image, image);
+    set(&mut draft.config, config);
+    set_list(&mut draft.layers, layers);
     set_list(&mut draft.packages, packages);
     set_list(&mut draft.source_commits, args.source_commits);
     set(&mut draft.builder, args.builder);
@@ -759,6 +770,36 @@ fn image(args: ImageArgs) -> CliResult {
     set(&mut draft.finished_at, args.finished_at);
     let i = image_predicate(draft)?;
     sign_and_write(i, &args.common)
+}
+
+/// The image manifest `DIR[:TAG]` names in an OCI image layout. An image
+/// index is refused for now: the image predicate has one config and one
+/// layer list, so each platform manifest is attested on its own.
+fn oci_manifest(reference: &str) -> Result<vouch_oci::image::Manifest, CliError> {
+    let (dir, tag) = vouch_oci::layout::split_ref(reference);
+    let image = vouch_oci::layout::Layout::open(dir)
+        .and_then(|layout| layout.image(tag))
+        .map_err(|e| CliError::usage(format!("reading the OCI image {reference}"), e))?;
+    match image {
+        vouch_oci::image::Image::Manifest(m) => Ok(m),
+        vouch_oci::image::Image::Index { digest, manifests } => {
+            let list: Vec<String> = manifests
+                .iter()
+                .map(|m| {
+                    format!(
+                        "{} {}",
+                        m.platform.as_deref().unwrap_or("(no platform)"),
+                        m.manifest.digest
+                    )
+                })
+                .collect();
+            Err(CliError::usage_msg(format!(
+                "{reference} is the image index {digest}; attest each platform manifest \
+                 (tag it in the layout) on its own: {}",
+                list.join(", ")
+            )))
+        }
+    }
 }
 
 /// A digest given as text, or the digest a signed statement file names

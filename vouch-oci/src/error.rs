@@ -1,0 +1,72 @@
+use std::path::PathBuf;
+
+use vouch_core::Digest;
+
+/// Why reading an OCI image or layout failed.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum OciError {
+    /// A file of the layout could not be read.
+    #[error("reading {path}: {source}")]
+    Io {
+        /// The file.
+        path: PathBuf,
+        /// The underlying error.
+        source: std::io::Error,
+    },
+    /// A file is larger than its limit.
+    #[error("{path} is larger than {limit} bytes")]
+    TooLarge {
+        /// The file.
+        path: PathBuf,
+        /// The limit in bytes.
+        limit: u64,
+    },
+    /// A JSON document of the layout is malformed.
+    #[error("{path} is not a valid {what}: {source}")]
+    Json {
+        /// The file.
+        path: PathBuf,
+        /// What it should have been (`index.json`, an image manifest...).
+        what: &'static str,
+        /// The parser's error.
+        source: serde_json::Error,
+    },
+    /// The `oci-layout` file names a version this crate does not read.
+    #[error("unsupported OCI layout version {0:?}")]
+    LayoutVersion(String),
+    /// A descriptor's digest is not a `sha256:` digest of 64 hex digits.
+    #[error("unsupported or malformed digest {0:?}")]
+    BadDigest(String),
+    /// A blob's bytes do not hash to the digest that names them.
+    #[error("blob {expected} hashes to {actual}")]
+    DigestMismatch {
+        /// The digest the descriptor names.
+        expected: Digest,
+        /// The digest of the bytes read.
+        actual: Digest,
+    },
+    /// A blob's length differs from its descriptor's size.
+    #[error("blob {digest} is {actual} bytes, its descriptor says {expected}")]
+    SizeMismatch {
+        /// The blob.
+        digest: Digest,
+        /// The descriptor's size.
+        expected: u64,
+        /// The bytes read.
+        actual: u64,
+    },
+    /// A blob path is a symbolic link or not a regular file.
+    #[error("{0} is not a regular file inside the layout")]
+    NotRegularFile(PathBuf),
+    /// No manifest carries the requested tag.
+    #[error("no manifest tagged {0:?} in the layout")]
+    TagNotFound(String),
+    /// No tag was given and the layout does not hold exactly one manifest.
+    #[error("the layout holds {0} manifests: name one with DIR:TAG")]
+    Ambiguous(usize),
+    /// A descriptor or document has a media type this crate does not read
+    /// there (e.g. an index inside an index, or a Docker manifest).
+    #[error("unsupported media type {0:?}")]
+    MediaType(String),
+}
