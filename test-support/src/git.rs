@@ -2,7 +2,7 @@
 //! commits (vouch-git's commit tests, the CLI's git interop tests).
 
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
+use std::process::Command;
 
 /// Whether `git` and `ssh-keygen` are installed. When one is missing,
 /// prints `SKIP: <tool> not found; <untested> not tested` and returns
@@ -12,24 +12,12 @@ use std::process::{Command, Stdio};
 ///
 /// Under `CI=true` when a tool is missing (`CI=true forbids skipping the
 /// <tests>`): CI must never silently skip.
-#[allow(clippy::panic)]
 pub fn tools_available(tests: &str, untested: &str) -> bool {
-    for (tool, arg) in [("git", "--version"), ("ssh-keygen", "-?")] {
-        let found = Command::new(tool)
-            .arg(arg)
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .status()
-            .is_ok();
-        if !found {
-            if std::env::var("CI").as_deref() == Ok("true") {
-                panic!("{tool} is missing; CI=true forbids skipping the {tests}");
-            }
-            eprintln!("SKIP: {tool} not found; {untested} not tested");
-            return false;
-        }
-    }
-    true
+    crate::tools_available(
+        &[("git", "--version"), ("ssh-keygen", "-?")],
+        tests,
+        untested,
+    )
 }
 
 /// A `git` in `repo` that reads no system or user configuration: the

@@ -29,6 +29,34 @@ pub const EXAMPLE_POLICY: &str = include_str!("../../examples/policy.toml");
 /// [`policy_with`]) rather than retype a policy.
 pub const DEMO_POLICY: &str = include_str!("../../examples/policy-demo.toml");
 
+/// Whether each `(program, argument)` runs (with that argument, output
+/// discarded). A missing one prints a `SKIP:` line naming `untested` and
+/// answers false, except under `CI=true`, where it panics naming `tests`:
+/// CI must never skip for want of a tool.
+///
+/// # Panics
+///
+/// Under `CI=true`, when a program is missing.
+#[allow(clippy::panic)]
+pub fn tools_available(tools: &[(&str, &str)], tests: &str, untested: &str) -> bool {
+    for (tool, arg) in tools {
+        let found = std::process::Command::new(tool)
+            .arg(arg)
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .status()
+            .is_ok();
+        if !found {
+            if std::env::var("CI").as_deref() == Ok("true") {
+                panic!("{tool} is missing; CI=true forbids skipping the {tests}");
+            }
+            eprintln!("SKIP: {tool} not found; {untested} not tested");
+            return false;
+        }
+    }
+    true
+}
+
 /// The demo policy with each `(from, to)` text replaced, for a fixture
 /// that needs one setting changed.
 ///
