@@ -349,7 +349,6 @@ pub enum ArbStatement {
         production: bool,
         /// Seconds after 2026-11-01.
         time: i32,
-        ci_token: None,
     },
     /// An approval.
     Approval {
