@@ -772,21 +772,23 @@ fn cosign_in_place_and_to_a_new_file() {
     s.fails(2, &["cosign", "junk", "--key", "b.key"]);
 }
 
+/// A staging deployment draft for `image`, as `attest deploy --from` reads it.
+fn deploy_draft(image: &str) -> String {
+    format!(
+        "environment = \"staging\"\nimage = \"{image}\"\nteam = \"payments\"\n\
+         deployer = \"workload:ci/deploy\"\ntriggeredBy = \"person:a@example.com\"\n\
+         authorizedBy = [\"person:b@example.com\"]\n\
+         [target]\ncluster = \"c\"\nnamespace = \"n\"\nservice = \"s\"\n\
+         [pipeline]\nrunId = \"1\"\nurl = \"https://ci.example.com/1\"\n"
+    )
+}
+
 #[test]
 fn attest_from_a_predicate_file_with_flags_over_it() {
     let s = Sandbox::new("from");
     s.key("k");
     let image = vouch_core::Digest::sha256(b"image").to_string();
-    s.write(
-        "deploy.toml",
-        format!(
-            "environment = \"staging\"\nimage = \"{image}\"\nteam = \"payments\"\n\
-             deployer = \"workload:ci/deploy\"\ntriggeredBy = \"person:a@example.com\"\n\
-             authorizedBy = [\"person:b@example.com\"]\n\
-             [target]\ncluster = \"c\"\nnamespace = \"n\"\nservice = \"s\"\n\
-             [pipeline]\nrunId = \"1\"\nurl = \"https://ci.example.com/1\"\n"
-        ),
-    );
+    s.write("deploy.toml", deploy_draft(&image));
     s.ok(&[
         "attest",
         "deploy",
@@ -3015,16 +3017,7 @@ fn attest_deploy_carries_a_ci_token_from_a_file_or_the_environment() {
     let s = Sandbox::new("ci-token");
     s.key("k");
     let image = vouch_core::Digest::sha256(b"image").to_string();
-    s.write(
-        "deploy.toml",
-        format!(
-            "environment = \"staging\"\nimage = \"{image}\"\nteam = \"payments\"\n\
-             deployer = \"workload:ci/deploy\"\ntriggeredBy = \"person:a@example.com\"\n\
-             authorizedBy = [\"person:b@example.com\"]\n\
-             [target]\ncluster = \"c\"\nnamespace = \"n\"\nservice = \"s\"\n\
-             [pipeline]\nrunId = \"1\"\nurl = \"https://ci.example.com/1\"\n"
-        ),
-    );
+    s.write("deploy.toml", deploy_draft(&image));
     const TOKEN: &str = "eyJhbGciOiJFUzI1NiJ9.eyJpc3MiOiJ4In0.c2ln";
     s.write("token.jwt", format!("{TOKEN}\n"));
     let read = |f: &str| {
