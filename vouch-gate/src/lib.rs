@@ -12,10 +12,10 @@
 //! - [`config`]: the TOML configuration file.
 //! - [`decide`]: finding the deployment statements that name an image in
 //!   an untrusted bundle and verifying them for the placement.
-//! - [`metrics`]: `/healthz`, `/readyz` and Prometheus text on a separate port.
-//! - [`server`]: the HTTPS webhook (`POST /validate`) and its bounds, and
-//!   [`serve`], which runs the gate as configured.
-//! - [`reload`]: the roster, policy and TLS files reloaded on change.
+//! - `metrics` (feature `server`, on by default): `/healthz`, `/readyz` and Prometheus text on a separate port.
+//! - `server` (feature `server`): the HTTPS webhook (`POST /validate`) and its bounds, and
+//!   `serve`, which runs the gate as configured.
+//! - `reload` (feature `server`): the roster, policy and TLS files reloaded on change.
 //! - [`trust`]: loading the roster (pin, state) and the policy.
 //! - [`gate`]: the decision for a whole request (exemptions, pinning,
 //!   fetch, decide, cache, dry-run) and its audit record.
@@ -45,14 +45,18 @@ pub mod config;
 pub mod decide;
 pub mod error;
 pub mod gate;
+#[cfg(feature = "server")]
 pub mod metrics;
+#[cfg(feature = "server")]
 pub mod reload;
 pub mod review;
+#[cfg(feature = "server")]
 pub mod server;
 pub mod source;
 pub mod trust;
 pub mod workload;
 
+#[cfg(feature = "server")]
 pub use server::{ServeError, serve};
 
 pub use error::{Error, ReviewError, WorkloadError};
