@@ -51,6 +51,7 @@ fn image() -> Image {
         invocation_id: "run-77".into(),
         started_at: t("2026-11-02T10:00:00Z"),
         finished_at: t("2026-11-02T10:05:00Z"),
+        platforms: Vec::new(),
     }
 }
 

@@ -535,6 +535,7 @@ fn image_predicate(d: ImageDraft) -> Result<Image, CliError> {
         invocation_id: need(d.invocation_id, K, "invocationId", Some("--invocation-id"))?,
         started_at: d.started_at.unwrap_or(now),
         finished_at: d.finished_at.unwrap_or(now),
+        platforms: Vec::new(),
     })
 }
 
