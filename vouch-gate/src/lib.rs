@@ -7,6 +7,9 @@
 //! runtime; the libraries it calls stay synchronous. It is built one concept
 //! per module:
 //!
+//! - [`admission`]: the signed admission records that let an admitted
+//!   workload's pods be admitted again after the deployment's `max_age`
+//!   (the rule is in that module's docs).
 //! - [`audit`]: one JSON line per decision, with the trace digests.
 //! - [`cache`]: the bounded, expiring verdict cache.
 //! - [`config`]: the TOML configuration file.
@@ -39,6 +42,7 @@
 //! object is walked as JSON without building the full typed object.
 #![forbid(unsafe_code)]
 
+pub mod admission;
 pub mod audit;
 pub mod cache;
 pub mod config;
@@ -55,4 +59,4 @@ pub mod workload;
 
 pub use server::{ServeError, serve};
 
-pub use error::{Error, ReviewError, WorkloadError};
+pub use error::{Error, RecordError, ReviewError, WorkloadError};

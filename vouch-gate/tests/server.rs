@@ -84,6 +84,10 @@ async fn start(name: &str, spec: ChainSpec, limits: Limits) -> Running {
         chain.bundle.to_bytes().unwrap(),
     )
     .unwrap();
+    vouch_keys::FileKey::generate(vouch_core::Algorithm::Ed25519)
+        .unwrap()
+        .save(dir.join("gate.key"), None)
+        .unwrap();
     let d = dir.display();
     let config = Config::from_toml(&format!(
         r#"
