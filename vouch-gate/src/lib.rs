@@ -31,6 +31,23 @@
 //!   is pinned by digest, and which workload name (the deployment
 //!   statement's `target.service`) the object belongs to.
 //!
+//! # Re-admission after `max_age`
+//!
+//! A deployment's `max_age` bounds when a workload may *start*, not how
+//! long it may keep scheduling pods. On a first admission the gate signs an
+//! admission record (a VSA, with its own `signing-key`); a later verdict for
+//! the same deployment, image, cluster, namespace and workload that fails
+//! only because the deployment is too old is admitted on that record, and
+//! every other failure still denies. The rule, what a record proves and how
+//! it meets the cache are in [`admission`].
+//!
+//! # Multi-platform images
+//!
+//! A pod pinned to an image index's digest needs a deployment of that
+//! digest; one pinned to a platform manifest is admitted through a
+//! deployment of an index whose verified image statement lists it (see
+//! [`decide`]).
+//!
 //! # Why our own admission types
 //!
 //! The `AdmissionReview` envelope is small (a dozen fields) and stable in
