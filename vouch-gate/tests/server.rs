@@ -202,6 +202,13 @@ async fn a_verified_pod_and_deployment_are_allowed_and_the_second_pod_is_a_cache
     assert_eq!(status, 200);
     assert_eq!(response(&body)["allowed"], true, "{body}");
     assert!(r.metrics.cache_hits() >= 1);
+    // The first admission left its signed record for later re-admissions.
+    let records: Vec<_> = std::fs::read_dir(r.dir.join("records"))
+        .unwrap()
+        .filter_map(Result::ok)
+        .filter(|e| e.file_name().to_string_lossy().ends_with(".vsa"))
+        .collect();
+    assert_eq!(records.len(), 1, "{records:?}");
     // The metrics port says so, and the webhook is ready.
     let tcp = TcpStream::connect(r.metrics_addr).await.unwrap();
     let (status, text) = get(tcp, "/metrics").await;
