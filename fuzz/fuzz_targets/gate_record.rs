@@ -22,7 +22,11 @@ fn record(signer: &dyn Signer) -> Option<Vec<u8>> {
         .verify(&chain.roster_pin, spec.now)
         .ok()?;
     let verifier = Verifier::new(Policy::from_bytes(chain.policy.as_bytes()).ok()?, roster);
-    let verdict = verifier.verify(&chain.bundle, &Target::Deployment(chain.deployment), spec.now);
+    let verdict = verifier.verify(
+        &chain.bundle,
+        &Target::Deployment(chain.deployment),
+        spec.now,
+    );
     let signed = verdict
         .signed_summary_at(signer, "https://vouch.dev/gate/eu-1", None, spec.now)
         .ok()?;
