@@ -54,7 +54,19 @@
 //! A re-admission is cached like any verdict, until the earliest instant
 //! its verdict could change ([`vouch_chain::Verdict::could_change_at`]):
 //! for a stale deployment that is the end of a key's validity the chain
-//! rests on, so a cached re-admission ends when the deployer's key does.
+//! rests on, so a cached re-admission ends when the deployer's key does
+//! (and never later than [`crate::gate::CACHE_TTL_SECONDS`]). The record
+//! file is not part of the cache key: deleting a record stops
+//! re-admissions once the cached one expires, not at once; a roster or
+//! policy reload empties the cache.
+//!
+//! # Housekeeping
+//!
+//! The gate never deletes a record. One file per tuple ever admitted, each
+//! a few kilobytes: a record of a deployment no longer running only ever
+//! re-admits that exact tuple while its chain still verifies, and an
+//! operator may remove old ones (the workload's next pod after `max_age`
+//! is then denied until it is deployed again).
 //!
 //! # Concurrency
 //!
