@@ -32,8 +32,9 @@
 //! platform manifest).
 
 use vouch_chain::{Bundle, LinkKind, Outcome, Placement, Target, Verdict, Verifier};
+use vouch_core::cose::Sign;
 use vouch_core::{Digest, Timestamp};
-use vouch_manifest::{Deployment, Image, Signed};
+use vouch_manifest::{Deployment, Image, Predicate, Signed};
 
 /// The most candidates verified for one image. Each costs a full chain
 /// verification, and an attacker who can write to the bundle source could
@@ -135,14 +136,25 @@ pub struct Candidate {
 pub fn candidates(bundle: &Bundle, image: &Digest) -> Vec<Candidate> {
     let mut deployments = Vec::new();
     let mut indexes = Vec::new();
-    for envelope in bundle.envelopes() {
-        if let Ok(signed) = Signed::<Deployment>::from_bytes(envelope) {
-            deployments.push((signed.digest(), signed.unverified().predicate().image));
-        } else if let Ok(signed) = Signed::<Image>::from_bytes(envelope) {
-            let i = signed.unverified().predicate();
-            if i.image != *image && i.names(image) && !indexes.contains(&i.image) {
-                indexes.push(i.image);
+    for bytes in bundle.envelopes() {
+        // Each envelope decoded once, sorted by the type it names.
+        let Ok(envelope) = Sign::from_bytes(bytes) else {
+            continue;
+        };
+        match Signed::<Deployment>::from_envelope_or_other_type(envelope) {
+            Ok(Ok(signed)) => {
+                deployments.push((signed.digest(), signed.unverified().predicate().image));
             }
+            Ok(Err((envelope, ty))) if ty == Image::PREDICATE_TYPE => {
+                let Ok(signed) = Signed::<Image>::from_envelope(envelope) else {
+                    continue;
+                };
+                let i = signed.unverified().predicate();
+                if i.image != *image && i.names(image) && !indexes.contains(&i.image) {
+                    indexes.push(i.image);
+                }
+            }
+            _ => {}
         }
     }
     let mut found: Vec<Candidate> = Vec::new();
