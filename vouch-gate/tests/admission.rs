@@ -488,3 +488,55 @@ fn a_platform_list_the_chain_did_not_verify_admits_nothing() {
         r.decision.message
     );
 }
+
+#[test]
+fn another_namespace_or_a_wrong_signer_denies_even_with_a_record() {
+    let dir = temp_dir("wrong");
+    let t0 = Timestamp::now();
+    let chain = build(&spec(t0));
+    let image: Digest = IMAGE.parse().unwrap();
+    let key = FileKey::generate(Algorithm::Ed25519).unwrap();
+    let g = gate(&dir, &chain, &[image], Some(&key));
+    assert!(allowed(&g.review(&pod(&image), t0)));
+
+    // The same workload name in another namespace: the statement's
+    // placement does not match, which no record forgives.
+    let mut elsewhere = pod(&image);
+    elsewhere.namespace = Some("other".into());
+    let r = g.review(&elsewhere, stale(t0));
+    assert!(!allowed(&r), "{}", r.decision.message);
+    assert!(
+        r.decision.message.contains("namespace"),
+        "{}",
+        r.decision.message
+    );
+    assert!(!r.decision.message.contains("re-admission"));
+
+    // The very statement the record names (same digest), but signed by a
+    // key outside the roster: the record exists and verifies, and still
+    // the pod is denied.
+    let mut s = spec(t0);
+    s.deployer_outside_roster = true;
+    let forged = build(&s);
+    assert_eq!(forged.deployment, chain.deployment);
+    let mixed = Chain {
+        roster: chain.roster.clone(),
+        roster_pin: chain.roster_pin,
+        policy: chain.policy.clone(),
+        bundle: forged.bundle,
+        deployment: chain.deployment,
+        roster_revoked: None,
+    };
+    let g = gate(&dir, &mixed, &[image], Some(&key));
+    let records = g.records().unwrap();
+    assert!(
+        records
+            .find(&the_key(&chain, &image), stale(t0))
+            .unwrap()
+            .is_some()
+    );
+    let r = g.review(&pod(&image), stale(t0));
+    assert!(!allowed(&r), "{}", r.decision.message);
+    assert_eq!(r.audit.outcome, Outcome::Denied);
+    assert!(!r.decision.message.contains("re-admission"));
+}
