@@ -300,10 +300,14 @@ impl Gate {
                         Ok(_) => {}
                         // The chain verified: admit. The record is what a
                         // later re-admission needs, so say it is missing.
-                        Err(e) => notes.push(format!(
-                            "admission record {} not written: {e}",
-                            key.file_name()
-                        )),
+                        Err(e) => {
+                            let note =
+                                format!("admission record {} not written: {e}", key.file_name());
+                            // Also for the operator: nothing else shows it
+                            // until a re-admission is denied.
+                            eprintln!("vouch gate: {note}");
+                            notes.push(note);
+                        }
                     }
                 }
                 Cached {

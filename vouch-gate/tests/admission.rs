@@ -540,3 +540,24 @@ fn another_namespace_or_a_wrong_signer_denies_even_with_a_record() {
     assert_eq!(r.audit.outcome, Outcome::Denied);
     assert!(!r.decision.message.contains("re-admission"));
 }
+
+#[test]
+fn a_record_that_cannot_be_written_still_admits_and_says_so() {
+    let dir = temp_dir("unwritable");
+    let t0 = Timestamp::now();
+    let chain = build(&spec(t0));
+    let image: Digest = IMAGE.parse().unwrap();
+    let key = FileKey::generate(Algorithm::Ed25519).unwrap();
+    let g = gate(&dir, &chain, &[image], Some(&key));
+    // The directory replaced by a file: every write fails.
+    std::fs::remove_dir_all(dir.join("records")).unwrap();
+    std::fs::write(dir.join("records"), b"not a directory").unwrap();
+    let r = g.review(&pod(&image), t0);
+    assert!(allowed(&r), "the chain verified: {}", r.decision.message);
+    assert_eq!(r.audit.outcome, Outcome::Allowed);
+    assert!(
+        r.audit.notes.iter().any(|n| n.contains("not written")),
+        "{:?}",
+        r.audit.notes
+    );
+}
