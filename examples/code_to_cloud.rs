@@ -966,6 +966,7 @@ fn build_image(
         invocation_id: invocation.into(),
         started_at: started,
         finished_at: finished,
+        platforms: Vec::new(),
     };
     sign_by(image, &[cast.build.signer()])
 }

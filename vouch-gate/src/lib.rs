@@ -7,6 +7,9 @@
 //! runtime; the libraries it calls stay synchronous. It is built one concept
 //! per module:
 //!
+//! - [`admission`]: the signed admission records that let an admitted
+//!   workload's pods be admitted again after the deployment's `max_age`
+//!   (the rule is in that module's docs).
 //! - [`audit`]: one JSON line per decision, with the trace digests.
 //! - [`cache`]: the bounded, expiring verdict cache.
 //! - [`config`]: the TOML configuration file.
@@ -28,6 +31,23 @@
 //!   is pinned by digest, and which workload name (the deployment
 //!   statement's `target.service`) the object belongs to.
 //!
+//! # Re-admission after `max_age`
+//!
+//! A deployment's `max_age` bounds when a workload may *start*, not how
+//! long it may keep scheduling pods. On a first admission the gate signs an
+//! admission record (a VSA, with its own `signing-key`); a later verdict for
+//! the same deployment, image, cluster, namespace and workload that fails
+//! only because the deployment is too old is admitted on that record, and
+//! every other failure still denies. The rule, what a record proves and how
+//! it meets the cache are in [`admission`].
+//!
+//! # Multi-platform images
+//!
+//! A pod pinned to an image index's digest needs a deployment of that
+//! digest; one pinned to a platform manifest is admitted through a
+//! deployment of an index whose verified image statement lists it (see
+//! [`decide`]).
+//!
 //! # Why our own admission types
 //!
 //! The `AdmissionReview` envelope is small (a dozen fields) and stable in
@@ -39,6 +59,7 @@
 //! object is walked as JSON without building the full typed object.
 #![forbid(unsafe_code)]
 
+pub mod admission;
 pub mod audit;
 pub mod cache;
 pub mod config;
@@ -59,4 +80,4 @@ pub mod workload;
 #[cfg(feature = "server")]
 pub use server::{ServeError, serve};
 
-pub use error::{Error, ReviewError, WorkloadError};
+pub use error::{Error, RecordError, ReviewError, WorkloadError};

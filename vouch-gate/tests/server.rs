@@ -84,6 +84,10 @@ async fn start(name: &str, spec: ChainSpec, limits: Limits) -> Running {
         chain.bundle.to_bytes().unwrap(),
     )
     .unwrap();
+    vouch_keys::FileKey::generate(vouch_core::Algorithm::Ed25519)
+        .unwrap()
+        .save(dir.join("gate.key"), None)
+        .unwrap();
     let d = dir.display();
     let config = Config::from_toml(&format!(
         r#"
@@ -198,6 +202,13 @@ async fn a_verified_pod_and_deployment_are_allowed_and_the_second_pod_is_a_cache
     assert_eq!(status, 200);
     assert_eq!(response(&body)["allowed"], true, "{body}");
     assert!(r.metrics.cache_hits() >= 1);
+    // The first admission left its signed record for later re-admissions.
+    let records: Vec<_> = std::fs::read_dir(r.dir.join("records"))
+        .unwrap()
+        .filter_map(Result::ok)
+        .filter(|e| e.file_name().to_string_lossy().ends_with(".vsa"))
+        .collect();
+    assert_eq!(records.len(), 1, "{records:?}");
     // The metrics port says so, and the webhook is ready.
     let tcp = TcpStream::connect(r.metrics_addr).await.unwrap();
     let (status, text) = get(tcp, "/metrics").await;

@@ -321,6 +321,7 @@ pub(crate) fn fixture_with(commits: usize, commit_keys: Algorithm) -> Fixture {
         invocation_id: "build-1".into(),
         started_at: t("2026-11-20T08:00:00Z"),
         finished_at: t("2026-11-20T08:30:00Z"),
+        platforms: Vec::new(),
     };
     bundle.add_envelope(sign(image, &[&builder.key]).to_bytes().unwrap());
 
