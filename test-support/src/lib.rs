@@ -8,11 +8,14 @@
 //! [`git`] runs stock `git` and `ssh-keygen` in a sandbox for the tests that
 //! make real commits. [`oci`] builds real OCI images with umoci and
 //! inspects them with skopeo. [`tpm`] starts a TPM 2.0 simulator (swtpm) per test.
+//! `gate` (feature `gate`) runs vouch-gate's webhook over TLS on loopback.
 
 use std::path::PathBuf;
 
 pub mod chain;
 pub mod ci;
+#[cfg(feature = "gate")]
+pub mod gate;
 pub mod git;
 pub mod oci;
 pub mod tpm;
