@@ -198,7 +198,7 @@ impl Gate {
                     continue;
                 }
             };
-            let (bundle, bundle_digest) =
+            let fetched =
                 match fetch_with_timeout(&self.sources, &digest, self.settings.fetch_timeout) {
                     Ok(b) => b,
                     Err(e) => {
@@ -215,7 +215,7 @@ impl Gate {
                 cluster: self.settings.cluster.clone(),
                 namespace: namespace.clone(),
                 workload: service.clone(),
-                bundle: bundle_digest,
+                bundle: fetched.digest(),
                 roster_version: verifier.roster().version(),
                 policy: policy_digest,
             };
@@ -230,6 +230,15 @@ impl Gate {
                     c
                 }
                 None => {
+                    // Decoded only on a miss: a hit costs the fetch and a hash.
+                    let bundle = match fetched.decode() {
+                        Ok(b) => b,
+                        Err(e) => {
+                            all_admitted = false;
+                            audit.reasons.push(format!("{label}: {e}"));
+                            continue;
+                        }
+                    };
                     let d = decide(&verifier, &bundle, &digest, &placement, now);
                     let c = self.settle(&d, &digest, &namespace, &service, now);
                     // A re-admission too rests on its verdict, and expires

@@ -12,7 +12,7 @@
 use k8s_openapi::Resource;
 use k8s_openapi::api::admissionregistration::v1::ValidatingWebhookConfiguration;
 use k8s_openapi::api::apps::v1::Deployment;
-use k8s_openapi::api::core::v1::{ConfigMap, Namespace, Service};
+use k8s_openapi::api::core::v1::{ConfigMap, Namespace, PersistentVolumeClaim, Service};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 use serde_json::Value;
@@ -95,6 +95,10 @@ fn every_document_is_a_kubernetes_object_of_a_known_kind() {
         (Deployment::API_VERSION, Deployment::KIND),
         (Service::API_VERSION, Service::KIND),
         (
+            PersistentVolumeClaim::API_VERSION,
+            PersistentVolumeClaim::KIND,
+        ),
+        (
             ValidatingWebhookConfiguration::API_VERSION,
             ValidatingWebhookConfiguration::KIND,
         ),
@@ -111,7 +115,24 @@ fn every_document_is_a_kubernetes_object_of_a_known_kind() {
     typed::<ConfigMap>(&docs);
     typed::<Deployment>(&docs);
     typed::<Service>(&docs);
+    let claim = typed::<PersistentVolumeClaim>(&docs);
     typed::<ValidatingWebhookConfiguration>(&docs);
+    // The admission records live on the claim, shared by the replicas.
+    let gate = typed::<Deployment>(&docs);
+    let volumes = gate
+        .spec
+        .and_then(|s| s.template.spec)
+        .and_then(|s| s.volumes)
+        .unwrap_or_default();
+    assert!(
+        volumes
+            .iter()
+            .any(|v| v
+                .persistent_volume_claim
+                .as_ref()
+                .is_some_and(|c| Some(&c.claim_name) == claim.metadata.name.as_ref())),
+        "the gate mounts the records claim"
+    );
 }
 
 #[test]
