@@ -50,13 +50,16 @@
 //!
 //! # Why our own admission types
 //!
-//! The `AdmissionReview` envelope is small (a dozen fields) and stable in
-//! admission.k8s.io/v1. `kube-core`'s `admission` feature brings
-//! `k8s-openapi` with every API group and `json-patch`; for decoding we
-//! need only the envelope and a bounded walk of the object's pod spec, so
-//! the envelope is a handful of serde structs here, with the field names of
-//! admission.k8s.io/v1 exactly (camelCase, `uid` echoed), and the embedded
-//! object is walked as JSON without building the full typed object.
+//! k8s-openapi has no `admission.k8s.io` types: `AdmissionReview` is not in
+//! the API server's OpenAPI document, which k8s-openapi is generated from
+//! (it is used here for what it has, in the tests that read `deploy/` as
+//! Kubernetes objects). `kube-core`'s `admission` feature defines them, but
+//! brings all of k8s-openapi and `json-patch` into the server's build.
+//! The envelope is small (a dozen fields) and stable in
+//! admission.k8s.io/v1, so it is a handful of serde structs here, with the
+//! field names of admission.k8s.io/v1 exactly (camelCase, `uid` echoed),
+//! and the embedded object is walked as bounded JSON without building the
+//! full typed object.
 #![forbid(unsafe_code)]
 
 pub mod admission;
