@@ -480,10 +480,13 @@ struct BuilderKey {
 
 /// A TPM key when there is a TPM (`VOUCH_TPM_TCTI`, or a swtpm started
 /// here) and the example was built with `--features tpm`; else a file key,
-/// saying why.
+/// saying why. `VOUCH_STORY_NO_TPM=1` asks for the file key in a build
+/// with the feature too, so that one build runs both stories (the test
+/// suite does, rather than building the workspace twice more).
 fn builder_key(ws: &Workspace) -> Result<BuilderKey> {
+    let no_tpm = std::env::var_os("VOUCH_STORY_NO_TPM").is_some_and(|v| v == "1");
     #[cfg(feature = "tpm")]
-    {
+    if !no_tpm {
         // A swtpm started here is manufactured with an EK certificate by a
         // local CA, which the story's roster then trusts as a TPM maker.
         let simulator = match vouch_keys::tpm::tcti_from_env() {
@@ -532,7 +535,9 @@ fn builder_key(ws: &Workspace) -> Result<BuilderKey> {
         }
     }
     let _ = ws;
-    let why = if cfg!(feature = "tpm") {
+    let why = if no_tpm {
+        "VOUCH_STORY_NO_TPM=1"
+    } else if cfg!(feature = "tpm") {
         "no TPM: neither VOUCH_TPM_TCTI nor swtpm"
     } else {
         "built without --features tpm"

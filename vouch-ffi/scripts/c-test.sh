@@ -42,7 +42,7 @@ step() { printf '\n--- c-test: %s\n' "$*"; }
 step "build the library and make the fixtures"
 bash scripts/install.sh --prefix "$WORK/shared" --shared-only
 bash scripts/install.sh --prefix "$WORK/static" --static-only --no-build
-cargo run -p vouch-ffi --example make_fixtures -- "$WORK/fixtures"
+bash scripts/fixtures.sh "$WORK/fixtures"
 
 CFLAGS=(-std=c11 -Wall -Wextra -Wpedantic -Werror -O1 -g)
 

@@ -24,7 +24,7 @@ WORK=$(mktemp -d "${TMPDIR:-/tmp}/vouch-py-test.XXXXXX")
 trap 'rm -rf "$WORK"' EXIT
 
 bash scripts/install.sh --prefix "$WORK/prefix" --shared-only
-cargo run -p vouch-ffi --example make_fixtures -- "$WORK/fixtures"
+bash scripts/fixtures.sh "$WORK/fixtures"
 export VOUCH_FFI_LIB=$WORK/prefix/lib/libvouch_ffi.so
 FX=$WORK/fixtures
 
