@@ -69,4 +69,28 @@ pub enum OciError {
     /// there (e.g. an index inside an index, or a Docker manifest).
     #[error("unsupported media type {0:?}")]
     MediaType(String),
+    /// An artifact manifest's `artifactType` is not the vouch bundle's
+    /// (the text found, empty when absent).
+    #[error("not a vouch bundle artifact (artifactType {0:?})")]
+    NotABundle(String),
+    /// An artifact manifest does not have exactly one layer.
+    #[error("a vouch bundle artifact has exactly one layer, this one has {0}")]
+    LayerCount(usize),
+    /// An artifact manifest has no `subject`.
+    #[error("the artifact manifest names no subject")]
+    NoSubject,
+    /// An artifact is about another image than the one asked for.
+    #[error("the artifact's subject is {actual}, not {expected}")]
+    WrongSubject {
+        /// The image asked for.
+        expected: Digest,
+        /// The image the artifact names.
+        actual: Digest,
+    },
+    /// An OCI document could not be assembled (a required field missing).
+    #[error("building the {0} failed")]
+    Build(&'static str),
+    /// A referrers index lists more descriptors than [`crate::referrers::MAX_REFERRERS`].
+    #[error("the referrers index lists more than {0} descriptors")]
+    TooManyReferrers(usize),
 }
