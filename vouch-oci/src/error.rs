@@ -93,4 +93,12 @@ pub enum OciError {
     /// A referrers index lists more descriptors than [`crate::referrers::MAX_REFERRERS`].
     #[error("the referrers index lists more than {0} descriptors")]
     TooManyReferrers(usize),
+    /// An image reference is not `HOST[:PORT]/REPO[:TAG|@sha256:HEX]`.
+    #[error("malformed image reference {reference:?}: {why}")]
+    BadReference {
+        /// The reference (its first 80 characters).
+        reference: String,
+        /// What is wrong with it.
+        why: &'static str,
+    },
 }

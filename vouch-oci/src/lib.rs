@@ -10,6 +10,7 @@ mod error;
 pub mod image;
 pub mod layout;
 mod layout_write;
+pub mod reference;
 pub mod referrers;
 
 pub use error::OciError;

@@ -52,3 +52,29 @@ proptest! {
         prop_assert_eq!(back, index);
     }
 }
+
+proptest! {
+    #[test]
+    fn image_refs_roundtrip_through_display(
+        host in "[a-z][a-z0-9]{0,10}(\\.[a-z][a-z0-9]{0,10}){0,3}",
+        port in proptest::option::of(any::<u16>()),
+        repo in "[a-z0-9]{1,8}([._-][a-z0-9]{1,8}){0,2}(/[a-z0-9]{1,8}){0,3}",
+        tag in proptest::option::of("[A-Za-z0-9_][A-Za-z0-9._-]{0,20}"),
+        digest in proptest::option::of(proptest::collection::vec(any::<u8>(), 0..8)),
+    ) {
+        use vouch_oci::reference::{ImageRef, Target};
+        let target = match (digest, tag) {
+            (Some(seed), _) => Target::Digest(Digest::sha256(&seed)),
+            (None, Some(t)) => Target::Tag(t),
+            (None, None) => Target::Tag("latest".to_owned()),
+        };
+        let r = ImageRef { host, port, repository: repo, target };
+        let back = ImageRef::parse(&r.to_string()).unwrap();
+        prop_assert_eq!(back, r);
+    }
+
+    #[test]
+    fn image_ref_parser_never_panics(text in "\\PC{0,80}") {
+        let _ = vouch_oci::reference::ImageRef::parse(&text);
+    }
+}
