@@ -56,8 +56,10 @@ pub enum OciError {
         /// The bytes read.
         actual: u64,
     },
-    /// A blob path is a symbolic link or not a regular file.
-    #[error("{0} is not a regular file inside the layout")]
+    /// A path of the layout is a symbolic link, or not the kind it must be
+    /// (a regular file for `index.json` and blobs, a directory for `blobs/`
+    /// and `blobs/sha256/`), or changed between its check and its opening.
+    #[error("{0} is a symbolic link or not a regular file or directory of the layout")]
     NotRegularFile(PathBuf),
     /// No manifest carries the requested tag.
     #[error("no manifest tagged {0:?} in the layout")]
