@@ -1,4 +1,4 @@
-//! vouch_oci's layout reader on an untrusted `index.json`: a layout whose
+//! vouch_oci's layout reader and bundles_for on an untrusted `index.json`: a layout whose
 //! index is the input is opened, resolved and read (image and bundles);
 //! every path must end in a typed error or a value, never a panic.
 #![no_main]
