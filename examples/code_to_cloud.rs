@@ -78,7 +78,7 @@ fn story() -> Result<()> {
     let mut bundle = Bundle::new();
     let commits = step_verify_commits(&repo, &cast, &roster, &mut bundle)?;
     let release = step_release(&repo, &cast, &t, &commits, &mut bundle)?;
-    let image = step_image(&ws, &cast, &t, &release, &commits, &mut bundle)?;
+    let image = step_image(&ws, &repo, &cast, &t, &release, &commits, &mut bundle)?;
     let deployment = step_deploy(&cast, &t, &image, &mut bundle)?;
     let bundle = step_log(&ws, &cast, &bundle)?;
     let (verifier, verdict, bundle) = step_verify(&ws, roster.clone(), bundle, &deployment)?;
@@ -918,12 +918,22 @@ fn step_release(
     Ok(release)
 }
 
-/// An image built by ci/build from a release: a made-up OCI manifest
-/// (written to the workspace) whose digest names the image, with its config
-/// and layer digests, the package pointing at the release statement, and
-/// the source commits.
+/// The digests an image is known by: its manifest, its config and its
+/// layers in order.
+struct Built {
+    manifest: Digest,
+    config: Digest,
+    layers: Vec<Digest>,
+}
+
+/// An image built by ci/build from a release: a real OCI image layout that
+/// umoci writes from scratch (no base image, no network), the release's
+/// files in one layer, when umoci is installed; otherwise a made-up
+/// manifest (written to the workspace), said so on the terminal. The
+/// package points at the release statement; the source commits are listed.
 fn build_image(
     ws: &Workspace,
+    repo: &Repo,
     cast: &Cast,
     release: &Signed<Release>,
     commits: &[GitObjectId],
@@ -931,36 +941,15 @@ fn build_image(
     (started, finished): (Timestamp, Timestamp),
 ) -> Result<Signed<Image>> {
     let r = release.unverified().predicate();
-    let config = format!(
-        r#"{{"architecture":"amd64","os":"linux","config":{{"Entrypoint":["/usr/local/bin/{PACKAGE}"]}},"rootfs":{{"type":"layers"}}}}"#
-    );
-    let base = Digest::sha256(b"made-up base layer: debian:stable-slim");
-    let app = Digest::sha256(
-        format!(
-            "made-up app layer: {PACKAGE} {} from {}",
-            r.version,
-            r.contents.root()
-        )
-        .as_bytes(),
-    );
-    let config_digest = Digest::sha256(config.as_bytes());
-    let layer = |d: &Digest| {
-        format!(
-            r#"{{"mediaType":"application/vnd.oci.image.layer.v1.tar+gzip","digest":"{d}","size":1024}}"#
-        )
+    let built = match umoci_image(ws, repo, invocation, &r.version)? {
+        Some(built) => built,
+        None => made_up_image(ws, invocation, &r.version, &r.contents.root())?,
     };
-    let manifest = format!(
-        r#"{{"schemaVersion":2,"mediaType":"application/vnd.oci.image.manifest.v1+json","config":{{"mediaType":"application/vnd.oci.image.config.v1+json","digest":"{config_digest}","size":{}}},"layers":[{},{}]}}"#,
-        config.len(),
-        layer(&base),
-        layer(&app)
-    );
-    std::fs::write(ws.path(&format!("{invocation}.manifest.json")), &manifest)?;
     let image = Image {
         name: IMAGE_NAME.into(),
-        image: Digest::sha256(manifest.as_bytes()),
-        config: config_digest,
-        layers: vec![base, app],
+        image: built.manifest,
+        config: built.config,
+        layers: built.layers,
         packages: vec![ImagePackage {
             name: r.package.clone(),
             version: r.version.clone(),
@@ -977,13 +966,116 @@ fn build_image(
         invocation_id: invocation.into(),
         started_at: started,
         finished_at: finished,
+        platforms: Vec::new(),
     };
     sign_by(image, &[cast.build.signer()])
+}
+
+/// The image as umoci builds it in `ws/<invocation>.oci`, tagged with the
+/// release's version, or `None` when umoci is not installed. The digests
+/// are read back from the layout by vouch-oci, as `vouch attest image --oci`
+/// does, never taken from umoci's output.
+fn umoci_image(
+    ws: &Workspace,
+    repo: &Repo,
+    invocation: &str,
+    version: &str,
+) -> Result<Option<Built>> {
+    match Command::new("umoci").arg("--version").output() {
+        Ok(out) if out.status.success() => {}
+        _ => return Ok(None),
+    }
+    let layout = ws.path(&format!("{invocation}.oci"));
+    let image = format!("{}:{version}", layout.display());
+    // The release's files, without the repository's .git, are the layer.
+    let staging = ws.path(&format!("{invocation}.rootfs"));
+    copy_tree(&repo.dir, &staging)?;
+    let umoci = |args: &[&OsStr]| -> Result<()> {
+        let out = Command::new("umoci").args(args).output()?;
+        if out.status.success() {
+            Ok(())
+        } else {
+            Err(format!(
+                "umoci {:?} failed: {}",
+                args,
+                String::from_utf8_lossy(&out.stderr).trim()
+            )
+            .into())
+        }
+    };
+    umoci(&["init".as_ref(), "--layout".as_ref(), layout.as_os_str()])?;
+    umoci(&["new".as_ref(), "--image".as_ref(), image.as_ref()])?;
+    umoci(&[
+        "insert".as_ref(),
+        "--rootless".as_ref(),
+        "--image".as_ref(),
+        image.as_ref(),
+        staging.as_os_str(),
+        "/srv/shop-api".as_ref(),
+    ])?;
+    let read = vouch_oci::layout::Layout::open(&layout).and_then(|l| l.image(Some(version)))?;
+    let vouch_oci::image::Image::Manifest(m) = read else {
+        return Err(format!("{image}: umoci wrote an image index").into());
+    };
+    Ok(Some(Built {
+        manifest: m.digest,
+        config: m.config,
+        layers: m.layers,
+    }))
+}
+
+/// The fallback without umoci: a made-up manifest whose digest names the
+/// image, with made-up config and layer digests.
+fn made_up_image(ws: &Workspace, invocation: &str, version: &str, root: &Digest) -> Result<Built> {
+    let config = format!(
+        r#"{{"architecture":"amd64","os":"linux","config":{{"Entrypoint":["/usr/local/bin/{PACKAGE}"]}},"rootfs":{{"type":"layers"}}}}"#
+    );
+    let base = Digest::sha256(b"made-up base layer: debian:stable-slim");
+    let app =
+        Digest::sha256(format!("made-up app layer: {PACKAGE} {version} from {root}").as_bytes());
+    let config_digest = Digest::sha256(config.as_bytes());
+    let layer = |d: &Digest| {
+        format!(
+            r#"{{"mediaType":"application/vnd.oci.image.layer.v1.tar+gzip","digest":"{d}","size":1024}}"#
+        )
+    };
+    let manifest = format!(
+        r#"{{"schemaVersion":2,"mediaType":"application/vnd.oci.image.manifest.v1+json","config":{{"mediaType":"application/vnd.oci.image.config.v1+json","digest":"{config_digest}","size":{}}},"layers":[{},{}]}}"#,
+        config.len(),
+        layer(&base),
+        layer(&app)
+    );
+    std::fs::write(ws.path(&format!("{invocation}.manifest.json")), &manifest)?;
+    Ok(Built {
+        manifest: Digest::sha256(manifest.as_bytes()),
+        config: config_digest,
+        layers: vec![base, app],
+    })
+}
+
+/// Copies the files under `from` to `to`, leaving out `.git`.
+fn copy_tree(from: &Path, to: &Path) -> Result<()> {
+    std::fs::create_dir_all(to)?;
+    for entry in std::fs::read_dir(from)? {
+        let entry = entry?;
+        if entry.file_name() == ".git" {
+            continue;
+        }
+        let target = to.join(entry.file_name());
+        let kind = entry.file_type()?;
+        if kind.is_dir() {
+            copy_tree(&entry.path(), &target)?;
+        } else if kind.is_file() {
+            std::fs::copy(entry.path(), &target)?;
+        }
+    }
+    Ok(())
 }
 
 /// Step 5: the image, signed by the build workload.
 fn step_image(
     ws: &Workspace,
+    repo: &Repo,
     cast: &Cast,
     t: &Timeline,
     release: &Signed<Release>,
@@ -992,6 +1084,7 @@ fn step_image(
 ) -> Result<Signed<Image>> {
     let image = build_image(
         ws,
+        repo,
         cast,
         release,
         commits,
@@ -1005,6 +1098,19 @@ fn step_image(
         i.layers.len(),
         i.invocation_id
     );
+    let layout = ws.path(&format!("{}.oci", i.invocation_id));
+    if layout.exists() {
+        println!(
+            "   a real OCI image layout built by umoci from the release's files: {}\n   \
+             (its digests read back from the layout, as `vouch attest image --oci` does)",
+            layout.display()
+        );
+    } else {
+        println!(
+            "   umoci is not installed (apt install umoci): the image's manifest, config and layer\n   \
+             digests are MADE UP for this run"
+        );
+    }
     println!(
         "   package {PACKAGE} {} → release statement {}, {} source commits",
         release.unverified().predicate().version,
@@ -1310,6 +1416,7 @@ fn step_attacks(
     let release = certify_release(repo, cast, "1.4.1", &all, t.released.plus_seconds(DAY))?;
     let rebuilt = build_image(
         ws,
+        repo,
         cast,
         &release,
         &all,
@@ -1382,6 +1489,7 @@ fn step_attacks(
     let release = certify_release(repo, cast, "1.4.2", &all, t.released.plus_seconds(DAY))?;
     let rebuilt = build_image(
         ws,
+        repo,
         cast,
         &release,
         &all,

@@ -525,6 +525,7 @@ impl ArbChain {
                         invocation_id: "build-1".into(),
                         started_at: base(time.0),
                         finished_at: base(time.0).plus_seconds(i64::from(time.1)),
+                        platforms: Vec::new(),
                     };
                     images.push(digest);
                     sign(i, &[key(*signer)]).and_then(|s| s.to_bytes().ok())

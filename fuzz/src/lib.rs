@@ -333,6 +333,7 @@ fn make_fixture() -> Fixture {
         invocation_id: "build-1".into(),
         started_at: t("2026-11-20T08:00:00Z"),
         finished_at: t("2026-11-20T08:30:00Z"),
+        platforms: Vec::new(),
     };
     add(sign(image, &[&m(who::BUILDER).key])
         .and_then(|s| s.to_bytes().ok())

@@ -17,7 +17,8 @@ use vouch_core::{Algorithm, Digest, Timestamp};
 use vouch_keys::FileKey;
 use vouch_manifest::{
     Approval, ApprovalRole, DeployTarget, Deployment, Identity, IdentityId, IdentityProof, Image,
-    Pipeline, RoleGrant, RootKeys, Roster, RosterChain, RosterKey, Signed, SourceCommit, Statement,
+    Pipeline, PlatformImage, Revocation, RevocationReason, RoleGrant, RootKeys, Roster,
+    RosterChain, RosterKey, Signed, SourceCommit, Statement,
 };
 
 /// The policy of the chain: deployer-signed deployments to production,
@@ -63,6 +64,14 @@ pub struct ChainSpec {
     /// Flip the last byte of the deployment envelope (its signature) after
     /// signing: a statement altered in transit.
     pub tamper_deployment: bool,
+    /// The end of the deployer key's validity window (none: unbounded).
+    pub deployer_key_until: Option<Timestamp>,
+    /// Also make a second roster version that revokes the deployer key
+    /// (as compromised) at this time: [`Chain::roster_revoked`].
+    pub revoke_deployer_at: Option<Timestamp>,
+    /// When not empty, the image is an image index: `image` is the index
+    /// digest and the image statement lists these platform manifests.
+    pub platforms: Vec<PlatformImage>,
 }
 
 impl ChainSpec {
@@ -77,6 +86,9 @@ impl ChainSpec {
             now: Timestamp::now(),
             deployer_outside_roster: false,
             tamper_deployment: false,
+            deployer_key_until: None,
+            revoke_deployer_at: None,
+            platforms: Vec::new(),
         }
     }
 }
@@ -93,6 +105,10 @@ pub struct Chain {
     pub bundle: Bundle,
     /// The deployment statement's digest.
     pub deployment: Digest,
+    /// With [`ChainSpec::revoke_deployer_at`]: the roster chain with a
+    /// second version (signed by the same root) that revokes the deployer
+    /// key, to be loaded after [`Chain::roster`].
+    pub roster_revoked: Option<Vec<u8>>,
 }
 
 fn id(s: &str) -> IdentityId {
@@ -142,6 +158,8 @@ pub fn build(spec: &ChainSpec) -> Chain {
     ] {
         roles.insert(role.parse().unwrap(), vec![RoleGrant::new(id(who), from)]);
     }
+    let mut deployer_identity = identity(DEPLOY, &deployer, from);
+    deployer_identity.keys[0].valid_until = spec.deployer_key_until;
     let roster = Roster {
         name: "gate.example.com".into(),
         version: 1,
@@ -154,7 +172,7 @@ pub fn build(spec: &ChainSpec) -> Chain {
             identity(ALICE, &alice, from),
             identity(ERIN, &erin, from),
             identity(BUILD, &builder, from),
-            identity(DEPLOY, &deployer, from),
+            deployer_identity,
         ],
         roles,
         authenticators: Default::default(),
@@ -162,13 +180,35 @@ pub fn build(spec: &ChainSpec) -> Chain {
         witnesses: Default::default(),
         ci: Default::default(),
     };
+    let revoked = spec.revoke_deployer_at.map(|at| {
+        let mut next = roster.clone();
+        next.version = 2;
+        for identity in &mut next.identities {
+            if identity.id == id(DEPLOY) {
+                identity.keys[0].revoked = Some(Revocation {
+                    at,
+                    reason: RevocationReason::KeyCompromise,
+                });
+            }
+        }
+        sign(next, &root)
+    });
     let roster = sign(roster, &root);
     let roster_pin = roster.digest();
     let image = Image {
         name: "registry.example.com/shop/api".into(),
         image: spec.image,
-        config: Digest::sha256(b"OCI config"),
-        layers: vec![Digest::sha256(b"app layer")],
+        // An index has no config or layers of its own (see `Image`).
+        config: if spec.platforms.is_empty() {
+            Digest::sha256(b"OCI config")
+        } else {
+            spec.image
+        },
+        layers: if spec.platforms.is_empty() {
+            vec![Digest::sha256(b"app layer")]
+        } else {
+            Vec::new()
+        },
         packages: Vec::new(),
         source_commits: vec![SourceCommit {
             repository: "https://git.example.com/shop.git".into(),
@@ -178,6 +218,7 @@ pub fn build(spec: &ChainSpec) -> Chain {
         invocation_id: "build-1".into(),
         started_at: spec.now.plus_seconds(-3 * 3600),
         finished_at: spec.now.plus_seconds(-2 * 3600),
+        platforms: spec.platforms.clone(),
     };
     let deployment = Deployment {
         environment: spec.environment.clone(),
@@ -228,7 +269,13 @@ pub fn build(spec: &ChainSpec) -> Chain {
         };
         bundle.add_envelope(sign(approval, signer).to_bytes().unwrap());
     }
+    let roster_revoked = revoked.map(|next| {
+        RosterChain::new(vec![roster.clone(), next])
+            .to_bytes()
+            .unwrap()
+    });
     Chain {
+        roster_revoked,
         roster: RosterChain::new(vec![roster]).to_bytes().unwrap(),
         roster_pin,
         policy: POLICY.to_owned(),

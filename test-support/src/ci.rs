@@ -1,5 +1,6 @@
 //! CI provider ID tokens minted in tests: an ES256 test issuer (a P-256
-//! key, its JWK and JWKS) and the claim sets GitHub Actions and GitLab CI
+//! key, its JWK and JWKS), an RS256 one (a fixed 2048-bit RSA key: the
+//! algorithm GitHub and GitLab actually sign with) and the claim sets GitHub Actions and GitLab CI
 //! document for their OIDC tokens, so that vouch's CI token rule is tested
 //! on tokens shaped like the real ones.
 
@@ -69,14 +70,136 @@ impl TestIssuerKey {
     /// with ES256 whatever the header says (for tokens that lie about
     /// their algorithm).
     pub fn mint_with_header(&self, header: &Value, claims: &Value) -> String {
-        let signing_input = format!(
-            "{}.{}",
-            b64(header.to_string().as_bytes()),
-            b64(claims.to_string().as_bytes())
-        );
+        let signing_input = signing_input(header, claims);
         let sig: p256::ecdsa::Signature = self.key.sign(signing_input.as_bytes());
         format!("{signing_input}.{}", b64(&sig.to_bytes()))
     }
+}
+
+/// The fixed RSA test key of [`TestRsaIssuerKey`]: 2048 bits, PKCS#1 DER,
+/// made once with `openssl genrsa -traditional 2048` (generating one per
+/// test would cost a second or more each in a debug build). A test key,
+/// public in the repository, trusted by nothing.
+const RSA_TEST_KEY_DER: &[u8] = include_bytes!("../fixtures/ci-rs256.der");
+
+/// A test issuer key for RS256 (RSASSA-PKCS1-v1_5 with SHA-256), the fixed
+/// 2048-bit key in test-support's fixtures, with its `kid`.
+pub struct TestRsaIssuerKey {
+    key: rsa::PrivateKey,
+    /// The key's `kid` in the JWKS and in token headers.
+    pub kid: String,
+}
+
+impl TestRsaIssuerKey {
+    /// The fixed RSA test key, named `kid`.
+    ///
+    /// # Panics
+    ///
+    /// When the fixture is not a PKCS#1 RSA private key (a broken checkout).
+    #[allow(clippy::expect_used)]
+    pub fn new(kid: &str) -> Self {
+        use rsa::pkcs1::DecodeRsaPrivateKey as _;
+        let key = rsa::PrivateKey::from_pkcs1_der(RSA_TEST_KEY_DER)
+            .expect("fixtures/ci-rs256.der is a PKCS#1 RSA key");
+        TestRsaIssuerKey {
+            key,
+            kid: kid.into(),
+        }
+    }
+
+    /// The public key as a JWK (`kty` RSA, `alg` RS256, `n` and `e`).
+    pub fn jwk(&self) -> Value {
+        use rsa::traits::PublicKeyParts as _;
+        json!({
+            "kty": "RSA",
+            "alg": "RS256",
+            "use": "sig",
+            "kid": self.kid,
+            "n": b64(&self.key.n_bytes()),
+            "e": b64(&self.key.e_bytes()),
+        })
+    }
+
+    /// The public key as PKCS#1 DER: the bytes an attacker would use as
+    /// the HMAC secret of an HS256 token (the algorithm-confusion attack).
+    ///
+    /// # Panics
+    ///
+    /// When the key cannot be encoded (it always can).
+    #[allow(clippy::expect_used)]
+    pub fn public_key_der(&self) -> Vec<u8> {
+        use rsa::pkcs1::EncodeRsaPublicKey as _;
+        self.key
+            .to_public_key()
+            .to_pkcs1_der()
+            .expect("an RSA public key encodes")
+            .into_vec()
+    }
+
+    /// A compact JWT of `claims` with the header GitHub and GitLab send
+    /// (`alg` RS256, `typ` JWT, this `kid`), signed by this key.
+    pub fn mint(&self, claims: &Value) -> String {
+        self.mint_with_header(
+            &json!({"alg": "RS256", "typ": "JWT", "kid": self.kid}),
+            claims,
+        )
+    }
+
+    /// A compact JWT of `claims` under any `header`, signed by this key
+    /// with RS256 whatever the header says.
+    ///
+    /// # Panics
+    ///
+    /// When signing fails (it does not for a valid key).
+    #[allow(clippy::expect_used)]
+    pub fn mint_with_header(&self, header: &Value, claims: &Value) -> String {
+        let signing_input = signing_input(header, claims);
+        // `self.key` was decoded from these bytes.
+        let key = jsonwebtoken::EncodingKey::from_rsa_der(RSA_TEST_KEY_DER);
+        let sig = jsonwebtoken::crypto::sign(
+            signing_input.as_bytes(),
+            &key,
+            jsonwebtoken::Algorithm::RS256,
+        )
+        .expect("RS256 signs");
+        format!("{signing_input}.{sig}")
+    }
+}
+
+/// `base64url(header) "." base64url(claims)`: the bytes a JWS signs.
+fn signing_input(header: &Value, claims: &Value) -> String {
+    format!(
+        "{}.{}",
+        b64(header.to_string().as_bytes()),
+        b64(claims.to_string().as_bytes())
+    )
+}
+
+/// A compact JWT of `claims` under `header`, its signature an HMAC-SHA256
+/// keyed with `secret` (`alg` HS256): with a public key's bytes as the
+/// secret, the algorithm-confusion attack on verifiers that let the
+/// token's header choose the algorithm.
+///
+/// # Panics
+///
+/// When `secret` is empty (HMAC needs a key).
+#[allow(clippy::expect_used)]
+pub fn hs256(header: &Value, claims: &Value, secret: &[u8]) -> String {
+    let signing_input = signing_input(header, claims);
+    let key = jsonwebtoken::EncodingKey::from_secret(secret).expect("a nonempty HMAC key");
+    let sig = jsonwebtoken::crypto::sign(
+        signing_input.as_bytes(),
+        &key,
+        jsonwebtoken::Algorithm::HS256,
+    )
+    .expect("HS256 signs");
+    format!("{signing_input}.{sig}")
+}
+
+/// The JWKS document of JWKs (of either test key kind, [`TestIssuerKey::jwk`]
+/// or [`TestRsaIssuerKey::jwk`]), as a provider publishes it.
+pub fn jwks_of(jwks: &[Value]) -> String {
+    json!({ "keys": jwks }).to_string()
 }
 
 /// The JWKS document holding `keys`, as a provider publishes it.

@@ -9,11 +9,14 @@
 //! make real commits. [`oci`] builds real OCI images with umoci and
 //! inspects them with skopeo; [`registry`] runs a real `docker-registry`
 //! to push them to. [`tpm`] starts a TPM 2.0 simulator (swtpm) per test.
+//! `gate` (feature `gate`) runs vouch-gate's webhook over TLS on loopback.
 
 use std::path::PathBuf;
 
 pub mod chain;
 pub mod ci;
+#[cfg(feature = "gate")]
+pub mod gate;
 pub mod git;
 pub mod oci;
 pub mod registry;

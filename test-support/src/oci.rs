@@ -92,3 +92,70 @@ pub fn skopeo_raw(dir: &Path, tag: &str, config: bool) -> Vec<u8> {
     }
     run(cmd.arg(format!("oci:{}:{tag}", dir.display())))
 }
+
+/// A layout written by hand (umoci makes no indexes) whose `index.json`
+/// tags `multi` an image index of two platform manifests.
+#[derive(Debug, Clone)]
+pub struct IndexLayout {
+    /// The index's digest.
+    pub index: vouch_core::Digest,
+    /// Each platform manifest: its platform, digest, config and layer.
+    pub platforms: Vec<(
+        String,
+        vouch_core::Digest,
+        vouch_core::Digest,
+        vouch_core::Digest,
+    )>,
+}
+
+#[allow(clippy::expect_used)]
+fn write_blob(dir: &Path, bytes: &[u8]) -> vouch_core::Digest {
+    let digest = vouch_core::Digest::sha256(bytes);
+    let blobs = dir.join("blobs").join("sha256");
+    std::fs::create_dir_all(&blobs).expect("creating blobs/sha256");
+    std::fs::write(blobs.join(digest.hex()), bytes).expect("writing a blob");
+    digest
+}
+
+/// Writes an [`IndexLayout`] in `dir` (created).
+///
+/// # Panics
+///
+/// When a file cannot be written.
+#[allow(clippy::expect_used)]
+pub fn write_index_layout(dir: &Path) -> IndexLayout {
+    std::fs::create_dir_all(dir).expect("creating the layout");
+    std::fs::write(dir.join("oci-layout"), br#"{"imageLayoutVersion":"1.0.0"}"#)
+        .expect("writing oci-layout");
+    let mut platforms = Vec::new();
+    let mut descriptors = Vec::new();
+    for arch in ["amd64", "arm64"] {
+        let config = write_blob(dir, format!(r#"{{"architecture":"{arch}"}}"#).as_bytes());
+        let layer = write_blob(dir, format!("layer of {arch}").as_bytes());
+        let manifest = format!(
+            r#"{{"schemaVersion":2,"mediaType":"application/vnd.oci.image.manifest.v1+json","config":{{"mediaType":"application/vnd.oci.image.config.v1+json","digest":"{config}","size":{}}},"layers":[{{"mediaType":"application/vnd.oci.image.layer.v1.tar","digest":"{layer}","size":{}}}]}}"#,
+            format!(r#"{{"architecture":"{arch}"}}"#).len(),
+            format!("layer of {arch}").len()
+        );
+        let digest = write_blob(dir, manifest.as_bytes());
+        descriptors.push(format!(
+            r#"{{"mediaType":"application/vnd.oci.image.manifest.v1+json","digest":"{digest}","size":{},"platform":{{"os":"linux","architecture":"{arch}"}}}}"#,
+            manifest.len()
+        ));
+        platforms.push((format!("linux/{arch}"), digest, config, layer));
+    }
+    let index = format!(
+        r#"{{"schemaVersion":2,"mediaType":"application/vnd.oci.image.index.v1+json","manifests":[{}]}}"#,
+        descriptors.join(",")
+    );
+    let index_digest = write_blob(dir, index.as_bytes());
+    let top = format!(
+        r#"{{"schemaVersion":2,"manifests":[{{"mediaType":"application/vnd.oci.image.index.v1+json","digest":"{index_digest}","size":{},"annotations":{{"org.opencontainers.image.ref.name":"multi"}}}}]}}"#,
+        index.len()
+    );
+    std::fs::write(dir.join("index.json"), top).expect("writing index.json");
+    IndexLayout {
+        index: index_digest,
+        platforms,
+    }
+}

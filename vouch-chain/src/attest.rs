@@ -57,22 +57,42 @@ impl Covers<'_> {
 /// The earliest of the instants, after the evaluation time, at which its
 /// verdict could change as time passes alone; interior so that the
 /// evaluation's shared helpers can record it.
-#[derive(Debug, Default)]
-pub(crate) struct Until(std::cell::Cell<Option<Timestamp>>);
+///
+/// Instants at or before the evaluation time are not recorded: a
+/// statement already past its `max_age` changes nothing more as time
+/// passes, and recording it would hide a later instant that does (a key
+/// that signed it ending), leaving a cache to hold the verdict past it.
+#[derive(Debug)]
+pub(crate) struct Until {
+    after: Timestamp,
+    earliest: std::cell::Cell<Option<Timestamp>>,
+}
 
 impl Until {
-    /// Records that the verdict could change at `t`.
+    /// Nothing recorded yet, for an evaluation at `now`.
+    pub(crate) fn after(now: Timestamp) -> Self {
+        Until {
+            after: now,
+            earliest: std::cell::Cell::new(None),
+        }
+    }
+
+    /// Records that the verdict could change at `t` (ignored unless `t`
+    /// is after the evaluation time).
     pub(crate) fn at(&self, t: Timestamp) {
-        let earliest = match self.0.get() {
+        if t <= self.after {
+            return;
+        }
+        let earliest = match self.earliest.get() {
             Some(u) if u <= t => u,
             _ => t,
         };
-        self.0.set(Some(earliest));
+        self.earliest.set(Some(earliest));
     }
 
     /// The earliest instant recorded.
     pub(crate) fn get(&self) -> Option<Timestamp> {
-        self.0.get()
+        self.earliest.get()
     }
 }
 

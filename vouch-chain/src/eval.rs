@@ -260,7 +260,7 @@ impl<'a> Eval<'a> {
             attester: Attester {
                 roster,
                 now,
-                until: Default::default(),
+                until: crate::attest::Until::after(now),
                 trust,
                 counters,
                 #[cfg(feature = "sigstore")]

@@ -572,10 +572,11 @@ pub fn verify_sigstore(roster: &TrustedRoster, json: &[u8]) -> Result<SigstoreEv
     };
     let peek: Peek = serde_json::from_slice(payload)
         .map_err(|e| refused(format!("its in-toto statement does not read: {e}")))?;
+    let now = vouch_core::Timestamp::now();
     let attester = Attester {
         roster,
-        now: vouch_core::Timestamp::now(),
-        until: Default::default(),
+        now,
+        until: crate::attest::Until::after(now),
         trust: ClaimedTimeTrust::Refuse,
         counters: Counters::default(),
         sigstore: Context::new(roster),

@@ -644,6 +644,38 @@ impl Verdict {
         self.could_change_at
     }
 
+    /// Whether the verdict failed only because the target's own link (a
+    /// deployment statement and its approvals) is older than the policy's
+    /// `max_age`: it would pass if that link's age were not checked.
+    ///
+    /// That is: the verdict failed, every failure is on the target's link
+    /// (none below it), at least one is [`Reason::TooOld`], and each other
+    /// one is something anyone who can add to a bundle can add (a
+    /// signature by an unknown key, a statement that does not read),
+    /// which the link would have ignored beside its verified signers had
+    /// it passed; and the link has verified signers. A revoked or expired
+    /// key, a wrong signer, another placement or any failure below the
+    /// target is not "only age". The admission gate uses this to re-admit
+    /// a workload it admitted while the deployment was fresh.
+    pub fn fails_only_for_age(&self) -> bool {
+        let root = &self.trace;
+        if self.passed() || root.signers.is_empty() {
+            return false;
+        }
+        if root.children.iter().any(|c| c.outcome == Outcome::Fail) {
+            return false;
+        }
+        let mut too_old = false;
+        for reason in &root.failures {
+            match reason {
+                Reason::TooOld { .. } => too_old = true,
+                r if r.counts_for_nothing() => {}
+                _ => return false,
+            }
+        }
+        too_old
+    }
+
     /// Whether the chain passed.
     pub fn passed(&self) -> bool {
         self.outcome == Outcome::Pass

@@ -11,8 +11,8 @@ use serde_json::{Value, json};
 use vouch_chain::{CiTokenRule, Reason, Verdict};
 use vouch_manifest::{CiIssuer, CiPersonMapping, CiProvider, CiTrust, CiWorkloadMapping};
 use vouch_test_support::ci::{
-    GITHUB_ISSUER, GITLAB_ISSUER, TestIssuerKey, github_claims, github_workflow, gitlab_claims,
-    gitlab_workflow, jwks, unsigned,
+    GITHUB_ISSUER, GITLAB_ISSUER, TestIssuerKey, TestRsaIssuerKey, github_claims, github_workflow,
+    gitlab_claims, gitlab_workflow, hs256, jwks, jwks_of, unsigned,
 };
 
 const REPO: &str = "acme/shop";
@@ -23,11 +23,16 @@ fn issued_at() -> i64 {
 }
 
 fn github_issuer(keys: &[&TestIssuerKey]) -> CiIssuer {
+    github_issuer_with(jwks(keys))
+}
+
+/// GitHub's issuer in the roster, publishing the JWKS document `jwks`.
+fn github_issuer_with(jwks: String) -> CiIssuer {
     CiIssuer {
         issuer: GITHUB_ISSUER.into(),
         provider: CiProvider::Github,
         web_url: "https://github.com".into(),
-        jwks: jwks(keys),
+        jwks,
         workloads: vec![CiWorkloadMapping {
             repository: REPO.into(),
             workflow: github_workflow(REPO),
@@ -333,4 +338,129 @@ fn each_claim_that_differs_from_the_statement_is_named() {
         &github_claims("acme/other", RUN, "alice", &aud(&world), issued_at()),
     );
     assert!(!v.passed(), "{}", v.render_text());
+}
+
+/// GitHub's issuer publishing the RSA key `rsa` (and the P-256 key `ec`).
+fn rsa_issuer(rsa: &TestRsaIssuerKey, ec: &TestIssuerKey) -> CiIssuer {
+    github_issuer_with(jwks_of(&[rsa.jwk(), ec.jwk()]))
+}
+
+fn run_token(world: &World, issuer: CiIssuer, token: String) -> Verdict {
+    with_token(world, issuer, github_url(), Some(token)).run().0
+}
+
+#[test]
+fn an_rs256_token_passes_and_is_traced() {
+    // GitHub and GitLab sign their ID tokens with RS256.
+    let world = World::new();
+    let rsa = TestRsaIssuerKey::new("gh-rsa");
+    let ec = TestIssuerKey::new(7, "gh-ec");
+    let claims = github_claims(REPO, RUN, "alice", &aud(&world), issued_at());
+    let v = run_token(&world, rsa_issuer(&rsa, &ec), rsa.mint(&claims));
+    assert!(v.passed(), "{}", v.render_text());
+    let token = v.trace().ci_token.as_ref().expect("the token's claims");
+    assert_eq!(token.claims.run_id, RUN);
+    assert_eq!(token.claims.actor, "alice");
+}
+
+#[test]
+fn an_rs256_token_with_a_wrong_signature_is_refused() {
+    let world = World::new();
+    let rsa = TestRsaIssuerKey::new("gh-rsa");
+    let ec = TestIssuerKey::new(7, "gh-ec");
+    let claims = github_claims(REPO, RUN, "alice", &aud(&world), issued_at());
+    let honest = rsa.mint(&claims);
+    // The signature of another run's token on this token's header and payload.
+    let other = rsa.mint(&github_claims(
+        REPO,
+        "816",
+        "alice",
+        &aud(&world),
+        issued_at(),
+    ));
+    let (signed, _) = honest.rsplit_once('.').unwrap();
+    let (_, other_sig) = other.rsplit_once('.').unwrap();
+    // One bit of the honest signature flipped (in its first base64url
+    // character, so the bytes decode and differ).
+    let (_, sig) = honest.rsplit_once('.').unwrap();
+    let flipped = format!(
+        "{}{}",
+        if sig.starts_with('A') { 'B' } else { 'A' },
+        &sig[1..]
+    );
+    // An ES256 signature under the RSA key's kid, claiming RS256.
+    let ec_under_rsa_kid = ec.mint_with_header(
+        &json!({"alg": "RS256", "typ": "JWT", "kid": "gh-rsa"}),
+        &claims,
+    );
+    for token in [
+        format!("{signed}.{other_sig}"),
+        format!("{signed}.{flipped}"),
+        format!("{signed}."),
+        ec_under_rsa_kid,
+    ] {
+        let v = run_token(&world, rsa_issuer(&rsa, &ec), token.clone());
+        refused(&v, "CiTokenBadSignature", |r| {
+            matches!(r, Reason::CiTokenBadSignature { .. })
+        });
+    }
+}
+
+#[test]
+fn rs256_algorithm_confusion_is_refused() {
+    let world = World::new();
+    let rsa = TestRsaIssuerKey::new("gh-rsa");
+    let ec = TestIssuerKey::new(7, "gh-ec");
+    let claims = github_claims(REPO, RUN, "alice", &aud(&world), issued_at());
+    let hs_header = json!({"alg": "HS256", "typ": "JWT", "kid": "gh-rsa"});
+    // HS256 keyed with the RSA public key, in each form a verifier that
+    // let the header pick the algorithm might hold it: its PKCS#1 DER,
+    // its JWK text, the JWKS document the roster carries.
+    let jwks = jwks_of(&[rsa.jwk(), ec.jwk()]);
+    for secret in [
+        rsa.public_key_der(),
+        rsa.jwk().to_string().into_bytes(),
+        jwks.clone().into_bytes(),
+    ] {
+        let v = run_token(
+            &world,
+            rsa_issuer(&rsa, &ec),
+            hs256(&hs_header, &claims, &secret),
+        );
+        refused(&v, "CiTokenAlgMismatch", |r| {
+            matches!(r, Reason::CiTokenAlgMismatch { .. })
+        });
+    }
+    // An ES256 header on the RSA key, and RS256 on the P-256 key.
+    for (token, kid) in [
+        (
+            rsa.mint_with_header(
+                &json!({"alg": "ES256", "typ": "JWT", "kid": "gh-rsa"}),
+                &claims,
+            ),
+            "gh-rsa",
+        ),
+        (
+            rsa.mint_with_header(
+                &json!({"alg": "RS256", "typ": "JWT", "kid": "gh-ec"}),
+                &claims,
+            ),
+            "gh-ec",
+        ),
+    ] {
+        let v = run_token(&world, rsa_issuer(&rsa, &ec), token);
+        refused(
+            &v,
+            "CiTokenAlgMismatch",
+            |r| matches!(r, Reason::CiTokenAlgMismatch { kid: k, .. } if k == kid),
+        );
+    }
+    // alg none under the RSA key's kid, and its casing variants.
+    for alg in ["none", "None", "NONE"] {
+        let token = unsigned(&json!({"alg": alg, "typ": "JWT", "kid": "gh-rsa"}), &claims);
+        let v = run_token(&world, rsa_issuer(&rsa, &ec), token);
+        refused(&v, "CiTokenAlgNone", |r| {
+            matches!(r, Reason::CiTokenAlgNone { .. })
+        });
+    }
 }

@@ -512,6 +512,7 @@ fn image() -> Image {
         invocation_id: "https://github.com/o/r/actions/runs/1".into(),
         started_at: t("2026-05-31T23:50:00Z"),
         finished_at: t(FINISHED_AT),
+        platforms: Vec::new(),
     }
 }
 

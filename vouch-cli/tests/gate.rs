@@ -36,8 +36,6 @@ listen = "127.0.0.1:{}"
 metrics-listen = "127.0.0.1:{}"
 cluster = "eu-1"
 audit-log = "{disp}/audit.jsonl"
-admission-records = "{disp}/records"
-signing-key = "file:{disp}/gate.key"
 [tls]
 cert = "{disp}/tls.crt"
 key = "{disp}/tls.key"
@@ -138,6 +136,16 @@ fn serves_and_is_ready() {
     child.kill().unwrap();
     child.wait().unwrap();
     assert!(answer.starts_with("HTTP/1.1 200"), "{answer}");
+    // Without a signing key the gate says at startup that it keeps no
+    // admission records.
+    let mut stderr = String::new();
+    child
+        .stderr
+        .take()
+        .unwrap()
+        .read_to_string(&mut stderr)
+        .unwrap();
+    assert!(stderr.contains("no signing-key configured"), "{stderr}");
     // The pinned roster was recorded in the state.
     assert!(d.join("roster-state.json").is_file());
 }

@@ -200,3 +200,62 @@ fn oci_attach_then_fetch_merges_bundles_in_a_layout() {
     );
     assert!(!out.status.success());
 }
+
+/// An image index (written by hand: umoci makes none): the statement names
+/// the index digest, and lists each platform manifest with its config and
+/// layers; an index has no config or layers of its own.
+#[test]
+fn attest_image_of_an_index_lists_its_platform_manifests() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path();
+    let layout = dir.join("L");
+    let written = vouch_test_support::oci::write_index_layout(&layout);
+    ok(dir, &["key", "generate", "--out", "builder.key"]);
+    let oci = format!("{}:multi", layout.display());
+    ok(
+        dir,
+        &[
+            "attest",
+            "image",
+            "--oci",
+            &oci,
+            "--name",
+            "registry.example.com/shop",
+            "--builder",
+            "workload:ci/build",
+            "--invocation-id",
+            "1",
+            "--key",
+            "builder.key",
+            "-o",
+            "index.signed",
+        ],
+    );
+    let signed: Signed<Image> =
+        Signed::from_bytes(&std::fs::read(dir.join("index.signed")).unwrap()).unwrap();
+    let image = signed.unverified().predicate();
+    assert_eq!(image.image, written.index);
+    assert_eq!(image.config, written.index);
+    assert!(image.layers.is_empty());
+    let listed: Vec<_> = image
+        .platforms
+        .iter()
+        .map(|p| {
+            (
+                p.platform.clone().unwrap(),
+                p.manifest,
+                p.config,
+                p.layers.clone(),
+            )
+        })
+        .collect();
+    let expected: Vec<_> = written
+        .platforms
+        .iter()
+        .map(|(platform, manifest, config, layer)| {
+            (platform.clone(), *manifest, *config, vec![*layer])
+        })
+        .collect();
+    assert_eq!(listed, expected);
+    assert!(image.names(&written.platforms[1].1));
+}

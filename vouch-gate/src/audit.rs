@@ -22,8 +22,8 @@ use vouch_core::{Digest, Timestamp};
 pub enum Outcome {
     /// Every image verified.
     Allowed,
-    /// Admitted by an admission record after `max_age` (see
-    /// the admission-record rule).
+    /// Every image admitted, at least one by an admission record after the
+    /// deployment's `max_age` (see [`crate::admission`]).
     Readmitted,
     /// The namespace is on the allow-list: not checked.
     Exempt,
@@ -55,6 +55,11 @@ pub struct AuditRecord {
     pub reasons: Vec<String>,
     /// SHA-256 of each verdict's trace JSON, in image order.
     pub trace_digests: Vec<Digest>,
+    /// What an admission rests on besides a passing verdict ("re-admission
+    /// of deployment ... first admitted at T"), and admission records that
+    /// could not be written.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub notes: Vec<String>,
     /// Whether the gate runs in dry-run.
     pub dry_run: bool,
 }
@@ -124,6 +129,7 @@ mod tests {
             outcome: Outcome::Denied,
             reasons: vec!["image busybox:1.36 is referenced by tag".into()],
             trace_digests: vec![Digest::sha256(b"trace")],
+            notes: Vec::new(),
             dry_run: false,
         }
     }

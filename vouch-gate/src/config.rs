@@ -11,8 +11,15 @@
 //! cache-size = 10000
 //! fetch-timeout-ms = 2000
 //! audit-log = "/var/log/vouch-gate/audit.jsonl"
-//! admission-records = "/var/lib/vouch-gate/records"
-//! signing-key = "file:/etc/vouch-gate/gate.key"
+//! admission-records = "/var/lib/vouch-gate/records"   # optional, with signing-key
+//! signing-key = "file:/etc/vouch-gate/gate.key"       # optional, with admission-records
+//!
+//! [limits]                           # optional; these are the defaults
+//! max-body-bytes = 3211264           # the largest AdmissionReview body
+//! max-header-bytes = 65536           # the request line and headers
+//! header-timeout-ms = 10000          # TLS handshake, and each request's headers
+//! body-timeout-ms = 10000            # each request's body
+//! max-connections = 1024             # connections served at once
 //!
 //! [tls]
 //! cert = "/etc/vouch-gate/tls/tls.crt"
@@ -31,12 +38,19 @@
 //! Unknown keys are refused, so a misspelt `dry-run` or
 //! `exempt-namespaces` fails at startup rather than silently checking
 //! nothing or everything.
+//!
+//! `signing-key` and `admission-records` go together: with both, the gate
+//! signs an admission record on each first admission and re-admits the
+//! workload's later pods after the deployment's `max_age` (see
+//! [`crate::admission`]); with neither, it keeps no records and says so at
+//! startup; one without the other is refused.
 
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 
 use serde::Deserialize;
 
+use crate::review::MAX_REVIEW_BYTES;
 use crate::workload::DEFAULT_WORKLOAD_LABEL;
 
 /// The largest configuration file read.
@@ -73,16 +87,88 @@ pub struct Config {
     pub fetch_timeout_ms: u64,
     /// The audit log file.
     pub audit_log: PathBuf,
-    /// The directory of signed admission records.
-    pub admission_records: PathBuf,
-    /// The gate's signing key (a vouch-keys key reference, `file:PATH`).
-    pub signing_key: String,
+    /// The directory of signed admission records (see
+    /// [`crate::admission`]); set together with `signing-key`.
+    #[serde(default)]
+    pub admission_records: Option<PathBuf>,
+    /// The gate's signing key for admission records (a vouch-keys key
+    /// reference, `file:PATH`); set together with `admission-records`.
+    #[serde(default)]
+    pub signing_key: Option<String>,
+    /// The server's bounds on clients.
+    #[serde(default)]
+    pub limits: LimitsConfig,
     /// The TLS certificate and key.
     pub tls: TlsConfig,
     /// The roster, its state file and the policy.
     pub trust: TrustConfig,
     /// Where bundles come from, tried in order.
     pub bundles: Vec<BundleSourceConfig>,
+}
+
+/// The bounds the HTTPS server enforces on each client (see
+/// [`crate::server`]). Every field has a default, the value the gate was
+/// built with; each is checked against a range at startup.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "kebab-case", deny_unknown_fields, default)]
+pub struct LimitsConfig {
+    /// The largest request body, in bytes (1024 ..= [`MAX_REVIEW_BYTES`]:
+    /// the decoder refuses more anyway). Default [`MAX_REVIEW_BYTES`].
+    pub max_body_bytes: usize,
+    /// The largest request line and headers, in bytes (8192 ..= 1 MiB;
+    /// hyper needs at least 8192). Default 64 KiB.
+    pub max_header_bytes: usize,
+    /// The time for the TLS handshake and for each request's headers, in
+    /// milliseconds (1 ..= 30000). Default 10000.
+    pub header_timeout_ms: u64,
+    /// The time for a request's body, in milliseconds (1 ..= 30000: the
+    /// API server waits at most 30 s for a webhook). Default 10000.
+    pub body_timeout_ms: u64,
+    /// Connections served at once (1 ..= 65536). Default 1024.
+    pub max_connections: usize,
+}
+
+impl Default for LimitsConfig {
+    fn default() -> Self {
+        Self {
+            max_body_bytes: MAX_REVIEW_BYTES,
+            max_header_bytes: 64 * 1024,
+            header_timeout_ms: 10_000,
+            body_timeout_ms: 10_000,
+            max_connections: 1024,
+        }
+    }
+}
+
+impl LimitsConfig {
+    fn check(&self) -> Result<(), ConfigError> {
+        if !(1024..=MAX_REVIEW_BYTES).contains(&self.max_body_bytes) {
+            return Err(ConfigError::Invalid(
+                "limits.max-body-bytes must be 1024..=3211264",
+            ));
+        }
+        if !(8192..=1024 * 1024).contains(&self.max_header_bytes) {
+            return Err(ConfigError::Invalid(
+                "limits.max-header-bytes must be 8192..=1048576",
+            ));
+        }
+        if !(1..=30_000).contains(&self.header_timeout_ms) {
+            return Err(ConfigError::Invalid(
+                "limits.header-timeout-ms must be 1..=30000",
+            ));
+        }
+        if !(1..=30_000).contains(&self.body_timeout_ms) {
+            return Err(ConfigError::Invalid(
+                "limits.body-timeout-ms must be 1..=30000",
+            ));
+        }
+        if !(1..=65_536).contains(&self.max_connections) {
+            return Err(ConfigError::Invalid(
+                "limits.max-connections must be 1..=65536",
+            ));
+        }
+        Ok(())
+    }
 }
 
 /// PEM files of the serving certificate chain and its key.
@@ -190,6 +276,14 @@ impl Config {
                 "listen and metrics-listen are the same address",
             ));
         }
+        // A key without a directory would sign records nobody keeps; a
+        // directory without a key would hold records nobody can check.
+        if config.signing_key.is_some() != config.admission_records.is_some() {
+            return Err(ConfigError::Invalid(
+                "signing-key and admission-records must be set together",
+            ));
+        }
+        config.limits.check()?;
         Ok(config)
     }
 
@@ -289,5 +383,77 @@ dir = "/var/lib/vouch-gate/bundles"
             Err(ConfigError::Toml(_) | ConfigError::Invalid(_))
         ));
         assert!(Config::from_toml(&"#".repeat(MAX_CONFIG_BYTES + 1)).is_err());
+    }
+
+    #[test]
+    fn limits_default_to_the_built_in_bounds_and_can_be_set() {
+        let c = Config::from_toml(EXAMPLE).unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(c.limits, LimitsConfig::default());
+        // The defaults are the server's own.
+        let built_in = crate::server::Limits::default();
+        let from_config = crate::server::Limits::from(&c.limits);
+        assert_eq!(from_config.max_body, built_in.max_body);
+        assert_eq!(from_config.max_header_bytes, built_in.max_header_bytes);
+        assert_eq!(from_config.header_timeout, built_in.header_timeout);
+        assert_eq!(from_config.body_timeout, built_in.body_timeout);
+        assert_eq!(from_config.max_connections, built_in.max_connections);
+
+        let set = format!(
+            "{EXAMPLE}\n[limits]\nmax-body-bytes = 65536\nheader-timeout-ms = 1500\n\
+             max-connections = 16\n"
+        );
+        let c = Config::from_toml(&set).unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(c.limits.max_body_bytes, 65_536);
+        assert_eq!(c.limits.header_timeout_ms, 1_500);
+        assert_eq!(c.limits.max_connections, 16);
+        // Unset fields keep their defaults.
+        assert_eq!(c.limits.body_timeout_ms, 10_000);
+        assert_eq!(c.limits.max_header_bytes, 64 * 1024);
+        let l = crate::server::Limits::from(&c.limits);
+        assert_eq!(l.header_timeout, std::time::Duration::from_millis(1_500));
+
+        for bad in [
+            "max-body-bytes = 0",
+            "max-body-bytes = 104857600",
+            "max-header-bytes = 4096",
+            "header-timeout-ms = 0",
+            "body-timeout-ms = 60000",
+            "max-connections = 0",
+        ] {
+            let text = format!("{EXAMPLE}\n[limits]\n{bad}\n");
+            assert!(
+                matches!(Config::from_toml(&text), Err(ConfigError::Invalid(_))),
+                "{bad}"
+            );
+        }
+        let misspelt = format!("{EXAMPLE}\n[limits]\nmax-conections = 5\n");
+        assert!(matches!(
+            Config::from_toml(&misspelt),
+            Err(ConfigError::Toml(_))
+        ));
+    }
+
+    #[test]
+    fn signing_key_and_records_go_together() {
+        let c = Config::from_toml(EXAMPLE).unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(
+            c.signing_key.as_deref(),
+            Some("file:/etc/vouch-gate/gate.key")
+        );
+        let neither = EXAMPLE
+            .replace("admission-records = \"/var/lib/vouch-gate/records\"\n", "")
+            .replace("signing-key = \"file:/etc/vouch-gate/gate.key\"\n", "");
+        let c = Config::from_toml(&neither).unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!((c.signing_key, c.admission_records), (None, None));
+        let key_only = EXAMPLE.replace("admission-records = \"/var/lib/vouch-gate/records\"\n", "");
+        assert!(matches!(
+            Config::from_toml(&key_only),
+            Err(ConfigError::Invalid(_))
+        ));
+        let dir_only = EXAMPLE.replace("signing-key = \"file:/etc/vouch-gate/gate.key\"\n", "");
+        assert!(matches!(
+            Config::from_toml(&dir_only),
+            Err(ConfigError::Invalid(_))
+        ));
     }
 }

@@ -12,6 +12,65 @@ pub enum Error {
     /// The object under review could not be read as a workload.
     #[error(transparent)]
     Workload(#[from] WorkloadError),
+    /// An admission record could not be written, or was not accepted.
+    #[error(transparent)]
+    Record(#[from] RecordError),
+}
+
+/// Why an admission record was not written, or not accepted (see
+/// [`crate::admission`]).
+#[derive(Debug, ThisError)]
+#[non_exhaustive]
+pub enum RecordError {
+    /// The gate's signing key cannot be opened.
+    #[error("the gate's signing key: {0}")]
+    Key(#[source] vouch_keys::Error),
+    /// A record file or the directory cannot be read or written.
+    #[error("admission record {path}: {source}")]
+    Io {
+        /// The file or directory.
+        path: std::path::PathBuf,
+        /// The error.
+        source: std::io::Error,
+    },
+    /// Over the size bound.
+    #[error("the admission record is over {limit} bytes")]
+    TooLarge {
+        /// The bound.
+        limit: usize,
+    },
+    /// Not a signed verification summary.
+    #[error("the admission record does not read as a signed verification summary: {0}")]
+    Decode(#[source] vouch_manifest::ManifestError),
+    /// A signature is not the gate's own (another key), or does not verify
+    /// (the record was altered).
+    #[error("the admission record is not signed by this gate's key: {0}")]
+    Signature(#[source] vouch_manifest::ManifestError),
+    /// The record (or the verdict to record) is not a pass.
+    #[error("the admission record is not of a passing verdict")]
+    NotPassed,
+    /// The record names another tuple than the one it is filed under.
+    #[error("the admission record names {field} {found:?}, not {expected:?}")]
+    Mismatch {
+        /// The field.
+        field: &'static str,
+        /// What the request has.
+        expected: String,
+        /// What the record names.
+        found: String,
+    },
+    /// The record claims a time after now.
+    #[error("the admission record is dated {at}, in the future")]
+    FromTheFuture {
+        /// Its time.
+        at: vouch_core::Timestamp,
+    },
+    /// The verdict cannot be summarized.
+    #[error("cannot summarize the verdict: {0}")]
+    Summary(#[source] vouch_chain::ChainError),
+    /// The signed record cannot be encoded.
+    #[error("cannot encode the admission record: {0}")]
+    Encode(#[source] vouch_manifest::ManifestError),
 }
 
 /// Why a request body is not an acceptable `AdmissionReview` v1.

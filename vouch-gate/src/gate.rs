@@ -1,7 +1,9 @@
 //! The decision for a whole request, without the network: exempt
 //! namespaces, every image pinned, the workload named, each image's bundle
 //! fetched (fail closed) and decided, the verdict cache consulted, dry-run
-//! turning a denial into warnings, and the audit record of it all.
+//! turning a denial into warnings, admission records (written on a first
+//! admission, read for a re-admission: see [`crate::admission`]), and the
+//! audit record of it all.
 //!
 //! The HTTPS server calls [`Gate::review`] with the decoded request; this
 //! module owns the rules and is tested without a socket.
@@ -12,6 +14,7 @@ use std::time::Duration;
 use vouch_chain::{Placement, Verifier};
 use vouch_core::{Digest, Timestamp};
 
+use crate::admission::{AdmissionKey, AdmissionRecords, Recorded};
 use crate::audit::{AuditRecord, Outcome, trace_digest};
 use crate::cache::{CacheKey, VerdictCache};
 use crate::decide::{ImageDecision, decide};
@@ -43,12 +46,17 @@ pub struct GateSettings {
     pub fetch_timeout: Duration,
 }
 
-/// A cached per-image result: admitted, or the denial's reasons, with the
-/// trace digests for the audit log.
+/// A cached per-image result: admitted (perhaps as a re-admission), or the
+/// denial's reasons, with notes and the trace digests for the audit log.
 #[derive(Debug, Clone)]
 struct Cached {
     admitted: bool,
+    /// Admitted by an admission record after the deployment's `max_age`.
+    readmitted: bool,
     reasons: Vec<String>,
+    /// What the audit line says of an admission besides the outcome (the
+    /// re-admission, a record that could not be written).
+    notes: Vec<String>,
     traces: Vec<Digest>,
 }
 
@@ -60,6 +68,8 @@ pub struct Gate {
     trust: RwLock<(Arc<Verifier>, Digest)>,
     sources: Vec<Arc<dyn BundleSource>>,
     cache: Mutex<VerdictCache<Cached>>,
+    /// None: no signing key configured, no records.
+    records: Option<AdmissionRecords>,
 }
 
 /// The answer to one request and its audit record.
@@ -87,7 +97,19 @@ impl Gate {
             trust: RwLock::new((verifier, policy_digest)),
             sources,
             cache: Mutex::new(VerdictCache::new(cache_size)),
+            records: None,
         }
+    }
+
+    /// The gate, writing and reading admission records in `records`.
+    pub fn with_records(mut self, records: AdmissionRecords) -> Self {
+        self.records = Some(records);
+        self
+    }
+
+    /// The admission records, when the gate keeps them.
+    pub fn records(&self) -> Option<&AdmissionRecords> {
+        self.records.as_ref()
     }
 
     /// Replaces the verifier (a roster or policy reload) and empties the
@@ -128,6 +150,7 @@ impl Gate {
             outcome: Outcome::Denied,
             reasons: Vec::new(),
             trace_digests: Vec::new(),
+            notes: Vec::new(),
             dry_run: self.settings.dry_run,
         };
         let mut cache_hits = 0;
@@ -162,6 +185,7 @@ impl Gate {
             service: Some(service.clone()),
         };
         let mut all_admitted = true;
+        let mut any_readmitted = false;
         for image in &w.images {
             let label = format!("{} {:?}", image.role.field(), image.container);
             let digest = match &image.digest {
@@ -174,7 +198,7 @@ impl Gate {
                     continue;
                 }
             };
-            let (bundle, bundle_digest) =
+            let fetched =
                 match fetch_with_timeout(&self.sources, &digest, self.settings.fetch_timeout) {
                     Ok(b) => b,
                     Err(e) => {
@@ -191,7 +215,7 @@ impl Gate {
                 cluster: self.settings.cluster.clone(),
                 namespace: namespace.clone(),
                 workload: service.clone(),
-                bundle: bundle_digest,
+                bundle: fetched.digest(),
                 roster_version: verifier.roster().version(),
                 policy: policy_digest,
             };
@@ -206,17 +230,19 @@ impl Gate {
                     c
                 }
                 None => {
+                    // Decoded only on a miss: a hit costs the fetch and a hash.
+                    let bundle = match fetched.decode() {
+                        Ok(b) => b,
+                        Err(e) => {
+                            all_admitted = false;
+                            audit.reasons.push(format!("{label}: {e}"));
+                            continue;
+                        }
+                    };
                     let d = decide(&verifier, &bundle, &digest, &placement, now);
-                    let traces = match &d {
-                        ImageDecision::Admitted(v) => vec![trace_digest(v)],
-                        ImageDecision::Denied(vs) => vs.iter().map(trace_digest).collect(),
-                        _ => Vec::new(),
-                    };
-                    let c = Cached {
-                        admitted: d.admitted(),
-                        reasons: d.reasons(&digest),
-                        traces,
-                    };
+                    let c = self.settle(&d, &digest, &namespace, &service, now);
+                    // A re-admission too rests on its verdict, and expires
+                    // with it: at the end of a key validity it counted.
                     let mut expires = now.plus_seconds(CACHE_TTL_SECONDS);
                     if let Some(t) = d.could_change_at() {
                         expires = expires.min(t);
@@ -229,17 +255,131 @@ impl Gate {
                 }
             };
             all_admitted &= result.admitted;
+            any_readmitted |= result.readmitted;
             audit
                 .reasons
                 .extend(result.reasons.into_iter().map(|r| format!("{label}: {r}")));
+            audit
+                .notes
+                .extend(result.notes.into_iter().map(|r| format!("{label}: {r}")));
             audit.trace_digests.extend(result.traces);
         }
         if all_admitted && !w.images.is_empty() {
-            audit.outcome = Outcome::Allowed;
+            audit.outcome = if any_readmitted {
+                Outcome::Readmitted
+            } else {
+                Outcome::Allowed
+            };
         } else if w.images.is_empty() {
             audit.reasons.push("the pod spec lists no container".into());
         }
         self.finish(audit, cache_hits)
+    }
+
+    /// The per-image result of a decision, with admission records: a first
+    /// admission is recorded; a denial whose verdict failed only for the
+    /// deployment's age is a re-admission when a valid record of the same
+    /// tuple exists.
+    fn settle(
+        &self,
+        d: &ImageDecision,
+        pinned: &Digest,
+        namespace: &str,
+        workload: &str,
+        now: Timestamp,
+    ) -> Cached {
+        let key = |v: &vouch_chain::Verdict| {
+            v.target().image.map(|image| AdmissionKey {
+                deployment: v.target().digest,
+                image,
+                cluster: self.settings.cluster.clone(),
+                namespace: namespace.to_owned(),
+                workload: workload.to_owned(),
+            })
+        };
+        match d {
+            ImageDecision::Admitted(v) => {
+                let mut notes = Vec::new();
+                if let (Some(records), Some(key)) = (&self.records, key(v)) {
+                    match records.record(&key, v, now) {
+                        Ok(Recorded::Replaced(why)) => notes.push(format!(
+                            "admission record {} replaced (it was refused: {why})",
+                            key.file_name()
+                        )),
+                        Ok(_) => {}
+                        // The chain verified: admit. The record is what a
+                        // later re-admission needs, so say it is missing.
+                        Err(e) => {
+                            let note =
+                                format!("admission record {} not written: {e}", key.file_name());
+                            // Also for the operator: nothing else shows it
+                            // until a re-admission is denied.
+                            eprintln!("vouch gate: {note}");
+                            notes.push(note);
+                        }
+                    }
+                }
+                Cached {
+                    admitted: true,
+                    readmitted: false,
+                    reasons: Vec::new(),
+                    notes,
+                    traces: vec![trace_digest(v)],
+                }
+            }
+            ImageDecision::Denied { verdicts, .. } => {
+                let mut extra = Vec::new();
+                for v in verdicts.iter().filter(|v| v.fails_only_for_age()) {
+                    let deployment = v.target().digest;
+                    let (Some(records), Some(key)) = (&self.records, key(v)) else {
+                        extra.push(format!(
+                            "deployment {deployment}: older than its max_age, and this gate \
+                             keeps no admission records (no signing-key) to re-admit it"
+                        ));
+                        continue;
+                    };
+                    match records.find(&key, now) {
+                        Ok(Some(first)) => {
+                            return Cached {
+                                admitted: true,
+                                readmitted: true,
+                                reasons: Vec::new(),
+                                notes: vec![format!(
+                                    "re-admission of deployment {deployment} (image {}) to \
+                                     {}/{namespace}/{workload}, first admitted at {first}",
+                                    key.image, self.settings.cluster
+                                )],
+                                traces: vec![trace_digest(v)],
+                            };
+                        }
+                        Ok(None) => extra.push(format!(
+                            "deployment {deployment}: older than its max_age, and no admission \
+                             record shows it was admitted here before"
+                        )),
+                        Err(e) => extra.push(format!(
+                            "deployment {deployment}: admission record {} ignored: {e}",
+                            key.file_name()
+                        )),
+                    }
+                }
+                let mut reasons = d.reasons(pinned);
+                reasons.extend(extra);
+                Cached {
+                    admitted: false,
+                    readmitted: false,
+                    reasons,
+                    notes: Vec::new(),
+                    traces: verdicts.iter().map(trace_digest).collect(),
+                }
+            }
+            _ => Cached {
+                admitted: false,
+                readmitted: false,
+                reasons: d.reasons(pinned),
+                notes: Vec::new(),
+                traces: Vec::new(),
+            },
+        }
     }
 
     fn finish(&self, mut audit: AuditRecord, cache_hits: usize) -> Reviewed {
@@ -247,7 +387,12 @@ impl Gate {
             audit.outcome = Outcome::DryRunDenied;
         }
         let decision = match audit.outcome {
-            Outcome::Allowed | Outcome::Readmitted | Outcome::Exempt => Decision {
+            Outcome::Readmitted => Decision {
+                allowed: true,
+                message: format!("vouch gate: {}", audit.notes.join("; ")),
+                warnings: Vec::new(),
+            },
+            Outcome::Allowed | Outcome::Exempt => Decision {
                 allowed: true,
                 message: String::new(),
                 warnings: Vec::new(),

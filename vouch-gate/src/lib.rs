@@ -7,15 +7,18 @@
 //! runtime; the libraries it calls stay synchronous. It is built one concept
 //! per module:
 //!
+//! - [`admission`]: the signed admission records that let an admitted
+//!   workload's pods be admitted again after the deployment's `max_age`
+//!   (the rule is in that module's docs).
 //! - [`audit`]: one JSON line per decision, with the trace digests.
 //! - [`cache`]: the bounded, expiring verdict cache.
 //! - [`config`]: the TOML configuration file.
 //! - [`decide`]: finding the deployment statements that name an image in
 //!   an untrusted bundle and verifying them for the placement.
-//! - [`metrics`]: `/healthz`, `/readyz` and Prometheus text on a separate port.
-//! - [`server`]: the HTTPS webhook (`POST /validate`) and its bounds, and
-//!   [`serve`], which runs the gate as configured.
-//! - [`reload`]: the roster, policy and TLS files reloaded on change.
+//! - `metrics` (feature `server`, on by default): `/healthz`, `/readyz` and Prometheus text on a separate port.
+//! - `server` (feature `server`): the HTTPS webhook (`POST /validate`) and its bounds, and
+//!   `serve`, which runs the gate as configured.
+//! - `reload` (feature `server`): the roster, policy and TLS files reloaded on change.
 //! - [`trust`]: loading the roster (pin, state) and the policy.
 //! - [`gate`]: the decision for a whole request (exemptions, pinning,
 //!   fetch, decide, cache, dry-run) and its audit record.
@@ -28,31 +31,56 @@
 //!   is pinned by digest, and which workload name (the deployment
 //!   statement's `target.service`) the object belongs to.
 //!
+//! # Re-admission after `max_age`
+//!
+//! A deployment's `max_age` bounds when a workload may *start*, not how
+//! long it may keep scheduling pods. On a first admission the gate signs an
+//! admission record (a VSA, with its own `signing-key`); a later verdict for
+//! the same deployment, image, cluster, namespace and workload that fails
+//! only because the deployment is too old is admitted on that record, and
+//! every other failure still denies. The rule, what a record proves and how
+//! it meets the cache are in [`admission`].
+//!
+//! # Multi-platform images
+//!
+//! A pod pinned to an image index's digest needs a deployment of that
+//! digest; one pinned to a platform manifest is admitted through a
+//! deployment of an index whose verified image statement lists it (see
+//! [`decide`]).
+//!
 //! # Why our own admission types
 //!
-//! The `AdmissionReview` envelope is small (a dozen fields) and stable in
-//! admission.k8s.io/v1. `kube-core`'s `admission` feature brings
-//! `k8s-openapi` with every API group and `json-patch`; for decoding we
-//! need only the envelope and a bounded walk of the object's pod spec, so
-//! the envelope is a handful of serde structs here, with the field names of
-//! admission.k8s.io/v1 exactly (camelCase, `uid` echoed), and the embedded
-//! object is walked as JSON without building the full typed object.
+//! k8s-openapi has no `admission.k8s.io` types: `AdmissionReview` is not in
+//! the API server's OpenAPI document, which k8s-openapi is generated from
+//! (it is used here for what it has, in the tests that read `deploy/` as
+//! Kubernetes objects). `kube-core`'s `admission` feature defines them, but
+//! brings all of k8s-openapi and `json-patch` into the server's build.
+//! The envelope is small (a dozen fields) and stable in
+//! admission.k8s.io/v1, so it is a handful of serde structs here, with the
+//! field names of admission.k8s.io/v1 exactly (camelCase, `uid` echoed),
+//! and the embedded object is walked as bounded JSON without building the
+//! full typed object.
 #![forbid(unsafe_code)]
 
+pub mod admission;
 pub mod audit;
 pub mod cache;
 pub mod config;
 pub mod decide;
 pub mod error;
 pub mod gate;
+#[cfg(feature = "server")]
 pub mod metrics;
+#[cfg(feature = "server")]
 pub mod reload;
 pub mod review;
+#[cfg(feature = "server")]
 pub mod server;
 pub mod source;
 pub mod trust;
 pub mod workload;
 
+#[cfg(feature = "server")]
 pub use server::{ServeError, serve};
 
-pub use error::{Error, ReviewError, WorkloadError};
+pub use error::{Error, RecordError, ReviewError, WorkloadError};

@@ -16,6 +16,9 @@
 //! - A body that is not JSON, or not an admission.k8s.io/v1
 //!   `AdmissionReview`, gets 400 with the reason as plain text.
 //!
+//! Every bound is configurable in the configuration's `[limits]` table
+//! ([`crate::config::LimitsConfig`]), the defaults being [`Limits::default`].
+//!
 //! The decision itself ([`Gate::review`]) is synchronous (it verifies
 //! signatures and waits on bundle fetches), so it runs on tokio's blocking
 //! pool, never on the threads that serve connections.
@@ -41,8 +44,10 @@ use tokio_rustls::rustls::pki_types::pem::PemObject;
 use tokio_rustls::rustls::pki_types::{CertificateDer, PrivateKeyDer};
 use vouch_core::Timestamp;
 
+use crate::admission::AdmissionRecords;
 use crate::audit::AuditLog;
-use crate::config::{BundleSourceConfig, Config};
+use crate::config::{BundleSourceConfig, Config, LimitsConfig};
+use crate::error::RecordError;
 use crate::error::ReviewError;
 use crate::gate::{Gate, GateSettings};
 use crate::metrics::Metrics;
@@ -58,6 +63,9 @@ pub const MAX_PEM_BYTES: usize = 1 << 20;
 pub struct Limits {
     /// The largest request body.
     pub max_body: usize,
+    /// The largest request line and headers (hyper's read buffer; at
+    /// least 8192, which hyper requires).
+    pub max_header_bytes: usize,
     /// The time for the TLS handshake, and for each request's headers.
     pub header_timeout: Duration,
     /// The time for a request's body.
@@ -70,9 +78,24 @@ impl Default for Limits {
     fn default() -> Self {
         Self {
             max_body: MAX_REVIEW_BYTES,
+            max_header_bytes: 64 * 1024,
             header_timeout: Duration::from_secs(10),
             body_timeout: Duration::from_secs(10),
             max_connections: 1024,
+        }
+    }
+}
+
+impl From<&LimitsConfig> for Limits {
+    fn from(c: &LimitsConfig) -> Self {
+        Self {
+            max_body: c.max_body_bytes,
+            // Below hyper's minimum it would panic: the configuration
+            // refuses it, and this keeps a hand-built value safe too.
+            max_header_bytes: c.max_header_bytes.max(8192),
+            header_timeout: Duration::from_millis(c.header_timeout_ms),
+            body_timeout: Duration::from_millis(c.body_timeout_ms),
+            max_connections: c.max_connections,
         }
     }
 }
@@ -87,6 +110,10 @@ pub enum ServeError {
     /// The TLS certificate or key.
     #[error("TLS: {0}")]
     Tls(String),
+    /// The signing key or the directory of admission records (boxed: the
+    /// key and statement errors it carries are large).
+    #[error(transparent)]
+    Records(Box<RecordError>),
     /// The audit log cannot be opened.
     #[error("cannot open the audit log {path}: {source}")]
     Audit {
@@ -103,6 +130,12 @@ pub enum ServeError {
         /// The error.
         source: std::io::Error,
     },
+}
+
+impl From<RecordError> for ServeError {
+    fn from(e: RecordError) -> Self {
+        ServeError::Records(Box::new(e))
+    }
 }
 
 /// Reads a PEM certificate chain and key into a rustls server
@@ -173,6 +206,36 @@ pub fn settings(config: &Config) -> GateSettings {
     }
 }
 
+/// The admission records of the configuration: the signing key opened and
+/// the directory created, or `None` (said on stderr) when no signing key is
+/// configured.
+///
+/// # Errors
+///
+/// [`RecordError`] when the key cannot be opened or the directory made.
+pub fn records(config: &Config) -> Result<Option<AdmissionRecords>, RecordError> {
+    match (&config.signing_key, &config.admission_records) {
+        (Some(key), Some(dir)) => {
+            let records =
+                AdmissionRecords::open(dir, key, &config.cluster, config.environment.clone())?;
+            eprintln!(
+                "vouch gate: admission records in {}, signed by key {}",
+                dir.display(),
+                records.public_key().key_id()
+            );
+            Ok(Some(records))
+        }
+        _ => {
+            eprintln!(
+                "vouch gate: no signing-key configured: no admission records are kept, so \
+                 pods of an admitted workload are denied once its deployment is older than \
+                 the policy's max_age"
+            );
+            Ok(None)
+        }
+    }
+}
+
 /// The bundle sources of the configuration, in order.
 pub fn sources(config: &Config) -> Vec<Arc<dyn BundleSource>> {
     config
@@ -202,13 +265,16 @@ impl Webhook {
             path: config.audit_log.display().to_string(),
             source,
         })?;
-        let gate = Gate::new(
+        let mut gate = Gate::new(
             settings(config),
             Arc::new(trust.verifier),
             trust.policy_digest,
             sources(config),
             config.cache_size,
         );
+        if let Some(records) = records(config)? {
+            gate = gate.with_records(records);
+        }
         let listener =
             TcpListener::bind(config.listen)
                 .await
@@ -281,6 +347,7 @@ impl Webhook {
             tokio::spawn(async move {
                 let _slot = slot;
                 let timeout = app.limits.header_timeout;
+                let max_header = app.limits.max_header_bytes;
                 let Ok(Ok(tls)) = tokio::time::timeout(timeout, acceptor.accept(tcp)).await else {
                     return;
                 };
@@ -288,7 +355,7 @@ impl Webhook {
                 let connection = http1::Builder::new()
                     .timer(TokioTimer::new())
                     .header_read_timeout(timeout)
-                    .max_buf_size(64 * 1024)
+                    .max_buf_size(max_header)
                     .serve_connection(TokioIo::new(tls), service);
                 // A connection error (a client gone, a timeout) ends only
                 // this connection.
@@ -426,7 +493,8 @@ pub fn serve(config: Config) -> Result<(), ServeError> {
         })?;
     runtime.block_on(async move {
         let metrics = Arc::new(Metrics::new());
-        let webhook = Webhook::bind(&config, Limits::default(), Arc::clone(&metrics)).await?;
+        let limits = Limits::from(&config.limits);
+        let webhook = Webhook::bind(&config, limits, Arc::clone(&metrics)).await?;
         let probes = crate::metrics::MetricsServer::bind(config.metrics_listen, metrics).await?;
         tokio::spawn(probes.run());
         tokio::spawn(webhook.reloader(crate::reload::DEFAULT_INTERVAL));

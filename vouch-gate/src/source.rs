@@ -150,22 +150,66 @@ impl Drop for Slot {
     }
 }
 
-/// Fetches and decodes the bundle of `image` from the first source that
-/// has one, giving up after `timeout` in all (fail closed: the caller
-/// denies on any error). The fetch runs on its own thread, so a source
-/// that hangs costs that thread until it returns, never the request.
+/// The bytes of a fetched bundle, not yet decoded, and their SHA-256.
 ///
-/// Returns the bundle and the SHA-256 of its bytes (part of the cache key).
+/// The digest is part of the verdict cache's key, so a cache hit costs the
+/// fetch and one hash, never decoding the bundle's envelopes; only a miss
+/// calls [`Fetched::decode`].
+#[derive(Debug, Clone)]
+pub struct Fetched {
+    image: Digest,
+    bytes: Vec<u8>,
+    digest: Digest,
+}
+
+impl Fetched {
+    /// The bundle bytes `image`'s sources returned.
+    pub fn new(image: Digest, bytes: Vec<u8>) -> Self {
+        let digest = Digest::sha256(&bytes);
+        Self {
+            image,
+            bytes,
+            digest,
+        }
+    }
+
+    /// The SHA-256 of the bytes.
+    pub fn digest(&self) -> Digest {
+        self.digest
+    }
+
+    /// The bytes.
+    pub fn bytes(&self) -> &[u8] {
+        &self.bytes
+    }
+
+    /// Decodes the bundle (untrusted: the canonical, bounded decoding of
+    /// [`Bundle::from_bytes`]).
+    ///
+    /// # Errors
+    ///
+    /// [`FetchError::Invalid`] when the bytes are not a bundle.
+    pub fn decode(&self) -> Result<Bundle, FetchError> {
+        Bundle::from_bytes(&self.bytes).map_err(|e| FetchError::Invalid {
+            image: self.image,
+            message: crate::review::clean(&e.to_string(), 256),
+        })
+    }
+}
+
+/// Fetches the bundle bytes of `image` from the first source that has
+/// them, giving up after `timeout` in all (fail closed: the caller denies
+/// on any error). The fetch runs on its own thread, so a source that hangs
+/// costs that thread until it returns, never the request.
 ///
 /// # Errors
 ///
-/// [`FetchError`] when no source has a bundle, one fails, the time is up,
-/// or the bytes are not a bundle.
+/// [`FetchError`] when no source has a bundle, one fails or the time is up.
 pub fn fetch_with_timeout(
     sources: &[Arc<dyn BundleSource>],
     image: &Digest,
     timeout: Duration,
-) -> Result<(Bundle, Digest), FetchError> {
+) -> Result<Fetched, FetchError> {
     if IN_FLIGHT.fetch_add(1, Ordering::AcqRel) >= MAX_FETCHES_IN_FLIGHT {
         IN_FLIGHT.fetch_sub(1, Ordering::AcqRel);
         return Err(FetchError::Busy(MAX_FETCHES_IN_FLIGHT));
@@ -207,12 +251,7 @@ pub fn fetch_with_timeout(
             });
         }
     };
-    let digest = Digest::sha256(&bytes);
-    let bundle = Bundle::from_bytes(&bytes).map_err(|e| FetchError::Invalid {
-        image: *image,
-        message: crate::review::clean(&e.to_string(), 256),
-    })?;
-    Ok((bundle, digest))
+    Ok(Fetched::new(*image, bytes))
 }
 
 #[cfg(test)]
@@ -255,19 +294,19 @@ mod tests {
         std::fs::write(dir.join(file_name(&image)), &bundle).unwrap_or_else(|e| panic!("{e}"));
         assert!(file_name(&image).starts_with("sha256-"));
         let sources: Vec<Arc<dyn BundleSource>> = vec![Arc::new(DirSource::new(&dir))];
-        let (got, digest) = fetch_with_timeout(&sources, &image, Duration::from_secs(5))
+        let fetched = fetch_with_timeout(&sources, &image, Duration::from_secs(5))
             .unwrap_or_else(|e| panic!("{e}"));
-        assert_eq!(got, Bundle::new());
-        assert_eq!(digest, Digest::sha256(&bundle));
+        assert_eq!(fetched.decode(), Ok(Bundle::new()));
+        assert_eq!(fetched.digest(), Digest::sha256(&bundle));
+        assert_eq!(fetched.bytes(), &bundle[..]);
         assert_eq!(
             fetch_with_timeout(&sources, &other, Duration::from_secs(5)).err(),
             Some(FetchError::NotFound(other))
         );
         std::fs::write(dir.join(file_name(&other)), b"garbage").unwrap_or_else(|e| panic!("{e}"));
-        assert!(matches!(
-            fetch_with_timeout(&sources, &other, Duration::from_secs(5)),
-            Err(FetchError::Invalid { .. })
-        ));
+        let garbage = fetch_with_timeout(&sources, &other, Duration::from_secs(5))
+            .unwrap_or_else(|e| panic!("{e}"));
+        assert!(matches!(garbage.decode(), Err(FetchError::Invalid { .. })));
         let _ = std::fs::remove_dir_all(&dir);
     }
 

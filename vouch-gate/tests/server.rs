@@ -8,126 +8,21 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-use std::net::SocketAddr;
-use std::path::{Path, PathBuf};
-use std::sync::Arc;
 use std::time::Duration;
 
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
-use tokio_rustls::TlsConnector;
-use tokio_rustls::rustls::pki_types::pem::PemObject;
-use tokio_rustls::rustls::pki_types::{CertificateDer, ServerName};
-use tokio_rustls::rustls::{ClientConfig, RootCertStore};
 use vouch_core::Digest;
-use vouch_gate::config::Config;
-use vouch_gate::metrics::{Metrics, MetricsServer};
-use vouch_gate::server::{Limits, Webhook};
-use vouch_test_support::chain::{ChainSpec, build};
+use vouch_gate::server::Limits;
+use vouch_test_support::chain::ChainSpec;
+use vouch_test_support::gate::{self, RunningGate, post, read_response};
 
 /// The image of the fixtures (tests/fixtures/*.json).
 const IMAGE: &str = "sha256:05b3abf2579a5eb66403cd78be557fd860633a1fe2103c7642030defe32c657f";
 
-struct Running {
-    addr: SocketAddr,
-    metrics_addr: SocketAddr,
-    connector: TlsConnector,
-    metrics: Arc<Metrics>,
-    dir: PathBuf,
-}
-
-fn temp_dir(name: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("vouch-gate-e2e-{name}-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(dir.join("bundles")).unwrap();
-    dir
-}
-
-/// A test CA and a certificate for `localhost` it issued, written to
-/// `dir`; the client trusting that CA.
-fn tls(dir: &Path) -> TlsConnector {
-    let ca_key = rcgen::KeyPair::generate().unwrap();
-    let mut ca_params = rcgen::CertificateParams::new(Vec::<String>::new()).unwrap();
-    ca_params.is_ca = rcgen::IsCa::Ca(rcgen::BasicConstraints::Unconstrained);
-    let ca_cert = ca_params.self_signed(&ca_key).unwrap();
-    let issuer = rcgen::Issuer::new(ca_params, ca_key);
-    let key = rcgen::KeyPair::generate().unwrap();
-    let cert = rcgen::CertificateParams::new(vec!["localhost".to_owned()])
-        .unwrap()
-        .signed_by(&key, &issuer)
-        .unwrap();
-    std::fs::write(dir.join("tls.crt"), cert.pem()).unwrap();
-    std::fs::write(dir.join("tls.key"), key.serialize_pem()).unwrap();
-    let mut roots = RootCertStore::empty();
-    roots
-        .add(CertificateDer::from_pem_slice(ca_cert.pem().as_bytes()).unwrap())
-        .unwrap();
-    let provider = Arc::new(tokio_rustls::rustls::crypto::ring::default_provider());
-    let config = ClientConfig::builder_with_provider(provider)
-        .with_safe_default_protocol_versions()
-        .unwrap()
-        .with_root_certificates(roots)
-        .with_no_client_auth();
-    TlsConnector::from(Arc::new(config))
-}
-
 /// Starts the gate with a chain for the fixtures' image, placed as `spec`.
-async fn start(name: &str, spec: ChainSpec, limits: Limits) -> Running {
-    let dir = temp_dir(name);
-    let connector = tls(&dir);
-    let chain = build(&spec);
-    std::fs::write(dir.join("roster.cbor"), &chain.roster).unwrap();
-    std::fs::write(dir.join("policy.toml"), &chain.policy).unwrap();
-    std::fs::write(
-        dir.join("bundles")
-            .join(vouch_gate::source::file_name(&spec.image)),
-        chain.bundle.to_bytes().unwrap(),
-    )
-    .unwrap();
-    let d = dir.display();
-    let config = Config::from_toml(&format!(
-        r#"
-listen = "127.0.0.1:0"
-metrics-listen = "127.0.0.2:0"
-cluster = "eu-1"
-environment = "production"
-exempt-namespaces = ["kube-system"]
-audit-log = "{d}/audit.jsonl"
-admission-records = "{d}/records"
-signing-key = "file:{d}/gate.key"
-[tls]
-cert = "{d}/tls.crt"
-key = "{d}/tls.key"
-[trust]
-roster = "{d}/roster.cbor"
-roster-pin = "{pin}"
-roster-state = "{d}/roster-state.json"
-policy = "{d}/policy.toml"
-[[bundles]]
-dir = "{d}/bundles"
-"#,
-        pin = chain.roster_pin
-    ))
-    .unwrap();
-    let metrics = Arc::new(Metrics::new());
-    let webhook = Webhook::bind(&config, limits, Arc::clone(&metrics))
-        .await
-        .unwrap();
-    let addr = webhook.local_addr().unwrap();
-    tokio::spawn(webhook.reloader(Duration::from_millis(100)));
-    tokio::spawn(webhook.run());
-    let probes = MetricsServer::bind("127.0.0.1:0".parse().unwrap(), Arc::clone(&metrics))
-        .await
-        .unwrap();
-    let metrics_addr = probes.local_addr().unwrap();
-    tokio::spawn(probes.run());
-    Running {
-        addr,
-        metrics_addr,
-        connector,
-        metrics,
-        dir,
-    }
+async fn start(name: &str, spec: ChainSpec, limits: Limits) -> RunningGate {
+    gate::start_chain(name, &spec, limits).await
 }
 
 fn fixture(name: &str) -> Vec<u8> {
@@ -136,42 +31,6 @@ fn fixture(name: &str) -> Vec<u8> {
         env!("CARGO_MANIFEST_DIR")
     ))
     .unwrap()
-}
-
-/// One HTTPS request with `Connection: close`: the status and the body.
-async fn post(r: &Running, path: &str, body: &[u8]) -> (u16, String) {
-    let tcp = TcpStream::connect(r.addr).await.unwrap();
-    let mut tls = r
-        .connector
-        .connect(ServerName::try_from("localhost").unwrap(), tcp)
-        .await
-        .unwrap();
-    let head = format!(
-        "POST {path} HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\n\
-         Content-Length: {}\r\nConnection: close\r\n\r\n",
-        body.len()
-    );
-    tls.write_all(head.as_bytes()).await.unwrap();
-    tls.write_all(body).await.unwrap();
-    read_response(&mut tls).await
-}
-
-async fn read_response(stream: &mut (impl AsyncReadExt + Unpin)) -> (u16, String) {
-    let mut out = Vec::new();
-    // A peer that closes without close_notify is an error for rustls;
-    // what was read until then is the response.
-    let _ = stream.read_to_end(&mut out).await;
-    let text = String::from_utf8_lossy(&out).into_owned();
-    let status = text
-        .split(' ')
-        .nth(1)
-        .and_then(|s| s.parse().ok())
-        .unwrap_or(0);
-    let body = text
-        .split_once("\r\n\r\n")
-        .map(|(_, b)| b.to_owned())
-        .unwrap_or_default();
-    (status, body)
 }
 
 fn response(body: &str) -> serde_json::Value {
@@ -198,6 +57,13 @@ async fn a_verified_pod_and_deployment_are_allowed_and_the_second_pod_is_a_cache
     assert_eq!(status, 200);
     assert_eq!(response(&body)["allowed"], true, "{body}");
     assert!(r.metrics.cache_hits() >= 1);
+    // The first admission left its signed record for later re-admissions.
+    let records: Vec<_> = std::fs::read_dir(r.dir.join("records"))
+        .unwrap()
+        .filter_map(Result::ok)
+        .filter(|e| e.file_name().to_string_lossy().ends_with(".vsa"))
+        .collect();
+    assert_eq!(records.len(), 1, "{records:?}");
     // The metrics port says so, and the webhook is ready.
     let tcp = TcpStream::connect(r.metrics_addr).await.unwrap();
     let (status, text) = get(tcp, "/metrics").await;
@@ -306,12 +172,7 @@ async fn bad_requests_get_a_clear_4xx() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_100_mb_body_gets_413_without_being_read() {
     let r = start("large", spec(), Limits::default()).await;
-    let tcp = TcpStream::connect(r.addr).await.unwrap();
-    let mut tls = r
-        .connector
-        .connect(ServerName::try_from("localhost").unwrap(), tcp)
-        .await
-        .unwrap();
+    let mut tls = gate::connect(&r).await;
     let head = "POST /validate HTTP/1.1\r\nHost: localhost\r\nContent-Length: 104857600\r\n\r\n";
     tls.write_all(head.as_bytes()).await.unwrap();
     // At most 1 MiB of the 100 MB is sent: the answer comes before the
@@ -335,12 +196,7 @@ async fn a_slow_client_is_dropped_while_others_are_answered() {
         ..Limits::default()
     };
     let r = start("slow", spec(), limits).await;
-    let tcp = TcpStream::connect(r.addr).await.unwrap();
-    let mut slow = r
-        .connector
-        .connect(ServerName::try_from("localhost").unwrap(), tcp)
-        .await
-        .unwrap();
+    let mut slow = gate::connect(&r).await;
     let head = b"POST /validate HTTP/1.1\r\nHost: localhost\r\n";
     let mut closed = false;
     for byte in head {

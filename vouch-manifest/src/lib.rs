@@ -43,7 +43,7 @@ pub use ids::{GitObjectId, IdentityId, IdentityKind, RoleName};
 pub use names::{identity_key, same_email};
 pub use predicates::{
     Approval, ApprovalRole, Commit, DeployTarget, Deployment, GitPerson, Image, ImagePackage,
-    MAX_CI_TOKEN_LEN, Pipeline, SourceCommit,
+    MAX_CI_TOKEN_LEN, Pipeline, PlatformImage, SourceCommit,
 };
 pub use release::{
     Dependency, MAX_COMPONENT_DEPTH, MAX_SBOM, Release, SbomError, SbomFormat,

@@ -119,7 +119,37 @@ pub struct SourceCommit {
     pub commit: GitObjectId,
 }
 
+/// One platform manifest of a multi-platform image (an OCI image index),
+/// as the image statement of the index certifies it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct PlatformImage {
+    /// `os/architecture[/variant]` as the index's descriptor names it
+    /// (`linux/arm64/v8`), absent when the index names no platform.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub platform: Option<String>,
+    /// The platform manifest's digest (what a node pulling the index for
+    /// its platform runs, and what a pod may be pinned to).
+    pub manifest: Digest,
+    /// That manifest's config digest.
+    pub config: Digest,
+    /// That manifest's layer digests, in order.
+    pub layers: Vec<Digest>,
+}
+
 /// An image manifest: what the build put into an image, signed by the builder.
+///
+/// # A multi-platform image
+///
+/// For an OCI image index, [`Image::image`] is the index's digest and
+/// [`Image::platforms`] lists every platform manifest the index names,
+/// with its config and layers. An index has no config and no layers of its
+/// own, so [`Image::config`] is the index digest again and
+/// [`Image::layers`] is empty ([`Predicate::check`] refuses anything
+/// else): `config` stays a required field so that every single-manifest
+/// statement, and every reader of one, is unchanged. `platforms` is
+/// absent from a single-manifest statement, which therefore encodes to the
+/// bytes it always did.
 ///
 /// The predicate as JSON (`predicateType` `https://vouch.dev/attestation/image/v1`):
 ///
@@ -170,6 +200,18 @@ pub struct Image {
     pub started_at: Timestamp,
     /// When the build finished.
     pub finished_at: Timestamp,
+    /// For an image index: its platform manifests, in index order (see
+    /// the type's docs). Empty, and not encoded, for a single manifest.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub platforms: Vec<PlatformImage>,
+}
+
+impl Image {
+    /// Whether `digest` is this image or, for an index, one of its
+    /// platform manifests.
+    pub fn names(&self, digest: &Digest) -> bool {
+        self.image == *digest || self.platforms.iter().any(|p| p.manifest == *digest)
+    }
 }
 
 impl Predicate for Image {
@@ -178,6 +220,26 @@ impl Predicate for Image {
     fn check(&self) -> Result<(), ManifestError> {
         if self.finished_at < self.started_at {
             return Err(invalid("image", "finishedAt", "is before startedAt"));
+        }
+        if !self.platforms.is_empty() {
+            // An index has no config or layers of its own: one encoding,
+            // and no field that looks like a single image's.
+            if self.config != self.image || !self.layers.is_empty() {
+                return Err(invalid(
+                    "image",
+                    "config",
+                    "must be the index digest, with no layers, when platforms are listed",
+                ));
+            }
+            let mut seen = std::collections::HashSet::new();
+            for p in &self.platforms {
+                if p.manifest == self.image {
+                    return Err(invalid("image", "platforms", "lists the index itself"));
+                }
+                if !seen.insert(p.manifest) {
+                    return Err(invalid("image", "platforms", "lists a manifest twice"));
+                }
+            }
         }
         if self.builder.kind() != IdentityKind::Workload {
             return Err(invalid("image", "builder", "must be a workload identity"));

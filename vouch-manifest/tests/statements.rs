@@ -51,6 +51,7 @@ fn image() -> Image {
         invocation_id: "run-77".into(),
         started_at: t("2026-11-02T10:00:00Z"),
         finished_at: t("2026-11-02T10:05:00Z"),
+        platforms: Vec::new(),
     }
 }
 
@@ -275,10 +276,11 @@ proptest! {
     }
 
     #[test]
-    fn mutated_statements_never_panic(idx in any::<usize>(), byte in any::<u8>(), which in 0usize..4) {
+    fn mutated_statements_never_panic(idx in any::<usize>(), byte in any::<u8>(), which in 0usize..5) {
         let bytes = match which {
             0 => Statement::from_predicate(commit()).unwrap().to_canonical_bytes().unwrap(),
             1 => Statement::from_predicate(image()).unwrap().to_canonical_bytes().unwrap(),
+            4 => Statement::from_predicate(index_image()).unwrap().to_canonical_bytes().unwrap(),
             2 => Statement::from_predicate(deployment()).unwrap().to_canonical_bytes().unwrap(),
             _ => Statement::from_predicate(release()).unwrap().to_canonical_bytes().unwrap(),
         };
@@ -290,6 +292,26 @@ proptest! {
         if let Ok(s) = Statement::<Image>::from_canonical_bytes(&bad) { prop_assert_eq!(s.to_canonical_bytes().unwrap(), bad.clone()); }
         if let Ok(s) = Statement::<Deployment>::from_canonical_bytes(&bad) { prop_assert_eq!(s.to_canonical_bytes().unwrap(), bad.clone()); }
         if let Ok(s) = Statement::<Release>::from_canonical_bytes(&bad) { prop_assert_eq!(s.to_canonical_bytes().unwrap(), bad.clone()); }
+    }
+
+    #[test]
+    fn index_encode_decode(platforms in proptest::collection::vec((proptest::option::of("[a-z0-9/]{1,16}"), any::<[u8; 4]>(), 0usize..3), 1..6)) {
+        let mut i = index_image();
+        i.platforms = platforms
+            .iter()
+            .enumerate()
+            .map(|(n, (platform, seed, layers))| PlatformImage {
+                platform: platform.clone(),
+                // Distinct by construction: the index refuses repeats.
+                manifest: Digest::sha256(&[&n.to_le_bytes()[..], &seed[..]].concat()),
+                config: Digest::sha256(seed),
+                layers: (0..*layers).map(|l| Digest::sha256(&[l as u8])).collect(),
+            })
+            .collect();
+        let bytes = Statement::from_predicate(i.clone()).unwrap().to_canonical_bytes().unwrap();
+        let back = Statement::<Image>::from_canonical_bytes(&bytes).unwrap();
+        prop_assert_eq!(back.predicate(), &i);
+        prop_assert_eq!(back.to_canonical_bytes().unwrap(), bytes);
     }
 
     #[test]
@@ -335,5 +357,95 @@ fn a_deployment_ci_token_roundtrips_and_is_bounded() {
         d.ci_token = Some(bad.clone());
         let e = Statement::from_predicate(d.clone()).unwrap_err();
         assert!(e.to_string().contains("ciToken"), "{bad:?}: {e}");
+    }
+}
+
+/// An image statement of a single manifest, as JSON without `platforms`
+/// (the form every image statement had before the field existed).
+const SINGLE_IMAGE_JSON: &str = r#"{
+  "name": "registry.example.com/shop/api",
+  "image": "sha256:05b3abf2579a5eb66403cd78be557fd860633a1fe2103c7642030defe32c657f",
+  "config": "sha256:b79606fb3afea5bd1609ed40b622142f1c98125abcfe89a76a661b0e8e343910",
+  "layers": ["sha256:2804bad6fe94a55f18b2b37e300919a5fd517b95aa81e95db574c0ba069a3740"],
+  "packages": [],
+  "sourceCommits": [{"repository": "https://git.example.com/shop.git", "commit": "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"}],
+  "builder": "workload:ci/build",
+  "invocationId": "run-77",
+  "startedAt": "2026-11-02T10:00:00Z",
+  "finishedAt": "2026-11-02T10:05:00Z"
+}"#;
+
+/// The SHA-256 of that statement's canonical bytes, computed with the
+/// code before `Image::platforms` existed (commit fe3d4fb).
+const SINGLE_IMAGE_DIGEST: &str =
+    "sha256:534eab1d229f361607490c55d948c05e3ad4ab493fedb1cba78248e4b26cf8fa";
+
+#[test]
+fn a_single_manifest_image_statement_keeps_its_bytes() {
+    let image: Image = serde_json::from_str(SINGLE_IMAGE_JSON).unwrap();
+    let statement = Statement::from_predicate(image).unwrap();
+    let bytes = statement.to_canonical_bytes().unwrap();
+    assert_eq!(Digest::sha256(&bytes).to_string(), SINGLE_IMAGE_DIGEST);
+    assert!(
+        !bytes.windows(9).any(|w| w == b"platforms"),
+        "an empty platform list is not encoded"
+    );
+}
+
+fn index_image() -> Image {
+    let index = Digest::sha256(b"index");
+    Image {
+        image: index,
+        config: index,
+        layers: Vec::new(),
+        platforms: vec![
+            PlatformImage {
+                platform: Some("linux/amd64".into()),
+                manifest: Digest::sha256(b"amd64"),
+                config: Digest::sha256(b"amd64 config"),
+                layers: vec![Digest::sha256(b"amd64 layer")],
+            },
+            PlatformImage {
+                platform: None,
+                manifest: Digest::sha256(b"arm64"),
+                config: Digest::sha256(b"arm64 config"),
+                layers: Vec::new(),
+            },
+        ],
+        ..image()
+    }
+}
+
+#[test]
+fn an_index_statement_round_trips_and_names_its_platforms() {
+    let i = index_image();
+    assert!(i.names(&i.image));
+    assert!(i.names(&Digest::sha256(b"arm64")));
+    assert!(!i.names(&Digest::sha256(b"amd64 config")));
+    let statement = Statement::from_predicate(i.clone()).unwrap();
+    let bytes = statement.to_canonical_bytes().unwrap();
+    let back = Statement::<Image>::from_canonical_bytes(&bytes).unwrap();
+    assert_eq!(back.predicate(), &i);
+    assert_eq!(back.to_canonical_bytes().unwrap(), bytes);
+}
+
+#[test]
+fn an_index_statement_has_no_config_or_layers_of_its_own() {
+    let mut with_config = index_image();
+    with_config.config = Digest::sha256(b"a config");
+    let mut with_layers = index_image();
+    with_layers.layers = vec![Digest::sha256(b"a layer")];
+    let mut itself = index_image();
+    itself.platforms[1].manifest = itself.image;
+    let mut twice = index_image();
+    twice.platforms[1].manifest = twice.platforms[0].manifest;
+    for bad in [with_config, with_layers, itself, twice] {
+        assert!(
+            matches!(
+                Statement::from_predicate(bad.clone()),
+                Err(ManifestError::InvalidPredicate { .. })
+            ),
+            "{bad:?}"
+        );
     }
 }

@@ -152,7 +152,15 @@ pub(crate) struct Fixture {
     pub(crate) roster_file: Vec<u8>,
     /// The policy text.
     pub(crate) policy: String,
+    /// The digest of the roster's one version (the pin).
+    pub(crate) roster_pin: Digest,
+    /// The image the deployment runs.
+    pub(crate) image: Digest,
 }
+
+/// The time [`fixture`] is verified at; its statements are made in the
+/// days before.
+pub(crate) const NOW: &str = "2026-11-25T12:00:00Z";
 
 pub(crate) fn fixture(commits: usize) -> Fixture {
     fixture_with(commits, Algorithm::Ed25519)
@@ -160,6 +168,17 @@ pub(crate) fn fixture(commits: usize) -> Fixture {
 
 /// The fixture with the developers' (commit) keys of `commit_keys`.
 pub(crate) fn fixture_with(commits: usize, commit_keys: Algorithm) -> Fixture {
+    fixture_at(commits, commit_keys, t(NOW))
+}
+
+/// The fixture verified at `now`: every time in it (key validity, commit,
+/// release, build and deployment times, the roster's expiry) moved by
+/// `now - NOW`, for a verifier that reads the clock (the gate bench).
+/// Keys are derived from labels, so only the times differ from
+/// [`fixture_with`]'s.
+pub(crate) fn fixture_at(commits: usize, commit_keys: Algorithm, now: Timestamp) -> Fixture {
+    let shift = now.unix_seconds() - t(NOW).unix_seconds();
+    let t = |s: &str| t(s).plus_seconds(shift);
     assert_eq!(commits % COMMITS_PER_RELEASE, 0);
     let releases = commits / COMMITS_PER_RELEASE;
     let people = |n: usize, what: &str| -> Vec<Member> {
@@ -236,7 +255,8 @@ pub(crate) fn fixture_with(commits: usize, commit_keys: Algorithm) -> Fixture {
     let roster_file = vouch_manifest::RosterChain::new(vec![roster.clone()])
         .to_bytes()
         .unwrap();
-    let roster = TrustedRoster::from_pinned(&roster, &roster.digest()).unwrap();
+    let roster_pin = roster.digest();
+    let roster = TrustedRoster::from_pinned(&roster, &roster_pin).unwrap();
 
     let contents = TreeManifest::from_entries(vec![TreeEntry {
         path: TreePath::new("src/lib.rs").unwrap(),
@@ -321,6 +341,7 @@ pub(crate) fn fixture_with(commits: usize, commit_keys: Algorithm) -> Fixture {
         invocation_id: "build-1".into(),
         started_at: t("2026-11-20T08:00:00Z"),
         finished_at: t("2026-11-20T08:30:00Z"),
+        platforms: Vec::new(),
     };
     bundle.add_envelope(sign(image, &[&builder.key]).to_bytes().unwrap());
 
@@ -386,10 +407,12 @@ pub(crate) fn fixture_with(commits: usize, commit_keys: Algorithm) -> Fixture {
         verifier_one: Verifier::new(Policy::from_toml(&policy()).unwrap(), roster)
             .with_threads(vouch_chain::Threads::One),
         target: Target::Deployment(deployment.digest()),
-        now: t("2026-11-25T12:00:00Z"),
+        now,
         floor,
         roster_file,
         policy: policy(),
+        roster_pin,
+        image: image_digest,
     };
     let verdict = fixture.evaluate();
     assert!(verdict.passed(), "{}", verdict.render_text());

@@ -548,6 +548,7 @@ impl<'w> Scenario<'w> {
             invocation_id: "build-4711".into(),
             started_at: t(BUILD_STARTED_AT),
             finished_at: t(BUILD_FINISHED_AT),
+            platforms: Vec::new(),
         };
         let deployment = Deployment {
             environment: "production".into(),

@@ -19,8 +19,8 @@ use vouch_git::commit::{CommitObject, ObjectFormat};
 use vouch_manifest::tree::TreeManifest;
 use vouch_manifest::{
     Approval, ApprovalRole, Commit, Dependency, DeployTarget, Deployment, GitObjectId, GitPerson,
-    IdentityId, Image, ImagePackage, Pipeline, Predicate, Release, STATEMENT_CONTENT_TYPE, Signed,
-    SourceCommit, Statement, dependencies_from_sbom,
+    IdentityId, Image, ImagePackage, Pipeline, PlatformImage, Predicate, Release,
+    STATEMENT_CONTENT_TYPE, Signed, SourceCommit, Statement, dependencies_from_sbom,
 };
 
 use crate::cmd::SignerArgs;
@@ -158,6 +158,7 @@ pub(crate) struct ImageArgs {
     name: Option<String>,
     /// Read the manifest, config and layer digests from an OCI image layout
     /// (DIR, or DIR:TAG when it holds several images), never typed by hand.
+    /// For an image index: the index digest and each platform manifest.
     #[arg(long, value_name = "DIR[:TAG]", conflicts_with_all = ["image", "config", "layers"])]
     oci: Option<String>,
     /// The OCI manifest digest (sha256:...).
@@ -364,6 +365,8 @@ struct ImageDraft {
     started_at: Option<Timestamp>,
     /// See [`Image::finished_at`].
     finished_at: Option<Timestamp>,
+    /// See [`Image::platforms`].
+    platforms: Option<Vec<PlatformImage>>,
 }
 
 /// A deployment target as `--from` and the flags give it.
@@ -535,6 +538,7 @@ fn image_predicate(d: ImageDraft) -> Result<Image, CliError> {
         invocation_id: need(d.invocation_id, K, "invocationId", Some("--invocation-id"))?,
         started_at: d.started_at.unwrap_or(now),
         finished_at: d.finished_at.unwrap_or(now),
+        platforms: d.platforms.unwrap_or_default(),
     })
 }
 
@@ -750,12 +754,30 @@ fn image(args: ImageArgs) -> CliResult {
             release: signed.digest(),
         });
     }
-    let (image, config, layers) = match &args.oci {
-        Some(reference) => {
-            let m = oci_manifest(reference)?;
-            (Some(m.digest), Some(m.config), m.layers)
-        }
-        None => (args.image, args.config, args.layers),
+    let (image, config, layers, platforms) = match &args.oci {
+        Some(reference) => match oci_image(reference)? {
+            vouch_oci::image::Image::Manifest(m) => {
+                (Some(m.digest), Some(m.config), m.layers, Vec::new())
+            }
+            // An index has no config or layers of its own: the predicate
+            // names the index digest as its config (see `Image`) and lists
+            // each platform manifest with its own.
+            vouch_oci::image::Image::Index { digest, manifests } => (
+                Some(digest),
+                Some(digest),
+                Vec::new(),
+                manifests
+                    .into_iter()
+                    .map(|p| PlatformImage {
+                        platform: p.platform,
+                        manifest: p.manifest.digest,
+                        config: p.manifest.config,
+                        layers: p.manifest.layers,
+                    })
+                    .collect(),
+            ),
+        },
+        None => (args.image, args.config, args.layers, Vec::new()),
     };
     let mut draft: ImageDraft = read_draft("image", args.common.from.as_deref())?;
     set(&mut draft.name, args.name);
@@ -768,38 +790,18 @@ fn image(args: ImageArgs) -> CliResult {
     set(&mut draft.invocation_id, args.invocation_id);
     set(&mut draft.started_at, args.started_at);
     set(&mut draft.finished_at, args.finished_at);
+    set_list(&mut draft.platforms, platforms);
     let i = image_predicate(draft)?;
     sign_and_write(i, &args.common)
 }
 
-/// The image manifest `DIR[:TAG]` names in an OCI image layout. An image
-/// index is refused for now: the image predicate has one config and one
-/// layer list, so each platform manifest is attested on its own.
-fn oci_manifest(reference: &str) -> Result<vouch_oci::image::Manifest, CliError> {
+/// The image `DIR[:TAG]` names in an OCI image layout: a manifest, or an
+/// index with its platform manifests.
+fn oci_image(reference: &str) -> Result<vouch_oci::image::Image, CliError> {
     let (dir, tag) = vouch_oci::layout::split_ref(reference);
-    let image = vouch_oci::layout::Layout::open(dir)
+    vouch_oci::layout::Layout::open(dir)
         .and_then(|layout| layout.image(tag))
-        .map_err(|e| CliError::usage(format!("reading the OCI image {reference}"), e))?;
-    match image {
-        vouch_oci::image::Image::Manifest(m) => Ok(m),
-        vouch_oci::image::Image::Index { digest, manifests } => {
-            let list: Vec<String> = manifests
-                .iter()
-                .map(|m| {
-                    format!(
-                        "{} {}",
-                        m.platform.as_deref().unwrap_or("(no platform)"),
-                        m.manifest.digest
-                    )
-                })
-                .collect();
-            Err(CliError::usage_msg(format!(
-                "{reference} is the image index {digest}; attest each platform manifest \
-                 (tag it in the layout) on its own: {}",
-                list.join(", ")
-            )))
-        }
-    }
+        .map_err(|e| CliError::usage(format!("reading the OCI image {reference}"), e))
 }
 
 /// A digest given as text, or the digest a signed statement file names

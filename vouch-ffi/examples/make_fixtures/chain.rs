@@ -349,6 +349,7 @@ pub(crate) fn build(now: Timestamp) -> Result<Fixtures> {
             invocation_id: "build-4711".into(),
             started_at: ago(now, 86_400 + 600),
             finished_at: ago(now, 86_400),
+            platforms: Vec::new(),
         },
         &[&cast.build],
     )?;
