@@ -7,7 +7,8 @@
 //!
 //! [`git`] runs stock `git` and `ssh-keygen` in a sandbox for the tests that
 //! make real commits. [`oci`] builds real OCI images with umoci and
-//! inspects them with skopeo. [`tpm`] starts a TPM 2.0 simulator (swtpm) per test.
+//! inspects them with skopeo; [`registry`] runs a real `docker-registry`
+//! to push them to. [`tpm`] starts a TPM 2.0 simulator (swtpm) per test.
 //! `gate` (feature `gate`) runs vouch-gate's webhook over TLS on loopback.
 
 use std::path::PathBuf;
@@ -18,6 +19,7 @@ pub mod ci;
 pub mod gate;
 pub mod git;
 pub mod oci;
+pub mod registry;
 pub mod tpm;
 pub mod tpm_certify;
 pub mod tpm_key;

@@ -58,6 +58,9 @@ enum Command {
     /// Gather signed statements into one bundle file.
     #[command(subcommand)]
     Bundle(cmd::bundle::BundleCommand),
+    /// Attach bundles to OCI images as OCI 1.1 artifacts, and fetch them.
+    #[command(subcommand)]
+    Oci(cmd::oci::OciCommand),
     /// Verify a deployment or image against a policy and a roster.
     Verify(cmd::verify::VerifyArgs),
     /// Git commit signing and verification (SSHSIG, through gpg.ssh.program).
@@ -122,6 +125,7 @@ fn main() -> ExitCode {
         Command::Attest(c) => cmd::attest::run(c),
         Command::Cosign(a) => cmd::attest::cosign(a),
         Command::Bundle(c) => cmd::bundle::run(c),
+        Command::Oci(c) => cmd::oci::run(c),
         Command::Verify(a) => cmd::verify::run(a),
         Command::Git(args) => git::run(args),
         Command::Sigstore(c) => cmd::sigstore::run(c),

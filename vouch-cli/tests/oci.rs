@@ -95,6 +95,112 @@ fn attest_image_from_layout_matches_skopeo() {
     );
 }
 
+#[test]
+fn oci_attach_then_fetch_merges_bundles_in_a_layout() {
+    if !tools_available("vouch oci attach/fetch") {
+        return;
+    }
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path();
+    let layout = dir.join("L");
+    build_image(&layout, "a", &[("/f", b"one")]);
+    build_image(&layout, "b", &[]);
+    ok(dir, &["key", "generate", "--out", "builder.key"]);
+    let oci = format!("{}:a", layout.display());
+    for id in ["1", "2"] {
+        let out = format!("image{id}.signed");
+        ok(
+            dir,
+            &[
+                "attest",
+                "image",
+                "--oci",
+                &oci,
+                "--name",
+                "registry.example.com/shop",
+                "--builder",
+                "workload:ci/build",
+                "--invocation-id",
+                id,
+                "--key",
+                "builder.key",
+                "-o",
+                &out,
+            ],
+        );
+    }
+    ok(
+        dir,
+        &["bundle", "create", "-o", "one.bundle", "image1.signed"],
+    );
+    ok(
+        dir,
+        &[
+            "bundle",
+            "create",
+            "-o",
+            "both.bundle",
+            "image1.signed",
+            "image2.signed",
+        ],
+    );
+    ok(
+        dir,
+        &["oci", "attach", "--bundle", "one.bundle", "--layout", &oci],
+    );
+    ok(
+        dir,
+        &["oci", "attach", "--bundle", "both.bundle", "--layout", &oci],
+    );
+    // Again: idempotent.
+    ok(
+        dir,
+        &["oci", "attach", "--bundle", "one.bundle", "--layout", &oci],
+    );
+    ok(
+        dir,
+        &["oci", "fetch", "--layout", &oci, "-o", "merged.bundle"],
+    );
+    let merged =
+        vouch_chain::Bundle::from_bytes(&std::fs::read(dir.join("merged.bundle")).unwrap())
+            .unwrap();
+    // image1.signed is in both bundles and kept once.
+    assert_eq!(
+        merged.envelopes(),
+        &[
+            std::fs::read(dir.join("image1.signed")).unwrap(),
+            std::fs::read(dir.join("image2.signed")).unwrap()
+        ]
+    );
+    // skopeo still reads the image, and the other image has no bundle.
+    assert_eq!(
+        skopeo_inspect(&layout, "a")["Layers"]
+            .as_array()
+            .unwrap()
+            .len(),
+        1
+    );
+    let other = format!("{}:b", layout.display());
+    let out = vouch(
+        dir,
+        &["oci", "fetch", "--layout", &other, "-o", "none.bundle"],
+    );
+    assert!(!out.status.success());
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("no vouch bundle"),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(!dir.join("none.bundle").exists());
+    // A file that is not a bundle is refused before anything is written.
+    std::fs::write(dir.join("junk"), b"not cbor").unwrap();
+    let out = vouch(
+        dir,
+        &["oci", "attach", "--bundle", "junk", "--layout", &other],
+    );
+    assert!(!out.status.success());
+}
+
 /// An image index (written by hand: umoci makes none): the statement names
 /// the index digest, and lists each platform manifest with its config and
 /// layers; an index has no config or layers of its own.

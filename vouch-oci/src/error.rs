@@ -56,8 +56,10 @@ pub enum OciError {
         /// The bytes read.
         actual: u64,
     },
-    /// A blob path is a symbolic link or not a regular file.
-    #[error("{0} is not a regular file inside the layout")]
+    /// A path of the layout is a symbolic link, or not the kind it must be
+    /// (a regular file for `index.json` and blobs, a directory for `blobs/`
+    /// and `blobs/sha256/`), or changed between its check and its opening.
+    #[error("{0} is a symbolic link or not a regular file or directory of the layout")]
     NotRegularFile(PathBuf),
     /// No manifest carries the requested tag.
     #[error("no manifest tagged {0:?} in the layout")]
@@ -69,4 +71,36 @@ pub enum OciError {
     /// there (e.g. an index inside an index, or a Docker manifest).
     #[error("unsupported media type {0:?}")]
     MediaType(String),
+    /// An artifact manifest's `artifactType` is not the vouch bundle's
+    /// (the text found, empty when absent).
+    #[error("not a vouch bundle artifact (artifactType {0:?})")]
+    NotABundle(String),
+    /// An artifact manifest does not have exactly one layer.
+    #[error("a vouch bundle artifact has exactly one layer, this one has {0}")]
+    LayerCount(usize),
+    /// An artifact manifest has no `subject`.
+    #[error("the artifact manifest names no subject")]
+    NoSubject,
+    /// An artifact is about another image than the one asked for.
+    #[error("the artifact's subject is {actual}, not {expected}")]
+    WrongSubject {
+        /// The image asked for.
+        expected: Digest,
+        /// The image the artifact names.
+        actual: Digest,
+    },
+    /// An OCI document could not be assembled (a required field missing).
+    #[error("building the {0} failed")]
+    Build(&'static str),
+    /// A referrers index lists more descriptors than [`crate::referrers::MAX_REFERRERS`].
+    #[error("the referrers index lists more than {0} descriptors")]
+    TooManyReferrers(usize),
+    /// An image reference is not `HOST[:PORT]/REPO[:TAG|@sha256:HEX]`.
+    #[error("malformed image reference {reference:?}: {why}")]
+    BadReference {
+        /// The reference (its first 80 characters).
+        reference: String,
+        /// What is wrong with it.
+        why: &'static str,
+    },
 }

@@ -6,6 +6,12 @@
 //! `..` or absolute path can come from a descriptor), a blob that is a
 //! symbolic link is refused (it could point out of the layout), and every blob
 //! read is checked against its descriptor's size and digest.
+//!
+//! Symbolic links: `index.json`, `oci-layout`, `blobs/`, `blobs/sha256/` and
+//! every blob must be real files and directories, never links (which could
+//! lead out of the layout). Each is checked with `symlink_metadata` and the
+//! opened file is `fstat`ed and compared (device and inode) with what was
+//! checked, so a link swapped in between the check and the open is caught.
 
 use std::fs::File;
 use std::io::Read;
@@ -23,8 +29,8 @@ pub const REF_NAME: &str = "org.opencontainers.image.ref.name";
 /// An opened OCI image layout: its directory and its parsed `index.json`.
 #[derive(Debug)]
 pub struct Layout {
-    dir: PathBuf,
-    index: ImageIndex,
+    pub(crate) dir: PathBuf,
+    pub(crate) index: ImageIndex,
 }
 
 impl Layout {
@@ -32,7 +38,7 @@ impl Layout {
     pub fn open(dir: impl AsRef<Path>) -> Result<Self, OciError> {
         let dir = dir.as_ref().to_path_buf();
         let marker_path = dir.join("oci-layout");
-        let marker = read_bounded(&marker_path, MAX_MANIFEST)?;
+        let marker = read_bounded(&marker_path, MAX_MANIFEST, &[])?;
         let marker: serde_json::Value =
             serde_json::from_slice(&marker).map_err(|source| OciError::Json {
                 path: marker_path.clone(),
@@ -47,7 +53,7 @@ impl Layout {
             return Err(OciError::LayoutVersion(version.to_owned()));
         }
         let index_path = dir.join("index.json");
-        let bytes = read_bounded(&index_path, MAX_MANIFEST)?;
+        let bytes = read_bounded(&index_path, MAX_MANIFEST, &[])?;
         let index = parse_index(&bytes).map_err(|source| OciError::Json {
             path: index_path,
             what: "image index",
@@ -75,10 +81,17 @@ impl Layout {
                         .is_some_and(|name| name == tag)
                 })
                 .ok_or_else(|| OciError::TagNotFound(tag.to_owned())),
-            None => match manifests.as_slice() {
-                [only] => Ok(only),
-                other => Err(OciError::Ambiguous(other.len())),
-            },
+            // Vouch artifacts and their `sha256-<hex>` tag indexes, which
+            // `attach` adds, are not images: a layout of one image stays
+            // unambiguous after bundles are attached to it.
+            None => {
+                let images: Vec<&Descriptor> =
+                    manifests.iter().filter(|d| !is_attachment(d)).collect();
+                match images.as_slice() {
+                    [only] => Ok(only),
+                    other => Err(OciError::Ambiguous(other.len())),
+                }
+            }
         }
     }
 
@@ -95,14 +108,8 @@ impl Layout {
         if descriptor.size() > limit {
             return Err(OciError::TooLarge { path, limit });
         }
-        let meta = std::fs::symlink_metadata(&path).map_err(|source| OciError::Io {
-            path: path.clone(),
-            source,
-        })?;
-        if !meta.file_type().is_file() {
-            return Err(OciError::NotRegularFile(path));
-        }
-        let bytes = read_bounded(&path, limit)?;
+        let blobs = self.dir.join("blobs");
+        let bytes = read_bounded(&path, limit, &[blobs.clone(), blobs.join("sha256")])?;
         let actual_len = bytes.len() as u64;
         if actual_len != descriptor.size() {
             return Err(OciError::SizeMismatch {
@@ -123,7 +130,7 @@ impl Layout {
 
     /// `blobs/sha256/<hex>`: built from a parsed digest only, never from a
     /// descriptor's text, so it cannot leave the layout by `..` or `/`.
-    fn blob_path(&self, digest: &Digest) -> PathBuf {
+    pub(crate) fn blob_path(&self, digest: &Digest) -> PathBuf {
         self.dir.join("blobs").join("sha256").join(digest.hex())
     }
 }
@@ -154,13 +161,55 @@ pub fn descriptor_digest(descriptor: &Descriptor) -> Result<Digest, OciError> {
     Digest::from_hex(DigestAlgorithm::Sha256, hex).map_err(|_| OciError::BadDigest(text.clone()))
 }
 
+/// Whether `d` is something `attach` put in `index.json`: a vouch bundle
+/// artifact, or a referrers index under a `sha256-<hex>` tag.
+fn is_attachment(d: &Descriptor) -> bool {
+    let artifact = d
+        .artifact_type()
+        .as_ref()
+        .is_some_and(|t| t.to_string() == crate::artifact::BUNDLE_MEDIA_TYPE);
+    let tag_index = d
+        .annotations()
+        .as_ref()
+        .and_then(|a| a.get(REF_NAME))
+        .is_some_and(|name| crate::referrers::is_fallback_tag(name));
+    artifact || tag_index
+}
+
+/// Refuses `path` unless it is a real directory (not a symbolic link).
+pub(crate) fn check_real_dir(path: &Path) -> Result<(), OciError> {
+    let meta = std::fs::symlink_metadata(path).map_err(|source| OciError::Io {
+        path: path.to_path_buf(),
+        source,
+    })?;
+    if !meta.file_type().is_dir() {
+        return Err(OciError::NotRegularFile(path.to_path_buf()));
+    }
+    Ok(())
+}
+
 /// Reads at most `limit` bytes of `path`, failing if the file is longer.
-fn read_bounded(path: &Path, limit: u64) -> Result<Vec<u8>, OciError> {
+/// `path` must be a regular file, not a symbolic link, and each of `dirs`
+/// (the directories between the layout and it) a real directory; the file
+/// opened must be the one checked (same device and inode).
+fn read_bounded(path: &Path, limit: u64, dirs: &[PathBuf]) -> Result<Vec<u8>, OciError> {
+    use std::os::unix::fs::MetadataExt as _;
     let io = |source| OciError::Io {
         path: path.to_path_buf(),
         source,
     };
+    for dir in dirs {
+        check_real_dir(dir)?;
+    }
+    let checked = std::fs::symlink_metadata(path).map_err(io)?;
+    if !checked.file_type().is_file() {
+        return Err(OciError::NotRegularFile(path.to_path_buf()));
+    }
     let file = File::open(path).map_err(io)?;
+    let opened = file.metadata().map_err(io)?;
+    if opened.dev() != checked.dev() || opened.ino() != checked.ino() || !opened.is_file() {
+        return Err(OciError::NotRegularFile(path.to_path_buf()));
+    }
     let mut bytes = Vec::new();
     // One byte past the limit tells an oversize file from one exactly at it.
     file.take(limit.saturating_add(1))

@@ -1,12 +1,17 @@
-//! OCI images for vouch: reading an OCI image layout (and, to come, vouch
-//! bundles as OCI 1.1 artifacts and their referrers; see docs/oci.md).
+//! OCI images for vouch: reading an OCI image layout, vouch bundles as OCI
+//! 1.1 artifacts, their referrers index, and attaching and fetching bundles
+//! in a layout (see docs/oci.md).
 //!
 //! The public API is synchronous. Everything read from a layout is untrusted:
 //! every read is size-bounded and every blob is checked against its digest.
 
+pub mod artifact;
 mod error;
 pub mod image;
 pub mod layout;
+mod layout_write;
+pub mod reference;
+pub mod referrers;
 
 pub use error::OciError;
 

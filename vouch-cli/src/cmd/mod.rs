@@ -24,6 +24,8 @@ pub(crate) mod gate;
 pub(crate) mod key;
 /// `vouch log ...`, and the `--log` of `vouch attest`.
 pub(crate) mod log;
+/// `vouch oci attach` and `vouch oci fetch`.
+pub(crate) mod oci;
 /// `vouch roster ...`.
 pub(crate) mod roster;
 /// `vouch sigstore ...` (verifying needs the cargo feature `sigstore`).
