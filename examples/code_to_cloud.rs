@@ -1739,6 +1739,34 @@ fn step_summary(verdict: &Verdict) -> Result<()> {
     Ok(())
 }
 
+/// The bundle as it travels with the image: attached to the image's OCI
+/// layout as an OCI 1.1 artifact whose subject is the image manifest, and
+/// read back from the layout's referrers, as `vouch oci attach` and
+/// `vouch oci fetch` do. Without a layout (no umoci) the bundle is used as
+/// it is, and the story says so.
+fn travel_with_image(ws: &Workspace, image: &Signed<Image>, bytes: Vec<u8>) -> Result<Vec<u8>> {
+    let i = image.unverified().predicate();
+    let dir = ws.path(&format!("{}.oci", i.invocation_id));
+    if !dir.exists() {
+        println!("   (no OCI layout to attach the bundle to: umoci is not installed)");
+        return Ok(bytes);
+    }
+    let mut layout = vouch_oci::layout::Layout::open(&dir)?;
+    let subject = layout.resolve(None)?.clone();
+    let artifact = layout.attach(&subject, &bytes)?;
+    let mut found = vouch_oci::layout::Layout::open(&dir)?.bundles_for(&i.image)?;
+    println!(
+        "   the chain's bundle is attached to the image's layout as OCI artifact {}\n   \
+         (subject {}); the gate's bundle directory is filled from the layout's referrers",
+        short_digest(&artifact.digest),
+        short_digest(&i.image)
+    );
+    match (found.pop(), found.is_empty()) {
+        (Some(back), true) if back == bytes => Ok(back),
+        _ => Err("the layout did not give back exactly the bundle attached".into()),
+    }
+}
+
 /// Step 10: the admission gate, asked as the Kubernetes API server asks a
 /// validating webhook (an `AdmissionReview` for each Pod). It finds the
 /// bundle for each image in a directory, verifies the deployment statement
@@ -1755,7 +1783,11 @@ fn step_gate(
     let digest = image.unverified().predicate().image;
     let dir = ws.path("gate-bundles");
     std::fs::create_dir_all(&dir)?;
-    std::fs::write(dir.join(file_name(&digest)), bundle.to_bytes()?)?;
+    println!(
+        "\n10. The admission gate (vouch-gate), asked for Pods as the Kubernetes API server asks it"
+    );
+    let bytes = travel_with_image(ws, image, bundle.to_bytes()?)?;
+    std::fs::write(dir.join(file_name(&digest)), bytes)?;
     let sources: Vec<std::sync::Arc<dyn BundleSource>> =
         vec![std::sync::Arc::new(DirSource::new(&dir))];
     let gate = Gate::new(
@@ -1771,9 +1803,6 @@ fn step_gate(
         verifier.policy().digest(),
         sources,
         64,
-    );
-    println!(
-        "\n10. The admission gate (vouch-gate), asked for Pods as the Kubernetes API server asks it"
     );
     let pinned = format!("{IMAGE_NAME}@{digest}");
     let unknown = format!(
