@@ -14,11 +14,6 @@
 #   --static-only   install only libvouch_ffi.a (pkg-config --static then
 #                   links it statically)
 #   --no-build      do not run cargo build (install what is built)
-#
-# VOUCH_FFI_WORKSPACE_BUILD=1 (scripts/test sets it) builds the library as
-# `cargo build --workspace --all-features` does, reusing the build of the
-# whole suite instead of rebuilding every vouch crate with vouch-ffi's own
-# features.
 set -euo pipefail
 
 CRATE=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -47,7 +42,6 @@ done
 
 if ((build)); then
     flags=(-p vouch-ffi --lib)
-    [[ ${VOUCH_FFI_WORKSPACE_BUILD:-} == 1 ]] && flags=(--workspace --all-features --lib)
     [[ $profile == release ]] && flags+=(--release)
     (cd "$CRATE" && cargo build "${flags[@]}")
 fi
