@@ -380,6 +380,36 @@ dir = "/var/lib/vouch-gate/bundles"
     }
 
     #[test]
+    fn reads_registry_sources_after_a_directory() {
+        let text = format!(
+            "{EXAMPLE}\n[[bundles]]\nregistry = {{ repository = \"registry.example.com/shop/api\" }}\n\n[[bundles]]\nregistry = {{ repository = \"127.0.0.1:5000/shop/api\", plain-http = true, ca-file = \"/etc/ca.pem\" }}\n"
+        );
+        let c = Config::from_toml(&text).unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(
+            c.bundles[1..],
+            [
+                BundleSourceConfig::Registry(RegistrySourceConfig {
+                    repository: "registry.example.com/shop/api".into(),
+                    plain_http: false,
+                    ca_file: None,
+                }),
+                BundleSourceConfig::Registry(RegistrySourceConfig {
+                    repository: "127.0.0.1:5000/shop/api".into(),
+                    plain_http: true,
+                    ca_file: Some("/etc/ca.pem".into()),
+                }),
+            ]
+        );
+        let misspelt = format!(
+            "{EXAMPLE}\n[[bundles]]\nregistry = {{ repository = \"h/r\", plain_http = true }}\n"
+        );
+        assert!(matches!(
+            Config::from_toml(&misspelt),
+            Err(ConfigError::Toml(_))
+        ));
+    }
+
+    #[test]
     fn refuses_unknown_keys_and_bad_values() {
         let misspelt = EXAMPLE.replace("exempt-namespaces", "exempt-namespace");
         assert!(matches!(
