@@ -2,7 +2,9 @@
 //! `docker-registry` harness, which has no referrers API, so attach and
 //! fetch go through the `sha256-<hex>` tag index) and against tiny
 //! in-test TCP stubs that misbehave: an oversize manifest, a never-ending
-//! body, a stalled response, a token challenge, a wrong digest.
+//! body, a stalled response, a token challenge, a wrong digest; and a
+//! routed stub with the OCI 1.1 referrers API (which docker-registry 2.8
+//! lacks), serving a good and a tampered layer.
 //! A missing tool prints a SKIP notice and passes, except under CI=true.
 
 #![cfg(feature = "registry")]
@@ -209,6 +211,136 @@ fn a_manifest_that_does_not_hash_to_its_digest_is_refused() {
     let result = client.resolve(&image);
     assert!(
         matches!(result, Err(OciError::DigestMismatch { expected, .. }) if expected == wanted),
+        "{result:?}"
+    );
+}
+
+/// A loopback registry stub serving `routes(path)` as `(content type,
+/// body)`, 404 for `None`: enough of the distribution API to exercise the
+/// OCI 1.1 referrers path, which docker-registry 2.8 lacks.
+fn routed(routes: impl Fn(&str) -> Option<(&'static str, Vec<u8>)> + Send + Sync + 'static) -> u16 {
+    let routes = std::sync::Arc::new(routes);
+    let listener = TcpListener::bind((Ipv4Addr::LOCALHOST, 0)).unwrap();
+    let port = listener.local_addr().unwrap().port();
+    std::thread::spawn(move || {
+        for stream in listener.incoming() {
+            let Ok(mut stream) = stream else { continue };
+            let routes = routes.clone();
+            std::thread::spawn(move || {
+                let mut head = Vec::new();
+                let mut byte = [0u8; 1];
+                while !head.ends_with(b"\r\n\r\n") && head.len() < 64 * 1024 {
+                    match stream.read(&mut byte) {
+                        Ok(1) => head.push(byte[0]),
+                        _ => return,
+                    }
+                }
+                let head = String::from_utf8_lossy(&head).into_owned();
+                let path = head.split(' ').nth(1).unwrap_or("").to_owned();
+                let _ = match routes(&path) {
+                    Some((content_type, body)) => {
+                        let _ = write!(
+                            stream,
+                            "HTTP/1.1 200 OK\r\nContent-Type: {content_type}\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
+                            body.len()
+                        );
+                        stream.write_all(&body)
+                    }
+                    None => stream.write_all(
+                        b"HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\nConnection: close\r\n\r\n",
+                    ),
+                };
+            });
+        }
+    });
+    port
+}
+
+/// An image manifest, its artifact carrying `bundle`, and the referrers
+/// index listing it (plus a foreign artifact that must be skipped).
+fn referrers_fixture(bundle: &[u8]) -> (Vec<u8>, vouch_oci::artifact::Artifact, Vec<u8>) {
+    use oci_spec::image::{Descriptor, MediaType};
+    let image = br#"{"schemaVersion":2,"mediaType":"application/vnd.oci.image.manifest.v1+json","config":{"mediaType":"application/vnd.oci.empty.v1+json","digest":"sha256:44136fa355b3678a1146ad16f7e8649e94fb4fc21fe77e8310c060f61caaff8a","size":2},"layers":[]}"#.to_vec();
+    let subject = Descriptor::new(
+        MediaType::ImageManifest,
+        image.len() as u64,
+        vouch_oci::artifact::oci_digest(&Digest::sha256(&image)).unwrap(),
+    );
+    let artifact = vouch_oci::artifact::Artifact::build(&subject, bundle).unwrap();
+    let mut index = vouch_oci::referrers::empty().unwrap();
+    let mut signature = Descriptor::new(
+        MediaType::ImageManifest,
+        3,
+        vouch_oci::artifact::oci_digest(&Digest::sha256(b"sig")).unwrap(),
+    );
+    signature.set_artifact_type(Some(MediaType::Other("application/x-signature".into())));
+    vouch_oci::referrers::add(&mut index, signature).unwrap();
+    vouch_oci::referrers::add(&mut index, artifact.descriptor().unwrap()).unwrap();
+    (
+        image,
+        artifact,
+        vouch_oci::referrers::to_bytes(&index).unwrap(),
+    )
+}
+
+fn serve_referrers(
+    image: Vec<u8>,
+    artifact: vouch_oci::artifact::Artifact,
+    index: Vec<u8>,
+    layer: Vec<u8>,
+) -> u16 {
+    let subject = Digest::sha256(&image);
+    let layer_digest = Digest::sha256(&artifact.layer);
+    routed(move |path| {
+        if path == "/v2/team/app/manifests/v1" {
+            Some(("application/vnd.oci.image.manifest.v1+json", image.clone()))
+        } else if path.starts_with(&format!("/v2/team/app/referrers/{subject}?")) {
+            Some(("application/vnd.oci.image.index.v1+json", index.clone()))
+        } else if path == format!("/v2/team/app/manifests/{}", artifact.digest) {
+            Some((
+                "application/vnd.oci.image.manifest.v1+json",
+                artifact.manifest.clone(),
+            ))
+        } else if path == format!("/v2/team/app/blobs/{layer_digest}") {
+            Some(("application/octet-stream", layer.clone()))
+        } else {
+            None
+        }
+    })
+}
+
+#[test]
+fn bundles_come_from_the_referrers_api_when_it_answers() {
+    let (image, artifact, index) = referrers_fixture(b"the bundle");
+    let port = serve_referrers(image, artifact, index, b"the bundle".to_vec());
+    let reference = ImageRef::parse(&format!("127.0.0.1:{port}/team/app:v1")).unwrap();
+    let client = Registry::new(&reference, plain(Duration::from_secs(5))).unwrap();
+    assert_eq!(
+        client.fetch_bundles(&reference).unwrap(),
+        vec![b"the bundle".to_vec()]
+    );
+    // With the tag fallback forced, the (absent) tag index is read instead.
+    let forced = Registry::new(
+        &reference,
+        RegistryOptions {
+            force_tag_fallback: true,
+            ..plain(Duration::from_secs(5))
+        },
+    )
+    .unwrap();
+    assert!(forced.fetch_bundles(&reference).unwrap().is_empty());
+}
+
+#[test]
+fn a_layer_that_does_not_match_its_descriptor_is_refused() {
+    let (image, artifact, index) = referrers_fixture(b"the bundle");
+    // Same length, other bytes: the digest check, not the size, refuses it.
+    let port = serve_referrers(image, artifact, index, b"THE BUNDLE".to_vec());
+    let reference = ImageRef::parse(&format!("127.0.0.1:{port}/team/app:v1")).unwrap();
+    let client = Registry::new(&reference, plain(Duration::from_secs(5))).unwrap();
+    let result = client.fetch_bundles(&reference);
+    assert!(
+        matches!(result, Err(OciError::DigestMismatch { expected, .. }) if expected == Digest::sha256(b"the bundle")),
         "{result:?}"
     );
 }
