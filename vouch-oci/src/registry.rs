@@ -838,8 +838,28 @@ mod tests {
             ..options(Transport::Https)
         };
         let err = Registry::new(&ImageRef::parse("registry.example/a")?, o);
-        let _ = std::fs::remove_dir_all(&dir);
         assert!(matches!(err, Err(OciError::CaFile { .. })), "{err:?}");
+        // One byte past the limit (a sparse file: no memory, no disk).
+        let big = dir.join("big.pem");
+        let file = std::fs::File::create(&big).map_err(|source| OciError::Io {
+            path: big.clone(),
+            source,
+        })?;
+        file.set_len(MAX_CA_FILE + 1)
+            .map_err(|source| OciError::Io {
+                path: big.clone(),
+                source,
+            })?;
+        let o = RegistryOptions {
+            ca_file: Some(big),
+            ..options(Transport::Https)
+        };
+        let err = Registry::new(&ImageRef::parse("registry.example/a")?, o);
+        let _ = std::fs::remove_dir_all(&dir);
+        assert!(
+            matches!(err, Err(OciError::TooLarge { limit, .. }) if limit == MAX_CA_FILE),
+            "{err:?}"
+        );
         Ok(())
     }
 }
