@@ -252,6 +252,70 @@ impl Bundle {
         Bundle::default()
     }
 
+    /// Merges bundles into one (several bundles attached to one image, see
+    /// docs/oci.md), each identical item kept once, in first-seen order.
+    /// Timestamp tokens and inclusion proofs are keyed in a bundle by their
+    /// envelope's digest or leaf; each is re-added with the envelope of its
+    /// own bundle that it belongs to (one without such an envelope could
+    /// never count, and is dropped). Nothing is verified here.
+    ///
+    /// # Errors
+    ///
+    /// [`ChainError`] when an item cannot be re-added (a Sigstore bundle
+    /// over its limit).
+    pub fn merge(bundles: &[Bundle]) -> Result<Bundle, ChainError> {
+        let mut merged = Bundle::new();
+        for b in bundles {
+            for e in b.envelopes() {
+                if !merged.envelopes.contains(e) {
+                    merged.add_envelope(e.clone());
+                }
+            }
+            for c in b.commit_objects() {
+                if !merged.commit_objects().contains(c) {
+                    merged.add_commit_object(c.clone());
+                }
+            }
+            for s in b.sigstore() {
+                if !merged.sigstore().contains(s) {
+                    merged.add_sigstore(s.clone())?;
+                }
+            }
+            for (digest, token) in b.timestamps() {
+                if merged
+                    .timestamps
+                    .iter()
+                    .any(|(d, t)| d == digest && t == token)
+                {
+                    continue;
+                }
+                let envelope = b
+                    .envelopes
+                    .iter()
+                    .find(|e| timestamped_digest(e).is_ok_and(|d| &d == digest));
+                if let Some(envelope) = envelope {
+                    merged.add_timestamp(envelope, token.clone())?;
+                }
+            }
+            for (leaf, inclusion) in b.inclusions() {
+                if merged
+                    .inclusions
+                    .iter()
+                    .any(|(l, i)| l == leaf && i == inclusion)
+                {
+                    continue;
+                }
+                let envelope = b.envelopes.iter().find(|e| {
+                    vouch_core::tlog::receipt::statement_leaf(e).is_ok_and(|l| &l == leaf)
+                });
+                if let Some(envelope) = envelope {
+                    merged.add_inclusion(envelope, inclusion.clone())?;
+                }
+            }
+        }
+        Ok(merged)
+    }
+
     /// Adds an envelope (the bytes of a signed statement).
     pub fn add_envelope(&mut self, bytes: Vec<u8>) {
         self.envelopes.push(bytes);
@@ -520,6 +584,26 @@ impl Bundle {
 mod tests {
     use super::*;
     use proptest::prelude::*;
+
+    #[test]
+    fn merge_keeps_identical_items_once_in_first_seen_order() -> Result<(), ChainError> {
+        let mut a = Bundle::new();
+        a.add_envelope(b"one".to_vec());
+        a.add_envelope(b"two".to_vec());
+        a.add_commit_object(b"commit".to_vec());
+        let mut b = Bundle::new();
+        b.add_envelope(b"two".to_vec());
+        b.add_envelope(b"three".to_vec());
+        b.add_commit_object(b"commit".to_vec());
+        let m = Bundle::merge(&[a, b])?;
+        assert_eq!(
+            m.envelopes(),
+            &[b"one".to_vec(), b"two".to_vec(), b"three".to_vec()]
+        );
+        assert_eq!(m.commit_objects(), &[b"commit".to_vec()]);
+        assert_eq!(Bundle::merge(&[])?, Bundle::new());
+        Ok(())
+    }
 
     /// `Bundle::from_bytes` checks a file against the wire's direct
     /// encoding: with every field present, it must be the canonical one.

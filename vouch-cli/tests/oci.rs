@@ -259,3 +259,148 @@ fn attest_image_of_an_index_lists_its_platform_manifests() {
     assert_eq!(listed, expected);
     assert!(image.names(&written.platforms[1].1));
 }
+
+/// `vouch oci attach/fetch --image` against test-support's docker-registry
+/// (no referrers API: the sha256-<hex> tag index), over plain HTTP on
+/// loopback; `--layout` and `--image` together are refused; a password is
+/// taken from the environment only.
+#[test]
+fn oci_attach_then_fetch_through_a_registry() {
+    if !tools_available("vouch oci attach/fetch --image")
+        || !vouch_test_support::registry::tools_available("vouch oci attach/fetch --image")
+    {
+        return;
+    }
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path();
+    let layout = dir.join("L");
+    build_image(&layout, "a", &[("/f", b"one")]);
+    let registry = vouch_test_support::registry::Registry::start(dir);
+    registry.push(&layout, "a", "shop/api");
+    ok(dir, &["key", "generate", "--out", "builder.key"]);
+    let oci = format!("{}:a", layout.display());
+    for id in ["1", "2"] {
+        let out = format!("image{id}.signed");
+        ok(
+            dir,
+            &[
+                "attest",
+                "image",
+                "--oci",
+                &oci,
+                "--name",
+                "registry.example.com/shop",
+                "--builder",
+                "workload:ci/build",
+                "--invocation-id",
+                id,
+                "--key",
+                "builder.key",
+                "-o",
+                &out,
+            ],
+        );
+        ok(
+            dir,
+            &["bundle", "create", "-o", &format!("{id}.bundle"), &out],
+        );
+    }
+    let image = format!("{}/shop/api:a", registry.host());
+    for id in ["1", "2", "1"] {
+        ok(
+            dir,
+            &[
+                "oci",
+                "attach",
+                "--plain-http",
+                "--bundle",
+                &format!("{id}.bundle"),
+                "--image",
+                &image,
+            ],
+        );
+    }
+    ok(
+        dir,
+        &[
+            "oci",
+            "fetch",
+            "--plain-http",
+            "--registry-timeout-ms",
+            "5000",
+            "--image",
+            &image,
+            "-o",
+            "merged.bundle",
+        ],
+    );
+    let merged =
+        vouch_chain::Bundle::from_bytes(&std::fs::read(dir.join("merged.bundle")).unwrap())
+            .unwrap();
+    assert_eq!(
+        merged.envelopes(),
+        &[
+            std::fs::read(dir.join("image1.signed")).unwrap(),
+            std::fs::read(dir.join("image2.signed")).unwrap()
+        ]
+    );
+    // Both places at once: a usage error, nothing written.
+    let out = vouch(
+        dir,
+        &[
+            "oci",
+            "fetch",
+            "--plain-http",
+            "--image",
+            &image,
+            "--layout",
+            &oci,
+            "-o",
+            "x.bundle",
+        ],
+    );
+    assert!(!out.status.success());
+    assert!(!dir.join("x.bundle").exists());
+    // Plain HTTP to a registry that is not on loopback: refused.
+    let out = vouch(
+        dir,
+        &[
+            "oci",
+            "fetch",
+            "--plain-http",
+            "--image",
+            "192.0.2.1:5000/shop/api:a",
+            "-o",
+            "y.bundle",
+        ],
+    );
+    assert!(!out.status.success());
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("only loopback"),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    // A user without a password is a usage error, not a silent anonymous try.
+    let out = Command::new(env!("CARGO_BIN_EXE_vouch"))
+        .current_dir(dir)
+        .args([
+            "oci",
+            "fetch",
+            "--plain-http",
+            "--image",
+            &image,
+            "-o",
+            "z.bundle",
+        ])
+        .env("VOUCH_REGISTRY_USER", "u")
+        .env_remove("VOUCH_REGISTRY_PASSWORD")
+        .env("HOME", dir.join("home"))
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("VOUCH_REGISTRY_PASSWORD"),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}

@@ -33,6 +33,9 @@
 //!
 //! [[bundles]]
 //! dir = "/var/lib/vouch-gate/bundles"
+//!
+//! [[bundles]]                        # tried after the directory
+//! registry = { repository = "registry.example.com/shop/api" }
 //! ```
 //!
 //! Unknown keys are refused, so a misspelt `dry-run` or
@@ -206,6 +209,23 @@ pub struct TrustConfig {
 pub enum BundleSourceConfig {
     /// A directory of bundles.
     Dir(PathBuf),
+    /// A repository of an OCI registry (the bundles attached to the image
+    /// there; see [`crate::source`]'s registry section).
+    Registry(RegistrySourceConfig),
+}
+
+/// `[[bundles]] registry = { repository = "HOST[:PORT]/REPO", ... }`.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "kebab-case", deny_unknown_fields)]
+pub struct RegistrySourceConfig {
+    /// `HOST[:PORT]/REPO`, without tag or digest: the image is asked for by
+    /// the digest the pod is pinned to.
+    pub repository: String,
+    /// Plain HTTP (refused unless the host is loopback).
+    #[serde(default)]
+    pub plain_http: bool,
+    /// CA certificates (PEM) for HTTPS, instead of the system bundle.
+    pub ca_file: Option<PathBuf>,
 }
 
 fn default_label() -> String {
@@ -357,6 +377,36 @@ dir = "/var/lib/vouch-gate/bundles"
                 "/var/lib/vouch-gate/bundles".into()
             )]
         );
+    }
+
+    #[test]
+    fn reads_registry_sources_after_a_directory() {
+        let text = format!(
+            "{EXAMPLE}\n[[bundles]]\nregistry = {{ repository = \"registry.example.com/shop/api\" }}\n\n[[bundles]]\nregistry = {{ repository = \"127.0.0.1:5000/shop/api\", plain-http = true, ca-file = \"/etc/ca.pem\" }}\n"
+        );
+        let c = Config::from_toml(&text).unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(
+            c.bundles[1..],
+            [
+                BundleSourceConfig::Registry(RegistrySourceConfig {
+                    repository: "registry.example.com/shop/api".into(),
+                    plain_http: false,
+                    ca_file: None,
+                }),
+                BundleSourceConfig::Registry(RegistrySourceConfig {
+                    repository: "127.0.0.1:5000/shop/api".into(),
+                    plain_http: true,
+                    ca_file: Some("/etc/ca.pem".into()),
+                }),
+            ]
+        );
+        let misspelt = format!(
+            "{EXAMPLE}\n[[bundles]]\nregistry = {{ repository = \"h/r\", plain_http = true }}\n"
+        );
+        assert!(matches!(
+            Config::from_toml(&misspelt),
+            Err(ConfigError::Toml(_))
+        ));
     }
 
     #[test]

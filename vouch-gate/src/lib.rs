@@ -72,6 +72,8 @@ pub mod gate;
 #[cfg(feature = "server")]
 pub mod metrics;
 #[cfg(feature = "server")]
+pub mod registry_source;
+#[cfg(feature = "server")]
 pub mod reload;
 pub mod review;
 #[cfg(feature = "server")]

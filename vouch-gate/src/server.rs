@@ -51,6 +51,7 @@ use crate::error::RecordError;
 use crate::error::ReviewError;
 use crate::gate::{Gate, GateSettings};
 use crate::metrics::Metrics;
+use crate::registry_source::RegistrySource;
 use crate::review::{self, MAX_REVIEW_BYTES};
 use crate::source::{BundleSource, DirSource};
 use crate::trust::{self, TrustError};
@@ -121,6 +122,14 @@ pub enum ServeError {
         path: String,
         /// The error.
         source: std::io::Error,
+    },
+    /// A `[[bundles]] registry` entry is refused.
+    #[error("bundle source registry {repository:?}: {source}")]
+    Registry {
+        /// The entry's repository (its first 80 characters).
+        repository: String,
+        /// Why.
+        source: vouch_oci::OciError,
     },
     /// A listening socket cannot be bound, or the runtime cannot start.
     #[error("cannot listen on {addr}: {source}")]
@@ -236,13 +245,31 @@ pub fn records(config: &Config) -> Result<Option<AdmissionRecords>, RecordError>
     }
 }
 
-/// The bundle sources of the configuration, in order.
-pub fn sources(config: &Config) -> Vec<Arc<dyn BundleSource>> {
+/// The bundle sources of the configuration, in order. A registry source's
+/// requests are each limited to the fetch timeout (the whole fetch is too,
+/// by [`crate::source::fetch_with_timeout`]).
+///
+/// # Errors
+///
+/// [`ServeError::Registry`] when a registry entry is refused (malformed
+/// repository, plain HTTP to another host, unusable CA file).
+pub fn sources(config: &Config) -> Result<Vec<Arc<dyn BundleSource>>, ServeError> {
+    let timeout = Duration::from_millis(config.fetch_timeout_ms);
     config
         .bundles
         .iter()
         .map(|b| match b {
-            BundleSourceConfig::Dir(dir) => Arc::new(DirSource::new(dir)) as Arc<dyn BundleSource>,
+            BundleSourceConfig::Dir(dir) => {
+                Ok(Arc::new(DirSource::new(dir)) as Arc<dyn BundleSource>)
+            }
+            BundleSourceConfig::Registry(r) => {
+                RegistrySource::new(&r.repository, r.plain_http, r.ca_file.clone(), timeout)
+                    .map(|s| Arc::new(s) as Arc<dyn BundleSource>)
+                    .map_err(|source| ServeError::Registry {
+                        repository: r.repository.chars().take(80).collect(),
+                        source,
+                    })
+            }
         })
         .collect()
 }
@@ -269,7 +296,7 @@ impl Webhook {
             settings(config),
             Arc::new(trust.verifier),
             trust.policy_digest,
-            sources(config),
+            sources(config)?,
             config.cache_size,
         );
         if let Some(records) = records(config)? {

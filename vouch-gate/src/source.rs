@@ -13,10 +13,10 @@
 //!
 //! # The registry source
 //!
-//! OCI referrers (the bundle attached to the image in its registry) come
-//! from the `vouch-oci` crate, written in parallel: it implements
-//! [`BundleSource`] for the registry, and the configuration grows a
-//! `[[bundles]] registry = ...` entry. Nothing else here changes.
+//! The bundles attached to the image in an OCI registry (OCI 1.1
+//! referrers, or the `sha256-<hex>` tag index) come from
+//! `crate::registry_source::RegistrySource` (feature `server`), configured
+//! by `[[bundles]] registry = { repository = "HOST[:PORT]/REPO" }` entries.
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;

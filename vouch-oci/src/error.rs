@@ -103,4 +103,78 @@ pub enum OciError {
         /// What is wrong with it.
         why: &'static str,
     },
+    /// Plain HTTP was asked for a registry that is not on loopback:
+    /// refused before any connection (docs/oci.md, transport rules).
+    #[error("plain HTTP to {0} refused: only loopback registries may be reached without TLS")]
+    InsecureTransport(String),
+    /// The registry could not be reached or the exchange broke off.
+    #[error("{method} {url}: {source}")]
+    Network {
+        /// The request's method.
+        method: &'static str,
+        /// The request's URL (without credentials).
+        url: String,
+        /// The underlying error.
+        source: Box<dyn std::error::Error + Send + Sync>,
+    },
+    /// A request did not finish within the timeout.
+    #[error("{method} {url} timed out after {millis} ms")]
+    Timeout {
+        /// The request's method.
+        method: &'static str,
+        /// The request's URL.
+        url: String,
+        /// The timeout.
+        millis: u128,
+    },
+    /// A response body is larger than its limit (refused while reading).
+    #[error("{method} {url}: the response is larger than {limit} bytes")]
+    ResponseTooLarge {
+        /// The request's method.
+        method: &'static str,
+        /// The request's URL.
+        url: String,
+        /// The limit in bytes.
+        limit: u64,
+    },
+    /// The registry answered with a status this client does not accept.
+    #[error("{method} {url} answered {status}")]
+    Status {
+        /// The request's method.
+        method: &'static str,
+        /// The request's URL.
+        url: String,
+        /// The HTTP status code.
+        status: u16,
+    },
+    /// The registry asked for credentials (401). Only HTTP basic
+    /// authentication is supported; token flows (`Bearer` challenges) are not.
+    #[error(
+        "{url}: the registry {host} requires authentication ({challenge:?}); only basic authentication (VOUCH_REGISTRY_USER/VOUCH_REGISTRY_PASSWORD) is supported, token authentication is not"
+    )]
+    Unauthorized {
+        /// The registry host.
+        host: String,
+        /// The request's URL.
+        url: String,
+        /// The challenge's scheme (`Basic`, `Bearer`...), cut to 32 bytes.
+        challenge: String,
+    },
+    /// An upload's `Location` is missing, malformed, or on another registry.
+    #[error("{url}: unusable upload location")]
+    BadLocation {
+        /// The upload request's URL.
+        url: String,
+    },
+    /// The CA bundle could not be read or holds no usable certificate.
+    #[error("the CA certificates in {path}: {why}")]
+    CaFile {
+        /// The file.
+        path: PathBuf,
+        /// What is wrong.
+        why: &'static str,
+    },
+    /// The host is not a valid TLS server name.
+    #[error("{0} is not a valid TLS server name")]
+    ServerName(String),
 }

@@ -12,6 +12,8 @@ pub mod layout;
 mod layout_write;
 pub mod reference;
 pub mod referrers;
+#[cfg(feature = "registry")]
+pub mod registry;
 
 pub use error::OciError;
 
