@@ -95,11 +95,17 @@ fn review(args: &ReviewArgs) -> CliResult {
             e,
         )
     })?;
+    let sources = vouch_gate::server::sources(&config).map_err(|e| {
+        CliError::usage(
+            format!("cannot use the bundle sources of {}", args.config.display()),
+            e,
+        )
+    })?;
     let gate = Gate::new(
         vouch_gate::server::settings(&config),
         Arc::new(trust.verifier),
         trust.policy_digest,
-        vouch_gate::server::sources(&config),
+        sources,
         0,
     );
     let reviewed = gate.review(&review.request, now);
