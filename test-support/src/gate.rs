@@ -116,6 +116,19 @@ pub fn tls(dir: &Path) -> TlsConnector {
 /// and environment `production`, `kube-system` exempt, with `inputs`
 /// written to its directory, and its reloader looking every 100 ms.
 pub async fn start(name: &str, inputs: &GateInputs, limits: Limits) -> RunningGate {
+    start_with(name, inputs, limits, "").await
+}
+
+/// [`start`], with `extra` appended to the gate's configuration: more
+/// `[[bundles]]` sources after its directory (one without the image's
+/// file is "not here", so the next source answers), for example a
+/// registry.
+pub async fn start_with(
+    name: &str,
+    inputs: &GateInputs,
+    limits: Limits,
+    extra: &str,
+) -> RunningGate {
     let dir = temp_dir(name);
     let connector = tls(&dir);
     std::fs::write(dir.join("roster.cbor"), &inputs.roster).unwrap();
@@ -155,6 +168,7 @@ roster-state = "{d}/roster-state.json"
 policy = "{d}/policy.toml"
 [[bundles]]
 dir = "{d}/bundles"
+{extra}
 "#,
         cache = inputs.cache_size,
         pin = inputs.roster_pin
