@@ -24,7 +24,7 @@
 //!   fetch, decide, cache, dry-run) and its audit record.
 //! - [`review`]: decoding an `AdmissionReview` (admission.k8s.io/v1) from
 //!   untrusted bytes, with a size bound, and building the response.
-//! - [`source`]: bundle sources (a directory; the registry seam) and the
+//! - [`source`]: the bundle source trait, the directory source and the
 //!   fail-closed fetch timeout.
 //! - [`workload`]: which images a Pod or a workload kind (Deployment,
 //!   StatefulSet, DaemonSet, ReplicaSet, Job, CronJob) will run, whether each
