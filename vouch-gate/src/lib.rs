@@ -26,6 +26,8 @@
 //!   untrusted bytes, with a size bound, and building the response.
 //! - [`source`]: the bundle source trait, the directory source and the
 //!   fail-closed fetch timeout.
+//! - `registry_source` (feature `server`): the bundles attached to an
+//!   image in an OCI registry, through vouch-oci's registry client.
 //! - [`workload`]: which images a Pod or a workload kind (Deployment,
 //!   StatefulSet, DaemonSet, ReplicaSet, Job, CronJob) will run, whether each
 //!   is pinned by digest, and which workload name (the deployment
