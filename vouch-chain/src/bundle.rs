@@ -48,7 +48,7 @@ pub struct Bundle {
 /// RFC 9162 inclusion proof. Its leaf is the envelope's
 /// [`vouch_core::tlog::receipt::statement_leaf`]. A witness's
 /// `cosignature/v1` dates the checkpoint, and so the entry.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub struct Inclusion {
     /// The signed checkpoint note.
     pub checkpoint: Vec<u8>,
@@ -264,52 +264,63 @@ impl Bundle {
     /// [`ChainError`] when an item cannot be re-added (a Sigstore bundle
     /// over its limit).
     pub fn merge(bundles: &[Bundle]) -> Result<Bundle, ChainError> {
+        use std::collections::{HashMap, HashSet};
+        // Hash sets, not searches of what is merged so far: the bundles
+        // come from a registry, and up to MAX_ITEMS items each must not
+        // cost their square.
         let mut merged = Bundle::new();
+        let mut envelopes: HashSet<&[u8]> = HashSet::new();
+        let mut commits: HashSet<&[u8]> = HashSet::new();
+        let mut sigstore: HashSet<&[u8]> = HashSet::new();
+        let mut stamps: HashSet<(Digest, &[u8])> = HashSet::new();
+        let mut inclusions: HashSet<(&[u8; 32], &Inclusion)> = HashSet::new();
         for b in bundles {
             for e in b.envelopes() {
-                if !merged.envelopes.contains(e) {
+                if envelopes.insert(e) {
                     merged.add_envelope(e.clone());
                 }
             }
             for c in b.commit_objects() {
-                if !merged.commit_objects().contains(c) {
+                if commits.insert(c) {
                     merged.add_commit_object(c.clone());
                 }
             }
             for s in b.sigstore() {
-                if !merged.sigstore().contains(s) {
+                if sigstore.insert(s) {
                     merged.add_sigstore(s.clone())?;
                 }
             }
-            for (digest, token) in b.timestamps() {
-                if merged
-                    .timestamps
-                    .iter()
-                    .any(|(d, t)| d == digest && t == token)
-                {
-                    continue;
+            if !b.timestamps.is_empty() {
+                // Each envelope's imprint once per bundle, not per token.
+                let mut by_digest: HashMap<Digest, &[u8]> = HashMap::new();
+                for e in &b.envelopes {
+                    if let Ok(d) = timestamped_digest(e) {
+                        by_digest.entry(d).or_insert(e);
+                    }
                 }
-                let envelope = b
-                    .envelopes
-                    .iter()
-                    .find(|e| timestamped_digest(e).is_ok_and(|d| &d == digest));
-                if let Some(envelope) = envelope {
-                    merged.add_timestamp(envelope, token.clone())?;
+                for (digest, token) in b.timestamps() {
+                    if !stamps.insert((*digest, token)) {
+                        continue;
+                    }
+                    if let Some(envelope) = by_digest.get(digest) {
+                        merged.add_timestamp(envelope, token.clone())?;
+                    }
                 }
             }
-            for (leaf, inclusion) in b.inclusions() {
-                if merged
-                    .inclusions
-                    .iter()
-                    .any(|(l, i)| l == leaf && i == inclusion)
-                {
-                    continue;
+            if !b.inclusions.is_empty() {
+                let mut by_leaf: HashMap<[u8; 32], &[u8]> = HashMap::new();
+                for e in &b.envelopes {
+                    if let Ok(l) = vouch_core::tlog::receipt::statement_leaf(e) {
+                        by_leaf.entry(l).or_insert(e);
+                    }
                 }
-                let envelope = b.envelopes.iter().find(|e| {
-                    vouch_core::tlog::receipt::statement_leaf(e).is_ok_and(|l| &l == leaf)
-                });
-                if let Some(envelope) = envelope {
-                    merged.add_inclusion(envelope, inclusion.clone())?;
+                for (leaf, inclusion) in b.inclusions() {
+                    if !inclusions.insert((leaf, inclusion)) {
+                        continue;
+                    }
+                    if let Some(envelope) = by_leaf.get(leaf) {
+                        merged.add_inclusion(envelope, inclusion.clone())?;
+                    }
                 }
             }
         }
@@ -602,6 +613,38 @@ mod tests {
         );
         assert_eq!(m.commit_objects(), &[b"commit".to_vec()]);
         assert_eq!(Bundle::merge(&[])?, Bundle::new());
+        Ok(())
+    }
+
+    #[test]
+    fn merge_keeps_proofs_of_time_once_and_drops_those_without_their_envelope()
+    -> Result<(), ChainError> {
+        // The smallest COSE_Sign1 shapes the receipt code reads.
+        const E: [u8; 7] = [0xd2, 0x84, 0x40, 0xa0, 0x41, b'x', 0x40];
+        const OTHER: [u8; 7] = [0xd2, 0x84, 0x40, 0xa0, 0x41, b'y', 0x40];
+        let inclusion = Inclusion {
+            checkpoint: b"log\n1\nAAAA\n\n".to_vec(),
+            index: 0,
+            proof: vec![[7; 32]],
+        };
+        let mut a = Bundle::new();
+        a.add_envelope(E.to_vec());
+        a.add_timestamp(&E, b"t1".to_vec())?;
+        a.add_inclusion(&E, inclusion.clone())?;
+        let mut b = Bundle::new();
+        b.add_envelope(E.to_vec());
+        b.add_timestamp(&E, b"t1".to_vec())?;
+        b.add_timestamp(&E, b"t2".to_vec())?;
+        b.add_inclusion(&E, inclusion.clone())?;
+        // A token and a proof for an envelope this bundle does not hold.
+        b.add_timestamp(&OTHER, b"t3".to_vec())?;
+        b.add_inclusion(&OTHER, inclusion.clone())?;
+        let m = Bundle::merge(&[a, b])?;
+        assert_eq!(m.envelopes(), &[E.to_vec()]);
+        let tokens: Vec<&[u8]> = m.timestamps().iter().map(|(_, t)| t.as_slice()).collect();
+        assert_eq!(tokens, [b"t1".as_slice(), b"t2".as_slice()]);
+        assert_eq!(m.inclusions().len(), 1);
+        assert_eq!(m.inclusions()[0].1, inclusion);
         Ok(())
     }
 
