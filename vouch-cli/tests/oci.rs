@@ -29,6 +29,32 @@ fn ok(dir: &std::path::Path, args: &[&str]) {
     );
 }
 
+/// Signs the image `oci` (DIR:TAG) as ci/build with `builder.key` in
+/// `dir`, invocation `id`, into `image<id>.signed`; returns that name.
+fn attest_image(dir: &std::path::Path, oci: &str, id: &str) -> String {
+    let out = format!("image{id}.signed");
+    ok(
+        dir,
+        &[
+            "attest",
+            "image",
+            "--oci",
+            oci,
+            "--name",
+            "registry.example.com/shop",
+            "--builder",
+            "workload:ci/build",
+            "--invocation-id",
+            id,
+            "--key",
+            "builder.key",
+            "-o",
+            &out,
+        ],
+    );
+    out
+}
+
 #[test]
 fn attest_image_from_layout_matches_skopeo() {
     if !tools_available("vouch attest image --oci") {
@@ -108,26 +134,7 @@ fn oci_attach_then_fetch_merges_bundles_in_a_layout() {
     ok(dir, &["key", "generate", "--out", "builder.key"]);
     let oci = format!("{}:a", layout.display());
     for id in ["1", "2"] {
-        let out = format!("image{id}.signed");
-        ok(
-            dir,
-            &[
-                "attest",
-                "image",
-                "--oci",
-                &oci,
-                "--name",
-                "registry.example.com/shop",
-                "--builder",
-                "workload:ci/build",
-                "--invocation-id",
-                id,
-                "--key",
-                "builder.key",
-                "-o",
-                &out,
-            ],
-        );
+        attest_image(dir, &oci, id);
     }
     ok(
         dir,
@@ -280,26 +287,7 @@ fn oci_attach_then_fetch_through_a_registry() {
     ok(dir, &["key", "generate", "--out", "builder.key"]);
     let oci = format!("{}:a", layout.display());
     for id in ["1", "2"] {
-        let out = format!("image{id}.signed");
-        ok(
-            dir,
-            &[
-                "attest",
-                "image",
-                "--oci",
-                &oci,
-                "--name",
-                "registry.example.com/shop",
-                "--builder",
-                "workload:ci/build",
-                "--invocation-id",
-                id,
-                "--key",
-                "builder.key",
-                "-o",
-                &out,
-            ],
-        );
+        let out = attest_image(dir, &oci, id);
         ok(
             dir,
             &["bundle", "create", "-o", &format!("{id}.bundle"), &out],

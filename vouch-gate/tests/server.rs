@@ -38,6 +38,16 @@ fn response(body: &str) -> serde_json::Value {
     v["response"].clone()
 }
 
+/// Panics unless `body` is a denial whose message contains `needle`.
+fn denied_with(body: &str, needle: &str) {
+    let resp = response(body);
+    assert_eq!(resp["allowed"], false, "{body}");
+    assert!(
+        resp["status"]["message"].as_str().unwrap().contains(needle),
+        "{body}"
+    );
+}
+
 fn spec() -> ChainSpec {
     ChainSpec::new(IMAGE.parse::<Digest>().unwrap())
 }
@@ -109,15 +119,7 @@ async fn denials_name_their_reason() {
     tampered.tamper_deployment = true;
     let r = start("tampered", tampered, Limits::default()).await;
     let (_, body) = post(&r, "/validate", &fixture("pod.json")).await;
-    let resp = response(&body);
-    assert_eq!(resp["allowed"], false, "{body}");
-    assert!(
-        resp["status"]["message"]
-            .as_str()
-            .unwrap()
-            .contains("does not verify"),
-        "{body}"
-    );
+    denied_with(&body, "does not verify");
 
     // No statement names the image (the chain is for another image).
     let r = start(
@@ -127,28 +129,12 @@ async fn denials_name_their_reason() {
     )
     .await;
     let (_, body) = post(&r, "/validate", &fixture("pod.json")).await;
-    let resp = response(&body);
-    assert_eq!(resp["allowed"], false, "{body}");
-    assert!(
-        resp["status"]["message"]
-            .as_str()
-            .unwrap()
-            .contains("no bundle"),
-        "{body}"
-    );
+    denied_with(&body, "no bundle");
 
     // An image by tag (the CronJob fixture).
     let r = start("tag", spec(), Limits::default()).await;
     let (_, body) = post(&r, "/validate", &fixture("cronjob.json")).await;
-    let resp = response(&body);
-    assert_eq!(resp["allowed"], false, "{body}");
-    assert!(
-        resp["status"]["message"]
-            .as_str()
-            .unwrap()
-            .contains("by tag"),
-        "{body}"
-    );
+    denied_with(&body, "by tag");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

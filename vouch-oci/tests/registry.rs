@@ -92,6 +92,21 @@ fn plain_http_to_another_host_is_refused_without_a_connection() {
 
 /// A loopback TCP server that reads each request's head and answers it
 /// with `answer`; its threads end with the test process.
+/// A request's head (up to the blank line, at most 64 KiB), read byte by
+/// byte so that nothing of the body is consumed; `None` when the client
+/// went away first.
+fn read_head(stream: &mut TcpStream) -> Option<String> {
+    let mut head = Vec::new();
+    let mut byte = [0u8; 1];
+    while !head.ends_with(b"\r\n\r\n") && head.len() < 64 * 1024 {
+        match stream.read(&mut byte) {
+            Ok(1) => head.push(byte[0]),
+            _ => return None,
+        }
+    }
+    Some(String::from_utf8_lossy(&head).into_owned())
+}
+
 fn stub(answer: fn(&mut TcpStream)) -> u16 {
     let listener = TcpListener::bind((Ipv4Addr::LOCALHOST, 0)).unwrap();
     let port = listener.local_addr().unwrap().port();
@@ -99,15 +114,9 @@ fn stub(answer: fn(&mut TcpStream)) -> u16 {
         for stream in listener.incoming() {
             let Ok(mut stream) = stream else { continue };
             std::thread::spawn(move || {
-                let mut head = Vec::new();
-                let mut byte = [0u8; 1];
-                while !head.ends_with(b"\r\n\r\n") && head.len() < 64 * 1024 {
-                    match stream.read(&mut byte) {
-                        Ok(1) => head.push(byte[0]),
-                        _ => return,
-                    }
+                if read_head(&mut stream).is_some() {
+                    answer(&mut stream);
                 }
-                answer(&mut stream);
             });
         }
     });
@@ -227,15 +236,9 @@ fn routed(routes: impl Fn(&str) -> Option<(&'static str, Vec<u8>)> + Send + Sync
             let Ok(mut stream) = stream else { continue };
             let routes = routes.clone();
             std::thread::spawn(move || {
-                let mut head = Vec::new();
-                let mut byte = [0u8; 1];
-                while !head.ends_with(b"\r\n\r\n") && head.len() < 64 * 1024 {
-                    match stream.read(&mut byte) {
-                        Ok(1) => head.push(byte[0]),
-                        _ => return,
-                    }
-                }
-                let head = String::from_utf8_lossy(&head).into_owned();
+                let Some(head) = read_head(&mut stream) else {
+                    return;
+                };
                 let path = head.split(' ').nth(1).unwrap_or("").to_owned();
                 let _ = match routes(&path) {
                     Some((content_type, body)) => {
