@@ -15,6 +15,7 @@ use std::path::PathBuf;
 
 pub mod chain;
 pub mod ci;
+pub mod deps;
 #[cfg(feature = "gate")]
 pub mod gate;
 pub mod git;

@@ -169,6 +169,7 @@ mod attest;
 mod bundle;
 pub mod ci_token;
 mod counter;
+pub mod deps;
 mod error;
 mod eval;
 mod index;

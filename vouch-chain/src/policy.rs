@@ -646,6 +646,10 @@ pub struct Policy {
     /// How claimed times relate to proven ones.
     #[serde(default, skip_serializing_if = "TimePolicy::is_default")]
     pub time: TimePolicy,
+    /// Who published the dependencies a lock file lists (`vouch deps
+    /// check`); see [`crate::deps`].
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub dependencies: Option<crate::deps::DependencyPolicy>,
 }
 
 /// Where a stage's time comes from.

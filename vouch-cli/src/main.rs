@@ -71,6 +71,9 @@ enum Command {
     /// The Kubernetes admission webhook.
     #[command(subcommand)]
     Gate(cmd::gate::GateCommand),
+    /// Who published the dependencies of a lock file.
+    #[command(subcommand)]
+    Deps(cmd::deps::DepsCommand),
     /// A small transparency log of statements in a directory (C2SP tlog-tiles).
     #[command(subcommand, long_about = cmd::log::LONG_ABOUT)]
     Log(cmd::log::LogCommand),
@@ -131,6 +134,7 @@ fn main() -> ExitCode {
         Command::Sigstore(c) => cmd::sigstore::run(c),
         Command::Log(c) => cmd::log::run(c),
         Command::Gate(c) => cmd::gate::run(c),
+        Command::Deps(c) => cmd::deps::run(c),
     };
     match result {
         Ok(Outcome::Done) => ExitCode::SUCCESS,

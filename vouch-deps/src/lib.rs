@@ -77,8 +77,12 @@ pub const MAX_FIELD: usize = 4096;
 /// hash per wheel of each platform; a few dozen in practice).
 pub const MAX_DIGESTS: usize = 256;
 
-/// The package ecosystem a dependency comes from (the purl type).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+/// The package ecosystem a dependency comes from (the purl type; in a
+/// policy, `"cargo"`, `"npm"` or `"pypi"`).
+#[derive(
+    Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, serde::Deserialize,
+)]
+#[serde(rename_all = "lowercase")]
 #[non_exhaustive]
 pub enum Ecosystem {
     /// Rust crates (crates.io or another Cargo registry).
@@ -290,6 +294,16 @@ impl LockedDependency {
         purl::purl(self.ecosystem, &self.name, self.version.as_deref())
     }
 
+    /// Whether `pattern` names this dependency: `*` stands for any run of
+    /// characters, everything else is compared exactly, except that PyPI
+    /// names are compared in their PEP 503 form (`Foo_Bar` is `foo-bar`).
+    pub fn name_matches(&self, pattern: &str) -> bool {
+        match self.ecosystem {
+            Ecosystem::Pypi => glob(&purl::pep503(pattern), &purl::pep503(&self.name)),
+            _ => glob(pattern, &self.name),
+        }
+    }
+
     /// The dependency as `name@version` (or just `name`).
     pub fn display_name(&self) -> String {
         match &self.version {
@@ -375,5 +389,47 @@ pub(crate) fn bounded(field: &'static str, value: &str) -> Result<(), Problem> {
         })
     } else {
         Ok(())
+    }
+}
+
+/// `*`-glob matching, linear in time: the last `*` seen is the only
+/// backtracking point, which is enough for a pattern of literal runs.
+fn glob(pattern: &str, name: &str) -> bool {
+    let (p, n) = (pattern.as_bytes(), name.as_bytes());
+    let (mut pi, mut ni) = (0, 0);
+    let mut star: Option<(usize, usize)> = None;
+    while ni < n.len() {
+        if pi < p.len() && p[pi] == b'*' {
+            star = Some((pi, ni));
+            pi += 1;
+        } else if pi < p.len() && p[pi] == n[ni] {
+            pi += 1;
+            ni += 1;
+        } else if let Some((sp, sn)) = star {
+            pi = sp + 1;
+            ni = sn + 1;
+            star = Some((sp, sn + 1));
+        } else {
+            return false;
+        }
+    }
+    p[pi..].iter().all(|&b| b == b'*')
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn globs() {
+        assert!(glob("serde", "serde"));
+        assert!(!glob("serde", "serde_json"));
+        assert!(glob("serde*", "serde_json"));
+        assert!(glob("*", ""));
+        assert!(glob("@types/*", "@types/node"));
+        assert!(!glob("@types/*", "@typesx/node"));
+        assert!(glob("a*b*c", "aXXbYYc"));
+        assert!(!glob("a*b*c", "aXXbYY"));
+        assert!(glob("*-sys", "openssl-sys"));
     }
 }

@@ -15,7 +15,9 @@
 //! `"link": true` entries point at another entry (`resolved` is its
 //! location) and `"inBundle": true` ones are covered by their parent's
 //! tarball. `resolved` says where the tarball is: an `http(s)` URL is the
-//! registry's, `git+...` a git dependency (no integrity), `file:` local.
+//! registry's, `git+...` a git dependency (no integrity), `file:` a local
+//! directory, or a tarball on disk ([`Source::Url`]: an archive with its
+//! integrity, checked like a registry's).
 //!
 //! A v1 lock (npm 6 and older) has no `packages` map, only the nested
 //! `dependencies` tree; it is refused with how to upgrade it. The same key
@@ -223,7 +225,14 @@ fn resolved(r: &str) -> Result<Source, Problem> {
         if r.starts_with("git+") || r.starts_with("git://") || r.starts_with("github:") {
             Source::Git(r.to_owned())
         } else if let Some(path) = r.strip_prefix("file:") {
-            Source::Local(Some(path.to_owned()))
+            // A tarball on disk (`npm install ./x.tgz`, a vendored
+            // archive) is an archive like any other, with its integrity;
+            // a directory is the project's own code.
+            if [".tgz", ".tar.gz", ".tar"].iter().any(|e| path.ends_with(e)) {
+                Source::Url(r.to_owned())
+            } else {
+                Source::Local(Some(path.to_owned()))
+            }
         } else if r.starts_with("https://") || r.starts_with("http://") {
             Source::Registry(Some(r.to_owned()))
         } else {

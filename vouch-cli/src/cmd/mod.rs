@@ -12,6 +12,8 @@ use crate::exit::CliError;
 pub(crate) mod attest;
 /// `vouch bundle ...`.
 pub(crate) mod bundle;
+/// `vouch deps check`.
+pub(crate) mod deps;
 /// `vouch digest` and `vouch manifest tree`.
 pub(crate) mod digest;
 /// `vouch dsse ...`.
