@@ -162,10 +162,7 @@ pub enum RosterRef {
 #[serde(untagged)]
 enum RawRosterRef {
     Name(String),
-    Pin {
-        version: u64,
-        digest: Digest,
-    },
+    Pin { version: u64, digest: Digest },
 }
 
 impl TryFrom<RawRosterRef> for RosterRef {
@@ -295,7 +292,13 @@ struct RawAllowed {
 impl TryFrom<RawAllowed> for AllowedDependency {
     type Error = DependencyPolicyError;
     fn try_from(r: RawAllowed) -> Result<Self, DependencyPolicyError> {
-        let shown = || r.name.chars().take(64).flat_map(char::escape_default).collect();
+        let shown = || {
+            r.name
+                .chars()
+                .take(64)
+                .flat_map(char::escape_default)
+                .collect()
+        };
         if r.name.is_empty() || r.name.len() > MAX_PATTERN || r.name.contains('*') {
             return Err(DependencyPolicyError::BadPattern(shown()));
         }
@@ -345,10 +348,14 @@ impl AllowedDependency {
 #[non_exhaustive]
 pub enum DependencyPolicyError {
     /// A name pattern that is empty, too long or holds control characters.
-    #[error("dependency name pattern {0:?} is empty, longer than 256 bytes, or has control characters (allow-list names take no *)")]
+    #[error(
+        "dependency name pattern {0:?} is empty, longer than 256 bytes, or has control characters (allow-list names take no *)"
+    )]
     BadPattern(String),
     /// A roster that is neither `"project"` nor `{ version, digest }`.
-    #[error("dependency roster {0:?}: expected \"project\" or {{ version = N, digest = \"sha256:...\" }}")]
+    #[error(
+        "dependency roster {0:?}: expected \"project\" or {{ version = N, digest = \"sha256:...\" }}"
+    )]
     BadRoster(String),
     /// A publisher entry without packages.
     #[error("a [[dependencies.publishers]] entry lists no packages")]
@@ -385,7 +392,9 @@ pub enum DepsCheckError {
         source: Box<vouch_manifest::ManifestError>,
     },
     /// The roster statement of the pinned digest has another version number.
-    #[error("the roster of digest {digest} is version {found}, not the version {version} the policy pins")]
+    #[error(
+        "the roster of digest {digest} is version {found}, not the version {version} the policy pins"
+    )]
     PinnedVersionMismatch {
         /// The pinned version.
         version: u64,
@@ -416,7 +425,10 @@ pub fn trust_pinned_rosters(
         let RosterRef::Pinned { version, digest } = &p.roster else {
             continue;
         };
-        if out.iter().any(|r| r.history().first() == Some(&(*version, *digest))) {
+        if out
+            .iter()
+            .any(|r| r.history().first() == Some(&(*version, *digest)))
+        {
             continue;
         }
         let Some(chain) = chains
@@ -430,7 +442,9 @@ pub fn trust_pinned_rosters(
             digest: *digest,
             source,
         };
-        let trusted = chain.verify(digest, now).map_err(|e| refused(Box::new(e)))?;
+        let trusted = chain
+            .verify(digest, now)
+            .map_err(|e| refused(Box::new(e)))?;
         if trusted.history().first() != Some(&(*version, *digest)) {
             return Err(DepsCheckError::PinnedVersionMismatch {
                 version: *version,
@@ -527,7 +541,10 @@ impl fmt::Display for Unattributed {
                 f.write_str("no release statement in the bundle carries its digest")
             }
             Unattributed::DigestMismatch { release, subjects } => {
-                write!(f, "release {release} of this version carries other digests (")?;
+                write!(
+                    f,
+                    "release {release} of this version carries other digests ("
+                )?;
                 for (i, d) in subjects.iter().enumerate() {
                     if i > 0 {
                         f.write_str(", ")?;
@@ -563,8 +580,8 @@ impl fmt::Display for Unattributed {
 #[serde(tag = "outcome", rename_all = "kebab-case")]
 #[non_exhaustive]
 pub enum DependencyOutcome {
-    /// Evidence names its publisher.
-    Attributed(Publisher),
+    /// Evidence names its publisher (boxed: digests make it the largest).
+    Attributed(Box<Publisher>),
     /// No evidence, but the allow-list accepts it.
     Allowed {
         /// The allow-list's reason.
@@ -665,7 +682,12 @@ impl DependencyReport {
                     );
                 }
                 DependencyOutcome::Allowed { reason, why } => {
-                    let _ = writeln!(out, "allowed       {name}: {} ({})", e(reason), e(&reasons(why)));
+                    let _ = writeln!(
+                        out,
+                        "allowed       {name}: {} ({})",
+                        e(reason),
+                        e(&reasons(why))
+                    );
                 }
                 DependencyOutcome::Unattributed { why } => {
                     let _ = writeln!(
@@ -709,7 +731,10 @@ impl DependencyReport {
 }
 
 fn reasons(why: &[Unattributed]) -> String {
-    why.iter().map(ToString::to_string).collect::<Vec<_>>().join("; ")
+    why.iter()
+        .map(ToString::to_string)
+        .collect::<Vec<_>>()
+        .join("; ")
 }
 
 /// One release statement in the bundle, as its subjects name it
@@ -884,26 +909,31 @@ impl DependencyChecker {
                     let mut identities: Vec<IdentityId> =
                         node.signers.iter().map(|s| s.identity.clone()).collect();
                     identities.dedup();
-                    return DependencyOutcome::Attributed(Publisher {
+                    return DependencyOutcome::Attributed(Box::new(Publisher {
                         roster: roster.clone(),
                         identities,
                         release: statement,
                         package: c.package.clone(),
                         version: c.version.clone(),
                         digest: *digest,
-                    });
+                    }));
                 }
                 let reasons: Vec<Reason> = verdict
                     .failures()
                     .iter()
                     .map(|f| f.reason.clone())
                     .collect();
-                // Signed by no key this roster knows: the evidence is
-                // another roster's, which is reported once, below.
-                if reasons
-                    .iter()
-                    .all(|r| matches!(r, Reason::NoRosterSignature { .. } | Reason::UnknownKey { .. }))
-                {
+                // No signature by a key this roster knows: the evidence is
+                // another roster's (or nobody's), reported once, below,
+                // rather than as this roster's threshold not met.
+                let unknown_only = verdict.trace().signers.is_empty()
+                    && reasons.iter().any(|r| {
+                        matches!(
+                            r,
+                            Reason::NoRosterSignature { .. } | Reason::UnknownKey { .. }
+                        )
+                    });
+                if unknown_only {
                     continue;
                 }
                 let release = verdict.trace().statement.unwrap_or(found[0].statement);
@@ -963,13 +993,17 @@ fn candidates(bundle: &Bundle) -> Vec<Candidate> {
     }
     // Bundle order is lost in the map; a stable order keeps reports
     // reproducible.
-    out.sort_by(|a, b| a.statement.cmp(&b.statement));
+    out.sort_by_key(|c| c.statement);
     out
 }
 
 /// Every artifact digest a statement's subjects carry.
 fn subject_digests(subjects: &[vouch_manifest::Subject]) -> Vec<Digest> {
-    let mut out: Vec<Digest> = subjects.iter().filter_map(|s| s.digest.sha256).collect();
+    let mut out: Vec<Digest> = subjects
+        .iter()
+        .flat_map(|s| [s.digest.sha256, s.digest.sha512])
+        .flatten()
+        .collect();
     out.sort();
     out.dedup();
     out

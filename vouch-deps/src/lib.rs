@@ -210,7 +210,7 @@ impl Source {
 impl fmt::Display for Source {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            Source::Registry(Some(u)) => write!(f, "registry {u}"),
+            Source::Registry(Some(u)) => f.write_str(u),
             Source::Registry(None) => f.write_str("registry"),
             Source::Git(u) => write!(f, "git {u}"),
             Source::Url(u) => write!(f, "url {u}"),

@@ -228,7 +228,10 @@ fn resolved(r: &str) -> Result<Source, Problem> {
             // A tarball on disk (`npm install ./x.tgz`, a vendored
             // archive) is an archive like any other, with its integrity;
             // a directory is the project's own code.
-            if [".tgz", ".tar.gz", ".tar"].iter().any(|e| path.ends_with(e)) {
+            if [".tgz", ".tar.gz", ".tar"]
+                .iter()
+                .any(|e| path.ends_with(e))
+            {
                 Source::Url(r.to_owned())
             } else {
                 Source::Local(Some(path.to_owned()))

@@ -1,6 +1,8 @@
 //! Property tests: lock files written from generated dependencies read
 //! back to them, in every format, and no input makes a reader panic.
 
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
 use proptest::prelude::*;
 use vouch_core::{Digest, DigestAlgorithm};
 use vouch_deps::{Format, Lock, Source};

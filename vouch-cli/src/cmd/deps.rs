@@ -95,12 +95,14 @@ fn check(args: CheckArgs) -> CliResult {
         chains.push(chain);
     }
     // Roster expiry is a fact about now, whatever --at says.
-    let upstream = trust_pinned_rosters(&policy, &chains, Timestamp::now()).map_err(|e| {
-        CliError::refused("an upstream roster is refused", e)
-    })?;
+    let upstream = trust_pinned_rosters(&policy, &chains, Timestamp::now())
+        .map_err(|e| CliError::refused("an upstream roster is refused", e))?;
     let checker = DependencyChecker::new(&policy, &project, &upstream).map_err(|e| match e {
         DepsCheckError::NoSection => CliError::usage(
-            format!("the policy {} cannot check dependencies", args.policy.display()),
+            format!(
+                "the policy {} cannot check dependencies",
+                args.policy.display()
+            ),
             e,
         ),
         _ => CliError::usage("give the roster file the policy pins with --roster-file", e),
