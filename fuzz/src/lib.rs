@@ -545,6 +545,15 @@ gpgsig -----BEGIN SSH SIGNATURE-----\n U1NIU0lHAAAAAQ==\n -----END SSH SIGNATURE
 message\n"
                 .to_vec(),
         ],
+        "deps_cargo" => vec![include_bytes!("../../Cargo.lock").to_vec()],
+        "deps_npm" => vec![
+            vouch_test_support::deps::NPM_LOCK_V3.as_bytes().to_vec(),
+            br#"{"lockfileVersion": 3, "packages": {"": {"name": "a"}, "node_modules/@s/b": {"version": "1.0.0", "integrity": "sha512-AAAA sha1-AAAA"}, "node_modules/l": {"resolved": "x", "link": true}}}"#.to_vec(),
+        ],
+        "deps_pip" => vec![
+            vouch_test_support::deps::PIP_HASHED.as_bytes().to_vec(),
+            b"-r other.txt\n-e git+https://e.com/x.git#egg=x\na[b]==1 ; python_version > '3' \\\n --hash=sha384:00\n".to_vec(),
+        ],
         _ => Vec::new(),
     }
 }

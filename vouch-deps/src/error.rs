@@ -140,6 +140,10 @@ pub enum Problem {
     /// A pip option without its value.
     #[error("option {0} needs a value")]
     OptionValue(&'static str),
+    /// A control character (other than a tab) in a line: no name, URL or
+    /// marker has one, and it could reach a terminal.
+    #[error("a control character U+{0:04X}")]
+    ControlCharacter(u32),
     /// An unclosed `[extras]` or quote.
     #[error("unbalanced {0}")]
     Unbalanced(&'static str),

@@ -172,6 +172,9 @@ enum Parsed {
 }
 
 fn one_line(content: &str, line: usize) -> Result<Parsed, Problem> {
+    if let Some(c) = content.chars().find(|c| c.is_control() && *c != '\t') {
+        return Err(Problem::ControlCharacter(u32::from(c)));
+    }
     let words: Vec<&str> = content.split_whitespace().collect();
     let split = words
         .iter()
@@ -544,6 +547,14 @@ mod tests {
             err,
             DepsError::Pip {
                 problem: Problem::UnknownOption(_),
+                ..
+            }
+        ));
+        let err = parse(b"a @ https://e.com/\x1b[31m.whl\n").unwrap_err();
+        assert!(matches!(
+            err,
+            DepsError::Pip {
+                problem: Problem::ControlCharacter(0x1b),
                 ..
             }
         ));
