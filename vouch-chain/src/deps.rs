@@ -141,7 +141,7 @@ impl fmt::Display for NamePattern {
 }
 
 /// Which roster a publisher entry trusts.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(try_from = "RawRosterRef", into = "RawRosterRef")]
 pub enum RosterRef {
     /// `"project"`: the roster the whole policy is evaluated against.
@@ -458,7 +458,7 @@ pub fn trust_pinned_rosters(
 }
 
 /// The roster a dependency's publisher was found in.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize)]
 pub struct PublisherRoster {
     /// The policy's reference to it.
     #[serde(serialize_with = "display")]
@@ -492,10 +492,14 @@ pub struct Publisher {
 
 /// Why a dependency is not attributed. Each applies to one candidate, so
 /// a dependency may have several.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize)]
 #[serde(tag = "kind", rename_all = "kebab-case")]
 #[non_exhaustive]
 pub enum Unattributed {
+    /// A release's SBOM dependency whose purl is not `pkg:cargo`,
+    /// `pkg:npm` or `pkg:pypi` (or that has none): no publisher entry can
+    /// name it.
+    NoEcosystem,
     /// The lock file gives no SHA-256 or SHA-512 digest (a git or local
     /// source, an unhashed requirement, only a SHA-1 integrity).
     NoDigest,
@@ -533,6 +537,9 @@ pub enum Unattributed {
 impl fmt::Display for Unattributed {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
+            Unattributed::NoEcosystem => {
+                f.write_str("no pkg:cargo, pkg:npm or pkg:pypi purl to know its ecosystem by")
+            }
             Unattributed::NoDigest => f.write_str("no SHA-256 or SHA-512 digest in the lock file"),
             Unattributed::NoTrustedPublisher => {
                 f.write_str("no publisher in the policy covers this name")
@@ -793,6 +800,8 @@ impl DependencyChecker {
                 signers: p.signers.clone(),
                 certifier_not_sole_author: false,
                 max_age: p.max_age,
+                // A dependency's own SBOM is its publishers' business.
+                check_dependencies: false,
             });
             let summary = PublisherRoster {
                 reference: p.roster.clone(),
@@ -1007,4 +1016,99 @@ fn subject_digests(subjects: &[vouch_manifest::Subject]) -> Vec<Digest> {
     out.sort();
     out.dedup();
     out
+}
+
+/// What `[release] check_dependencies` checks each release's SBOM with:
+/// the checker, or why there is none (reported on every release link).
+#[derive(Debug)]
+pub(crate) struct ReleaseDependencies(Result<DependencyChecker, String>);
+
+impl ReleaseDependencies {
+    /// The checker `policy` asks for, if it asks for one.
+    pub(crate) fn for_policy(
+        policy: &Policy,
+        roster: &TrustedRoster,
+        upstream: &[TrustedRoster],
+    ) -> Option<std::sync::Arc<Self>> {
+        if !policy
+            .release
+            .as_ref()
+            .is_some_and(|r| r.check_dependencies)
+        {
+            return None;
+        }
+        let checker = DependencyChecker::new(policy, roster, upstream)
+            .map_err(|e| vouch_core::text::error_chain(&e));
+        Some(std::sync::Arc::new(ReleaseDependencies(checker)))
+    }
+
+    /// The release link's failures: one per SBOM dependency that is
+    /// neither attributed nor allowed.
+    pub(crate) fn failures(
+        &self,
+        bundle: &Bundle,
+        dependencies: &[vouch_manifest::Dependency],
+        now: Timestamp,
+    ) -> Vec<Reason> {
+        let checker = match &self.0 {
+            Ok(c) => c,
+            Err(cause) => {
+                return vec![Reason::DependencyCheckUnavailable {
+                    cause: cause.clone(),
+                }];
+            }
+        };
+        let mut failures = Vec::new();
+        let mut locked = Vec::with_capacity(dependencies.len());
+        for (i, d) in dependencies.iter().enumerate() {
+            match sbom_dependency(d, i) {
+                Some(l) => locked.push(l),
+                None => failures.push(Reason::DependencyUnattributed {
+                    dependency: sbom_name(d),
+                    why: vec![Unattributed::NoEcosystem],
+                }),
+            }
+        }
+        let report = checker.check(bundle, &locked, now);
+        for e in report.dependencies {
+            if let DependencyOutcome::Unattributed { why } = e.outcome {
+                let dependency = match &e.version {
+                    Some(v) => format!("{}@{v}", e.name),
+                    None => e.name.clone(),
+                };
+                failures.push(Reason::DependencyUnattributed { dependency, why });
+            }
+        }
+        failures
+    }
+}
+
+fn sbom_name(d: &vouch_manifest::Dependency) -> String {
+    match &d.version {
+        Some(v) => format!("{}@{v}", d.name),
+        None => d.name.clone(),
+    }
+}
+
+/// An SBOM dependency as a locked one: its ecosystem from its purl's
+/// type, its one SHA-256 digest.
+fn sbom_dependency(d: &vouch_manifest::Dependency, index: usize) -> Option<LockedDependency> {
+    let purl_type = d.purl.as_deref()?.strip_prefix("pkg:")?.split('/').next()?;
+    let ecosystem = match purl_type {
+        "cargo" => Ecosystem::Cargo,
+        "npm" => Ecosystem::Npm,
+        "pypi" => Ecosystem::Pypi,
+        _ => return None,
+    };
+    Some(LockedDependency {
+        ecosystem,
+        name: d.name.clone(),
+        version: d.version.clone(),
+        digests: d.digest.into_iter().collect(),
+        weak_digests: Vec::new(),
+        source: vouch_deps::Source::Registry(None),
+        location: vouch_deps::Location::Package(index + 1),
+        markers: None,
+        dev: false,
+    })
 }

@@ -683,6 +683,22 @@ pub enum Reason {
         /// The requirement not met.
         requirement: HardwareRequirement,
     },
+    /// A dependency in the release's SBOM has no evidence of its
+    /// publisher that the policy's `[dependencies]` accepts (with
+    /// `[release] check_dependencies`), and no allow-list entry names it.
+    DependencyUnattributed {
+        /// The dependency, `name@version`.
+        dependency: String,
+        /// Every reason found.
+        why: Vec<crate::deps::Unattributed>,
+    },
+    /// `[release] check_dependencies` is on, but the dependencies cannot
+    /// be checked: the policy has no `[dependencies]`, or a roster it pins
+    /// was not given to the verifier.
+    DependencyCheckUnavailable {
+        /// Why.
+        cause: String,
+    },
 }
 
 impl Reason {
@@ -938,6 +954,19 @@ impl std::fmt::Display for Reason {
                 "signature by {identity} is a Sigstore signature, which carries no hardware \
                  evidence: the rule's {requirement} is not met"
             ),
+            Reason::DependencyUnattributed { dependency, why } => {
+                write!(f, "dependency {dependency} is not attributed: ")?;
+                for (i, w) in why.iter().enumerate() {
+                    if i > 0 {
+                        f.write_str("; ")?;
+                    }
+                    write!(f, "{w}")?;
+                }
+                Ok(())
+            }
+            Reason::DependencyCheckUnavailable { cause } => {
+                write!(f, "the release's dependencies cannot be checked: {cause}")
+            }
             Reason::MissingHardware {
                 identity,
                 key_id,

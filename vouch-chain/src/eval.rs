@@ -84,17 +84,31 @@ pub struct Verifier {
     policy: Policy,
     roster: TrustedRoster,
     threads: Threads,
+    /// With `[release] check_dependencies`: the checker of releases'
+    /// SBOM dependencies (shared by clones), or why there is none.
+    dependencies: Option<std::sync::Arc<crate::deps::ReleaseDependencies>>,
 }
 
 impl Verifier {
     /// A verifier for `policy` against `roster`, verifying signatures on
     /// the default [`Threads`].
     pub fn new(policy: Policy, roster: TrustedRoster) -> Self {
+        let dependencies = crate::deps::ReleaseDependencies::for_policy(&policy, &roster, &[]);
         Verifier {
             policy,
             roster,
             threads: Threads::default(),
+            dependencies,
         }
+    }
+
+    /// The same verifier, with the upstream rosters (already trusted, see
+    /// [`crate::deps::trust_pinned_rosters`]) that `[dependencies]` pins,
+    /// for `[release] check_dependencies`.
+    pub fn with_dependency_rosters(mut self, upstream: &[TrustedRoster]) -> Self {
+        self.dependencies =
+            crate::deps::ReleaseDependencies::for_policy(&self.policy, &self.roster, upstream);
+        self
     }
 
     /// The same verifier, verifying signatures on `threads` (the verdict
@@ -149,6 +163,7 @@ impl Verifier {
             counters,
             witnesses,
         );
+        eval.dependencies = self.dependencies.as_deref().map(|d| (d, bundle));
         let (trace, kind, digest) = match target {
             Target::Deployment(d) => (eval.deployment(d), LinkKind::Deployment, *d),
             Target::Any(d) if index.deployments.contains_key(d) => {
@@ -241,6 +256,9 @@ struct Eval<'a> {
     placement_found: Option<Placement>,
     /// The roster's logs and timestamp authorities, with the bundle's tokens.
     witnesses: Witnesses<'a>,
+    /// The checker of releases' SBOM dependencies, and the bundle it
+    /// looks for evidence in (`[release] check_dependencies`).
+    dependencies: Option<(&'a crate::deps::ReleaseDependencies, &'a Bundle)>,
 }
 
 fn short(d: &Digest) -> String {
@@ -288,6 +306,7 @@ impl<'a> Eval<'a> {
             target_image: None,
             placement_found: None,
             witnesses,
+            dependencies: None,
         }
     }
 

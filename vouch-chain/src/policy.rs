@@ -548,6 +548,13 @@ pub struct ReleasePolicy {
     /// Refuse releases older than this.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub max_age: Option<MaxAge>,
+    /// Check the release's SBOM dependencies (those with a digest and a
+    /// `pkg:cargo`, `pkg:npm` or `pkg:pypi` purl) as `vouch deps check`
+    /// checks a lock file, under the policy's `[dependencies]`: each one
+    /// unattributed (and not allowed) fails the release link (default
+    /// false). See [`crate::deps`].
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub check_dependencies: bool,
 }
 
 /// Whose signature attributes a commit.

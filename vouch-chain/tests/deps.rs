@@ -395,3 +395,72 @@ fn the_section_is_checked_when_read() {
     let cbor = vouch_core::cbor::to_canonical(&without).unwrap();
     assert!(!String::from_utf8_lossy(&cbor).contains("dependencies"));
 }
+
+/// `[release] check_dependencies`: the release's SBOM (serde 1.0.228, by
+/// the digest of its crate) is checked under `[dependencies]`.
+fn sbom_scenario<'w>(world: &'w World, with_section: bool) -> Scenario<'w> {
+    let mut scenario = world.scenario();
+    scenario.policy.release.as_mut().unwrap().check_dependencies = true;
+    if with_section {
+        scenario.policy.dependencies = Some(
+            toml::from_str(
+                r#"
+[[publishers]]
+packages = ["serde"]
+ecosystem = "cargo"
+roster = "project"
+signers = { roles = ["maintainer"], threshold = 2 }
+"#,
+            )
+            .unwrap(),
+        );
+    }
+    scenario
+}
+
+#[test]
+fn a_release_sbom_dependency_without_evidence_fails_the_release() {
+    let world = World::new();
+    let scenario = sbom_scenario(&world, true);
+    let (verdict, _) = scenario.run();
+    expect_failure(&verdict, "DependencyUnattributed", |r| {
+        matches!(r, vouch_chain::Reason::DependencyUnattributed { dependency, why }
+            if dependency == "serde@1.0.228" && why == &[Unattributed::NoEvidence])
+    });
+    assert!(
+        verdict
+            .failures()
+            .iter()
+            .all(|f| matches!(f.reason, vouch_chain::Reason::DependencyUnattributed { .. })),
+        "{}",
+        verdict.render_text()
+    );
+}
+
+#[test]
+fn a_release_sbom_dependency_with_evidence_passes() {
+    let world = World::new();
+    let mut scenario = sbom_scenario(&world, true);
+    // The release statement of the crate the SBOM names, by our maintainers.
+    let mut serde = release("serde", "1.0.228", b"unused");
+    if let Some(a) = serde.archive.as_mut() {
+        a.sha256 = Digest::sha256(b"serde-1.0.228.crate");
+    }
+    scenario
+        .extra_envelopes
+        .push(signed(serde, &[&world.carol, &world.dave]));
+    let (verdict, _) = scenario.run();
+    assert!(verdict.passed(), "{}", verdict.render_text());
+}
+
+#[test]
+fn check_dependencies_without_the_section_fails_every_release() {
+    let world = World::new();
+    let scenario = sbom_scenario(&world, false);
+    let (verdict, _) = scenario.run();
+    expect_failure(
+        &verdict,
+        "DependencyCheckUnavailable",
+        |r| matches!(r, vouch_chain::Reason::DependencyCheckUnavailable { cause } if cause.contains("[dependencies]")),
+    );
+}

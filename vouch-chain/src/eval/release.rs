@@ -154,6 +154,9 @@ impl<'a> Eval<'a> {
             self.check_history(r, &boundary, &mut failures);
             self.check_self_certification(r, &signers, &mut failures);
         }
+        if let Some((deps, bundle)) = self.dependencies {
+            failures.extend(deps.failures(bundle, &r.dependencies, self.now));
+        }
         node.failures = failures;
         node.settle();
         node
