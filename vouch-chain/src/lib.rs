@@ -70,6 +70,9 @@
 //! ## Nobody certifies their own code alone: for every certified commit the
 //! ## rule above must hold without that commit's proven author.
 //! certifier_not_sole_author = true         # default false
+//! ## Each release's SBOM dependencies are checked under [dependencies]
+//! ## (see the `deps` module), each unattributed one failing the release.
+//! check_dependencies = false               # default false
 //!
 //! ## Optional. A release's certified commits are closed under ancestry:
 //! ## every parent is certified too (here or by the release's `previous`
@@ -104,7 +107,9 @@
 //! assert_eq!(release.signers.to_string(), "any of (2 of role maintainer; 1 of role security)");
 //! ```
 //!
-//! The same example is in `examples/policy.toml` in the repository.
+//! The same example is in `examples/policy.toml` in the repository. The
+//! `[dependencies]` section, for `vouch deps check` and
+//! `check_dependencies`, is documented with [`deps`].
 //!
 //! # Time
 //!
