@@ -516,6 +516,17 @@ pub enum Unattributed {
         /// The digests its subjects carry.
         subjects: Vec<Digest>,
     },
+    /// A release statement carrying its digest, verified under a trusted
+    /// roster, releases another package or version than the lock file
+    /// names.
+    NameMismatch {
+        /// The statement.
+        release: Digest,
+        /// The package it releases.
+        package: String,
+        /// Its version.
+        version: String,
+    },
     /// A release statement carrying its digest was signed by no key of
     /// any roster trusted for it.
     UntrustedRoster {
@@ -560,6 +571,14 @@ impl fmt::Display for Unattributed {
                 }
                 f.write_str(")")
             }
+            Unattributed::NameMismatch {
+                release,
+                package,
+                version,
+            } => write!(
+                f,
+                "release {release} is of {package} {version}, not of the name and version the lock file gives"
+            ),
             Unattributed::UntrustedRoster { release } => write!(
                 f,
                 "release {release} is signed by no key of a roster trusted for it"
@@ -915,6 +934,19 @@ impl DependencyChecker {
                         .iter()
                         .find(|c| c.statement == statement)
                         .unwrap_or(&found[0]);
+                    // The statement says what the archive is; a lock file
+                    // that calls it something else is mislabelling it (the
+                    // signers vouched for another package), so it attributes
+                    // nothing.
+                    if !same_package(dep, &c.package, &c.version) {
+                        untrusted.retain(|d| *d != statement);
+                        why.push(Unattributed::NameMismatch {
+                            release: statement,
+                            package: c.package.clone(),
+                            version: c.version.clone(),
+                        });
+                        continue;
+                    }
                     let mut identities: Vec<IdentityId> =
                         node.signers.iter().map(|s| s.identity.clone()).collect();
                     identities.dedup();
@@ -980,6 +1012,18 @@ impl DependencyChecker {
         }
         DependencyOutcome::Unattributed { why }
     }
+}
+
+/// Whether a release of `package` `version` is `dep` (PyPI names in
+/// their PEP 503 form; a dependency without a version matches any).
+fn same_package(dep: &LockedDependency, package: &str, version: &str) -> bool {
+    let name = match dep.ecosystem {
+        Ecosystem::Pypi => {
+            vouch_deps::pip::normalize_name(package) == vouch_deps::pip::normalize_name(&dep.name)
+        }
+        _ => package == dep.name,
+    };
+    name && dep.version.as_deref().is_none_or(|v| v == version)
 }
 
 /// The bundle's release statements with their subject digests, read

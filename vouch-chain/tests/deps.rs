@@ -164,6 +164,11 @@ fn each_dependency_attributed_or_said_why_not() {
         release("wrongdigest", "2.0.0", b"other bytes"),
         &[&p.carol, &p.dave],
     ));
+    // Our maintainers' release of this archive under another name.
+    bundle.add_envelope(signed(
+        release("shop-other", "1.0.0", &archive("shop-renamed")),
+        &[&p.carol, &p.dave],
+    ));
     // One maintainer where two are needed.
     bundle.add_envelope(signed(
         release("onesig", "0.3.0", &archive("onesig")),
@@ -178,6 +183,7 @@ fn each_dependency_attributed_or_said_why_not() {
         cargo_package("rogue", "1.0.0", Some(Digest::sha256(&archive("rogue")))),
         cargo_package("wrongdigest", "2.0.0", Some(Digest::sha256(&archive("wrongdigest")))),
         cargo_package("onesig", "0.3.0", Some(Digest::sha256(&archive("onesig")))),
+        cargo_package("shop-renamed", "1.0.0", Some(Digest::sha256(&archive("shop-renamed")))),
         cargo_package("left-pad", "1.3.0", Some(Digest::sha256(b"left-pad"))),
         cargo_package("nothing", "0.1.0", Some(Digest::sha256(b"nothing"))),
         cargo_package("uncovered", "0.1.0", Some(Digest::sha256(b"uncovered"))),
@@ -234,6 +240,10 @@ fn each_dependency_attributed_or_said_why_not() {
         "{text}"
     );
     assert!(
+        matches!(why(&report, "shop-renamed"), [Unattributed::NameMismatch { package, .. }] if package == "shop-other"),
+        "{text}"
+    );
+    assert!(
         matches!(why(&report, "nothing"), [Unattributed::NoEvidence]),
         "{text}"
     );
@@ -258,12 +268,12 @@ fn each_dependency_attributed_or_said_why_not() {
     assert_eq!(report.local, vec!["app@0.1.0".to_owned()]);
     assert_eq!(
         (report.attributed(), report.allowed(), report.unattributed()),
-        (2, 1, 6)
+        (2, 1, 7)
     );
-    assert_eq!(report.dependencies.len(), 9);
+    assert_eq!(report.dependencies.len(), 10);
     assert!(!report.passed());
     assert!(
-        text.contains("2 of 9 dependencies attributed, 1 allowed, 6 unattributed: FAIL"),
+        text.contains("2 of 10 dependencies attributed, 1 allowed, 7 unattributed: FAIL"),
         "{text}"
     );
     assert!(
@@ -283,7 +293,7 @@ fn each_dependency_attributed_or_said_why_not() {
     .unwrap()
     .check(&bundle, &lock.dependencies, t(NOW));
     assert!(off.passed());
-    assert_eq!(off.unattributed(), 6);
+    assert_eq!(off.unattributed(), 7);
 }
 
 #[test]
