@@ -100,7 +100,7 @@ pub enum PackageError {
     },
     /// The format named (or implied by the file name) is not what the
     /// bytes are.
-    #[error("{name:?} is not a {format} archive: its bytes are {found}")]
+    #[error("{} is not a {format} archive: its bytes are {found}", named(name))]
     FormatMismatch {
         /// The file name given, if any.
         name: Option<String>,
@@ -279,6 +279,13 @@ pub enum PackageError {
         /// Everything that differs.
         diff: TreeDiff,
     },
+}
+
+fn named(name: &Option<String>) -> String {
+    match name {
+        Some(n) => format!("{n:?}"),
+        None => "the archive".into(),
+    }
 }
 
 fn at(entry: &Option<String>) -> String {

@@ -29,7 +29,7 @@
 //! assert_eq!(package.format(), Format::Npm);
 //! assert_eq!(package.top_directory(), Some("package"));
 //! assert_eq!(package.manifest().entries()[0].path.as_str(), "index.js");
-//! println!("{}", package.sha256());
+//! println!("{} {}", package.sha256_hex(), package.npm_integrity());
 //! # Ok(())
 //! # }
 //! ```
@@ -132,7 +132,9 @@ mod zipfile;
 use std::fmt;
 use std::str::FromStr;
 
+use base64::Engine as _;
 use vouch_core::Digest;
+use vouch_manifest::ReleaseArchive;
 use vouch_manifest::tree::TreeManifest;
 
 use collect::{Collector, TopDirectory};
@@ -372,6 +374,7 @@ pub struct Package {
     top_directory: Option<String>,
     manifest: TreeManifest,
     sha256: Digest,
+    sha512: Digest,
     members: usize,
 }
 
@@ -404,6 +407,7 @@ impl Package {
             top_directory,
             manifest,
             sha256: Digest::sha256(bytes),
+            sha512: Digest::sha512(bytes),
             members,
         })
     }
@@ -432,6 +436,37 @@ impl Package {
     /// `.crate` and pip's `--hash=sha256:` of a wheel or sdist.
     pub fn sha256(&self) -> Digest {
         self.sha256
+    }
+
+    /// SHA-512 of the archive (what npm's `integrity` states).
+    pub fn sha512(&self) -> Digest {
+        self.sha512
+    }
+
+    /// npm's `integrity` of the archive: `sha512-` and the base64 of its
+    /// SHA-512 (the Subresource Integrity form package-lock.json holds).
+    pub fn npm_integrity(&self) -> String {
+        format!(
+            "sha512-{}",
+            base64::engine::general_purpose::STANDARD.encode(self.sha512.as_bytes())
+        )
+    }
+
+    /// Cargo.lock's `checksum` of a `.crate` (and pip's `--hash=sha256:`
+    /// value): the SHA-256 in lowercase hex.
+    pub fn sha256_hex(&self) -> String {
+        self.sha256.hex()
+    }
+
+    /// The release statement's description of this archive, under the
+    /// file name `name` (`vouch attest release --archive`).
+    pub fn release_archive(&self, name: impl Into<String>) -> ReleaseArchive {
+        ReleaseArchive {
+            name: name.into(),
+            format: self.format.name().to_owned(),
+            sha256: self.sha256,
+            sha512: self.sha512,
+        }
     }
 
     /// The number of members read (files, directories, links and tar
