@@ -519,6 +519,16 @@ fn zip_specifics() {
             ..
         }
     ));
+    // The encryption flag set in both headers: refused, named.
+    let mut z = zip(&[("secret", b"x", 0o644)]);
+    let local = z.windows(4).position(|w| w == b"PK\x03\x04").unwrap();
+    let central = z.windows(4).position(|w| w == b"PK\x01\x02").unwrap();
+    z[local + 6] |= 1;
+    z[central + 8] |= 1;
+    assert!(matches!(
+        read(&z, "x.zip"),
+        Err(PackageError::Encrypted { entry }) if entry == "secret"
+    ));
     // Data before the first member.
     let mut prefixed = b"MZ-not-a-zip".to_vec();
     prefixed.extend(zip(&[("a", b"1", 0o644)]));

@@ -162,9 +162,20 @@ fn verify(args: VerifyArgs) -> CliResult {
     };
     let release = release.unverified().predicate();
     if let Err(e) = package.verify_contents(&release.contents) {
+        // A format other than the release's strips another directory (or
+        // none): say so, since that is the likely cause.
+        let hint = match &release.archive {
+            Some(a) if a.format != package.format().name() => format!(
+                " (the release read it as {}, this run as {}: try --format {})",
+                a.format,
+                package.format(),
+                a.format
+            ),
+            _ => String::new(),
+        };
         return Err(CliError::refused(
             format!(
-                "{} is not the contents release {} {} certifies",
+                "{} is not the contents release {} {} certifies{hint}",
                 args.archive.display(),
                 release.package,
                 release.version
