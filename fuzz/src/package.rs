@@ -21,8 +21,8 @@ pub fn read(data: &[u8], format: Format) {
     if let Ok(p) = Package::read(data, None, &options) {
         assert!(p.manifest().entries().len() <= 256);
         let bytes = p.manifest().to_canonical_bytes().expect("encodes");
-        let back = vouch_manifest::tree::TreeManifest::from_canonical_bytes(&bytes)
-            .expect("decodes");
+        let back =
+            vouch_manifest::tree::TreeManifest::from_canonical_bytes(&bytes).expect("decodes");
         assert_eq!(&back, p.manifest());
         p.verify_contents(p.manifest()).expect("matches itself");
     }
@@ -38,7 +38,11 @@ fn tar() -> Vec<u8> {
     };
     add("package/package.json", b"{\"name\":\"x\"}\n", 0o644);
     add("package/bin/run", b"#!/bin/sh\n", 0o755);
-    add(&format!("package/{}/long", "d".repeat(120)), b"long name", 0o644);
+    add(
+        &format!("package/{}/long", "d".repeat(120)),
+        b"long name",
+        0o644,
+    );
     let mut h = tar::Header::new_gnu();
     h.set_entry_type(tar::EntryType::Symlink);
     h.set_size(0);
