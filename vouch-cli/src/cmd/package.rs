@@ -188,5 +188,18 @@ fn verify(args: VerifyArgs) -> CliResult {
         release.package,
         release.version
     );
+    // The stripped directory is not in the manifest: a `.crate` or sdist
+    // renamed inside still matches its contents, so say when its name is
+    // not the release's NAME-VERSION (sdists may normalize the name, so
+    // this is a note, not a refusal).
+    if let Some(top) = package.top_directory()
+        && matches!(package.format(), Format::Crate | Format::Sdist)
+        && top != format!("{}-{}", release.package, release.version)
+    {
+        eprintln!(
+            "note: the archive's top-level directory {top}/ is not {}-{}/",
+            release.package, release.version
+        );
+    }
     Ok(Outcome::Done)
 }
