@@ -887,7 +887,11 @@ fn certify_release(
         purl: Some(format!("pkg:cargo/{PACKAGE}@{version}")),
         contents,
         dependencies: Vec::new(),
-        commits: commits.to_vec(),
+        commits: commits
+            .to_vec()
+            .into_iter()
+            .map(vouch_manifest::CertifiedCommit::from)
+            .collect::<Vec<_>>(),
         released_at: at,
         previous: None,
     };

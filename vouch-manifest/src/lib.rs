@@ -46,7 +46,7 @@ pub use predicates::{
     MAX_CI_TOKEN_LEN, Pipeline, PlatformImage, SourceCommit,
 };
 pub use release::{
-    Dependency, MAX_COMPONENT_DEPTH, MAX_SBOM, Release, SbomError, SbomFormat,
+    CertifiedCommit, Dependency, MAX_COMPONENT_DEPTH, MAX_SBOM, Release, SbomError, SbomFormat,
     dependencies_from_cyclonedx, dependencies_from_sbom, dependencies_from_spdx,
 };
 pub use roster::{
