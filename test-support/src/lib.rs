@@ -20,6 +20,7 @@ pub mod gate;
 pub mod git;
 pub mod oci;
 pub mod registry;
+pub mod repo;
 pub mod tpm;
 pub mod tpm_certify;
 pub mod tpm_key;

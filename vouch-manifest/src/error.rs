@@ -106,6 +106,9 @@ pub enum ManifestError {
         /// The subject's name.
         subject: String,
     },
+    /// A repository policy version was refused.
+    #[error(transparent)]
+    RepoPolicy(#[from] crate::repo_policy::RepoPolicyError),
     /// A file could not be read or written.
     #[error("I/O error")]
     Io(#[source] std::io::Error),
