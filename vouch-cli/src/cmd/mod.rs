@@ -26,6 +26,8 @@ pub(crate) mod key;
 pub(crate) mod log;
 /// `vouch oci attach` and `vouch oci fetch`.
 pub(crate) mod oci;
+/// `vouch repo ...`: the repository policy and the signed reference log.
+pub(crate) mod repo;
 /// `vouch roster ...`.
 pub(crate) mod roster;
 /// `vouch sigstore ...` (verifying needs the cargo feature `sigstore`).
