@@ -894,6 +894,7 @@ fn certify_release(
             .collect::<Vec<_>>(),
         released_at: at,
         previous: None,
+        archive: None,
     };
     sign_by(release, &[cast.carol.signer(), cast.dave.signer()])
 }

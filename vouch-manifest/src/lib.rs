@@ -49,8 +49,8 @@ pub use predicates::{
 };
 pub use ref_log::{RefLog, RefLogAction, RefLogEntry, RefLogFailure, RefLogReport, RefUpdate};
 pub use release::{
-    CertifiedCommit, Dependency, MAX_COMPONENT_DEPTH, MAX_SBOM, Release, SbomError, SbomFormat,
-    dependencies_from_cyclonedx, dependencies_from_sbom, dependencies_from_spdx,
+    CertifiedCommit, Dependency, MAX_COMPONENT_DEPTH, MAX_SBOM, Release, ReleaseArchive, SbomError,
+    SbomFormat, dependencies_from_cyclonedx, dependencies_from_sbom, dependencies_from_spdx,
 };
 pub use repo_policy::{
     DeployKey, ProtectedRef, RepoAdmins, RepoPolicy, RepoPolicyError, TrustedRepoPolicy,
