@@ -238,6 +238,90 @@ fn logged_pushes_verify_and_an_injected_commit_is_named() {
         "{}",
         text(&out)
     );
+
+    // A release certifying the injected commit fails the chain's
+    // reference-log rule, naming the ref; one certifying the logged head passes.
+    std::fs::create_dir_all(lab.root.join("contents")).unwrap();
+    std::fs::write(lab.root.join("contents/lib.rs"), "pub fn f() {}\n").unwrap();
+    let tree = lab.vouch_ok(&["manifest", "tree", &lab.p("contents")]);
+    let tree: serde_json::Value = serde_json::from_slice(&tree.stdout).unwrap();
+    let target = format!("release:{}", tree["root"].as_str().unwrap());
+    std::fs::write(
+        lab.root.join("policy.toml"),
+        format!(
+            "[image]\nsigners = {{ roles = [\"maintainer\"], threshold = 1 }}\n\
+             [release]\nsigners = {{ roles = [\"maintainer\"], threshold = 1 }}\n\
+             ref_log = {{ repository = \"{REPOSITORY}\", policy = \"{}\" }}\n",
+            lab.pin
+        ),
+    )
+    .unwrap();
+    let release_verdict = |commit: &str, name: &str| {
+        lab.vouch_ok(&[
+            "attest",
+            "release",
+            "--key",
+            &lab.p("alice.key"),
+            "--contents",
+            &lab.p("contents"),
+            "--package",
+            "shop",
+            "--version",
+            "1.0.0",
+            "--commit",
+            commit,
+            "--repository",
+            REPOSITORY,
+            "-o",
+            &lab.p(&format!("{name}.cose")),
+        ]);
+        lab.vouch_ok(&[
+            "bundle",
+            "create",
+            "-o",
+            &lab.p(&format!("{name}.bundle")),
+            &lab.p(&format!("{name}.cose")),
+        ]);
+        lab.vouch_ok(&[
+            "repo",
+            "export",
+            "--git-dir",
+            &lab.p("remote.git"),
+            "--add-to",
+            &lab.p(&format!("{name}.bundle")),
+            "-o",
+            &lab.p(&format!("{name}.bundle")),
+        ]);
+        let pin = lab.fixture.roster_pin.to_string();
+        lab.vouch(&[
+            "verify",
+            "--policy",
+            &lab.p("policy.toml"),
+            "--roster",
+            &lab.p("roster.cbor"),
+            "--roster-pin",
+            &pin,
+            "--no-roster-state",
+            "--bundle",
+            &lab.p(&format!("{name}.bundle")),
+            &target,
+        ])
+    };
+    let out = release_verdict(&injected, "injected");
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out));
+    let t = text(&out);
+    assert!(
+        t.contains(&format!(
+            "certified commit {injected} of {REPOSITORY} is reachable from no logged update"
+        )),
+        "{t}"
+    );
+    assert!(
+        t.contains(&format!("the log has refs/heads/main at {head} (entry 3)")),
+        "{t}"
+    );
+    let out = release_verdict(&head, "logged");
+    assert!(out.status.success(), "{}", text(&out));
 }
 
 #[test]

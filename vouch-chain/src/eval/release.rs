@@ -129,6 +129,14 @@ impl<'a> Eval<'a> {
         );
         let (signers, proof) = self.release_signatures(&group, *digest, &mut failures);
         node.time = Some(Self::timed(r.released_at, &signers, &proof));
+        if let Some(rule) = self
+            .policy
+            .release
+            .as_ref()
+            .and_then(|p| p.ref_log.as_ref())
+        {
+            self.check_ref_log(r, rule, &mut failures);
+        }
         for s in &signers {
             node.signers.push(self.trace_signer(s, "certified by"));
         }
