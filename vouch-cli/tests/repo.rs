@@ -434,3 +434,45 @@ fn a_dropped_log_entry_is_detected() {
     assert!(t.contains("log entry 2 carries sequence 3"), "{t}");
     assert!(t.contains("the log was rewritten"), "{t}");
 }
+
+#[test]
+fn audit_events_are_imported_and_unattributed_changes_reported() {
+    if !available() {
+        return;
+    }
+    let lab = Lab::new("import");
+    std::fs::write(
+        lab.root.join("gh.json"),
+        vouch_test_support::repo::GITHUB_AUDIT_LOG,
+    )
+    .unwrap();
+    let out = lab.vouch(&[
+        "repo",
+        "import",
+        "--github",
+        &lab.p("gh.json"),
+        "--policy",
+        &lab.p("p1.cose"),
+        "-o",
+        &lab.p("proposed.json"),
+    ]);
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out));
+    let t = text(&out);
+    assert!(t.contains("UNATTRIBUTED 1764669600000 hook.create by mallory: webhook https://evil.example.net/collect"), "{t}");
+    assert!(t.contains("4 unattributed"), "{t}");
+    // The proposal is version 2 after the signed version 1, ready to sign.
+    let proposed: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(lab.root.join("proposed.json")).unwrap()).unwrap();
+    assert_eq!(proposed["version"], 2);
+    assert_eq!(proposed["previous"], lab.pin.as_str());
+    lab.vouch_ok(&[
+        "repo",
+        "policy",
+        "sign",
+        &lab.p("proposed.json"),
+        "--key",
+        &lab.p("alice.key"),
+        "-o",
+        &lab.p("p2.cose"),
+    ]);
+}

@@ -106,6 +106,9 @@ pub enum ManifestError {
         /// The subject's name.
         subject: String,
     },
+    /// A forge audit export could not be read.
+    #[error(transparent)]
+    Audit(#[from] crate::audit::AuditError),
     /// A repository policy version was refused.
     #[error(transparent)]
     RepoPolicy(#[from] crate::repo_policy::RepoPolicyError),

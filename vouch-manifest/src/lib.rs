@@ -18,6 +18,7 @@
 
 /// DSSE envelopes, now in vouch-core; re-exported for existing paths.
 pub use vouch_core::dsse;
+pub mod audit;
 pub mod authenticator;
 pub mod ci;
 mod error;

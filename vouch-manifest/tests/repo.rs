@@ -418,3 +418,72 @@ fn entries_round_trip_and_are_checked() {
     e.sequence = 2;
     assert!(vouch_manifest::Statement::from_predicate(e).is_err());
 }
+
+#[test]
+fn github_audit_events_become_a_proposed_version_and_unattributed_changes() {
+    use vouch_manifest::audit::{ChangeKind, Forge, import};
+    let r = repo();
+    let current = r.policy_v1();
+    let out = import(
+        Forge::GitHub,
+        vouch_test_support::repo::GITHUB_AUDIT_LOG.as_bytes(),
+        &current,
+    )
+    .unwrap();
+    assert_eq!(out.changes.len(), 5);
+    assert_eq!(out.ignored, 0);
+    // Main's protection exists as signed (created: reflected); the update
+    // allowing force-pushes, the webhook, the deploy key and the member
+    // are not.
+    assert_eq!(out.unattributed, [1, 2, 3, 4]);
+    assert_eq!(out.changes[1].actor, "mallory");
+    assert!(
+        out.changes[2]
+            .kind
+            .to_string()
+            .contains("https://evil.example.net/collect")
+    );
+    let p = &out.proposed;
+    assert_eq!(p.version, 2);
+    assert!(p.rule_for("refs/heads/main").unwrap().force_push);
+    assert!(p.allows_webhook("https://evil.example.net/collect"));
+    assert!(matches!(
+        &out.changes[4].kind,
+        ChangeKind::Member {
+            operation: "added",
+            ..
+        }
+    ));
+    assert_eq!(p.deploy_keys.len(), 1);
+}
+
+#[test]
+fn gitlab_audit_events_and_bad_exports() {
+    use vouch_manifest::audit::{AuditError, Forge, import};
+    let r = repo();
+    let out = import(
+        Forge::GitLab,
+        vouch_test_support::repo::GITLAB_AUDIT_EVENTS.as_bytes(),
+        &r.policy_v1(),
+    )
+    .unwrap();
+    assert_eq!(out.changes.len(), 3);
+    assert_eq!(out.unattributed, [1, 2]);
+    assert_eq!(out.changes[1].actor, "Mallory");
+    for bad in [&b"{}"[..], b"[1]", b"[", b"null"] {
+        assert!(import(Forge::GitLab, bad, &r.policy_v1()).is_err());
+    }
+    let big = vec![b' '; vouch_manifest::audit::MAX_EXPORT + 1];
+    assert!(matches!(
+        import(Forge::GitHub, &big, &r.policy_v1()),
+        Err(AuditError::TooLarge { .. })
+    ));
+    // Events of other actions are counted, not refused.
+    let other = br#"[{"action": "repo.create", "actor": "x"}]"#;
+    assert_eq!(
+        import(Forge::GitHub, other, &r.policy_v1())
+            .unwrap()
+            .ignored,
+        1
+    );
+}

@@ -51,6 +51,32 @@ pub(crate) enum RepoCommand {
     /// Add the log, its policy versions and the commit objects of the
     /// logged updates to a bundle, for `vouch verify`.
     Export(ExportArgs),
+    /// Turn a forge's audit events (GitHub audit log, GitLab audit events,
+    /// JSON as their APIs export them) into the proposed next policy
+    /// version, and report the changes no signed version reflects.
+    Import(ImportArgs),
+}
+
+/// Arguments of `vouch repo import`.
+#[derive(Args, Debug)]
+pub(crate) struct ImportArgs {
+    /// A GitHub audit-log export (JSON array).
+    #[arg(
+        long,
+        value_name = "FILE",
+        conflicts_with = "gitlab",
+        required_unless_present = "gitlab"
+    )]
+    github: Option<PathBuf>,
+    /// A GitLab audit-events export (JSON array).
+    #[arg(long, value_name = "FILE")]
+    gitlab: Option<PathBuf>,
+    /// The signed policy version in force.
+    #[arg(long, value_name = "FILE")]
+    policy: PathBuf,
+    /// Where to write the proposed version's JSON (to review, then sign).
+    #[arg(short, long, value_name = "FILE")]
+    output: PathBuf,
 }
 
 /// `vouch repo policy ...`.
@@ -211,6 +237,7 @@ pub(crate) fn run(command: RepoCommand) -> CliResult {
         RepoCommand::Log(a) => log(a),
         RepoCommand::Verify(a) => verify(a),
         RepoCommand::Export(a) => export(a),
+        RepoCommand::Import(a) => import(a),
     }
 }
 
@@ -1120,6 +1147,52 @@ fn export(a: ExportArgs) -> CliResult {
         log.policies.len()
     );
     Ok(Outcome::Done)
+}
+
+fn import(a: ImportArgs) -> CliResult {
+    use vouch_manifest::audit::{Forge, MAX_EXPORT};
+    let (forge, path) = match (&a.github, &a.gitlab) {
+        (Some(p), _) => (Forge::GitHub, p),
+        (None, Some(p)) => (Forge::GitLab, p),
+        (None, None) => return Err(CliError::usage_msg("give --github FILE or --gitlab FILE")),
+    };
+    let current = read_policy(&a.policy)?;
+    let json = crate::io::read(path, crate::io::Input::new("audit export", MAX_EXPORT))?;
+    let mut out = vouch_manifest::audit::import(forge, &json, current.unverified().predicate())
+        .map_err(|e| {
+            CliError::usage(
+                format!("cannot read the audit export {}", path.display()),
+                e,
+            )
+        })?;
+    out.proposed.previous = Some(current.digest());
+    out.proposed.issued_at = Timestamp::now();
+    for (i, c) in out.changes.iter().enumerate() {
+        let mark = if out.unattributed.contains(&i) {
+            "UNATTRIBUTED"
+        } else {
+            "signed    "
+        };
+        outln!(
+            "{mark} {} {} by {}: {}",
+            Escaped(&c.at),
+            Escaped(&c.action),
+            Escaped(&c.actor),
+            c.kind
+        );
+    }
+    outln!(
+        "{} relevant events ({} other), {} unattributed: no signed policy version reflects them",
+        out.changes.len(),
+        out.ignored,
+        out.unattributed.len()
+    );
+    write_json(&a.output, &out.proposed)?;
+    if out.unattributed.is_empty() {
+        Ok(Outcome::Done)
+    } else {
+        Ok(Outcome::Refused)
+    }
 }
 
 #[cfg(test)]
