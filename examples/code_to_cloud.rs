@@ -887,11 +887,7 @@ fn certify_release(
         purl: Some(format!("pkg:cargo/{PACKAGE}@{version}")),
         contents,
         dependencies: Vec::new(),
-        commits: commits
-            .to_vec()
-            .into_iter()
-            .map(vouch_manifest::CertifiedCommit::from)
-            .collect::<Vec<_>>(),
+        commits: commits.iter().cloned().map(Into::into).collect(),
         released_at: at,
         previous: None,
         archive: None,
