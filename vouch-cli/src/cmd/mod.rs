@@ -26,6 +26,8 @@ pub(crate) mod key;
 pub(crate) mod log;
 /// `vouch oci attach` and `vouch oci fetch`.
 pub(crate) mod oci;
+/// `vouch package verify`, and the archives of `vouch attest release --archive`.
+pub(crate) mod package;
 /// `vouch repo ...`: the repository policy and the signed reference log.
 pub(crate) mod repo;
 /// `vouch roster ...`.
