@@ -887,7 +887,7 @@ fn certify_release(
         purl: Some(format!("pkg:cargo/{PACKAGE}@{version}")),
         contents,
         dependencies: Vec::new(),
-        commits: commits.to_vec(),
+        commits: commits.iter().cloned().map(Into::into).collect(),
         released_at: at,
         previous: None,
         archive: None,

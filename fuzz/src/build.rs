@@ -470,7 +470,7 @@ impl ArbChain {
                         contents: vouch_manifest::tree::TreeManifest::from_entries(Vec::new())
                             .expect("an empty manifest"),
                         dependencies: Vec::new(),
-                        commits: commits.iter().take(4).map(|c| cid(*c)).collect(),
+                        commits: commits.iter().take(4).map(|c| cid(*c).into()).collect(),
                         released_at: base(*time),
                         previous: previous
                             .filter(|_| !releases.is_empty())

@@ -309,7 +309,7 @@ fn make_fixture() -> Fixture {
         purl: None,
         contents,
         dependencies: Vec::new(),
-        commits: ids.clone(),
+        commits: ids.iter().cloned().map(Into::into).collect(),
         released_at: t("2026-11-10T12:00:00Z"),
         previous: None,
         archive: None,

@@ -24,6 +24,7 @@ pub mod git;
 pub mod oci;
 pub mod packages;
 pub mod registry;
+pub mod repo;
 pub mod tpm;
 pub mod tpm_certify;
 pub mod tpm_key;

@@ -821,6 +821,8 @@ impl DependencyChecker {
                 max_age: p.max_age,
                 // A dependency's own SBOM is its publishers' business.
                 check_dependencies: false,
+                // Nor is the reference log of its repository.
+                ref_log: None,
             });
             let summary = PublisherRoster {
                 reference: p.roster.clone(),

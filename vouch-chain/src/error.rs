@@ -699,6 +699,31 @@ pub enum Reason {
         /// Why.
         cause: String,
     },
+    /// A certified commit of a repository whose reference log the policy
+    /// requires is reachable from no logged update of a protected ref: a
+    /// commit added behind the log's back (by the forge, say).
+    RefLogUnlogged {
+        /// The commit.
+        commit: GitObjectId,
+        /// The repository.
+        repository: String,
+        /// The protected refs' heads by the log (`ref at id (entry N)`).
+        logged: Vec<String>,
+    },
+    /// A certified commit is reachable from a logged update of a protected
+    /// ref, but the log up to that update does not verify.
+    RefLogRefused {
+        /// The commit.
+        commit: GitObjectId,
+        /// The repository.
+        repository: String,
+        /// The sequence of the first logged update that reaches it.
+        sequence: u64,
+        /// That update (`ref old..new`).
+        update: String,
+        /// The log's failures up to it (each naming its entry, rule and party).
+        failures: Vec<String>,
+    },
 }
 
 impl Reason {
@@ -1211,6 +1236,34 @@ impl std::fmt::Display for Reason {
             Reason::RuleTooComplex { rule } => {
                 write!(f, "rule {rule} has too many signer combinations to decide")
             }
+            Reason::RefLogUnlogged {
+                commit,
+                repository,
+                logged,
+            } => write!(
+                f,
+                "certified commit {commit} of {} is reachable from no logged update of a \
+                 protected ref (added behind the reference log's back); the log has {}",
+                vouch_core::text::escape(repository),
+                if logged.is_empty() {
+                    "no protected ref".to_owned()
+                } else {
+                    logged.join(", ")
+                }
+            ),
+            Reason::RefLogRefused {
+                commit,
+                repository,
+                sequence,
+                update,
+                failures,
+            } => write!(
+                f,
+                "certified commit {commit} of {} came in through log entry {sequence} ({update}), \
+                 but the log up to it is refused: {}",
+                vouch_core::text::escape(repository),
+                failures.join("; ")
+            ),
         }
     }
 }

@@ -11,6 +11,7 @@
 mod commit;
 mod deployment;
 mod image;
+mod ref_log;
 mod release;
 
 use std::cell::OnceCell;

@@ -283,6 +283,9 @@ pub(crate) struct Index<'b> {
     pub(crate) approvals: HashMap<Digest, Vec<Lazy<'b, Approval>>>,
     /// Raw git commit objects, by the id computed from their bytes.
     pub(crate) objects: HashMap<GitObjectId, Object>,
+    /// The envelopes of reference log entries and repository policy
+    /// versions, for the release stage's reference-log rule.
+    pub(crate) repo_log: Vec<&'b [u8]>,
     pub(crate) decoded: AtomicUsize,
     pub(crate) statements: usize,
     pub(crate) unreadable: usize,
@@ -358,6 +361,8 @@ enum Read<'b> {
     /// With the artifact digests its subjects name.
     Release(Envelope<'b>, Vec<Digest>),
     Deployment(Envelope<'b>),
+    /// A reference log entry or a repository policy version.
+    RepoLog(&'b [u8]),
     /// A readable statement of a type that is no link (a roster, a summary).
     Other,
     Unreadable,
@@ -408,6 +413,8 @@ fn read(bytes: &[u8]) -> Read<'_> {
             Read::Release(envelope, artifacts)
         }
         Deployment::PREDICATE_TYPE => Read::Deployment(envelope),
+        vouch_manifest::RefLogEntry::PREDICATE_TYPE
+        | vouch_manifest::RepoPolicy::PREDICATE_TYPE => Read::RepoLog(bytes),
         _ => Read::Other,
     }
 }
@@ -479,6 +486,7 @@ impl<'b> Index<'b> {
                 return;
             }
             Read::Other => {}
+            Read::RepoLog(bytes) => self.repo_log.push(bytes),
             Read::Commit(e, keys) => push(&mut self.commits, keys, e),
             Read::Image(e, keys) => push(&mut self.images, keys, e),
             Read::Approval(e, keys) => push(&mut self.approvals, keys, e),

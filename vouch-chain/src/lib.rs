@@ -194,7 +194,7 @@ pub use bundle::{
 pub use error::{ChainError, Reason};
 pub use eval::{Target, Verifier, verify};
 pub use index::BundleCounts;
-pub use policy::{CiTokenRule, HardwareRequirement, Policy, Rule, RuleView};
+pub use policy::{CiTokenRule, HardwareRequirement, Policy, RefLogRule, Rule, RuleView};
 pub use reach::Threads;
 #[cfg(feature = "sigstore")]
 pub use sigstore::{SigstoreEvidence, verify_sigstore};

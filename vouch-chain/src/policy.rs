@@ -555,6 +555,27 @@ pub struct ReleasePolicy {
     /// false). See [`crate::deps`].
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub check_dependencies: bool,
+    /// Each certified commit of this repository (and each entry that names
+    /// no repository) must have come in through a protected ref's logged
+    /// update, and the signed reference log up to it must verify. See
+    /// [`RefLogRule`].
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ref_log: Option<RefLogRule>,
+}
+
+/// The reference-log rule of the release stage:
+/// `ref_log = { repository = "https://git.example.com/shop.git", policy = "sha256:<v1>" }`.
+///
+/// The bundle carries the log's entries, the repository policy versions
+/// it records (`vouch repo export`) and the commit objects from the logged
+/// heads down to the certified commits.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RefLogRule {
+    /// The repository URL, as the log and the release entries name it.
+    pub repository: String,
+    /// The statement digest of the repository policy's version 1 (the pin).
+    pub policy: vouch_core::Digest,
 }
 
 /// Whose signature attributes a commit.

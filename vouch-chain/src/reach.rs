@@ -206,7 +206,7 @@ impl<'i> Walk<'i> {
             self.all(index.releases.get(prev));
         }
         if self.policy.commit.is_some() {
-            for c in &r.commits {
+            for c in r.commit_ids() {
                 self.commit(c);
             }
         }

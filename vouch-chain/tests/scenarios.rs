@@ -162,7 +162,10 @@ fn unsigned_commit_is_refused() {
     let world = World::new();
     let mut scenario = world.scenario();
     let ghost = commit_id("a commit nobody signed");
-    scenario.release.commits.push(ghost.clone());
+    scenario
+        .release
+        .commits
+        .push(vouch_manifest::CertifiedCommit::from(ghost.clone()));
     let (verdict, _) = scenario.run();
     expect_failure(
         &verdict,
@@ -760,7 +763,10 @@ fn legacy_commit_listed_in_policy_passes_without_a_signature() {
             .commits
             .contains(&legacy)
     );
-    scenario.release.commits.insert(0, legacy.clone());
+    scenario
+        .release
+        .commits
+        .insert(0, vouch_manifest::CertifiedCommit::from(legacy.clone()));
     let (verdict, _) = scenario.run();
     assert!(verdict.passed(), "{}", verdict.render_text());
     let node = find_node(verdict.trace(), LEGACY_COMMIT).unwrap();
@@ -897,7 +903,10 @@ fn every_failure_is_collected() {
     demand_tpm(&mut scenario);
     key_mut(&mut scenario.roster, BUILD, world.build.public_key()).hardware = Vec::new();
     let ghost = commit_id("a commit nobody signed");
-    scenario.release.commits.push(ghost.clone());
+    scenario
+        .release
+        .commits
+        .push(vouch_manifest::CertifiedCommit::from(ghost.clone()));
     let (verdict, _) = scenario.run();
     expect_failure(&verdict, "EnvironmentNotAllowed", |r| {
         matches!(r, Reason::EnvironmentNotAllowed { .. })
@@ -1087,7 +1096,7 @@ fn maintainer_certifying_only_their_own_work_is_refused() {
     let mut scenario = world.scenario();
     // Alice is also a maintainer, and certifies a release of only her commit.
     grant(&mut scenario.roster, "maintainer", ALICE, KEYS_FROM);
-    scenario.release.commits = vec![alice_commit()];
+    scenario.release.commits = vec![vouch_manifest::CertifiedCommit::from(alice_commit())];
     scenario
         .image
         .source_commits

@@ -314,7 +314,10 @@ fn a_signed_merge_of_an_unsigned_commit_is_refused() {
     );
     merge.parents = vec![bob_commit(), x.clone()];
     let (m, m_raw) = merge.build();
-    scenario.release.commits.push(m.clone());
+    scenario
+        .release
+        .commits
+        .push(vouch_manifest::CertifiedCommit::from(m.clone()));
     scenario
         .image
         .source_commits
@@ -331,7 +334,10 @@ fn a_signed_merge_of_an_unsigned_commit_is_refused() {
     );
     assert_eq!(verdict.failures().len(), 1, "{}", verdict.render_text());
     // Certifying the unsigned parent does not help: it must be signed.
-    scenario.release.commits.push(x.clone());
+    scenario
+        .release
+        .commits
+        .push(vouch_manifest::CertifiedCommit::from(x.clone()));
     let verdict = run(&scenario);
     expect_failure(
         &verdict,
@@ -380,13 +386,13 @@ fn history_is_bounded_by_the_previous_release() {
     let mut previous = scenario.release.clone();
     previous.version = "1.3.0".into();
     previous.purl = None;
-    previous.commits = vec![alice_commit()];
+    previous.commits = vec![vouch_manifest::CertifiedCommit::from(alice_commit())];
     previous.released_at = t("2026-11-05T12:00:00Z");
     let prev = sign_all(
         &Statement::from_predicate(previous).unwrap(),
         &[&world.carol, &world.dave],
     );
-    scenario.release.commits = vec![bob_commit()];
+    scenario.release.commits = vec![vouch_manifest::CertifiedCommit::from(bob_commit())];
     let verdict = run(&scenario);
     expect_failure(
         &verdict,
@@ -1259,7 +1265,10 @@ fn the_example_policy_requires_the_commit_objects() {
     bob.parents = vec![a.clone()];
     let (b, b_raw) = bob.build();
     scenario.commits.clear();
-    scenario.release.commits = vec![a.clone(), b.clone()];
+    scenario.release.commits = vec![
+        vouch_manifest::CertifiedCommit::from(a.clone()),
+        vouch_manifest::CertifiedCommit::from(b.clone()),
+    ];
     scenario.image.source_commits = [&a, &b]
         .into_iter()
         .map(|c| vouch_manifest::SourceCommit {

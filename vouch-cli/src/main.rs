@@ -80,6 +80,9 @@ enum Command {
     /// Verify package archives (.crate, wheels, sdists, npm tarballs, zip, tar) against their releases.
     #[command(subcommand)]
     Package(cmd::package::PackageCommand),
+    /// The repository policy and the signed reference log (refs/vouch/log).
+    #[command(subcommand)]
+    Repo(cmd::repo::RepoCommand),
 }
 
 /// Puts the exit codes under the help of every command that has no text
@@ -139,6 +142,7 @@ fn main() -> ExitCode {
         Command::Gate(c) => cmd::gate::run(c),
         Command::Deps(c) => cmd::deps::run(c),
         Command::Package(c) => cmd::package::run(c),
+        Command::Repo(c) => cmd::repo::run(c),
     };
     match result {
         Ok(Outcome::Done) => ExitCode::SUCCESS,

@@ -106,6 +106,12 @@ pub enum ManifestError {
         /// The subject's name.
         subject: String,
     },
+    /// A forge audit export could not be read.
+    #[error(transparent)]
+    Audit(#[from] crate::audit::AuditError),
+    /// A repository policy version was refused.
+    #[error(transparent)]
+    RepoPolicy(#[from] crate::repo_policy::RepoPolicyError),
     /// A file could not be read or written.
     #[error("I/O error")]
     Io(#[source] std::io::Error),

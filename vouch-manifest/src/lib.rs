@@ -18,13 +18,16 @@
 
 /// DSSE envelopes, now in vouch-core; re-exported for existing paths.
 pub use vouch_core::dsse;
+pub mod audit;
 pub mod authenticator;
 pub mod ci;
 mod error;
 mod ids;
 pub mod names;
 mod predicates;
+pub mod ref_log;
 mod release;
+pub mod repo_policy;
 mod roster;
 mod roster_state;
 mod signed;
@@ -45,9 +48,13 @@ pub use predicates::{
     Approval, ApprovalRole, Commit, DeployTarget, Deployment, GitPerson, Image, ImagePackage,
     MAX_CI_TOKEN_LEN, Pipeline, PlatformImage, SourceCommit,
 };
+pub use ref_log::{RefLog, RefLogAction, RefLogEntry, RefLogFailure, RefLogReport, RefUpdate};
 pub use release::{
-    Dependency, MAX_COMPONENT_DEPTH, MAX_SBOM, Release, ReleaseArchive, SbomError, SbomFormat,
-    dependencies_from_cyclonedx, dependencies_from_sbom, dependencies_from_spdx,
+    CertifiedCommit, Dependency, MAX_COMPONENT_DEPTH, MAX_SBOM, Release, ReleaseArchive, SbomError,
+    SbomFormat, dependencies_from_cyclonedx, dependencies_from_sbom, dependencies_from_spdx,
+};
+pub use repo_policy::{
+    DeployKey, ProtectedRef, RepoAdmins, RepoPolicy, RepoPolicyError, TrustedRepoPolicy,
 };
 pub use roster::{
     ClaimedTimeTrust, Grandfathered, HardwareClaim, Identity, IdentityProof, KeyStanding,

@@ -107,8 +107,9 @@ pub struct Release {
     pub contents: TreeManifest,
     /// Dependencies.
     pub dependencies: Vec<Dependency>,
-    /// The commit ids certified into this release.
-    pub commits: Vec<GitObjectId>,
+    /// The commits certified into this release, each with the repository
+    /// it lives in when the release names it.
+    pub commits: Vec<CertifiedCommit>,
     /// When the maintainers cut the release (the time their keys must be valid at).
     pub released_at: Timestamp,
     /// The statement digest of the package's previous release, whose
@@ -122,6 +123,109 @@ pub struct Release {
     /// Absent from directory releases, which encode as before.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub archive: Option<ReleaseArchive>,
+}
+
+impl Release {
+    /// The ids of the certified commits, in order.
+    pub fn commit_ids(&self) -> impl ExactSizeIterator<Item = &GitObjectId> + '_ {
+        self.commits.iter().map(|c| &c.commit)
+    }
+}
+
+/// One commit certified into a release, and the repository it lives in.
+///
+/// Encoded as the bare commit id when no repository is named (the form
+/// every release had before repositories were named, so those statements
+/// decode and re-encode to the same bytes), else as a map:
+///
+/// ```
+/// use vouch_manifest::CertifiedCommit;
+/// let bare: CertifiedCommit = serde_json::from_str(r#""aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa""#).unwrap();
+/// assert_eq!(bare.repository, None);
+/// let named: CertifiedCommit = serde_json::from_str(r#"
+///   {"commit": "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa", "repository": "https://git.example.com/shop.git"}
+/// "#).unwrap();
+/// assert_eq!(named.commit, bare.commit);
+/// assert_eq!(named.repository.as_deref(), Some("https://git.example.com/shop.git"));
+/// ```
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct CertifiedCommit {
+    /// The commit id.
+    pub commit: GitObjectId,
+    /// The repository URL, when the release names it (never empty).
+    pub repository: Option<String>,
+}
+
+impl CertifiedCommit {
+    /// A commit of a named repository.
+    pub fn in_repository(commit: GitObjectId, repository: impl Into<String>) -> Self {
+        CertifiedCommit {
+            commit,
+            repository: Some(repository.into()),
+        }
+    }
+}
+
+impl From<GitObjectId> for CertifiedCommit {
+    /// A bare commit id (no repository named).
+    fn from(commit: GitObjectId) -> Self {
+        CertifiedCommit {
+            commit,
+            repository: None,
+        }
+    }
+}
+
+impl PartialEq<GitObjectId> for CertifiedCommit {
+    fn eq(&self, other: &GitObjectId) -> bool {
+        self.commit == *other
+    }
+}
+
+#[derive(Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct NamedCommit {
+    commit: GitObjectId,
+    repository: String,
+}
+
+#[derive(Deserialize)]
+#[serde(untagged)]
+enum CommitForm {
+    Bare(GitObjectId),
+    Named(NamedCommit),
+}
+
+impl Serialize for CertifiedCommit {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        match &self.repository {
+            None => self.commit.serialize(s),
+            Some(repository) => NamedCommit {
+                commit: self.commit.clone(),
+                repository: repository.clone(),
+            }
+            .serialize(s),
+        }
+    }
+}
+
+impl<'de> Deserialize<'de> for CertifiedCommit {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        Ok(match CommitForm::deserialize(d)? {
+            CommitForm::Bare(commit) => commit.into(),
+            CommitForm::Named(n) => {
+                if n.repository.is_empty() {
+                    return Err(serde::de::Error::custom(
+                        "a certified commit's repository is empty",
+                    ));
+                }
+                CertifiedCommit {
+                    commit: n.commit,
+                    repository: Some(n.repository),
+                }
+            }
+        })
+    }
 }
 
 impl Predicate for Release {
@@ -157,7 +261,7 @@ impl Predicate for Release {
             }
         }
         let mut seen = std::collections::HashSet::with_capacity(self.commits.len());
-        if !self.commits.iter().all(|c| seen.insert(c)) {
+        if !self.commits.iter().all(|c| seen.insert(&c.commit)) {
             return Err(invalid("commits", "lists a commit twice"));
         }
         Ok(())
@@ -508,6 +612,91 @@ mod tests {
       ],
       "relationships": [{"spdxElementId": "SPDXRef-DOCUMENT", "relationshipType": "DESCRIBES", "relatedSpdxElement": "SPDXRef-root"}]
     }"#;
+
+    fn release_with(commits: Vec<CertifiedCommit>) -> Release {
+        Release {
+            package: "shop-api".into(),
+            version: "1.4.0".into(),
+            purl: None,
+            contents: TreeManifest::from_entries(Vec::new()).unwrap(),
+            dependencies: Vec::new(),
+            commits,
+            released_at: "2026-11-02T09:00:00Z".parse().unwrap(),
+            previous: None,
+            archive: None,
+        }
+    }
+
+    /// A bare commit id entry is the encoding releases had before entries
+    /// named repositories: the same CBOR text string, re-encoded unchanged.
+    #[test]
+    fn bare_commit_entries_keep_their_bytes() {
+        let id: GitObjectId = "a".repeat(40).parse().unwrap();
+        let release = release_with(vec![id.clone().into()]);
+        let bytes = vouch_core::cbor::to_canonical(&release).unwrap();
+        // "commits": [ text(40) "aaaa..." ]
+        let mut expected = vec![0x67];
+        expected.extend_from_slice(b"commits");
+        expected.extend_from_slice(&[0x81, 0x78, 0x28]);
+        expected.extend_from_slice("a".repeat(40).as_bytes());
+        assert!(
+            bytes
+                .windows(expected.len())
+                .any(|w| w == expected.as_slice())
+        );
+        let back: Release = vouch_core::cbor::from_canonical(&bytes).unwrap();
+        assert_eq!(back.commits, [CertifiedCommit::from(id.clone())]);
+        assert_eq!(vouch_core::cbor::to_canonical(&back).unwrap(), bytes);
+
+        let named = release_with(vec![CertifiedCommit::in_repository(
+            id,
+            "https://git.example.com/shop.git",
+        )]);
+        let bytes = vouch_core::cbor::to_canonical(&named).unwrap();
+        let back: Release = vouch_core::cbor::from_canonical(&bytes).unwrap();
+        assert_eq!(back, named);
+        assert_eq!(vouch_core::cbor::to_canonical(&back).unwrap(), bytes);
+    }
+
+    #[test]
+    fn named_commit_entries_are_strict() {
+        let id = "b".repeat(40);
+        let ok = format!(r#"{{"commit": "{id}", "repository": "r"}}"#);
+        assert!(serde_json::from_str::<CertifiedCommit>(&ok).is_ok());
+        for bad in [
+            format!(r#"{{"commit": "{id}", "repository": ""}}"#),
+            format!(r#"{{"commit": "{id}"}}"#),
+            format!(r#"{{"commit": "{id}", "repository": "r", "x": 1}}"#),
+            r#""nothex""#.to_owned(),
+            "7".to_owned(),
+        ] {
+            assert!(
+                serde_json::from_str::<CertifiedCommit>(&bad).is_err(),
+                "{bad}"
+            );
+        }
+        let dup = release_with(vec![
+            CertifiedCommit::from(id.parse::<GitObjectId>().unwrap()),
+            CertifiedCommit::in_repository(id.parse().unwrap(), "r"),
+        ]);
+        assert!(dup.check().is_err());
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn certified_commits_round_trip(
+            hex in "[0-9a-f]{40}",
+            repo in proptest::option::of("[ -~]{1,40}"),
+        ) {
+            let c = CertifiedCommit { commit: hex.parse().unwrap(), repository: repo };
+            let bytes = vouch_core::cbor::to_canonical(&c).unwrap();
+            let back: CertifiedCommit = vouch_core::cbor::from_canonical(&bytes).unwrap();
+            proptest::prop_assert_eq!(&back, &c);
+            proptest::prop_assert_eq!(vouch_core::cbor::to_canonical(&back).unwrap(), bytes);
+            let json = serde_json::to_vec(&c).unwrap();
+            proptest::prop_assert_eq!(serde_json::from_slice::<CertifiedCommit>(&json).unwrap(), c);
+        }
+    }
 
     #[test]
     fn cyclonedx_components() {

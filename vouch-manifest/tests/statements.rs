@@ -101,7 +101,10 @@ fn release() -> Release {
             purl: Some("pkg:cargo/serde@1.0.228".into()),
             digest: Some(Digest::sha256(b"serde")),
         }],
-        commits: vec![oid('a'), oid('c')],
+        commits: vec![
+            vouch_manifest::CertifiedCommit::from(oid('a')),
+            vouch_manifest::CertifiedCommit::from(oid('c')),
+        ],
         released_at: t("2026-11-02T09:00:00Z"),
         previous: None,
         archive: None,

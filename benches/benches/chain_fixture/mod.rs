@@ -306,7 +306,10 @@ pub(crate) fn fixture_at(commits: usize, commit_keys: Algorithm, now: Timestamp)
             purl: None,
             contents: contents.clone(),
             dependencies: Vec::new(),
-            commits: ids,
+            commits: ids
+                .into_iter()
+                .map(vouch_manifest::CertifiedCommit::from)
+                .collect::<Vec<_>>(),
             released_at: t("2026-11-10T12:00:00Z"),
             previous: None,
             archive: None,

@@ -160,7 +160,7 @@ impl<'a> Eval<'a> {
         };
         for e in entries {
             if let Ok(s) = e.get(&index.decoded) {
-                for c in &s.predicate().commits {
+                for c in s.predicate().commit_ids() {
                     let list = self
                         .certifiers
                         .entry(c)

@@ -122,13 +122,21 @@ impl<'a> Eval<'a> {
             ReleaseFacts {
                 package: r.package.clone(),
                 version: r.version.clone(),
-                commits: r.commits.clone(),
+                commits: r.commit_ids().cloned().collect(),
                 previous_commits: Vec::new(),
                 released_at: r.released_at,
             },
         );
         let (signers, proof) = self.release_signatures(&group, *digest, &mut failures);
         node.time = Some(Self::timed(r.released_at, &signers, &proof));
+        if let Some(rule) = self
+            .policy
+            .release
+            .as_ref()
+            .and_then(|p| p.ref_log.as_ref())
+        {
+            self.check_ref_log(r, rule, &mut failures);
+        }
         for s in &signers {
             node.signers.push(self.trace_signer(s, "certified by"));
         }
@@ -148,7 +156,7 @@ impl<'a> Eval<'a> {
             // The image registered this release as a certifier of its
             // commits before evaluating any of them (`register_certifier`).
             node.children.reserve_exact(r.commits.len());
-            for c in &r.commits {
+            for c in r.commit_ids() {
                 node.children.push(self.commit(c));
             }
             self.check_history(r, &boundary, &mut failures);
@@ -229,7 +237,7 @@ impl<'a> Eval<'a> {
         );
         node.failures = own;
         node.settle();
-        (node, p.commits.clone())
+        (node, p.commit_ids().cloned().collect())
     }
 
     /// Every parent of a certified commit is certified here, by the
@@ -240,8 +248,8 @@ impl<'a> Eval<'a> {
         boundary: &HashSet<GitObjectId>,
         failures: &mut Vec<Reason>,
     ) {
-        let listed: HashSet<&GitObjectId> = r.commits.iter().collect();
-        for c in &r.commits {
+        let listed: HashSet<&GitObjectId> = r.commit_ids().collect();
+        for c in r.commit_ids() {
             if self.exempt(c) {
                 continue;
             }
@@ -286,7 +294,7 @@ impl<'a> Eval<'a> {
         }
         // One rule check per distinct set of authors who also certified.
         let mut verdicts: BTreeMap<Vec<IdentityId>, bool> = BTreeMap::new();
-        for c in &r.commits {
+        for c in r.commit_ids() {
             let Some(facts) = self.commit_facts.get(c) else {
                 continue;
             };

@@ -527,7 +527,10 @@ impl<'w> Scenario<'w> {
                 purl: Some("pkg:cargo/serde@1.0.228".into()),
                 digest: Some(Digest::sha256(b"serde-1.0.228.crate")),
             }],
-            commits: commits.iter().map(|c| c.commit.commit_id.clone()).collect(),
+            commits: commits
+                .iter()
+                .map(|c| c.commit.commit_id.clone().into())
+                .collect(),
             released_at: t(RELEASED_AT),
             previous: None,
             archive: None,
@@ -624,7 +627,7 @@ impl<'w> Scenario<'w> {
             }
         }
         for c in self.release.commits.iter_mut().filter(|c| **c == alice) {
-            *c = oid.clone();
+            *c = vouch_manifest::CertifiedCommit::from(oid.clone());
         }
         self.image.source_commits.retain(|c| c.commit != alice);
         self.image.source_commits.push(SourceCommit {
@@ -636,7 +639,11 @@ impl<'w> Scenario<'w> {
 
     /// Adds a commit attestation (and its commit to the release and the image).
     pub(crate) fn add_commit(&mut self, plan: CommitPlan<'w>) {
-        self.release.commits.push(plan.commit.commit_id.clone());
+        self.release
+            .commits
+            .push(vouch_manifest::CertifiedCommit::from(
+                plan.commit.commit_id.clone(),
+            ));
         self.image.source_commits.push(SourceCommit {
             repository: REPOSITORY.into(),
             commit: plan.commit.commit_id.clone(),

@@ -135,6 +135,14 @@ pub(crate) struct ReleaseArgs {
     /// A commit id certified into the release (repeatable).
     #[arg(long = "commit", value_name = "ID")]
     commits: Vec<GitObjectId>,
+    /// The repository the --commit ids live in, named in each entry (the
+    /// reference-log rule of the chain finds their log by it).
+    #[arg(long, value_name = "URL", conflicts_with = "repository_from")]
+    repository: Option<String>,
+    /// Name the repository of the --commit ids by the `origin` remote URL
+    /// of the git repository in DIR.
+    #[arg(long, value_name = "DIR")]
+    repository_from: Option<PathBuf>,
     /// The package name.
     #[arg(long)]
     package: Option<String>,
@@ -342,7 +350,7 @@ struct ReleaseDraft {
     /// See [`Release::dependencies`].
     dependencies: Option<Vec<Dependency>>,
     /// See [`Release::commits`].
-    commits: Option<Vec<GitObjectId>>,
+    commits: Option<Vec<vouch_manifest::CertifiedCommit>>,
     /// See [`Release::released_at`].
     released_at: Option<Timestamp>,
     /// See [`Release::previous`].
@@ -736,12 +744,48 @@ fn release(args: ReleaseArgs) -> CliResult {
     set(&mut draft.purl, args.purl);
     set(&mut draft.contents, manifest);
     set(&mut draft.dependencies, dependencies);
-    set_list(&mut draft.commits, args.commits);
+    let repository = match &args.repository_from {
+        Some(dir) => Some(origin_url(dir)?),
+        None => args.repository,
+    };
+    let commits = args
+        .commits
+        .into_iter()
+        .map(|commit| vouch_manifest::CertifiedCommit {
+            commit,
+            repository: repository.clone(),
+        })
+        .collect();
+    set_list(&mut draft.commits, commits);
     set(&mut draft.released_at, args.released_at);
     set(&mut draft.previous, previous);
     set(&mut draft.archive, archive);
     let r = release_predicate(draft)?;
     sign_and_write(r, &args.common)
+}
+
+/// The `origin` remote URL of the git repository in `dir`.
+fn origin_url(dir: &std::path::Path) -> Result<String, CliError> {
+    let out = git(Some(dir), "remote", &["get-url", "origin"], 64 << 10).map_err(|e| {
+        CliError::usage(
+            format!("cannot read the origin remote of {}", dir.display()),
+            e,
+        )
+    })?;
+    let url = String::from_utf8(out).map_err(|_| {
+        CliError::usage_msg(format!(
+            "the origin remote of {} is not UTF-8",
+            dir.display()
+        ))
+    })?;
+    let url = url.trim_end_matches(['\n', '\r']);
+    if url.is_empty() || url.chars().any(char::is_control) {
+        return Err(CliError::usage_msg(format!(
+            "the origin remote of {} is empty or holds control characters",
+            dir.display()
+        )));
+    }
+    Ok(url.to_owned())
 }
 
 /// Parses `NAME@VERSION=DIGEST`.

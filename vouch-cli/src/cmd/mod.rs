@@ -30,6 +30,8 @@ pub(crate) mod log;
 pub(crate) mod oci;
 /// `vouch package verify`, and the archives of `vouch attest release --archive`.
 pub(crate) mod package;
+/// `vouch repo ...`: the repository policy and the signed reference log.
+pub(crate) mod repo;
 /// `vouch roster ...`.
 pub(crate) mod roster;
 /// `vouch sigstore ...` (verifying needs the cargo feature `sigstore`).

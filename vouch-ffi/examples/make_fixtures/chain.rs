@@ -321,7 +321,7 @@ pub(crate) fn build(now: Timestamp) -> Result<Fixtures> {
             purl: Some("pkg:cargo/shop-api@1.4.0".into()),
             contents,
             dependencies: vec![],
-            commits: vec![c1.clone(), c2.clone()],
+            commits: vec![c1.clone().into(), c2.clone().into()],
             released_at: ago(now, 2 * 86_400),
             previous: None,
             archive: None,
