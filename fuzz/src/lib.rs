@@ -544,6 +544,20 @@ gpgsig -----BEGIN SSH SIGNATURE-----\n U1NIU0lHAAAAAQ==\n -----END SSH SIGNATURE
 message\n"
                 .to_vec(),
         ],
+        "git_tag" => vec![
+            b"object 4b825dc642cb6eb9a060e54bf8d69288fbee4904\n\
+type commit\n\
+tag v1.0\n\
+tagger A U Thor <a@example.com> 1700000000 +0000\n\
+\n\
+message\n\
+-----BEGIN SSH SIGNATURE-----\nU1NIU0lHAAAAAQ==\n-----END SSH SIGNATURE-----\n"
+                .to_vec(),
+        ],
+        "openpgp" => vec![
+            b"-----BEGIN PGP SIGNATURE-----\n\niHUEABYKAB0WIQQ=\n=AAAA\n-----END PGP SIGNATURE-----\n"
+                .to_vec(),
+        ],
         _ => Vec::new(),
     }
 }

@@ -18,6 +18,7 @@ pub mod ci;
 #[cfg(feature = "gate")]
 pub mod gate;
 pub mod git;
+pub mod gpg;
 pub mod oci;
 pub mod registry;
 pub mod tpm;
