@@ -231,6 +231,7 @@ fn make_fixture() -> Fixture {
         identities.push(Identity {
             id: m.id.clone(),
             display_name: m.id.name().to_owned(),
+            openpgp_keys: Vec::new(),
             proofs: Vec::new(),
             keys: vec![key],
         });

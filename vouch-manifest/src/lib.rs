@@ -23,6 +23,7 @@ pub mod ci;
 mod error;
 mod ids;
 pub mod names;
+pub mod openpgp;
 mod predicates;
 mod release;
 mod roster;
@@ -41,6 +42,7 @@ pub use ci::{CiIssuer, CiPersonMapping, CiProvider, CiTrust, CiWorkloadMapping};
 pub use error::{ManifestError, RootSet, RosterError};
 pub use ids::{GitObjectId, IdentityId, IdentityKind, RoleName};
 pub use names::{identity_key, same_email};
+pub use openpgp::{OpenPgpCertBytes, OpenPgpFingerprint, OpenPgpKey, OpenPgpKeyError};
 pub use predicates::{
     Approval, ApprovalRole, Commit, DeployTarget, Deployment, GitPerson, Image, ImagePackage,
     MAX_CI_TOKEN_LEN, Pipeline, PlatformImage, SourceCommit,

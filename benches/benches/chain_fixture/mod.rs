@@ -204,6 +204,7 @@ pub(crate) fn fixture_at(commits: usize, commit_keys: Algorithm, now: Timestamp)
         Identity {
             id: m.id.clone(),
             display_name: m.id.name().to_owned(),
+            openpgp_keys: Vec::new(),
             proofs: Vec::new(),
             keys: vec![key],
         }

@@ -553,6 +553,7 @@ fn add_identity(roster: &mut Roster, args: &AddIdentityArgs) -> Result<String, C
     roster.identities.push(Identity {
         id: args.id.clone(),
         display_name: args.name.clone(),
+        openpgp_keys: Vec::new(),
         proofs,
         keys: Vec::new(),
     });

@@ -181,6 +181,7 @@ impl Cast {
             Ok(Identity {
                 id,
                 display_name: name.into(),
+                openpgp_keys: Vec::new(),
                 proofs,
                 keys: vec![k],
             })
