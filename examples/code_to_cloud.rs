@@ -891,6 +891,7 @@ fn certify_release(
         commits: commits.to_vec(),
         released_at: at,
         previous: None,
+        archive: None,
     };
     sign_by(release, &[cast.carol.signer(), cast.dave.signer()])
 }

@@ -36,6 +36,7 @@ fn release(components: usize) -> Release {
         commits: Vec::new(),
         released_at: "2026-11-01T00:00:00Z".parse().unwrap(),
         previous: None,
+        archive: None,
     }
 }
 

@@ -475,6 +475,7 @@ impl ArbChain {
                         previous: previous
                             .filter(|_| !releases.is_empty())
                             .map(|p| pick(&releases, p)),
+                        archive: None,
                     };
                     let signed = sign(r, &signers);
                     if let Some(s) = &signed {

@@ -312,6 +312,7 @@ fn make_fixture() -> Fixture {
         commits: ids.clone(),
         released_at: t("2026-11-10T12:00:00Z"),
         previous: None,
+        archive: None,
     };
     let release = sign(release, &[&m(who::MAINT0).key, &m(who::MAINT1).key]).expect("release");
     add(release.to_bytes().expect("release"));

@@ -565,6 +565,18 @@ pub enum Reason {
         /// Its digest.
         release: Digest,
     },
+    /// The target is a released artifact, and no release statement in the
+    /// bundle names it as its subject.
+    ReleaseArtifactMissing {
+        /// The artifact digest (SHA-256 or SHA-512).
+        artifact: Digest,
+    },
+    /// The target is a released artifact, and the policy has no release
+    /// stage to judge release statements by.
+    NoReleaseStage {
+        /// The artifact digest.
+        artifact: Digest,
+    },
     /// Each part of an `all_of` holds, but not with distinct identities:
     /// the same person would have to count toward two parts.
     NotDistinct {
@@ -1155,6 +1167,14 @@ impl std::fmt::Display for Reason {
             Reason::PreviousReleaseMissing { release } => {
                 write!(f, "previous release {release} is not in the bundle")
             }
+            Reason::ReleaseArtifactMissing { artifact } => write!(
+                f,
+                "no release statement in the bundle names the artifact {artifact}"
+            ),
+            Reason::NoReleaseStage { artifact } => write!(
+                f,
+                "target {artifact} is a released artifact, and the policy has no [release] stage"
+            ),
             Reason::NotDistinct { rule } => write!(
                 f,
                 "needs {rule}: each part holds, but only by counting one identity toward two parts"

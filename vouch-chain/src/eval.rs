@@ -45,23 +45,31 @@ pub enum Target {
     Image(Digest),
     /// A digest that names a deployment statement in the bundle, or else an image.
     Any(Digest),
+    /// A released artifact (a package archive, by its SHA-256 or SHA-512,
+    /// or a contents root): the release statement whose subject carries
+    /// it, under the policy's release stage (and commit stage, when there
+    /// is one). What a registry or a dependency check asks about a package.
+    Release(Digest),
 }
 
 impl FromStr for Target {
     type Err = ChainError;
 
-    /// `deployment:sha256:<hex>`, `image:sha256:<hex>`, or a bare `sha256:<hex>`.
+    /// `deployment:sha256:<hex>`, `image:sha256:<hex>`, `release:sha256:<hex>`
+    /// (or `release:sha512:<hex>`), or a bare `sha256:<hex>`.
     fn from_str(s: &str) -> Result<Self, ChainError> {
         let bad = || ChainError::Target(s.chars().take(100).collect());
         let (kind, rest) = match s.split_once(':') {
             Some(("deployment", rest)) => ("deployment", rest),
             Some(("image", rest)) => ("image", rest),
+            Some(("release", rest)) => ("release", rest),
             _ => ("any", s),
         };
         let d: Digest = rest.parse().map_err(|_| bad())?;
         Ok(match kind {
             "deployment" => Target::Deployment(d),
             "image" => Target::Image(d),
+            "release" => Target::Release(d),
             _ => Target::Any(d),
         })
     }
@@ -147,6 +155,7 @@ impl Verifier {
                 (eval.deployment(d), LinkKind::Deployment, *d)
             }
             Target::Image(d) | Target::Any(d) => (eval.image_target(d), LinkKind::Image, *d),
+            Target::Release(d) => (eval.release_target(d), LinkKind::Release, *d),
         };
         let context = VerdictContext {
             evaluated_at: now,

@@ -274,6 +274,11 @@ pub(crate) struct Index<'b> {
     pub(crate) deployments: HashMap<Digest, Vec<Lazy<'b, Deployment>>>,
     pub(crate) images: HashMap<Digest, Vec<Lazy<'b, Image>>>,
     pub(crate) releases: HashMap<Digest, Vec<Lazy<'b, Release>>>,
+    /// Release statement digests by the artifact digests (SHA-256 and
+    /// SHA-512) their subjects carry: an archive's, or a contents root.
+    /// Read from the envelope before decoding, so only a hint: decoding
+    /// checks each subject against what the release describes.
+    pub(crate) release_artifacts: HashMap<Digest, Vec<Digest>>,
     pub(crate) commits: HashMap<GitObjectId, Vec<Lazy<'b, Commit>>>,
     pub(crate) approvals: HashMap<Digest, Vec<Lazy<'b, Approval>>>,
     /// Raw git commit objects, by the id computed from their bytes.
@@ -350,7 +355,8 @@ enum Read<'b> {
     Commit(Envelope<'b>, Vec<GitObjectId>),
     Image(Envelope<'b>, Vec<Digest>),
     Approval(Envelope<'b>, Vec<Digest>),
-    Release(Envelope<'b>),
+    /// With the artifact digests its subjects name.
+    Release(Envelope<'b>, Vec<Digest>),
     Deployment(Envelope<'b>),
     /// A readable statement of a type that is no link (a roster, a summary).
     Other,
@@ -390,7 +396,17 @@ fn read(bytes: &[u8]) -> Read<'_> {
         }
         Image::PREDICATE_TYPE => Read::Image(envelope, sha256_subjects(&peek.subject)),
         Approval::PREDICATE_TYPE => Read::Approval(envelope, sha256_subjects(&peek.subject)),
-        Release::PREDICATE_TYPE => Read::Release(envelope),
+        Release::PREDICATE_TYPE => {
+            let mut artifacts: Vec<Digest> = peek
+                .subject
+                .iter()
+                .flat_map(|s| [s.digest.sha256, s.digest.sha512])
+                .flatten()
+                .collect();
+            artifacts.sort();
+            artifacts.dedup();
+            Read::Release(envelope, artifacts)
+        }
         Deployment::PREDICATE_TYPE => Read::Deployment(envelope),
         _ => Read::Other,
     }
@@ -466,7 +482,15 @@ impl<'b> Index<'b> {
             Read::Commit(e, keys) => push(&mut self.commits, keys, e),
             Read::Image(e, keys) => push(&mut self.images, keys, e),
             Read::Approval(e, keys) => push(&mut self.approvals, keys, e),
-            Read::Release(e) => push(&mut self.releases, vec![e.digest], e),
+            Read::Release(e, artifacts) => {
+                for a in artifacts {
+                    let list = self.release_artifacts.entry(a).or_default();
+                    if !list.contains(&e.digest) {
+                        list.push(e.digest);
+                    }
+                }
+                push(&mut self.releases, vec![e.digest], e)
+            }
             Read::Deployment(e) => push(&mut self.deployments, vec![e.digest], e),
         }
         self.statements += 1;

@@ -256,6 +256,18 @@ pub(crate) fn signature_pass(
         Target::Deployment(d) => walk.deployment(d),
         Target::Any(d) if index.deployments.contains_key(d) => walk.deployment(d),
         Target::Image(d) | Target::Any(d) => walk.image(d),
+        Target::Release(d) => {
+            if walk.policy.release.is_some() {
+                for r in index
+                    .release_artifacts
+                    .get(d)
+                    .map(Vec::as_slice)
+                    .unwrap_or_default()
+                {
+                    walk.release(r);
+                }
+            }
+        }
     }
     let (statements, objects) = (walk.statements, walk.objects);
     match threads {

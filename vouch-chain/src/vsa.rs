@@ -111,10 +111,7 @@ fn inputs(
     {
         out.push(ResourceDescriptor {
             uri: format!("vouch:{}/{}", node.kind, node.name),
-            digest: SubjectDigest {
-                sha256: Some(d),
-                git_commit: None,
-            },
+            digest: SubjectDigest::sha256(d),
         });
     }
     // Approvals are statements of their own that the verdict rests on.
@@ -124,10 +121,7 @@ fn inputs(
         {
             out.push(ResourceDescriptor {
                 uri: format!("vouch:approval/{}", s.identity),
-                digest: SubjectDigest {
-                    sha256: Some(d),
-                    git_commit: None,
-                },
+                digest: SubjectDigest::sha256(d),
             });
         }
     }
@@ -139,10 +133,7 @@ fn inputs(
     {
         out.push(ResourceDescriptor {
             uri: format!("vouch:git-commit/{}", node.name),
-            digest: SubjectDigest {
-                sha256: None,
-                git_commit: Some(id),
-            },
+            digest: SubjectDigest::git_commit(id),
         });
     }
     for c in &node.children {
@@ -188,10 +179,7 @@ impl Verdict {
             resource_uri: resource_uri.clone(),
             policy: ResourceDescriptor {
                 uri: "vouch:policy".into(),
-                digest: SubjectDigest {
-                    sha256: Some(self.policy_digest()),
-                    git_commit: None,
-                },
+                digest: SubjectDigest::sha256(self.policy_digest()),
             },
             input_attestations,
             verification_result: if passed { "PASSED" } else { "FAILED" }.into(),

@@ -1,7 +1,8 @@
 //! Algorithm-tagged content digests and a streaming hasher.
 //!
-//! A [`Digest`] is shown and parsed as `sha256:<64 lowercase hex>`, the form
-//! OCI, in-toto and SLSA tools already use. Hashing goes through the `sha2`
+//! A [`Digest`] is shown and parsed as `sha256:<64 lowercase hex>` (or
+//! `sha512:<128 lowercase hex>`), the form OCI, in-toto and SLSA tools
+//! already use. Hashing goes through the `sha2`
 //! crate, which takes the SHA-NI instructions at run time when the processor
 //! has them (see [`sha256_hardware_accelerated`]).
 
@@ -14,13 +15,17 @@ use sha2::Digest as _;
 
 /// A hash function vouch names digests with.
 ///
-/// Only SHA-256 is produced today; the enum is `#[non_exhaustive]` so that
-/// SHA-512 can join without breaking callers that match on it.
+/// vouch names its own statements, keys and images by SHA-256. SHA-512 is
+/// here for the digests other tools state: npm's lock files and package
+/// provenance give an archive's SHA-512 (`integrity: sha512-...`), so a
+/// release made from an archive carries both.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 #[non_exhaustive]
 pub enum DigestAlgorithm {
     /// SHA-256 (FIPS 180-4), 32-byte output.
     Sha256,
+    /// SHA-512 (FIPS 180-4), 64-byte output.
+    Sha512,
 }
 
 impl DigestAlgorithm {
@@ -28,6 +33,7 @@ impl DigestAlgorithm {
     pub fn name(self) -> &'static str {
         match self {
             DigestAlgorithm::Sha256 => "sha256",
+            DigestAlgorithm::Sha512 => "sha512",
         }
     }
 
@@ -35,6 +41,7 @@ impl DigestAlgorithm {
     pub fn output_len(self) -> usize {
         match self {
             DigestAlgorithm::Sha256 => 32,
+            DigestAlgorithm::Sha512 => 64,
         }
     }
 
@@ -42,6 +49,7 @@ impl DigestAlgorithm {
     pub fn from_name(name: &str) -> Option<Self> {
         match name {
             "sha256" => Some(DigestAlgorithm::Sha256),
+            "sha512" => Some(DigestAlgorithm::Sha512),
             _ => None,
         }
     }
@@ -52,6 +60,9 @@ impl fmt::Display for DigestAlgorithm {
         f.write_str(self.name())
     }
 }
+
+/// The longest digest output (SHA-512).
+const MAX_LEN: usize = 64;
 
 /// A content digest: an algorithm and its output.
 ///
@@ -67,17 +78,26 @@ impl fmt::Display for DigestAlgorithm {
 #[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct Digest {
     algorithm: DigestAlgorithm,
-    // Sized for the algorithms that exist today; the field is private, so it
-    // can grow when SHA-512 joins without changing the API. Only
-    // `output_len` bytes are used.
-    bytes: [u8; 32],
+    // Sized for the longest algorithm; only `output_len` bytes are used and
+    // the rest stay zero, so the derived comparisons and hash are exact.
+    bytes: [u8; MAX_LEN],
 }
 
 impl Digest {
     /// Wraps a raw SHA-256 output.
     pub fn from_sha256(bytes: [u8; 32]) -> Self {
+        let mut all = [0u8; MAX_LEN];
+        all[..32].copy_from_slice(&bytes);
         Digest {
             algorithm: DigestAlgorithm::Sha256,
+            bytes: all,
+        }
+    }
+
+    /// Wraps a raw SHA-512 output.
+    pub fn from_sha512(bytes: [u8; 64]) -> Self {
+        Digest {
+            algorithm: DigestAlgorithm::Sha512,
             bytes,
         }
     }
@@ -91,7 +111,7 @@ impl Digest {
                 actual: raw.len(),
             });
         }
-        let mut bytes = [0u8; 32];
+        let mut bytes = [0u8; MAX_LEN];
         bytes[..raw.len()].copy_from_slice(raw);
         Ok(Digest { algorithm, bytes })
     }
@@ -101,9 +121,19 @@ impl Digest {
         Digest::from_sha256(sha2::Sha256::digest(data).into())
     }
 
+    /// SHA-512 of a byte string held in memory.
+    pub fn sha512(data: &[u8]) -> Self {
+        Digest::from_sha512(sha2::Sha512::digest(data).into())
+    }
+
     /// Streams a reader through SHA-256 in fixed-size chunks.
-    pub fn sha256_reader<R: Read>(mut reader: R) -> io::Result<Self> {
-        let mut hasher = Hasher::new(DigestAlgorithm::Sha256);
+    pub fn sha256_reader<R: Read>(reader: R) -> io::Result<Self> {
+        Digest::reader(DigestAlgorithm::Sha256, reader)
+    }
+
+    /// Streams a reader through the given algorithm in fixed-size chunks.
+    pub fn reader<R: Read>(algorithm: DigestAlgorithm, mut reader: R) -> io::Result<Self> {
+        let mut hasher = Hasher::new(algorithm);
         // 64 KiB keeps the SHA-NI path busy while staying in L2.
         let mut buf = vec![0u8; 64 * 1024];
         loop {
@@ -136,6 +166,15 @@ impl Digest {
     pub fn as_sha256(&self) -> Option<&[u8; 32]> {
         match self.algorithm {
             DigestAlgorithm::Sha256 => self.bytes[..32].try_into().ok(),
+            DigestAlgorithm::Sha512 => None,
+        }
+    }
+
+    /// The raw SHA-512 output, if this is a SHA-512 digest.
+    pub fn as_sha512(&self) -> Option<&[u8; 64]> {
+        match self.algorithm {
+            DigestAlgorithm::Sha512 => Some(&self.bytes),
+            DigestAlgorithm::Sha256 => None,
         }
     }
 
@@ -255,6 +294,7 @@ pub struct Hasher {
 #[derive(Clone)]
 enum HasherInner {
     Sha256(sha2::Sha256),
+    Sha512(sha2::Sha512),
 }
 
 impl Hasher {
@@ -264,6 +304,9 @@ impl Hasher {
             DigestAlgorithm::Sha256 => Hasher {
                 inner: HasherInner::Sha256(sha2::Sha256::new()),
             },
+            DigestAlgorithm::Sha512 => Hasher {
+                inner: HasherInner::Sha512(sha2::Sha512::new()),
+            },
         }
     }
 
@@ -271,6 +314,7 @@ impl Hasher {
     pub fn update(&mut self, data: &[u8]) {
         match &mut self.inner {
             HasherInner::Sha256(h) => h.update(data),
+            HasherInner::Sha512(h) => h.update(data),
         }
     }
 
@@ -278,6 +322,7 @@ impl Hasher {
     pub fn finish(self) -> Digest {
         match self.inner {
             HasherInner::Sha256(h) => Digest::from_sha256(h.finalize().into()),
+            HasherInner::Sha512(h) => Digest::from_sha512(h.finalize().into()),
         }
     }
 }
@@ -286,6 +331,7 @@ impl fmt::Debug for Hasher {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self.inner {
             HasherInner::Sha256(_) => f.write_str("Hasher(sha256)"),
+            HasherInner::Sha512(_) => f.write_str("Hasher(sha512)"),
         }
     }
 }
@@ -335,6 +381,32 @@ mod tests {
             Digest::sha256(b"").to_string(),
             "sha256:e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"
         );
+    }
+
+    #[test]
+    fn sha512_known_answer_and_text_form() {
+        // FIPS 180-4 example "abc".
+        let d = Digest::sha512(b"abc");
+        assert_eq!(
+            d.hex(),
+            "ddaf35a193617abacc417349ae20413112e6fa4e89a97ea20a9eeee64b55d39a\
+             2192992a274fc1a836ba3c23a3feebbd454d4423643ce80e2a9ac94fa54ca49f"
+        );
+        assert_eq!(d.algorithm(), DigestAlgorithm::Sha512);
+        assert_eq!(d.to_string().parse::<Digest>().unwrap(), d);
+        assert_eq!(d.as_sha512().map(|b| &b[..]), Some(d.as_bytes()));
+        assert_eq!(d.as_sha256(), None);
+        assert_eq!(
+            Digest::reader(DigestAlgorithm::Sha512, &b"abc"[..]).unwrap(),
+            d
+        );
+        // The same prefix of bytes under another algorithm is another digest.
+        let short = Digest::from_parts(DigestAlgorithm::Sha256, &d.as_bytes()[..32]).unwrap();
+        assert_ne!(short, d);
+        assert!(matches!(
+            format!("sha512:{}", "0".repeat(64)).parse::<Digest>(),
+            Err(DigestError::Length { expected: 64, .. })
+        ));
     }
 
     #[test]
@@ -395,6 +467,16 @@ mod tests {
             h.write_all(&data[..cut]).unwrap();
             h.write_all(&data[cut..]).unwrap();
             prop_assert_eq!(h.finish(), Digest::sha256(&data));
+            let mut h = Hasher::new(DigestAlgorithm::Sha512);
+            h.write_all(&data[..cut]).unwrap();
+            h.write_all(&data[cut..]).unwrap();
+            prop_assert_eq!(h.finish(), Digest::sha512(&data));
+        }
+
+        #[test]
+        fn sha512_text_round_trip(bytes in proptest::collection::vec(any::<u8>(), 64)) {
+            let d = Digest::from_parts(DigestAlgorithm::Sha512, &bytes).unwrap();
+            prop_assert_eq!(d.to_string().parse::<Digest>().unwrap(), d);
         }
     }
 }

@@ -48,7 +48,7 @@ pub use predicates::{
     MAX_CI_TOKEN_LEN, Pipeline, PlatformImage, SourceCommit,
 };
 pub use release::{
-    Dependency, MAX_COMPONENT_DEPTH, MAX_SBOM, Release, SbomError, SbomFormat,
+    Dependency, MAX_COMPONENT_DEPTH, MAX_SBOM, Release, ReleaseArchive, SbomError, SbomFormat,
     dependencies_from_cyclonedx, dependencies_from_sbom, dependencies_from_spdx,
 };
 pub use roster::{

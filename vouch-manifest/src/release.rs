@@ -30,6 +30,39 @@ pub struct Dependency {
     pub digest: Option<Digest>,
 }
 
+/// The archive a release was made from (`vouch attest release --archive`),
+/// named by the digests registries state: a `.crate`'s SHA-256 is
+/// Cargo.lock's `checksum`, pip pins by SHA-256, npm's `integrity` is the
+/// SHA-512. The release's [`contents`](Release::contents) are the archive's
+/// files, so whoever holds the archive can check both.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct ReleaseArchive {
+    /// The archive's file name (`shop-api-1.4.0.crate`).
+    pub name: String,
+    /// The archive format, which decides the top-level directory stripped
+    /// from its paths (`crate`, `sdist`, `npm`, `wheel`, `zip`, `tar`).
+    pub format: String,
+    /// SHA-256 of the archive file.
+    pub sha256: Digest,
+    /// SHA-512 of the archive file.
+    pub sha512: Digest,
+}
+
+impl ReleaseArchive {
+    /// The longest archive name accepted, in bytes.
+    pub const MAX_NAME: usize = 255;
+
+    /// The subject digest set that names the archive.
+    pub fn subject_digest(&self) -> SubjectDigest {
+        SubjectDigest {
+            sha256: Some(self.sha256),
+            sha512: Some(self.sha512),
+            git_commit: None,
+        }
+    }
+}
+
 /// A release: package, version, contents, dependencies and certified commits.
 ///
 /// The predicate as JSON (`predicateType` `https://vouch.dev/attestation/release/v1`):
@@ -84,6 +117,11 @@ pub struct Release {
     /// release, or be exempt by policy.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub previous: Option<Digest>,
+    /// The archive the release was made from, when it was; its digests may
+    /// then name the statement's subjects instead of the contents root.
+    /// Absent from directory releases, which encode as before.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub archive: Option<ReleaseArchive>,
 }
 
 impl Predicate for Release {
@@ -101,6 +139,23 @@ impl Predicate for Release {
         if self.version.is_empty() {
             return Err(invalid("version", "is empty"));
         }
+        if let Some(a) = &self.archive {
+            if a.name.is_empty() || a.name.len() > ReleaseArchive::MAX_NAME {
+                return Err(invalid("archive.name", "is empty or longer than 255 bytes"));
+            }
+            if a.format.is_empty() || a.format.len() > 16 {
+                return Err(invalid(
+                    "archive.format",
+                    "is empty or longer than 16 bytes",
+                ));
+            }
+            if a.sha256.algorithm() != DigestAlgorithm::Sha256 {
+                return Err(invalid("archive.sha256", "is not a SHA-256 digest"));
+            }
+            if a.sha512.algorithm() != DigestAlgorithm::Sha512 {
+                return Err(invalid("archive.sha512", "is not a SHA-512 digest"));
+            }
+        }
         let mut seen = std::collections::HashSet::with_capacity(self.commits.len());
         if !self.commits.iter().all(|c| seen.insert(c)) {
             return Err(invalid("commits", "lists a commit twice"));
@@ -113,15 +168,29 @@ impl Predicate for Release {
             .purl
             .clone()
             .unwrap_or_else(|| format!("{}@{}", self.package, self.version));
-        vec![Subject::sha256(name, self.contents.root())]
+        let contents = Subject::sha256(name, self.contents.root());
+        match &self.archive {
+            // The archive first: it is what registries and lock files name.
+            Some(a) => vec![
+                Subject::archive(a.name.clone(), a.sha256, a.sha512),
+                contents,
+            ],
+            None => vec![contents],
+        }
     }
 
-    /// A release statement's subject is the root digest of its content manifest.
+    /// A release statement's subject is the root digest of its content
+    /// manifest, or, for a release made from an archive, the archive's
+    /// SHA-256 and SHA-512 (see [`Predicate::alternate_binding`]).
     fn subject_binding(&self) -> Option<(SubjectDigest, &'static str)> {
         Some((
             SubjectDigest::sha256(self.contents.root()),
-            "contents root digest",
+            "contents root digest (or its archive's digests)",
         ))
+    }
+
+    fn alternate_binding(&self) -> Option<SubjectDigest> {
+        self.archive.as_ref().map(ReleaseArchive::subject_digest)
     }
 }
 

@@ -38,6 +38,14 @@ pub trait Predicate: Serialize + DeserializeOwned + Clone + fmt::Debug {
     /// Checked whenever a statement is made or decoded, so no caller can
     /// forget it: a signature over a statement binds to that thing only.
     fn subject_binding(&self) -> Option<(SubjectDigest, &'static str)>;
+
+    /// A second digest set a subject may carry instead of
+    /// [`subject_binding`](Predicate::subject_binding)'s, when the predicate
+    /// itself names a second form of the thing (a release made from an
+    /// archive names the archive's digests beside its contents root).
+    fn alternate_binding(&self) -> Option<SubjectDigest> {
+        None
+    }
 }
 
 /// What a statement is about: a name and a digest.
@@ -55,8 +63,18 @@ impl Subject {
     pub fn sha256(name: impl Into<String>, digest: Digest) -> Self {
         Subject {
             name: name.into(),
+            digest: SubjectDigest::sha256(digest),
+        }
+    }
+
+    /// A subject naming an archive by its SHA-256 and SHA-512 digests, as
+    /// registries state them (Cargo and pip by SHA-256, npm by SHA-512).
+    pub fn archive(name: impl Into<String>, sha256: Digest, sha512: Digest) -> Self {
+        Subject {
+            name: name.into(),
             digest: SubjectDigest {
-                sha256: Some(digest),
+                sha256: Some(sha256),
+                sha512: Some(sha512),
                 git_commit: None,
             },
         }
@@ -66,22 +84,25 @@ impl Subject {
     pub fn git_commit(name: impl Into<String>, id: GitObjectId) -> Self {
         Subject {
             name: name.into(),
-            digest: SubjectDigest {
-                sha256: None,
-                git_commit: Some(id),
-            },
+            digest: SubjectDigest::git_commit(id),
         }
     }
 }
 
 /// An in-toto DigestSet restricted to the algorithms vouch reads:
-/// `{"sha256": "<hex>"}` and `{"gitCommit": "<hex>"}`.
+/// `{"sha256": "<hex>"}`, `{"sha512": "<hex>"}` and `{"gitCommit": "<hex>"}`
+/// (several at once name one artifact several ways).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 pub struct SubjectDigest {
     /// SHA-256 of the artifact.
     #[serde(default, skip_serializing_if = "Option::is_none", with = "hex_sha256")]
     pub sha256: Option<Digest>,
+    /// SHA-512 of the artifact (npm states archives by it). Absent from
+    /// every statement made before it existed, which therefore encode to the
+    /// same bytes.
+    #[serde(default, skip_serializing_if = "Option::is_none", with = "hex_sha512")]
+    pub sha512: Option<Digest>,
     /// A git commit id.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub git_commit: Option<GitObjectId>,
@@ -92,6 +113,7 @@ impl SubjectDigest {
     pub fn sha256(d: Digest) -> Self {
         SubjectDigest {
             sha256: Some(d),
+            sha512: None,
             git_commit: None,
         }
     }
@@ -100,16 +122,27 @@ impl SubjectDigest {
     pub fn git_commit(id: GitObjectId) -> Self {
         SubjectDigest {
             sha256: None,
+            sha512: None,
             git_commit: Some(id),
         }
+    }
+
+    /// Whether `d` (SHA-256 or SHA-512) is one of this set's digests.
+    pub fn contains(&self, d: &Digest) -> bool {
+        self.sha256.as_ref() == Some(d) || self.sha512.as_ref() == Some(d)
+    }
+
+    /// Whether the set holds no digest at all.
+    pub fn is_empty(&self) -> bool {
+        self.sha256.is_none() && self.sha512.is_none() && self.git_commit.is_none()
     }
 }
 
 impl fmt::Display for SubjectDigest {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let mut sep = "";
-        if let Some(d) = &self.sha256 {
-            write!(f, "{d}")?;
+        for d in [&self.sha256, &self.sha512].into_iter().flatten() {
+            write!(f, "{sep}{d}")?;
             sep = ", ";
         }
         if let Some(c) = &self.git_commit {
@@ -120,26 +153,40 @@ impl fmt::Display for SubjectDigest {
 }
 
 /// in-toto writes digests as bare hex under the algorithm's name.
-mod hex_sha256 {
-    use super::*;
-
-    pub(super) fn serialize<S: serde::Serializer>(
-        d: &Option<Digest>,
-        s: S,
-    ) -> Result<S::Ok, S::Error> {
-        match d {
-            Some(d) => s.serialize_str(&d.hex()),
-            None => s.serialize_none(),
-        }
+fn serialize_hex<S: serde::Serializer>(d: &Option<Digest>, s: S) -> Result<S::Ok, S::Error> {
+    match d {
+        Some(d) => s.serialize_str(&d.hex()),
+        None => s.serialize_none(),
     }
+}
 
+fn deserialize_hex<'de, D: serde::Deserializer<'de>>(
+    algorithm: DigestAlgorithm,
+    d: D,
+) -> Result<Option<Digest>, D::Error> {
+    let text = <std::borrow::Cow<'de, str>>::deserialize(d)?;
+    Digest::from_hex(algorithm, &text)
+        .map(Some)
+        .map_err(serde::de::Error::custom)
+}
+
+mod hex_sha256 {
+    pub(super) use super::serialize_hex as serialize;
+    use super::*;
     pub(super) fn deserialize<'de, D: serde::Deserializer<'de>>(
         d: D,
     ) -> Result<Option<Digest>, D::Error> {
-        let text = <std::borrow::Cow<'de, str>>::deserialize(d)?;
-        Digest::from_hex(DigestAlgorithm::Sha256, &text)
-            .map(Some)
-            .map_err(serde::de::Error::custom)
+        deserialize_hex(DigestAlgorithm::Sha256, d)
+    }
+}
+
+mod hex_sha512 {
+    pub(super) use super::serialize_hex as serialize;
+    use super::*;
+    pub(super) fn deserialize<'de, D: serde::Deserializer<'de>>(
+        d: D,
+    ) -> Result<Option<Digest>, D::Error> {
+        deserialize_hex(DigestAlgorithm::Sha512, d)
     }
 }
 
@@ -181,15 +228,15 @@ impl<P: Predicate> Statement<P> {
         if subjects.is_empty() {
             return Err(ManifestError::EmptySubjects);
         }
-        if let Some(s) = subjects
-            .iter()
-            .find(|s| s.digest.sha256.is_none() && s.digest.git_commit.is_none())
-        {
+        if let Some(s) = subjects.iter().find(|s| s.digest.is_empty()) {
             return Err(ManifestError::EmptySubjectDigest(s.name.clone()));
         }
         predicate.check()?;
+        let alternate = predicate.alternate_binding();
         if let Some((expected, what)) = predicate.subject_binding()
-            && let Some(s) = subjects.iter().find(|s| s.digest != expected)
+            && let Some(s) = subjects
+                .iter()
+                .find(|s| s.digest != expected && alternate.as_ref() != Some(&s.digest))
         {
             return Err(ManifestError::SubjectBinding {
                 predicate: P::PREDICATE_TYPE,

@@ -104,6 +104,7 @@ fn release() -> Release {
         commits: vec![oid('a'), oid('c')],
         released_at: t("2026-11-02T09:00:00Z"),
         previous: None,
+        archive: None,
     }
 }
 
@@ -448,4 +449,43 @@ fn an_index_statement_has_no_config_or_layers_of_its_own() {
             "{bad:?}"
         );
     }
+}
+
+#[test]
+fn a_release_from_an_archive_names_the_archive_by_both_digests() {
+    let bytes = b"the archive";
+    let mut r = release();
+    let plain = Statement::from_predicate(r.clone()).unwrap();
+    r.archive = Some(ReleaseArchive {
+        name: "shop-api-1.4.0.crate".into(),
+        format: "crate".into(),
+        sha256: Digest::sha256(bytes),
+        sha512: Digest::sha512(bytes),
+    });
+    let s = Statement::from_predicate(r.clone()).unwrap();
+    let subject = &s.subjects()[0];
+    assert_eq!(subject.digest.sha256, Some(Digest::sha256(bytes)));
+    assert_eq!(subject.digest.sha512, Some(Digest::sha512(bytes)));
+    // in-toto's DigestSet: bare hex under each algorithm's name.
+    let json: serde_json::Value = serde_json::from_slice(&s.to_json().unwrap()).unwrap();
+    assert_eq!(
+        json["subject"][0]["digest"]["sha512"],
+        serde_json::Value::String(Digest::sha512(bytes).hex())
+    );
+    let back =
+        Statement::<Release>::from_canonical_bytes(&s.to_canonical_bytes().unwrap()).unwrap();
+    assert_eq!(back, s);
+    // The contents root still names it, and a directory release is unchanged.
+    assert!(s.subjects()[1].digest.contains(&r.contents.root()));
+    assert_eq!(plain.subjects().len(), 1);
+
+    // A subject naming an archive the predicate does not is refused.
+    let other = Subject::archive("x.crate", Digest::sha256(b"x"), Digest::sha512(b"x"));
+    assert!(matches!(
+        Statement::new(vec![other], r.clone()),
+        Err(ManifestError::SubjectBinding { .. })
+    ));
+    // Digests of the wrong algorithm in the archive are refused.
+    r.archive.as_mut().unwrap().sha512 = Digest::sha256(bytes);
+    assert!(Statement::from_predicate(r).is_err());
 }

@@ -310,6 +310,7 @@ pub(crate) fn fixture_at(commits: usize, commit_keys: Algorithm, now: Timestamp)
             commits: ids,
             released_at: t("2026-11-10T12:00:00Z"),
             previous: None,
+            archive: None,
         };
         let certifiers = [
             &maintainers[(2 * r) % MAINTAINERS].key,

@@ -153,7 +153,7 @@ impl<'a> Eval<'a> {
 
     /// Records the commits a release statement lists (decoding it; its
     /// signatures are checked when the release link is evaluated).
-    fn register_certifier(&mut self, release: &Digest) {
+    pub(super) fn register_certifier(&mut self, release: &Digest) {
         let index = self.index;
         let Some(entries) = index.releases.get(release) else {
             return;

@@ -14,6 +14,80 @@ use crate::error::Reason;
 use crate::trace::{LinkKind, TraceNode};
 
 impl<'a> Eval<'a> {
+    /// The release statement(s) naming `artifact` as their subject, as a
+    /// chain target. Each is evaluated as the image link would (with its
+    /// commits, under the commit stage when there is one); statements that
+    /// name the same artifact must agree on what it is.
+    pub(super) fn release_target(&mut self, artifact: &Digest) -> TraceNode {
+        let index = self.index;
+        let mut node = TraceNode::new(LinkKind::Release, artifact.to_string());
+        if self.policy.release.is_none() {
+            node.failures.push(Reason::NoReleaseStage {
+                artifact: *artifact,
+            });
+            node.settle();
+            return node;
+        }
+        // Sorted, so that the statement the trace rests on does not
+        // depend on the bundle's order.
+        let mut digests: Vec<Digest> = index
+            .release_artifacts
+            .get(artifact)
+            .cloned()
+            .unwrap_or_default();
+        digests.sort();
+        // Only statements whose subjects decode as bound to what they
+        // describe count: an envelope may claim any subject digest.
+        let mut found: Vec<(Digest, &'a Release)> = Vec::with_capacity(digests.len());
+        let mut failures = Vec::new();
+        for d in &digests {
+            let Some(entries) = index.releases.get(d) else {
+                continue;
+            };
+            let mut own = Vec::new();
+            let groups = self.decode(entries, &mut own);
+            match groups.first() {
+                Some(g)
+                    if g[0]
+                        .unverified()
+                        .subjects()
+                        .iter()
+                        .any(|s| s.digest.contains(artifact)) =>
+                {
+                    found.push((*d, g[0].unverified().predicate()));
+                }
+                _ => failures.extend(own),
+            }
+        }
+        let Some(&(primary, r)) = found.first() else {
+            if failures.is_empty() {
+                failures.push(Reason::ReleaseArtifactMissing {
+                    artifact: *artifact,
+                });
+            }
+            node.failures = failures;
+            node.settle();
+            return node;
+        };
+        for (other, o) in &found[1..] {
+            if o.package != r.package || o.version != r.version || o.contents != r.contents {
+                failures.push(Reason::Conflict {
+                    subject: format!("artifact {artifact}"),
+                    first: primary,
+                    second: *other,
+                });
+            }
+        }
+        self.register_certifier(&primary);
+        let mut child = self.release(&primary, &r.package, &r.version);
+        if failures.is_empty() {
+            return child;
+        }
+        child.failures.extend(failures);
+        child.settle();
+        child
+    }
+
     pub(super) fn release(&mut self, digest: &Digest, package: &str, version: &str) -> TraceNode {
         if let Some((name, outcome)) = self.seen_releases.get(digest) {
             return Self::reference(LinkKind::Release, name, *outcome);

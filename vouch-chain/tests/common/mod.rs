@@ -532,6 +532,7 @@ impl<'w> Scenario<'w> {
             commits: commits.iter().map(|c| c.commit.commit_id.clone()).collect(),
             released_at: t(RELEASED_AT),
             previous: None,
+            archive: None,
         };
         let image = Image {
             name: "registry.example.com/shop/api".into(),

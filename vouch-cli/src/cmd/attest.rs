@@ -519,6 +519,7 @@ fn release_predicate(d: ReleaseDraft) -> Result<Release, CliError> {
         commits: d.commits.unwrap_or_default(),
         released_at: d.released_at.unwrap_or_else(Timestamp::now),
         previous: d.previous,
+        archive: None,
     })
 }
 

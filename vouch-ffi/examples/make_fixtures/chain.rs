@@ -325,6 +325,7 @@ pub(crate) fn build(now: Timestamp) -> Result<Fixtures> {
             commits: vec![c1.clone(), c2.clone()],
             released_at: ago(now, 2 * 86_400),
             previous: None,
+            archive: None,
         },
         &[&cast.bob, &cast.carol],
     )?;
