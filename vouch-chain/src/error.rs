@@ -683,6 +683,37 @@ pub enum Reason {
         /// The requirement not met.
         requirement: HardwareRequirement,
     },
+    /// A git object is OpenPGP-signed and this build has no OpenPGP
+    /// support (vouch-chain feature `openpgp`): it is not counted signed.
+    OpenPgpNotBuilt {
+        /// The object (`commit <id>`, `tag <name>`).
+        object: String,
+    },
+    /// An OpenPGP signature names a key no roster identity enrolls.
+    UnknownOpenPgpKey {
+        /// The object (`commit <id>`, `tag <name>`).
+        object: String,
+        /// The issuer fingerprint (or key id) the signature names.
+        issuer: String,
+    },
+    /// An OpenPGP signature is malformed, refused (weak hash, a key that
+    /// may not sign) or does not verify.
+    OpenPgpSignature {
+        /// The object (`commit <id>`, `tag <name>`).
+        object: String,
+        /// What is wrong.
+        problem: String,
+    },
+    /// The roster enrolls an OpenPGP key whose certificate cannot be used
+    /// (unreadable, or its primary key has another fingerprint).
+    OpenPgpKeyUnusable {
+        /// The enrolled fingerprint.
+        fingerprint: String,
+        /// Its identity.
+        identity: IdentityId,
+        /// Why.
+        problem: String,
+    },
 }
 
 impl Reason {
@@ -1182,6 +1213,25 @@ impl std::fmt::Display for Reason {
             Reason::RuleTooComplex { rule } => {
                 write!(f, "rule {rule} has too many signer combinations to decide")
             }
+            Reason::OpenPgpNotBuilt { object } => write!(
+                f,
+                "{object} is OpenPGP-signed, and OpenPGP support is not built (feature openpgp)"
+            ),
+            Reason::UnknownOpenPgpKey { object, issuer } => write!(
+                f,
+                "{object} is signed by OpenPGP key {issuer}, which no roster identity enrolls"
+            ),
+            Reason::OpenPgpSignature { object, problem } => {
+                write!(f, "{object}: OpenPGP signature refused: {problem}")
+            }
+            Reason::OpenPgpKeyUnusable {
+                fingerprint,
+                identity,
+                problem,
+            } => write!(
+                f,
+                "OpenPGP key {fingerprint} of {identity} cannot be used: {problem}"
+            ),
         }
     }
 }

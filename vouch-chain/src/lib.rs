@@ -172,6 +172,7 @@ mod counter;
 mod error;
 mod eval;
 mod index;
+mod openpgp;
 pub mod policy;
 mod reach;
 mod rules;
