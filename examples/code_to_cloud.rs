@@ -892,6 +892,7 @@ fn certify_release(
         released_at: at,
         previous: None,
         archive: None,
+        tag: None,
     };
     sign_by(release, &[cast.carol.signer(), cast.dave.signer()])
 }

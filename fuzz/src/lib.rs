@@ -313,6 +313,7 @@ fn make_fixture() -> Fixture {
         released_at: t("2026-11-10T12:00:00Z"),
         previous: None,
         archive: None,
+        tag: None,
     };
     let release = sign(release, &[&m(who::MAINT0).key, &m(who::MAINT1).key]).expect("release");
     add(release.to_bytes().expect("release"));

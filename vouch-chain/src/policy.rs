@@ -548,6 +548,13 @@ pub struct ReleasePolicy {
     /// Refuse releases older than this.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub max_age: Option<MaxAge>,
+    /// The release must name its git tag, and the bundle carry that tag
+    /// object: with the name the release gives, pointing at the release's
+    /// head commit (the one certified commit no other has as parent), and
+    /// signed (SSH or OpenPGP) by an identity that certified the release
+    /// (default false).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub require_tag: bool,
 }
 
 /// Whose signature attributes a commit.

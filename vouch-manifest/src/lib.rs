@@ -48,8 +48,9 @@ pub use predicates::{
     MAX_CI_TOKEN_LEN, Pipeline, PlatformImage, SourceCommit,
 };
 pub use release::{
-    Dependency, MAX_COMPONENT_DEPTH, MAX_SBOM, Release, ReleaseArchive, SbomError, SbomFormat,
-    dependencies_from_cyclonedx, dependencies_from_sbom, dependencies_from_spdx,
+    Dependency, MAX_COMPONENT_DEPTH, MAX_SBOM, MAX_TAG_NAME, Release, ReleaseArchive, ReleaseTag,
+    SbomError, SbomFormat, dependencies_from_cyclonedx, dependencies_from_sbom,
+    dependencies_from_spdx,
 };
 pub use roster::{
     ClaimedTimeTrust, Grandfathered, HardwareClaim, Identity, IdentityProof, KeyStanding,

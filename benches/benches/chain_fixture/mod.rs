@@ -311,6 +311,7 @@ pub(crate) fn fixture_at(commits: usize, commit_keys: Algorithm, now: Timestamp)
             released_at: t("2026-11-10T12:00:00Z"),
             previous: None,
             archive: None,
+            tag: None,
         };
         let certifiers = [
             &maintainers[(2 * r) % MAINTAINERS].key,

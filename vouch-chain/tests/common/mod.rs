@@ -533,6 +533,7 @@ impl<'w> Scenario<'w> {
             released_at: t(RELEASED_AT),
             previous: None,
             archive: None,
+            tag: None,
         };
         let image = Image {
             name: "registry.example.com/shop/api".into(),

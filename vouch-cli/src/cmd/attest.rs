@@ -520,6 +520,7 @@ fn release_predicate(d: ReleaseDraft) -> Result<Release, CliError> {
         released_at: d.released_at.unwrap_or_else(Timestamp::now),
         previous: d.previous,
         archive: None,
+        tag: None,
     })
 }
 

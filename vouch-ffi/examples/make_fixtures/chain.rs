@@ -326,6 +326,7 @@ pub(crate) fn build(now: Timestamp) -> Result<Fixtures> {
             released_at: ago(now, 2 * 86_400),
             previous: None,
             archive: None,
+            tag: None,
         },
         &[&cast.bob, &cast.carol],
     )?;
