@@ -20,6 +20,7 @@ use vouch_manifest::{
 };
 
 pub mod build;
+pub mod package;
 
 /// A signing key made from a fixed label (its SHA-256 is the seed).
 pub enum Key {

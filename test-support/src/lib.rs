@@ -10,6 +10,8 @@
 //! inspects them with skopeo; [`registry`] runs a real `docker-registry`
 //! to push them to. [`tpm`] starts a TPM 2.0 simulator (swtpm) per test.
 //! `gate` (feature `gate`) runs vouch-gate's webhook over TLS on loopback.
+//! [`packages`] packs tiny projects with `cargo package`, `npm pack` and
+//! `python -m build`.
 
 use std::path::PathBuf;
 
@@ -20,6 +22,7 @@ pub mod gate;
 pub mod git;
 pub mod gpg;
 pub mod oci;
+pub mod packages;
 pub mod registry;
 pub mod tpm;
 pub mod tpm_certify;

@@ -74,6 +74,9 @@ enum Command {
     /// A small transparency log of statements in a directory (C2SP tlog-tiles).
     #[command(subcommand, long_about = cmd::log::LONG_ABOUT)]
     Log(cmd::log::LogCommand),
+    /// Verify package archives (.crate, wheels, sdists, npm tarballs, zip, tar) against their releases.
+    #[command(subcommand)]
+    Package(cmd::package::PackageCommand),
 }
 
 /// Puts the exit codes under the help of every command that has no text
@@ -131,6 +134,7 @@ fn main() -> ExitCode {
         Command::Sigstore(c) => cmd::sigstore::run(c),
         Command::Log(c) => cmd::log::run(c),
         Command::Gate(c) => cmd::gate::run(c),
+        Command::Package(c) => cmd::package::run(c),
     };
     match result {
         Ok(Outcome::Done) => ExitCode::SUCCESS,

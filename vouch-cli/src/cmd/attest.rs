@@ -19,7 +19,7 @@ use vouch_git::commit::{CommitObject, ObjectFormat};
 use vouch_manifest::tree::TreeManifest;
 use vouch_manifest::{
     Approval, ApprovalRole, Commit, Dependency, DeployTarget, Deployment, GitObjectId, GitPerson,
-    IdentityId, Image, ImagePackage, Pipeline, PlatformImage, Predicate, Release,
+    IdentityId, Image, ImagePackage, Pipeline, PlatformImage, Predicate, Release, ReleaseArchive,
     STATEMENT_CONTENT_TYPE, Signed, SourceCommit, Statement, dependencies_from_sbom,
 };
 
@@ -115,8 +115,16 @@ pub(crate) struct ReleaseArgs {
     common: CommonArgs,
     /// The released files: a directory (its content manifest is built) or a
     /// manifest file from `vouch manifest tree`.
-    #[arg(long, value_name = "DIR")]
+    #[arg(long, value_name = "DIR", conflicts_with = "archive")]
     contents: Option<PathBuf>,
+    /// The released archive (.crate, wheel, sdist, npm .tgz, zip, tar): the
+    /// contents are its files' manifest, and the statement's subjects name
+    /// it by its SHA-256 and SHA-512 as registries state them.
+    #[arg(long, value_name = "FILE")]
+    archive: Option<PathBuf>,
+    /// The --archive format, when its file name does not say it.
+    #[arg(long = "archive-format", value_name = "FORMAT", requires = "archive")]
+    archive_format: Option<vouch_package::Format>,
     /// How --contents is walked when it is a directory.
     #[command(flatten)]
     tree: TreeArgs,
@@ -352,6 +360,8 @@ struct ReleaseDraft {
     previous: Option<Digest>,
     /// See [`Release::tag`].
     tag: Option<vouch_manifest::ReleaseTag>,
+    /// See [`Release::archive`].
+    archive: Option<ReleaseArchive>,
 }
 
 /// An image predicate as `--from` and the flags give it.
@@ -532,7 +542,7 @@ fn release_predicate(d: ReleaseDraft) -> Result<Release, CliError> {
         commits: d.commits.unwrap_or_default(),
         released_at: d.released_at.unwrap_or_else(Timestamp::now),
         previous: d.previous,
-        archive: None,
+        archive: d.archive,
         tag: d.tag,
     })
 }
@@ -694,11 +704,26 @@ fn contents(path: &Path, tree: &TreeArgs) -> Result<TreeManifest, CliError> {
 
 /// `vouch attest release`: contents manifest, SBOM dependencies, commits.
 fn release(args: ReleaseArgs) -> CliResult {
-    let manifest = args
+    let mut manifest = args
         .contents
         .as_deref()
         .map(|p| contents(p, &args.tree))
         .transpose()?;
+    let mut archive = None;
+    if let Some(path) = &args.archive {
+        let package = crate::cmd::package::read_archive(path, args.archive_format)?;
+        let name = crate::cmd::package::archive_name(path)?;
+        eprintln!(
+            "{} archive {}: {} files, sha256 {}, {}",
+            package.format(),
+            path.display(),
+            package.manifest().entries().len(),
+            package.sha256_hex(),
+            package.npm_integrity()
+        );
+        archive = Some(package.release_archive(name));
+        manifest = Some(package.into_manifest());
+    }
     let dependencies = match &args.sbom {
         Some(path) => {
             let (format, deps) =
@@ -728,6 +753,7 @@ fn release(args: ReleaseArgs) -> CliResult {
     set_list(&mut draft.commits, args.commits);
     set(&mut draft.released_at, args.released_at);
     set(&mut draft.previous, previous);
+    set(&mut draft.archive, archive);
     if let Some(name) = &args.tag {
         let (id, raw) = crate::git::read::read_tag(args.repo.as_deref(), name)
             .map_err(|e| CliError::usage(format!("cannot read tag {name:?}"), e))?;

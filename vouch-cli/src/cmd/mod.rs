@@ -26,6 +26,8 @@ pub(crate) mod key;
 pub(crate) mod log;
 /// `vouch oci attach` and `vouch oci fetch`.
 pub(crate) mod oci;
+/// `vouch package verify`, and the archives of `vouch attest release --archive`.
+pub(crate) mod package;
 /// `vouch roster ...`.
 pub(crate) mod roster;
 /// `vouch sigstore ...` (verifying needs the cargo feature `sigstore`).

@@ -112,7 +112,7 @@ fn target(arg: &str) -> Result<Target, CliError> {
 
 /// Reads the bundle: a file or directory that cannot be read is unreadable
 /// input (exit 2); one that does not decode is refused (exit 1).
-fn bundle(path: &Path) -> Result<Bundle, CliError> {
+pub(crate) fn bundle(path: &Path) -> Result<Bundle, CliError> {
     let _progress = Progress::spinner(format!("reading {}", path.display()));
     Bundle::read(path).map_err(|e| {
         let message = format!("bundle {} refused", path.display());
