@@ -350,6 +350,7 @@ fn step_roster(ws: &Workspace, t: &Timeline) -> Result<(Cast, TrustedRoster)> {
         identities.push(Identity {
             id: m.id.clone(),
             display_name: m.name.into(),
+            openpgp_keys: Vec::new(),
             proofs: vec![proof],
             keys: vec![key],
         });
@@ -891,6 +892,7 @@ fn certify_release(
         released_at: at,
         previous: None,
         archive: None,
+        tag: None,
     };
     sign_by(release, &[cast.carol.signer(), cast.dave.signer()])
 }

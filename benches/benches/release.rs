@@ -37,6 +37,7 @@ fn release(components: usize) -> Release {
         released_at: "2026-11-01T00:00:00Z".parse().unwrap(),
         previous: None,
         archive: None,
+        tag: None,
     }
 }
 

@@ -476,6 +476,7 @@ impl ArbChain {
                             .filter(|_| !releases.is_empty())
                             .map(|p| pick(&releases, p)),
                         archive: None,
+                        tag: None,
                     };
                     let signed = sign(r, &signers);
                     if let Some(s) = &signed {

@@ -232,6 +232,7 @@ fn make_fixture() -> Fixture {
         identities.push(Identity {
             id: m.id.clone(),
             display_name: m.id.name().to_owned(),
+            openpgp_keys: Vec::new(),
             proofs: Vec::new(),
             keys: vec![key],
         });
@@ -313,6 +314,7 @@ fn make_fixture() -> Fixture {
         released_at: t("2026-11-10T12:00:00Z"),
         previous: None,
         archive: None,
+        tag: None,
     };
     let release = sign(release, &[&m(who::MAINT0).key, &m(who::MAINT1).key]).expect("release");
     add(release.to_bytes().expect("release"));
@@ -554,6 +556,20 @@ message\n"
         "deps_pip" => vec![
             vouch_test_support::deps::PIP_HASHED.as_bytes().to_vec(),
             b"-r other.txt\n-e git+https://e.com/x.git#egg=x\na[b]==1 ; python_version > '3' \\\n --hash=sha384:00\n".to_vec(),
+        ],
+        "git_tag" => vec![
+            b"object 4b825dc642cb6eb9a060e54bf8d69288fbee4904\n\
+type commit\n\
+tag v1.0\n\
+tagger A U Thor <a@example.com> 1700000000 +0000\n\
+\n\
+message\n\
+-----BEGIN SSH SIGNATURE-----\nU1NIU0lHAAAAAQ==\n-----END SSH SIGNATURE-----\n"
+                .to_vec(),
+        ],
+        "openpgp" => vec![
+            b"-----BEGIN PGP SIGNATURE-----\n\niHUEABYKAB0WIQQ=\n=AAAA\n-----END PGP SIGNATURE-----\n"
+                .to_vec(),
         ],
         _ => Vec::new(),
     }

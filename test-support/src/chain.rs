@@ -132,6 +132,7 @@ fn identity(who: &str, key: &FileKey, from: Timestamp) -> Identity {
     Identity {
         id: id(who),
         display_name: who.into(),
+        openpgp_keys: Vec::new(),
         proofs: vec![proof],
         keys: vec![RosterKey::new(key.public_key().clone(), from)],
     }

@@ -21,6 +21,7 @@ pub mod deps;
 #[cfg(feature = "gate")]
 pub mod gate;
 pub mod git;
+pub mod gpg;
 pub mod oci;
 pub mod packages;
 pub mod registry;

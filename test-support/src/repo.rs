@@ -70,6 +70,7 @@ fn person(who: &str, key: &FileKey, from: Timestamp) -> Identity {
             address: who.trim_start_matches("person:").into(),
         }],
         keys: vec![RosterKey::new(key.public_key().clone(), from)],
+        openpgp_keys: Vec::new(),
     }
 }
 

@@ -109,6 +109,9 @@ pub(crate) struct Attester<'r> {
     /// The roster's Sigstore trust, for statements in Sigstore bundles.
     #[cfg(feature = "sigstore")]
     pub(crate) sigstore: crate::sigstore::Context<'r>,
+    /// The roster's OpenPGP certificates, read on first use.
+    #[cfg(feature = "openpgp")]
+    pub(crate) openpgp: std::cell::OnceCell<crate::openpgp::Ring>,
 }
 
 impl<'r> Attester<'r> {
@@ -161,6 +164,45 @@ impl<'r> Attester<'r> {
         out
     }
 
+    /// The standing of `key_id` (a vouch key, or an OpenPGP key by its
+    /// roster id) for `thing`: its holder, its roster entry (none for an
+    /// OpenPGP key), its standing and when it ends.
+    #[allow(clippy::type_complexity)]
+    fn standing(
+        &self,
+        key_id: &KeyId,
+        at: Timestamp,
+        proven: Option<Timestamp>,
+        thing: SignedThing<'_>,
+    ) -> Result<
+        (
+            &'r Identity,
+            Option<&'r RosterKey>,
+            KeyStanding,
+            Option<Timestamp>,
+        ),
+        RosterError,
+    > {
+        if self.roster.openpgp_key(key_id).is_some() {
+            let r = match proven {
+                Some(p) => self
+                    .roster
+                    .openpgp_key_standing_proven(key_id, at, p, thing),
+                None => self
+                    .roster
+                    .openpgp_key_standing(key_id, at, self.now, thing, self.trust),
+            };
+            return r.map(|(i, k, s)| (i, None, s, k.end().map(|e| e.0)));
+        }
+        let r = match proven {
+            Some(p) => self.roster.key_standing_proven(key_id, at, p, thing),
+            None => self
+                .roster
+                .key_standing(key_id, at, self.now, thing, self.trust),
+        };
+        r.map(|(i, k, s)| (i, Some(k), s, k.end().map(|e| e.0)))
+    }
+
     /// Maps a verified key to the identity that held it at `at`, or records
     /// why it cannot count (revoked or ended and not grandfathered, outside
     /// its window, not in the roster). With a `proven` time (a witness saw
@@ -195,25 +237,19 @@ impl<'r> Attester<'r> {
         }));
         let mut last = None;
         for thing in things {
-            let standing = match proven {
-                Some(p) => self.roster.key_standing_proven(&key_id, at, p, thing),
-                None => self
-                    .roster
-                    .key_standing(&key_id, at, self.now, thing, self.trust),
-            };
-            match standing {
-                Ok((identity, roster_key, standing)) => {
+            match self.standing(&key_id, at, proven, thing) {
+                Ok((identity, roster_key, standing, end)) => {
                     // Counted as live on a claimed time only while the
                     // key's end is still ahead.
                     if standing == KeyStanding::Live
                         && proven.is_none()
-                        && let Some((end, _)) = roster_key.end()
+                        && let Some(end) = end
                     {
                         self.until.at(end);
                     }
                     return Some(Attested {
                         identity,
-                        roster_key: Some(roster_key),
+                        roster_key,
                         key_id,
                         evidence,
                         at,
@@ -274,8 +310,18 @@ impl<'r> Attester<'r> {
                 let (valid_from, valid_until) = self
                     .roster
                     .identity(&identity)
-                    .and_then(|i| i.keys.iter().find(|k| k.key.key_id() == key_id))
-                    .map(|k| (k.valid_from, k.valid_until))
+                    .and_then(|i| {
+                        i.keys
+                            .iter()
+                            .find(|k| k.key.key_id() == key_id)
+                            .map(|k| (k.valid_from, k.valid_until))
+                            .or_else(|| {
+                                i.openpgp_keys
+                                    .iter()
+                                    .find(|k| k.key_id() == key_id)
+                                    .map(|k| (k.valid_from, k.valid_until))
+                            })
+                    })
                     .unwrap_or((at, None));
                 Reason::KeyOutsideWindow {
                     key_id,

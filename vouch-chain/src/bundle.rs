@@ -30,7 +30,10 @@ pub const MAX_SIGSTORE_BUNDLE: usize = 16 << 20;
 /// [`timestamped_digest`] of an envelope and a DER `TimeStampToken` of it;
 /// with Sigstore bundles, also `"sigstore": [bstr...]`, each the JSON of a
 /// Sigstore bundle (`*.sigstore.json`) as written, whose DSSE statement is
-/// evidence when the verifier is built with feature `sigstore`.
+/// evidence when the verifier is built with feature `sigstore`; with
+/// annotated git tag objects, also `"tags": [bstr...]`, each the bytes
+/// `git cat-file tag` prints (a release that names its tag is checked
+/// against it).
 /// (COSE receipts of transparency logs travel inside their envelopes, in
 /// label 394 of the unprotected header.)
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -40,6 +43,7 @@ pub struct Bundle {
     timestamps: Vec<(Digest, Vec<u8>)>,
     inclusions: Vec<([u8; 32], Inclusion)>,
     sigstore: Vec<Vec<u8>>,
+    tags: Vec<Vec<u8>>,
 }
 
 /// A checkpoint-bound inclusion proof of a statement envelope: the log's
@@ -113,7 +117,7 @@ fn check_counts(bytes: &[u8], limits: Limits) -> Result<(), ChainError> {
         // Any other key is refused by the decoder before its value is read.
         if !matches!(
             key,
-            Some("commits" | "envelopes" | "inclusions" | "sigstore" | "timestamps")
+            Some("commits" | "envelopes" | "inclusions" | "sigstore" | "tags" | "timestamps")
         ) {
             continue;
         }
@@ -197,6 +201,8 @@ impl Inclusion {
 #[derive(Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 struct Wire {
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    tags: Vec<Bytes>,
     commits: Vec<Bytes>,
     version: u64,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
@@ -272,6 +278,7 @@ impl Bundle {
         let mut envelopes: HashSet<&[u8]> = HashSet::new();
         let mut commits: HashSet<&[u8]> = HashSet::new();
         let mut sigstore: HashSet<&[u8]> = HashSet::new();
+        let mut tags: HashSet<&[u8]> = HashSet::new();
         let mut stamps: HashSet<(Digest, &[u8])> = HashSet::new();
         let mut inclusions: HashSet<(&[u8; 32], &Inclusion)> = HashSet::new();
         for b in bundles {
@@ -283,6 +290,11 @@ impl Bundle {
             for c in b.commit_objects() {
                 if commits.insert(c) {
                     merged.add_commit_object(c.clone());
+                }
+            }
+            for t in b.tag_objects() {
+                if tags.insert(t) {
+                    merged.add_tag_object(t.clone());
                 }
             }
             for s in b.sigstore() {
@@ -389,6 +401,17 @@ impl Bundle {
         self.commits.push(bytes);
     }
 
+    /// Adds a raw annotated git tag object (the bytes `git cat-file tag`
+    /// prints).
+    pub fn add_tag_object(&mut self, bytes: Vec<u8>) {
+        self.tags.push(bytes);
+    }
+
+    /// The raw git tag objects.
+    pub fn tag_objects(&self) -> &[Vec<u8>] {
+        &self.tags
+    }
+
     /// The envelopes.
     pub fn envelopes(&self) -> &[Vec<u8>] {
         &self.envelopes
@@ -405,6 +428,7 @@ impl Bundle {
             version: BUNDLE_VERSION,
             envelopes: self.envelopes.iter().cloned().map(Bytes).collect(),
             commits: self.commits.iter().cloned().map(Bytes).collect(),
+            tags: self.tags.iter().cloned().map(Bytes).collect(),
             timestamps: self
                 .timestamps
                 .iter()
@@ -497,6 +521,7 @@ impl Bundle {
         Ok(Bundle {
             envelopes: wire.envelopes.into_iter().map(|b| b.0).collect(),
             commits: wire.commits.into_iter().map(|b| b.0).collect(),
+            tags: wire.tags.into_iter().map(|b| b.0).collect(),
             timestamps,
             inclusions,
             sigstore: wire.sigstore.into_iter().map(|b| b.0).collect(),
@@ -505,7 +530,8 @@ impl Bundle {
 
     /// Reads a bundle from a file, or from a directory of envelope files
     /// (every regular file whose first bytes are a COSE_Sign tag; files
-    /// ending in `.commit` are raw git commit objects; `NAME.tst` is an RFC
+    /// ending in `.commit` are raw git commit objects, `.tag` raw git tag
+    /// objects; `NAME.tst` is an RFC
     /// 3161 token and `NAME.inclusion` an [`Inclusion`] of the envelope in
     /// file `NAME`; `*.sigstore.json` are Sigstore bundles), in name order.
     pub fn read(path: &Path) -> Result<Self, ChainError> {
@@ -544,6 +570,7 @@ impl Bundle {
             }
             let items = bundle.envelopes.len()
                 + bundle.commits.len()
+                + bundle.tags.len()
                 + tokens.len()
                 + bundle.sigstore.len();
             if items >= MAX_ITEMS {
@@ -555,6 +582,8 @@ impl Bundle {
             let bytes = std::fs::read(&p).map_err(io)?;
             if p.extension().is_some_and(|x| x == "commit") {
                 bundle.add_commit_object(bytes);
+            } else if p.extension().is_some_and(|x| x == "tag") {
+                bundle.add_tag_object(bytes);
             } else if p
                 .file_name()
                 .and_then(|n| n.to_str())
@@ -602,11 +631,18 @@ mod tests {
         a.add_envelope(b"one".to_vec());
         a.add_envelope(b"two".to_vec());
         a.add_commit_object(b"commit".to_vec());
+        a.add_tag_object(b"tag".to_vec());
         let mut b = Bundle::new();
         b.add_envelope(b"two".to_vec());
         b.add_envelope(b"three".to_vec());
         b.add_commit_object(b"commit".to_vec());
+        b.add_tag_object(b"tag".to_vec());
+        b.add_tag_object(b"tag 2".to_vec());
         let m = Bundle::merge(&[a, b])?;
+        assert_eq!(m.tag_objects(), &[b"tag".to_vec(), b"tag 2".to_vec()]);
+        // Tags survive the file form; a bundle without them keeps its bytes.
+        assert_eq!(Bundle::from_bytes(&m.to_bytes()?)?, m);
+        assert!(!Bundle::new().to_bytes()?.windows(4).any(|w| w == b"tags"));
         assert_eq!(
             m.envelopes(),
             &[b"one".to_vec(), b"two".to_vec(), b"three".to_vec()]
@@ -654,6 +690,7 @@ mod tests {
     fn wire_order_is_canonical() {
         let b = |n: u8| Bytes(vec![n; usize::from(n)]);
         let wire = Wire {
+            tags: vec![b(11)],
             commits: vec![b(1), b(30)],
             version: BUNDLE_VERSION,
             sigstore: vec![b(2)],

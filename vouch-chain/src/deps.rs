@@ -823,6 +823,7 @@ impl DependencyChecker {
                 check_dependencies: false,
                 // Nor is the reference log of its repository.
                 ref_log: None,
+                require_tag: false,
             });
             let summary = PublisherRoster {
                 reference: p.roster.clone(),

@@ -724,6 +724,95 @@ pub enum Reason {
         /// The log's failures up to it (each naming its entry, rule and party).
         failures: Vec<String>,
     },
+    /// A git object is OpenPGP-signed and this build has no OpenPGP
+    /// support (vouch-chain feature `openpgp`): it is not counted signed.
+    OpenPgpNotBuilt {
+        /// The object (`commit <id>`, `tag <name>`).
+        object: String,
+    },
+    /// An OpenPGP signature names a key no roster identity enrolls.
+    UnknownOpenPgpKey {
+        /// The object (`commit <id>`, `tag <name>`).
+        object: String,
+        /// The issuer fingerprint (or key id) the signature names.
+        issuer: String,
+    },
+    /// An OpenPGP signature is malformed, refused (weak hash, a key that
+    /// may not sign) or does not verify.
+    OpenPgpSignature {
+        /// The object (`commit <id>`, `tag <name>`).
+        object: String,
+        /// What is wrong.
+        problem: String,
+    },
+    /// Policy requires a release tag, and the release names none, or the
+    /// bundle lacks (or cannot read) the tag object it names.
+    ReleaseTagMissing {
+        /// The release (`package version`).
+        release: String,
+        /// The tag name and object id it names, if any.
+        tag: Option<String>,
+        /// Why the object cannot be used, when it is there.
+        problem: Option<String>,
+    },
+    /// The tag object's name is not the one the release gives.
+    ReleaseTagName {
+        /// The release.
+        release: String,
+        /// The name the release gives.
+        expected: String,
+        /// The name in the tag object.
+        found: String,
+    },
+    /// The tag does not point at the release's head commit.
+    ReleaseTagTarget {
+        /// The release.
+        release: String,
+        /// The tag name.
+        tag: String,
+        /// What the tag points at (`commit <id>`, `tree <id>`...).
+        points_to: String,
+        /// The release's head commit, when there is exactly one.
+        head: Option<GitObjectId>,
+    },
+    /// The release's certified commits have no single head (no commit, or
+    /// several that no other certified commit has as parent).
+    ReleaseHeadAmbiguous {
+        /// The release.
+        release: String,
+        /// The heads found.
+        heads: Vec<GitObjectId>,
+    },
+    /// The tag is unsigned, or its signature is refused.
+    ReleaseTagSignature {
+        /// The release.
+        release: String,
+        /// The tag name.
+        tag: String,
+        /// What is wrong.
+        problem: String,
+    },
+    /// The tag is signed by an identity that did not certify the release.
+    ReleaseTagNotByCertifier {
+        /// The release.
+        release: String,
+        /// The tag name.
+        tag: String,
+        /// Who signed the tag.
+        signer: IdentityId,
+        /// Who certified the release.
+        certifiers: Vec<IdentityId>,
+    },
+    /// The roster enrolls an OpenPGP key whose certificate cannot be used
+    /// (unreadable, or its primary key has another fingerprint).
+    OpenPgpKeyUnusable {
+        /// The enrolled fingerprint.
+        fingerprint: String,
+        /// Its identity.
+        identity: IdentityId,
+        /// Why.
+        problem: String,
+    },
 }
 
 impl Reason {
@@ -1263,6 +1352,90 @@ impl std::fmt::Display for Reason {
                  but the log up to it is refused: {}",
                 vouch_core::text::escape(repository),
                 failures.join("; ")
+            ),
+            Reason::OpenPgpNotBuilt { object } => write!(
+                f,
+                "{object} is OpenPGP-signed, and OpenPGP support is not built (feature openpgp)"
+            ),
+            Reason::UnknownOpenPgpKey { object, issuer } => write!(
+                f,
+                "{object} is signed by OpenPGP key {issuer}, which no roster identity enrolls"
+            ),
+            Reason::OpenPgpSignature { object, problem } => {
+                write!(f, "{object}: OpenPGP signature refused: {problem}")
+            }
+            Reason::ReleaseTagMissing {
+                release, tag: None, ..
+            } => write!(
+                f,
+                "release {release} names no git tag, and policy requires one"
+            ),
+            Reason::ReleaseTagMissing {
+                release,
+                tag: Some(tag),
+                problem: None,
+            } => write!(f, "release {release}: its tag {tag} is not in the bundle"),
+            Reason::ReleaseTagMissing {
+                release,
+                tag: Some(tag),
+                problem: Some(p),
+            } => write!(
+                f,
+                "release {release}: its tag object {tag} cannot be read: {p}"
+            ),
+            Reason::ReleaseTagName {
+                release,
+                expected,
+                found,
+            } => write!(
+                f,
+                "release {release} names tag {expected:?}, but the tag object is named {found:?}"
+            ),
+            Reason::ReleaseTagTarget {
+                release,
+                tag,
+                points_to,
+                head: Some(head),
+            } => write!(
+                f,
+                "release {release}: tag {tag} points at {points_to}, not at the head commit {head}"
+            ),
+            Reason::ReleaseTagTarget {
+                release,
+                tag,
+                points_to,
+                head: None,
+            } => write!(
+                f,
+                "release {release}: tag {tag} points at {points_to}, and the release has no single head commit"
+            ),
+            Reason::ReleaseHeadAmbiguous { release, heads } => write!(
+                f,
+                "release {release} has {} head commits (certified commits no other has as parent), not one",
+                heads.len()
+            ),
+            Reason::ReleaseTagSignature {
+                release,
+                tag,
+                problem,
+            } => write!(f, "release {release}: tag {tag}: {problem}"),
+            Reason::ReleaseTagNotByCertifier {
+                release,
+                tag,
+                signer,
+                certifiers,
+            } => write!(
+                f,
+                "release {release}: tag {tag} is signed by {signer}, who did not certify the release (certified by {})",
+                list(certifiers)
+            ),
+            Reason::OpenPgpKeyUnusable {
+                fingerprint,
+                identity,
+                problem,
+            } => write!(
+                f,
+                "OpenPGP key {fingerprint} of {identity} cannot be used: {problem}"
             ),
         }
     }

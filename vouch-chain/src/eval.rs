@@ -293,6 +293,8 @@ impl<'a> Eval<'a> {
                 counters,
                 #[cfg(feature = "sigstore")]
                 sigstore: crate::sigstore::Context::new(roster),
+                #[cfg(feature = "openpgp")]
+                openpgp: std::cell::OnceCell::new(),
             },
             rules: Rules { roster },
             index,

@@ -18,6 +18,7 @@ use vouch_core::sshsig::VerifiedSshSig;
 use vouch_core::text::error_chain;
 use vouch_core::{Evidence, KeyId};
 use vouch_git::commit::{CommitObject, GitError, ObjectFormat, object_id};
+use vouch_git::tag::{TagError, TagObject};
 use vouch_manifest::{
     Approval, Commit, Deployment, GitObjectId, Image, Predicate, Release, STATEMENT_CONTENT_TYPE,
     Statement, Subject, TrustedRoster,
@@ -286,6 +287,9 @@ pub(crate) struct Index<'b> {
     /// The envelopes of reference log entries and repository policy
     /// versions, for the release stage's reference-log rule.
     pub(crate) repo_log: Vec<&'b [u8]>,
+    /// Raw git tag objects, by the id computed from their bytes (or why
+    /// the bytes under that id are no tag).
+    pub(crate) tags: HashMap<GitObjectId, Result<TagObject, TagError>>,
     pub(crate) decoded: AtomicUsize,
     pub(crate) statements: usize,
     pub(crate) unreadable: usize,
@@ -426,6 +430,9 @@ impl<'b> Index<'b> {
         for raw in bundle.commit_objects() {
             ix.add_object(raw);
         }
+        for raw in bundle.tag_objects() {
+            ix.add_tag(raw);
+        }
         let envelopes = bundle.envelopes();
         let reads: Vec<Read<'b>> = match threads {
             crate::reach::Threads::One => envelopes.iter().map(|b| read(b)).collect(),
@@ -473,6 +480,26 @@ impl<'b> Index<'b> {
                         (object_id(raw, format), CommitObject::parse(raw, format))
                     {
                         self.objects.entry(id).or_insert(Object::Broken(e));
+                    }
+                }
+            }
+        }
+    }
+
+    fn add_tag(&mut self, raw: &[u8]) {
+        match TagObject::parse(raw, ObjectFormat::Sha1)
+            .or_else(|_| TagObject::parse(raw, ObjectFormat::Sha256))
+        {
+            Ok(tag) => {
+                self.tags.insert(tag.id().clone(), Ok(tag));
+            }
+            Err(_) => {
+                for format in [ObjectFormat::Sha1, ObjectFormat::Sha256] {
+                    if let (Ok(id), Err(e)) = (
+                        vouch_git::commit::hash_object("tag", raw, format),
+                        TagObject::parse(raw, format),
+                    ) {
+                        self.tags.entry(id).or_insert(Err(e));
                     }
                 }
             }

@@ -178,6 +178,7 @@ pub mod deps;
 mod error;
 mod eval;
 mod index;
+mod openpgp;
 pub mod policy;
 mod reach;
 mod rules;

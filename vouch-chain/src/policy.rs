@@ -561,6 +561,13 @@ pub struct ReleasePolicy {
     /// [`RefLogRule`].
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub ref_log: Option<RefLogRule>,
+    /// The release must name its git tag, and the bundle carry that tag
+    /// object: with the name the release gives, pointing at the release's
+    /// head commit (the one certified commit no other has as parent), and
+    /// signed (SSH or OpenPGP) by an identity that certified the release
+    /// (default false).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub require_tag: bool,
 }
 
 /// The reference-log rule of the release stage:

@@ -580,6 +580,8 @@ pub fn verify_sigstore(roster: &TrustedRoster, json: &[u8]) -> Result<SigstoreEv
         trust: ClaimedTimeTrust::Refuse,
         counters: Counters::default(),
         sigstore: Context::new(roster),
+        #[cfg(feature = "openpgp")]
+        openpgp: std::cell::OnceCell::new(),
     };
     let finding = verify_one(&attester.sigstore, id, &bundle, first_sha256(&peek.subject))?;
     let mut failures = Vec::new();

@@ -27,6 +27,7 @@ fn release(package: &str, version: &str, bytes: &[u8]) -> Release {
         commits: Vec::new(),
         released_at: t(RELEASED_AT),
         previous: None,
+        tag: None,
         archive: Some(ReleaseArchive {
             name: format!("{package}-{version}.crate"),
             format: "crate".into(),

@@ -99,6 +99,7 @@ impl World {
             released_at: self.repo.now.plus_seconds(-60),
             previous: None,
             archive: None,
+            tag: None,
         };
         let mut bundle = self.bundle.clone();
         bundle.add_envelope(sign(release, &[&self.repo.alice]).to_bytes().unwrap());

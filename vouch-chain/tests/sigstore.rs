@@ -87,6 +87,7 @@ fn trusted(plan: RosterPlan) -> TrustedRoster {
         identities: vec![Identity {
             id: id(BUILD),
             display_name: "CI build".into(),
+            openpgp_keys: Vec::new(),
             proofs: Vec::new(),
             keys: plan
                 .key
@@ -843,6 +844,7 @@ fn the_roster_refuses_ambiguous_or_dangling_sigstore_mappings() {
                 .map(|w| Identity {
                     id: id(w),
                     display_name: w.into(),
+                    openpgp_keys: Vec::new(),
                     proofs: Vec::new(),
                     keys: Vec::new(),
                 })

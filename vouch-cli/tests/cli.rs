@@ -3105,3 +3105,147 @@ fn attest_deploy_carries_a_ci_token_from_a_file_or_the_environment() {
     );
     assert!(e.contains("ciToken"), "{e}");
 }
+
+/// `vouch roster add-openpgp-key`: a stock gpg certificate enrolled on a
+/// person and on the forge's workload identity, signed into the chain;
+/// `vouch attest release --tag` names a stock `git tag -s` tag and writes
+/// its object, which `vouch bundle create` carries.
+#[test]
+fn openpgp_keys_and_release_tags_from_a_shell() {
+    if !vouch_test_support::gpg::tools_available("CLI OpenPGP tests", "add-openpgp-key") {
+        return;
+    }
+    let s = Sandbox::new("openpgp");
+    let gpg = vouch_test_support::gpg::Gpg::new(&s.path("."));
+    let fpr = gpg.gen_key("Alice <alice@example.com>", "ed25519");
+    std::fs::write(s.path("alice.asc"), gpg.export(&fpr)).unwrap();
+    one_root_roster(&s);
+    s.ok(&["roster", "init", "--from", "r.chain", "-o", "v2.toml"]);
+    let out = s.ok(&[
+        "roster",
+        "add-openpgp-key",
+        "v2.toml",
+        "--id",
+        "person:alice@example.com",
+        "--key",
+        "alice.asc",
+        "--valid-from",
+        "2026-01-01T00:00:00Z",
+    ]);
+    assert!(
+        out.contains(&fpr) && out.contains("alice@example.com"),
+        "{out}"
+    );
+    let toml = String::from_utf8(s.read("v2.toml")).unwrap();
+    assert!(
+        toml.contains("-----BEGIN PGP PUBLIC KEY BLOCK-----"),
+        "{toml}"
+    );
+    assert!(toml.contains(&fpr), "{toml}");
+    // Not a certificate: refused, the draft unchanged.
+    std::fs::write(s.path("junk.asc"), "not a key").unwrap();
+    s.fails(
+        2,
+        &[
+            "roster",
+            "add-openpgp-key",
+            "v2.toml",
+            "--id",
+            "person:alice@example.com",
+            "--key",
+            "junk.asc",
+        ],
+    );
+    let out = s.ok(&[
+        "roster", "sign", "v2.toml", "--key", "root.key", "--chain", "r.chain", "-o", "r2.chain",
+    ]);
+    assert!(out.contains("the chain verifies"), "{out}");
+
+    // A signed tag in a repository, named by a release.
+    let repo = s.path("repo");
+    std::fs::create_dir_all(&repo).unwrap();
+    let git = |args: &[&str]| {
+        let out = vouch_test_support::git::command(&repo, &s.path("."), "UTC")
+            .env("GNUPGHOME", gpg.home())
+            .env("GIT_CONFIG_GLOBAL", "/dev/null")
+            .args([
+                "-c",
+                "gpg.format=openpgp",
+                "-c",
+                &format!("user.signingkey={fpr}"),
+            ])
+            .args(args)
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "git {args:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8(out.stdout).unwrap()
+    };
+    git(&["init", "-q"]);
+    git(&["commit", "-q", "-S", "--allow-empty", "-m", "release"]);
+    git(&["tag", "-s", "-m", "shop 1.0", "v1.0"]);
+    let tag_id = git(&["rev-parse", "v1.0"]).trim().to_owned();
+    std::fs::create_dir_all(s.path("tree")).unwrap();
+    std::fs::write(s.path("tree/a.txt"), "a").unwrap();
+    s.ok(&[
+        "attest",
+        "release",
+        "--key",
+        "alice.key",
+        "--contents",
+        "tree",
+        "--package",
+        "shop",
+        "--version",
+        "1.0",
+        "--tag",
+        "v1.0",
+        "--repo",
+        "repo",
+        "--tag-out",
+        "v1.0.tag",
+        "-o",
+        "release.cose",
+    ]);
+    let raw = s.read("v1.0.tag");
+    let tag =
+        vouch_git::tag::TagObject::parse(&raw, vouch_git::commit::ObjectFormat::Sha1).unwrap();
+    assert_eq!(tag.id().as_str(), tag_id);
+    let out = s.ok(&[
+        "bundle",
+        "create",
+        "release.cose",
+        "v1.0.tag",
+        "-o",
+        "b.bundle",
+    ]);
+    assert!(out.contains("1 statements"), "{out}");
+    let bundle = vouch_chain::Bundle::read(&s.path("b.bundle")).unwrap();
+    assert_eq!(bundle.tag_objects(), &[raw]);
+    // A lightweight tag is no tag object.
+    git(&["tag", "light"]);
+    s.fails(
+        2,
+        &[
+            "attest",
+            "release",
+            "--key",
+            "alice.key",
+            "--contents",
+            "tree",
+            "--package",
+            "shop",
+            "--version",
+            "1.0",
+            "--tag",
+            "light",
+            "--repo",
+            "repo",
+            "-o",
+            "r2.cose",
+        ],
+    );
+}

@@ -47,6 +47,7 @@ fn release(name: &str, version: &str, sha256: Digest, keys: &[&FileKey]) -> Vec<
         commits: Vec::new(),
         released_at: Timestamp::now(),
         previous: None,
+        tag: None,
         archive: Some(ReleaseArchive {
             name: format!("{name}-{version}.crate"),
             format: "crate".into(),

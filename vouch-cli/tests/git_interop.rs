@@ -227,6 +227,7 @@ fn roster_file(lab: &Lab, name: &str, keys: &[&PublicKey]) -> (PathBuf, String) 
     let alice = Identity {
         id: "person:alice@example.com".parse().unwrap(),
         display_name: "Alice".into(),
+        openpgp_keys: Vec::new(),
         proofs: vec![],
         keys: keys
             .iter()
@@ -1054,6 +1055,7 @@ fn two_person_roster(
     let person = |who: &str, key: &PublicKey| Identity {
         id: format!("person:{who}@example.com").parse().unwrap(),
         display_name: who.into(),
+        openpgp_keys: Vec::new(),
         proofs: vec![],
         keys: vec![RosterKey::new(key.clone(), from)],
     };

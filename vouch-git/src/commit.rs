@@ -137,7 +137,7 @@ impl Ident {
     }
 
     /// Parses the value of an `author` / `committer` header.
-    fn parse(header: &'static str, value: &[u8]) -> Result<Self, GitError> {
+    pub(crate) fn parse(header: &'static str, value: &[u8]) -> Result<Self, GitError> {
         let bad = |problem| GitError::MalformedIdent { header, problem };
         let text = std::str::from_utf8(value).map_err(|_| bad("not UTF-8"))?;
         let open = text.find('<').ok_or(bad("no <email>"))?;
@@ -193,14 +193,21 @@ pub struct CommitObject {
 }
 
 /// One header line and its continuation lines, as byte ranges of the object.
-struct Header<'a> {
-    name: &'a [u8],
-    value: &'a [u8],
+pub(crate) struct Header<'a> {
+    pub(crate) name: &'a [u8],
+    pub(crate) value: &'a [u8],
 }
 
 /// The object id git gives `raw` (a commit object's bytes) in `format`.
 pub fn object_id(raw: &[u8], format: ObjectFormat) -> Result<GitObjectId, GitError> {
-    let prefix = format!("commit {}\0", raw.len());
+    hash_object("commit", raw, format)
+}
+
+/// The object id git gives `raw`, an object of type `kind` (`commit`,
+/// `tag`), in `format`: the hash of `<kind> <length>\0` and the bytes,
+/// SHA-1 with collision detection or SHA-256.
+pub fn hash_object(kind: &str, raw: &[u8], format: ObjectFormat) -> Result<GitObjectId, GitError> {
+    let prefix = format!("{kind} {}\0", raw.len());
     let hex = match format {
         ObjectFormat::Sha1 => {
             use sha1_checked::Digest as _;
@@ -230,7 +237,7 @@ pub fn object_id(raw: &[u8], format: ObjectFormat) -> Result<GitObjectId, GitErr
     })
 }
 
-fn object_id_field(
+pub(crate) fn object_id_field(
     value: &[u8],
     format: ObjectFormat,
     line: usize,
@@ -399,6 +406,45 @@ impl CommitObject {
         &self.payload
     }
 
+    /// The signature's format, when signed.
+    pub fn signature_format(&self) -> Option<crate::signature::SignatureFormat> {
+        self.signature
+            .as_deref()
+            .and_then(crate::signature::SignatureFormat::of)
+    }
+
+    /// Verifies the commit's OpenPGP signature over the payload with the
+    /// certificate in `keyring` that issued it, without judging the key's
+    /// validity (the roster does, at the committer time).
+    #[cfg(feature = "openpgp")]
+    pub fn verify_openpgp_signature<'k, T>(
+        &self,
+        keyring: &'k crate::openpgp::Keyring<T>,
+    ) -> Result<(crate::openpgp::VerifiedOpenPgp, &'k T), GitError> {
+        let signature = self
+            .signature
+            .as_deref()
+            .ok_or_else(|| GitError::Unsigned(self.id.clone()))?;
+        if self.signature_format() != Some(crate::signature::SignatureFormat::OpenPgp) {
+            return Err(GitError::NotOpenPgp {
+                id: self.id.clone(),
+            });
+        }
+        let bad = |source| GitError::BadOpenPgp {
+            id: self.id.clone(),
+            source,
+        };
+        let sig = crate::openpgp::OpenPgpSignature::from_armored(signature).map_err(bad)?;
+        let (cert, value) = keyring
+            .find(&sig)
+            .ok_or_else(|| GitError::UnknownOpenPgpKey {
+                id: self.id.clone(),
+                issuer: sig.issuer(),
+            })?;
+        let verified = cert.verify(&sig, &self.payload).map_err(bad)?;
+        Ok((verified, value))
+    }
+
     /// Verifies the commit's SSH signature over the payload in namespace
     /// `git`, without consulting a roster.
     pub fn verify_signature(&self) -> Result<VerifiedSshSig, GitError> {
@@ -475,7 +521,7 @@ impl CommitObject {
 
 /// Splits the headers (with continuation lines joined as git joins them:
 /// without the leading space, newline-separated) from the message.
-fn split_headers(raw: &[u8]) -> Result<(Vec<Header<'_>>, &[u8]), GitError> {
+pub(crate) fn split_headers(raw: &[u8]) -> Result<(Vec<Header<'_>>, &[u8]), GitError> {
     let mut headers: Vec<Header<'_>> = Vec::new();
     let mut values: Vec<(usize, usize)> = Vec::new();
     let mut pos = 0;
@@ -762,6 +808,30 @@ pub enum GitError {
         id: GitObjectId,
         /// The format found.
         format: &'static str,
+    },
+    /// An OpenPGP signature was asked for and the commit has another kind.
+    #[error("commit {id} is not signed with OpenPGP")]
+    NotOpenPgp {
+        /// The commit.
+        id: GitObjectId,
+    },
+    /// The OpenPGP signature is malformed or does not verify.
+    #[cfg(feature = "openpgp")]
+    #[error("commit {id}: bad OpenPGP signature")]
+    BadOpenPgp {
+        /// The commit.
+        id: GitObjectId,
+        /// Why.
+        #[source]
+        source: crate::openpgp::OpenPgpError,
+    },
+    /// No enrolled OpenPGP certificate issued the signature.
+    #[error("commit {id} is signed by OpenPGP key {issuer}, which is not enrolled")]
+    UnknownOpenPgpKey {
+        /// The commit.
+        id: GitObjectId,
+        /// The issuer fingerprint (or key id) the signature names.
+        issuer: String,
     },
     /// The SSH signature is malformed or does not verify.
     #[error("commit {id}: bad SSH signature")]

@@ -11,6 +11,13 @@ pub enum Error {
     /// A commit object was refused ([`crate::commit`]).
     #[error(transparent)]
     Git(#[from] GitError),
+    /// A tag object was refused ([`crate::tag`]).
+    #[error(transparent)]
+    Tag(#[from] crate::tag::TagError),
+    /// An OpenPGP certificate or signature was refused.
+    #[cfg(feature = "openpgp")]
+    #[error(transparent)]
+    OpenPgp(#[from] crate::openpgp::OpenPgpError),
     /// An allowed signers file (or a time in one) could not be read.
     #[error(transparent)]
     AllowedSigners(#[from] AllowedSignersError),

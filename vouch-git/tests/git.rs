@@ -165,6 +165,7 @@ fn roster(keys: &[&PublicKey], valid_from: &str) -> TrustedRoster {
         identities: vec![Identity {
             id: "person:alice@example.com".parse().unwrap(),
             display_name: "Alice".into(),
+            openpgp_keys: Vec::new(),
             proofs: vec![],
             keys: keys
                 .iter()

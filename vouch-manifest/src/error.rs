@@ -501,4 +501,18 @@ pub enum RosterError {
         /// The key id of the later listing.
         key_id: KeyId,
     },
+    /// One OpenPGP key (by fingerprint) is enrolled twice.
+    #[error(
+        "OpenPGP key {fingerprint} of {second:?} is also enrolled for {first:?}",
+        second = second.as_str(),
+        first = first.as_str()
+    )]
+    DuplicateOpenPgpKey {
+        /// The fingerprint.
+        fingerprint: String,
+        /// The identity listing the key first.
+        first: IdentityId,
+        /// The identity listing it again.
+        second: IdentityId,
+    },
 }

@@ -24,6 +24,7 @@ pub mod ci;
 mod error;
 mod ids;
 pub mod names;
+pub mod openpgp;
 mod predicates;
 pub mod ref_log;
 mod release;
@@ -44,14 +45,16 @@ pub use ci::{CiIssuer, CiPersonMapping, CiProvider, CiTrust, CiWorkloadMapping};
 pub use error::{ManifestError, RootSet, RosterError};
 pub use ids::{GitObjectId, IdentityId, IdentityKind, RoleName};
 pub use names::{identity_key, same_email};
+pub use openpgp::{OpenPgpCertBytes, OpenPgpFingerprint, OpenPgpKey, OpenPgpKeyError};
 pub use predicates::{
     Approval, ApprovalRole, Commit, DeployTarget, Deployment, GitPerson, Image, ImagePackage,
     MAX_CI_TOKEN_LEN, Pipeline, PlatformImage, SourceCommit,
 };
 pub use ref_log::{RefLog, RefLogAction, RefLogEntry, RefLogFailure, RefLogReport, RefUpdate};
 pub use release::{
-    CertifiedCommit, Dependency, MAX_COMPONENT_DEPTH, MAX_SBOM, Release, ReleaseArchive, SbomError,
-    SbomFormat, dependencies_from_cyclonedx, dependencies_from_sbom, dependencies_from_spdx,
+    CertifiedCommit, Dependency, MAX_COMPONENT_DEPTH, MAX_SBOM, MAX_TAG_NAME, Release,
+    ReleaseArchive, ReleaseTag, SbomError, SbomFormat, dependencies_from_cyclonedx,
+    dependencies_from_sbom, dependencies_from_spdx,
 };
 pub use repo_policy::{
     DeployKey, ProtectedRef, RepoAdmins, RepoPolicy, RepoPolicyError, TrustedRepoPolicy,

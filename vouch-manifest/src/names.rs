@@ -355,6 +355,7 @@ mod tests {
         Identity {
             id: id(name),
             display_name: "Someone".into(),
+            openpgp_keys: Vec::new(),
             proofs: emails
                 .iter()
                 .map(|a| IdentityProof::Email {

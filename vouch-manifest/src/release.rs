@@ -123,6 +123,12 @@ pub struct Release {
     /// Absent from directory releases, which encode as before.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub archive: Option<ReleaseArchive>,
+    /// The annotated git tag the release was cut from (`git tag -s`):
+    /// policy may require the tag object in the bundle, pointing at the
+    /// release's head commit and signed by a certifier. Absent, the
+    /// release encodes as before.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tag: Option<ReleaseTag>,
 }
 
 impl Release {
@@ -228,6 +234,21 @@ impl<'de> Deserialize<'de> for CertifiedCommit {
     }
 }
 
+/// A release's git tag: its name and the id of its tag object.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct ReleaseTag {
+    /// The tag name (`v1.4.0`; the ref is `refs/tags/<name>`).
+    pub name: String,
+    /// The tag object's id (what `git rev-parse <name>` prints for an
+    /// annotated tag): it covers the name, the tagged commit and the
+    /// signature.
+    pub object: GitObjectId,
+}
+
+/// Longest release tag name accepted, in bytes.
+pub const MAX_TAG_NAME: usize = 1024;
+
 impl Predicate for Release {
     const PREDICATE_TYPE: &'static str = "https://vouch.dev/attestation/release/v1";
 
@@ -259,6 +280,16 @@ impl Predicate for Release {
             if a.sha512.algorithm() != DigestAlgorithm::Sha512 {
                 return Err(invalid("archive.sha512", "is not a SHA-512 digest"));
             }
+        }
+        if let Some(t) = &self.tag
+            && (t.name.is_empty()
+                || t.name.len() > MAX_TAG_NAME
+                || t.name.chars().any(|c| c.is_control() || c == ' '))
+        {
+            return Err(invalid(
+                "tag.name",
+                "is empty, too long, or holds a space or control character",
+            ));
         }
         let mut seen = std::collections::HashSet::with_capacity(self.commits.len());
         if !self.commits.iter().all(|c| seen.insert(&c.commit)) {
@@ -624,6 +655,7 @@ mod tests {
             released_at: "2026-11-02T09:00:00Z".parse().unwrap(),
             previous: None,
             archive: None,
+            tag: None,
         }
     }
 

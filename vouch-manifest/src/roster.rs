@@ -17,6 +17,7 @@ use crate::authenticator::{AuthenticatorStatus, AuthenticatorTrust, KeyAttestati
 use crate::ci::CiTrust;
 use crate::error::{ManifestError, RootSet, RosterError};
 use crate::ids::{GitObjectId, IdentityId, IdentityKind, RoleName};
+use crate::openpgp::{OpenPgpFingerprint, OpenPgpKey};
 use crate::signed::Signed;
 use crate::statement::{Predicate, Subject, SubjectDigest};
 use crate::tpm::{TpmKeyAttestation, TpmStatus, TpmTrust};
@@ -196,17 +197,7 @@ impl RosterKey {
     /// When the key stopped signing (its revocation or the end of its
     /// window, whichever is first), and why, if it has an end.
     pub fn end(&self) -> Option<(Timestamp, String)> {
-        let revoked = self
-            .revoked
-            .as_ref()
-            .map(|r| (r.at, format!("revoked: {}", r.reason)));
-        let until = self
-            .valid_until
-            .map(|u| (u, "its validity window ended".to_owned()));
-        match (revoked, until) {
-            (Some(r), Some(u)) => Some(if u.0 < r.0 { u } else { r }),
-            (r, u) => r.or(u),
-        }
+        end_of(self)
     }
 }
 
@@ -273,6 +264,11 @@ pub struct Identity {
     pub proofs: Vec<IdentityProof>,
     /// The identity's keys.
     pub keys: Vec<RosterKey>,
+    /// The identity's OpenPGP keys (for OpenPGP-signed git commits and
+    /// tags); not written when empty, so rosters without any keep their
+    /// bytes.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub openpgp_keys: Vec<OpenPgpKey>,
 }
 
 impl Identity {
@@ -438,6 +434,36 @@ impl Predicate for Roster {
                 }
             }
         }
+        let mut fingerprints: HashMap<&OpenPgpFingerprint, &IdentityId> = HashMap::new();
+        for ident in &self.identities {
+            for k in &ident.openpgp_keys {
+                if let Some(first) = fingerprints.insert(&k.fingerprint, &ident.id) {
+                    return Err(RosterError::DuplicateOpenPgpKey {
+                        fingerprint: k.fingerprint.to_string(),
+                        first: first.clone(),
+                        second: ident.id.clone(),
+                    }
+                    .into());
+                }
+                if k.valid_until.is_some_and(|u| u <= k.valid_from) {
+                    return Err(RosterError::InvalidWindow {
+                        identity: ident.id.clone(),
+                        key_id: k.key_id(),
+                    }
+                    .into());
+                }
+                if k.grandfathered
+                    .as_ref()
+                    .is_some_and(|g| g.statements.is_empty() && g.commits.is_empty())
+                {
+                    return Err(RosterError::EmptyGrandfathered {
+                        identity: ident.id.clone(),
+                        key_id: k.key_id(),
+                    }
+                    .into());
+                }
+            }
+        }
         for (role, grants) in &self.roles {
             if let Some(g) = grants.iter().find(|g| !ids.contains(&g.identity)) {
                 return Err(RosterError::UnknownRoleMember {
@@ -509,6 +535,8 @@ pub struct TrustedRoster {
     /// Every version verified on the way from the anchor, oldest first.
     history: Vec<(u64, Digest)>,
     by_key: HashMap<KeyId, (usize, usize)>,
+    /// OpenPGP keys by [`OpenPgpKey::key_id`]: identity and key index.
+    by_openpgp: HashMap<KeyId, (usize, usize)>,
     by_id: HashMap<IdentityId, usize>,
     /// Person identities by [`crate::names::email_key`] of their id's name
     /// and of their email proofs (unique: the roster check refuses an
@@ -652,6 +680,7 @@ impl TrustedRoster {
 
     fn index(roster: Roster, digest: Digest, anchor: Digest, history: Vec<(u64, Digest)>) -> Self {
         let mut by_key = HashMap::new();
+        let mut by_openpgp = HashMap::new();
         let mut by_id = HashMap::new();
         let mut by_email = HashMap::new();
         let mut grants_by_identity: HashMap<IdentityId, Vec<(RoleName, RoleGrant)>> =
@@ -681,6 +710,9 @@ impl TrustedRoster {
             for (j, k) in ident.keys.iter().enumerate() {
                 by_key.insert(k.key.key_id(), (i, j));
             }
+            for (j, k) in ident.openpgp_keys.iter().enumerate() {
+                by_openpgp.insert(k.key_id(), (i, j));
+            }
         }
         TrustedRoster {
             roster,
@@ -689,6 +721,7 @@ impl TrustedRoster {
             pinned: true,
             history,
             by_key,
+            by_openpgp,
             by_id,
             by_email,
             grants_by_identity,
@@ -817,18 +850,7 @@ impl TrustedRoster {
             .ok_or(RosterError::UnknownKey(*key_id))?;
         let ident = &self.roster.identities[i];
         let k = &ident.keys[j];
-        in_window(ident, k, key_id, at)?;
-        if let Some(r) = &k.revoked
-            && (r.reason == RevocationReason::KeyCompromise || at >= r.at)
-        {
-            return Err(RosterError::Revoked {
-                identity: ident.id.clone(),
-                key_id: *key_id,
-                revoked_at: r.at,
-                reason: r.reason,
-                at,
-            });
-        }
+        holds(ident, k, key_id, at)?;
         Ok((ident, k))
     }
 
@@ -854,34 +876,9 @@ impl TrustedRoster {
             .by_key
             .get(key_id)
             .ok_or(RosterError::UnknownKey(*key_id))?;
-        let k = &self.roster.identities[i].keys[j];
-        if k.grandfathered
-            .as_ref()
-            .is_some_and(|g| signed.covered_by(g))
-        {
-            return Ok((&self.roster.identities[i], k, KeyStanding::Grandfathered));
-        }
-        let (ident, k) = self.key_holder(key_id, at)?;
-        let Some((ended_at, why)) = k.end() else {
-            return Ok((ident, k, KeyStanding::Live));
-        };
-        if now < ended_at {
-            return Ok((ident, k, KeyStanding::Live));
-        }
-        let compromised = k
-            .revoked
-            .as_ref()
-            .is_some_and(|r| r.reason == RevocationReason::KeyCompromise);
-        if trust == ClaimedTimeTrust::Accept && !compromised {
-            return Ok((ident, k, KeyStanding::ClaimedTime));
-        }
-        Err(RosterError::EndedKeyClaimedTime {
-            identity: ident.id.clone(),
-            key_id: *key_id,
-            ended_at,
-            why,
-            at,
-        })
+        let ident = &self.roster.identities[i];
+        let k = &ident.keys[j];
+        standing(ident, k, key_id, at, now, signed, trust).map(|s| (ident, k, s))
     }
 
     /// The identity that held `key_id` when `signed` was signed, with the
@@ -907,26 +904,55 @@ impl TrustedRoster {
             .ok_or(RosterError::UnknownKey(*key_id))?;
         let ident = &self.roster.identities[i];
         let k = &ident.keys[j];
-        if k.grandfathered
-            .as_ref()
-            .is_some_and(|g| signed.covered_by(g))
-        {
-            return Ok((ident, k, KeyStanding::Grandfathered));
-        }
-        in_window(ident, k, key_id, at)?;
-        match k.end() {
-            None => Ok((ident, k, KeyStanding::Live)),
-            Some((ended_at, why)) if proven >= ended_at => {
-                Err(RosterError::EndedBeforeProvenTime {
-                    identity: ident.id.clone(),
-                    key_id: *key_id,
-                    ended_at,
-                    why,
-                    proven,
-                })
-            }
-            Some(_) => Ok((ident, k, KeyStanding::ProvenBeforeEnd)),
-        }
+        standing_proven(ident, k, key_id, at, proven, signed).map(|s| (ident, k, s))
+    }
+
+    /// The OpenPGP key whose [`OpenPgpKey::key_id`] is `key_id`, and its
+    /// identity, whatever its validity.
+    pub fn openpgp_key(&self, key_id: &KeyId) -> Option<(&Identity, &OpenPgpKey)> {
+        self.by_openpgp.get(key_id).map(|&(i, j)| {
+            let ident = &self.roster.identities[i];
+            (ident, &ident.openpgp_keys[j])
+        })
+    }
+
+    /// Every enrolled OpenPGP key, with its identity.
+    pub fn openpgp_keys(&self) -> impl Iterator<Item = (&Identity, &OpenPgpKey)> {
+        self.roster
+            .identities
+            .iter()
+            .flat_map(|i| i.openpgp_keys.iter().map(move |k| (i, k)))
+    }
+
+    /// [`TrustedRoster::key_standing`] for an OpenPGP key, by its
+    /// [`OpenPgpKey::key_id`]: the same window, revocation and
+    /// grandfathering rules.
+    pub fn openpgp_key_standing(
+        &self,
+        key_id: &KeyId,
+        at: Timestamp,
+        now: Timestamp,
+        signed: SignedThing<'_>,
+        trust: ClaimedTimeTrust,
+    ) -> Result<(&Identity, &OpenPgpKey, KeyStanding), RosterError> {
+        let (ident, k) = self
+            .openpgp_key(key_id)
+            .ok_or(RosterError::UnknownKey(*key_id))?;
+        standing(ident, k, key_id, at, now, signed, trust).map(|s| (ident, k, s))
+    }
+
+    /// [`TrustedRoster::key_standing_proven`] for an OpenPGP key.
+    pub fn openpgp_key_standing_proven(
+        &self,
+        key_id: &KeyId,
+        at: Timestamp,
+        proven: Timestamp,
+        signed: SignedThing<'_>,
+    ) -> Result<(&Identity, &OpenPgpKey, KeyStanding), RosterError> {
+        let (ident, k) = self
+            .openpgp_key(key_id)
+            .ok_or(RosterError::UnknownKey(*key_id))?;
+        standing_proven(ident, k, key_id, at, proven, signed).map(|s| (ident, k, s))
     }
 
     /// The grants of a role (empty when the role does not exist).
@@ -967,23 +993,159 @@ impl TrustedRoster {
     }
 }
 
+/// What the standing rules read of a key entry: a vouch key
+/// ([`RosterKey`]) or an OpenPGP key ([`OpenPgpKey`]), judged alike.
+pub(crate) trait Windowed {
+    /// `validFrom` and `validUntil`.
+    fn window(&self) -> (Timestamp, Option<Timestamp>);
+    /// The revocation, if any.
+    fn revocation(&self) -> Option<&Revocation>;
+    /// What stays valid after the key ended.
+    fn grandfathers(&self) -> Option<&Grandfathered>;
+}
+
+impl Windowed for RosterKey {
+    fn window(&self) -> (Timestamp, Option<Timestamp>) {
+        (self.valid_from, self.valid_until)
+    }
+    fn revocation(&self) -> Option<&Revocation> {
+        self.revoked.as_ref()
+    }
+    fn grandfathers(&self) -> Option<&Grandfathered> {
+        self.grandfathered.as_ref()
+    }
+}
+
+impl Windowed for OpenPgpKey {
+    fn window(&self) -> (Timestamp, Option<Timestamp>) {
+        (self.valid_from, self.valid_until)
+    }
+    fn revocation(&self) -> Option<&Revocation> {
+        self.revoked.as_ref()
+    }
+    fn grandfathers(&self) -> Option<&Grandfathered> {
+        self.grandfathered.as_ref()
+    }
+}
+
+/// When key `k` stopped signing (its revocation or the end of its window,
+/// whichever is first), and why.
+pub(crate) fn end_of(k: &dyn Windowed) -> Option<(Timestamp, String)> {
+    let revoked = k
+        .revocation()
+        .map(|r| (r.at, format!("revoked: {}", r.reason)));
+    let until = k
+        .window()
+        .1
+        .map(|u| (u, "its validity window ended".to_owned()));
+    match (revoked, until) {
+        (Some(r), Some(u)) => Some(if u.0 < r.0 { u } else { r }),
+        (r, u) => r.or(u),
+    }
+}
+
+/// [`TrustedRoster::key_holder`]'s rule: in the window, and not revoked
+/// before `at` (nor ever, for a compromise).
+fn holds(
+    ident: &Identity,
+    k: &dyn Windowed,
+    key_id: &KeyId,
+    at: Timestamp,
+) -> Result<(), RosterError> {
+    in_window(ident, k, key_id, at)?;
+    if let Some(r) = k.revocation()
+        && (r.reason == RevocationReason::KeyCompromise || at >= r.at)
+    {
+        return Err(RosterError::Revoked {
+            identity: ident.id.clone(),
+            key_id: *key_id,
+            revoked_at: r.at,
+            reason: r.reason,
+            at,
+        });
+    }
+    Ok(())
+}
+
+/// [`TrustedRoster::key_standing`]'s rule.
+fn standing(
+    ident: &Identity,
+    k: &dyn Windowed,
+    key_id: &KeyId,
+    at: Timestamp,
+    now: Timestamp,
+    signed: SignedThing<'_>,
+    trust: ClaimedTimeTrust,
+) -> Result<KeyStanding, RosterError> {
+    if k.grandfathers().is_some_and(|g| signed.covered_by(g)) {
+        return Ok(KeyStanding::Grandfathered);
+    }
+    holds(ident, k, key_id, at)?;
+    let Some((ended_at, why)) = end_of(k) else {
+        return Ok(KeyStanding::Live);
+    };
+    if now < ended_at {
+        return Ok(KeyStanding::Live);
+    }
+    let compromised = k
+        .revocation()
+        .is_some_and(|r| r.reason == RevocationReason::KeyCompromise);
+    if trust == ClaimedTimeTrust::Accept && !compromised {
+        return Ok(KeyStanding::ClaimedTime);
+    }
+    Err(RosterError::EndedKeyClaimedTime {
+        identity: ident.id.clone(),
+        key_id: *key_id,
+        ended_at,
+        why,
+        at,
+    })
+}
+
+/// [`TrustedRoster::key_standing_proven`]'s rule.
+fn standing_proven(
+    ident: &Identity,
+    k: &dyn Windowed,
+    key_id: &KeyId,
+    at: Timestamp,
+    proven: Timestamp,
+    signed: SignedThing<'_>,
+) -> Result<KeyStanding, RosterError> {
+    if k.grandfathers().is_some_and(|g| signed.covered_by(g)) {
+        return Ok(KeyStanding::Grandfathered);
+    }
+    in_window(ident, k, key_id, at)?;
+    match end_of(k) {
+        None => Ok(KeyStanding::Live),
+        Some((ended_at, why)) if proven >= ended_at => Err(RosterError::EndedBeforeProvenTime {
+            identity: ident.id.clone(),
+            key_id: *key_id,
+            ended_at,
+            why,
+            proven,
+        }),
+        Some(_) => Ok(KeyStanding::ProvenBeforeEnd),
+    }
+}
+
 /// Whether `at` lies in key `k`'s window: from `validFrom` (inclusive) to
 /// `validUntil` (exclusive).
 fn in_window(
     ident: &Identity,
-    k: &RosterKey,
+    k: &dyn Windowed,
     key_id: &KeyId,
     at: Timestamp,
 ) -> Result<(), RosterError> {
-    if at < k.valid_from {
+    let (valid_from, valid_until) = k.window();
+    if at < valid_from {
         return Err(RosterError::NotYetValid {
             identity: ident.id.clone(),
             key_id: *key_id,
-            valid_from: k.valid_from,
+            valid_from,
             at,
         });
     }
-    if let Some(until) = k.valid_until
+    if let Some(until) = valid_until
         && at >= until
     {
         return Err(RosterError::Expired {

@@ -63,6 +63,7 @@ fn roster(f: &Fixture, version: u64, roots: &[&FileKey], threshold: u32) -> Rost
             Identity {
                 id: id("person:alice@example.com"),
                 display_name: "Alice".into(),
+                openpgp_keys: Vec::new(),
                 proofs: vec![IdentityProof::Email {
                     address: "alice@example.com".into(),
                 }],
@@ -71,6 +72,7 @@ fn roster(f: &Fixture, version: u64, roots: &[&FileKey], threshold: u32) -> Rost
             Identity {
                 id: id("workload:ci/build"),
                 display_name: "CI build".into(),
+                openpgp_keys: Vec::new(),
                 proofs: vec![],
                 keys: vec![ci_key],
             },
@@ -501,4 +503,98 @@ fn trusted_state_refuses_rollback_and_forks() {
     state.save(&path).unwrap();
     assert_eq!(RosterState::load(&path).unwrap(), state);
     std::fs::remove_dir_all(&dir).unwrap();
+}
+
+fn openpgp_key(fpr: &str) -> OpenPgpKey {
+    OpenPgpKey::new(
+        fpr.parse().unwrap(),
+        OpenPgpCertBytes::from_binary(vec![0x98, 0x33, 0x04, 1, 2, 3]).unwrap(),
+        t("2026-01-01T00:00:00Z"),
+    )
+}
+
+#[test]
+fn rosters_without_openpgp_keys_keep_their_bytes() {
+    let f = fixture();
+    let r = roster(&f, 1, &[&f.roots[0]], 1);
+    let cbor = vouch_core::cbor::to_canonical(&r).unwrap();
+    // The field is not written when empty: the bytes are those of a roster
+    // made before OpenPGP keys existed.
+    assert!(!cbor.windows(11).any(|w| w == b"openpgpKeys"));
+    let json = serde_json::to_value(&r).unwrap();
+    assert!(json["identities"][0].get("openpgpKeys").is_none());
+    // A roster read from JSON written before the field existed re-encodes
+    // to the same bytes.
+    let back: Roster = serde_json::from_value(json).unwrap();
+    assert_eq!(vouch_core::cbor::to_canonical(&back).unwrap(), cbor);
+    let decoded: Roster = vouch_core::cbor::from_canonical(&cbor).unwrap();
+    assert_eq!(decoded, r);
+}
+
+#[test]
+fn openpgp_keys_are_enrolled_like_keys() {
+    let f = fixture();
+    let r0 = &f.roots[0];
+    let fpr = "5DE3E0509C47EA3CF04A42D34AEE6B2B6AB02E9B";
+    let mut r = roster(&f, 1, &[r0], 1);
+    let mut key = openpgp_key(fpr);
+    key.revoked = Some(Revocation {
+        at: t("2026-07-01T00:00:00Z"),
+        reason: RevocationReason::Retired,
+    });
+    r.identities[1].openpgp_keys.push(key);
+    // CBOR holds the binary certificate, JSON the armored one; both
+    // round-trip to the same roster and bytes.
+    let cbor = vouch_core::cbor::to_canonical(&r).unwrap();
+    let json = serde_json::to_string(&r).unwrap();
+    assert!(json.contains("-----BEGIN PGP PUBLIC KEY BLOCK-----"));
+    let from_json: Roster = serde_json::from_str(&json).unwrap();
+    assert_eq!(vouch_core::cbor::to_canonical(&from_json).unwrap(), cbor);
+    let v = sign(r.clone(), &[r0]);
+    let tr = TrustedRoster::from_pinned(&v, &v.digest()).unwrap();
+    let kid = OpenPgpFingerprint::parse(fpr).unwrap().key_id();
+    let (ident, k) = tr.openpgp_key(&kid).unwrap();
+    assert_eq!(ident.id, id("workload:ci/build"));
+    assert_eq!(k.fingerprint.as_str(), fpr);
+    assert_eq!(tr.openpgp_keys().count(), 1);
+    assert!(tr.public_key(&kid).is_none(), "not a vouch key");
+    let june = t("2026-06-01T00:00:00Z");
+    let (_, _, s) = tr
+        .openpgp_key_standing(
+            &kid,
+            june,
+            june,
+            SignedThing::default(),
+            ClaimedTimeTrust::Refuse,
+        )
+        .unwrap();
+    assert_eq!(s, KeyStanding::Live);
+    assert!(matches!(
+        tr.openpgp_key_standing(
+            &kid,
+            t("2026-08-01T00:00:00Z"),
+            t("2026-09-01T00:00:00Z"),
+            SignedThing::default(),
+            ClaimedTimeTrust::Refuse
+        ),
+        Err(RosterError::Revoked { .. })
+    ));
+    assert!(matches!(
+        tr.openpgp_key_standing(
+            &kid,
+            t("2025-08-01T00:00:00Z"),
+            june,
+            SignedThing::default(),
+            ClaimedTimeTrust::Refuse
+        ),
+        Err(RosterError::NotYetValid { .. })
+    ));
+    // One fingerprint enrolled twice is refused.
+    r.identities[0].openpgp_keys.push(openpgp_key(fpr));
+    assert!(matches!(
+        Statement::from_predicate(r).err(),
+        Some(ManifestError::Roster(
+            RosterError::DuplicateOpenPgpKey { .. }
+        ))
+    ));
 }

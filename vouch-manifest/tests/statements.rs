@@ -108,6 +108,7 @@ fn release() -> Release {
         released_at: t("2026-11-02T09:00:00Z"),
         previous: None,
         archive: None,
+        tag: None,
     }
 }
 

@@ -204,6 +204,7 @@ pub(crate) fn fixture_at(commits: usize, commit_keys: Algorithm, now: Timestamp)
         Identity {
             id: m.id.clone(),
             display_name: m.id.name().to_owned(),
+            openpgp_keys: Vec::new(),
             proofs: Vec::new(),
             keys: vec![key],
         }
@@ -313,6 +314,7 @@ pub(crate) fn fixture_at(commits: usize, commit_keys: Algorithm, now: Timestamp)
             released_at: t("2026-11-10T12:00:00Z"),
             previous: None,
             archive: None,
+            tag: None,
         };
         let certifiers = [
             &maintainers[(2 * r) % MAINTAINERS].key,

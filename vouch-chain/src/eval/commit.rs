@@ -10,6 +10,7 @@
 //! committer's signature also counts and the trace names both.
 
 use vouch_git::commit::{CommitObject, GitError};
+use vouch_git::signature::SignatureFormat;
 use vouch_manifest::{Commit, GitObjectId, GitPerson, IdentityId};
 
 use super::{CommitFacts, Eval};
@@ -124,11 +125,23 @@ impl<'a> Eval<'a> {
             });
         }
         let entries = index.commits.get(id).map(Vec::as_slice).unwrap_or_default();
-        let object_signed = object.is_some_and(|o| {
-            o.signature()
-                .as_ref()
-                .is_ok_and(|sig| self.roster.public_key(&sig.key_id()).is_some())
-        });
+        // An OpenPGP-signed object is checked against the roster's
+        // OpenPGP keys (or refused when that support is not built).
+        let openpgp = object
+            .filter(|o| o.object.signature_format() == Some(SignatureFormat::OpenPgp))
+            .map(|o| {
+                self.attester.openpgp(
+                    &format!("commit {id}"),
+                    o.object.signature().unwrap_or_default(),
+                    o.object.payload(),
+                )
+            });
+        let object_signed = openpgp.as_ref().is_some_and(Result::is_ok)
+            || object.is_some_and(|o| {
+                o.signature()
+                    .as_ref()
+                    .is_ok_and(|sig| self.roster.public_key(&sig.key_id()).is_some())
+            });
         let groups = self.decode_beside(entries, object_signed, &mut failures);
         // The facts: from the object when present (the id covers them).
         let facts = match (object, groups.first()) {
@@ -209,8 +222,19 @@ impl<'a> Eval<'a> {
                 commit: Some(id),
                 releases: &releases,
             };
-            match o.signature() {
-                Ok(sig) => {
+            match (openpgp, o.signature()) {
+                (Some(Ok(pgp)), _) => {
+                    if let Some(a) =
+                        self.attester
+                            .holder(pgp.key_id, None, at, proven_at, covers, &mut failures)
+                    {
+                        signers.push(a);
+                        capacities.push("signed the commit object (OpenPGP)");
+                        node.note = Some(format!("OpenPGP signature by key {}", pgp.signing_key));
+                    }
+                }
+                (Some(Err(reason)), _) => failures.push(reason),
+                (None, Ok(sig)) => {
                     if self.roster.public_key(&sig.key_id()).is_none() {
                         failures.push(Reason::UnknownKey {
                             key_id: sig.key_id(),
@@ -228,11 +252,11 @@ impl<'a> Eval<'a> {
                     }
                 }
                 // An unsigned object may still be proven by an attestation.
-                Err(GitError::Unsigned(_)) if !groups.is_empty() => {}
-                Err(GitError::Unsigned(_)) => {
+                (None, Err(GitError::Unsigned(_))) if !groups.is_empty() => {}
+                (None, Err(GitError::Unsigned(_))) => {
                     failures.push(Reason::CommitUnsigned { commit: id.clone() })
                 }
-                Err(e) => failures.push(Reason::GitSignature {
+                (None, Err(e)) => failures.push(Reason::GitSignature {
                     commit: id.clone(),
                     problem: error_chain(e),
                 }),
@@ -302,7 +326,17 @@ impl<'a> Eval<'a> {
             return Vec::new();
         };
         let author = self.person_by_email(facts.author.email);
-        let committer = self.person_by_email(facts.committer.email);
+        // The forge (GitHub's web-flow key signs the merges made in its web
+        // interface) is a workload identity whose email proof is the
+        // committer's address: it can be the committer who signed.
+        let forge = signers.iter().map(|s| s.identity).find(|i| {
+            i.kind() == vouch_manifest::IdentityKind::Workload
+                && i.proofs.iter().any(|p| {
+                    matches!(p, vouch_manifest::IdentityProof::Email { address }
+                        if vouch_manifest::same_email(address, facts.committer.email))
+                })
+        });
+        let committer = self.person_by_email(facts.committer.email).or(forge);
         let signed_by = |who: Option<&IdentityId>| {
             who.is_some_and(|w| signers.iter().any(|s| s.identity.id == *w))
         };
@@ -373,7 +407,12 @@ impl<'a> Eval<'a> {
                     });
                     return Vec::new();
                 }
-                if author_id.is_none() {
+                if let Some(f) = forge.filter(|f| counted.iter().any(|s| s.identity.id == f.id)) {
+                    node.note = Some(format!(
+                        "committed by the forge {}: the author {} did not sign",
+                        f.id, facts.author.email
+                    ));
+                } else if author_id.is_none() {
                     node.note = Some(
                         "author outside the roster (unverified); the committer who signed takes responsibility"
                             .into(),
@@ -389,6 +428,10 @@ impl<'a> Eval<'a> {
                     f,
                     Reason::CommitUnsigned { .. }
                         | Reason::GitSignature { .. }
+                        | Reason::OpenPgpNotBuilt { .. }
+                        | Reason::UnknownOpenPgpKey { .. }
+                        | Reason::OpenPgpSignature { .. }
+                        | Reason::OpenPgpKeyUnusable { .. }
                         | Reason::UnknownKey { .. }
                         | Reason::BadSignature { .. }
                         | Reason::KeyEnded { .. }

@@ -12,6 +12,8 @@ use super::{Eval, ReleaseFacts};
 use crate::attest::{Attested, Covers};
 use crate::error::Reason;
 use crate::trace::{LinkKind, TraceNode};
+use vouch_core::text::error_chain;
+use vouch_git::signature::SignatureFormat;
 
 impl<'a> Eval<'a> {
     /// The release statement(s) naming `artifact` as their subject, as a
@@ -165,6 +167,10 @@ impl<'a> Eval<'a> {
         if let Some((deps, bundle)) = self.dependencies {
             failures.extend(deps.failures(bundle, &r.dependencies, self.now));
         }
+        // After the commits: their facts (parents) give the head.
+        if self.policy.release.as_ref().is_some_and(|p| p.require_tag) {
+            self.check_tag(r, *digest, &signers, &mut node, &mut failures);
+        }
         node.failures = failures;
         node.settle();
         node
@@ -238,6 +244,167 @@ impl<'a> Eval<'a> {
         node.failures = own;
         node.settle();
         (node, p.commit_ids().cloned().collect())
+    }
+
+    /// The release's head: the certified commits that no other certified
+    /// commit has as parent (read from the commit objects of the bundle).
+    fn heads(&self, r: &Release) -> Vec<GitObjectId> {
+        let mut parents: HashSet<&GitObjectId> = HashSet::new();
+        for c in r.commit_ids() {
+            // What the commit link proved (object or attestation), else
+            // the object itself (no commit stage).
+            if let Some(ps) = self.commit_facts.get(c).and_then(|f| f.parents) {
+                parents.extend(ps);
+            } else if let Some(crate::index::Object::Parsed(p)) = self.index.objects.get(c) {
+                parents.extend(p.object.parents());
+            }
+        }
+        r.commit_ids()
+            .filter(|c| !parents.contains(c))
+            .cloned()
+            .collect()
+    }
+
+    /// `[release] require_tag`: the tag the release names is in the bundle,
+    /// has that name, points at the head commit, and is signed by a
+    /// certifier (at the tagger time, as the roster judges keys).
+    fn check_tag(
+        &self,
+        r: &Release,
+        digest: Digest,
+        certifiers: &[Attested<'a>],
+        node: &mut TraceNode,
+        failures: &mut Vec<Reason>,
+    ) {
+        let release = format!("{} {}", r.package, r.version);
+        let Some(named) = &r.tag else {
+            failures.push(Reason::ReleaseTagMissing {
+                release,
+                tag: None,
+                problem: None,
+            });
+            return;
+        };
+        let tag_text = format!("{} ({})", named.name, named.object);
+        let tag = match self.index.tags.get(&named.object) {
+            None => {
+                failures.push(Reason::ReleaseTagMissing {
+                    release,
+                    tag: Some(tag_text),
+                    problem: None,
+                });
+                return;
+            }
+            Some(Err(e)) => {
+                failures.push(Reason::ReleaseTagMissing {
+                    release,
+                    tag: Some(tag_text),
+                    problem: Some(error_chain(e)),
+                });
+                return;
+            }
+            Some(Ok(t)) => t,
+        };
+        if tag.name() != named.name {
+            failures.push(Reason::ReleaseTagName {
+                release: release.clone(),
+                expected: named.name.clone(),
+                found: tag.name().to_owned(),
+            });
+        }
+        let heads = self.heads(r);
+        let head = match heads.as_slice() {
+            [one] => Some(one.clone()),
+            _ => {
+                failures.push(Reason::ReleaseHeadAmbiguous {
+                    release: release.clone(),
+                    heads: heads.clone(),
+                });
+                None
+            }
+        };
+        if tag.kind() != "commit" || Some(tag.object()) != head.as_ref() {
+            failures.push(Reason::ReleaseTagTarget {
+                release: release.clone(),
+                tag: named.name.clone(),
+                points_to: format!("{} {}", tag.kind(), tag.object()),
+                head,
+            });
+        }
+        let sig_failure = |problem: String| Reason::ReleaseTagSignature {
+            release: release.clone(),
+            tag: named.name.clone(),
+            problem,
+        };
+        // The tagger's time is what keys are judged at (a claim, as a
+        // committer's); a tag without a tagger is judged at the release's.
+        let at = tag.tagger().map_or(r.released_at, |t| t.time);
+        let covers = Covers::statement(&digest);
+        let mut own = Vec::new();
+        let signer = match tag.signature_format() {
+            None => {
+                failures.push(sig_failure("not signed".into()));
+                return;
+            }
+            Some(SignatureFormat::Ssh) => match tag.verify_ssh_signature() {
+                Ok(sig) => self.attester.holder(
+                    sig.key_id(),
+                    sig.signature().evidence().cloned(),
+                    at,
+                    None,
+                    covers,
+                    &mut own,
+                ),
+                Err(e) => {
+                    failures.push(sig_failure(error_chain(&e)));
+                    return;
+                }
+            },
+            Some(SignatureFormat::OpenPgp) => {
+                match self.attester.openpgp(
+                    &format!("tag {}", named.name),
+                    tag.signature().unwrap_or_default(),
+                    tag.payload(),
+                ) {
+                    Ok(pgp) => self
+                        .attester
+                        .holder(pgp.key_id, None, at, None, covers, &mut own),
+                    Err(reason) => {
+                        failures.push(reason);
+                        return;
+                    }
+                }
+            }
+            Some(other) => {
+                failures.push(sig_failure(format!(
+                    "signed with {other}, which vouch does not verify"
+                )));
+                return;
+            }
+        };
+        failures.extend(own);
+        // An unknown key "counts for nothing" beside the release's valid
+        // signers; for the tag it is the only signature, so it fails.
+        let Some(signer) = signer else {
+            failures.push(sig_failure(
+                "signed by a key no roster identity held at the tagger time".into(),
+            ));
+            return;
+        };
+        if certifiers
+            .iter()
+            .any(|c| c.identity.id == signer.identity.id)
+        {
+            node.signers
+                .push(self.trace_signer(&signer, "signed the release tag"));
+        } else {
+            failures.push(Reason::ReleaseTagNotByCertifier {
+                release,
+                tag: named.name.clone(),
+                signer: signer.identity.id.clone(),
+                certifiers: certifiers.iter().map(|c| c.identity.id.clone()).collect(),
+            });
+        }
     }
 
     /// Every parent of a certified commit is certified here, by the

@@ -235,6 +235,7 @@ fn person(who: &str, display: &str, keys: Vec<RosterKey>) -> Identity {
     Identity {
         id: id(who),
         display_name: display.into(),
+        openpgp_keys: Vec::new(),
         proofs: vec![IdentityProof::Email {
             address: who.trim_start_matches("person:").into(),
         }],
@@ -246,6 +247,7 @@ fn workload(who: &str, display: &str, keys: Vec<RosterKey>) -> Identity {
     Identity {
         id: id(who),
         display_name: display.into(),
+        openpgp_keys: Vec::new(),
         proofs: vec![IdentityProof::Oidc {
             issuer: "https://ci.example.com".into(),
             subject: who.trim_start_matches("workload:").into(),
@@ -534,6 +536,7 @@ impl<'w> Scenario<'w> {
             released_at: t(RELEASED_AT),
             previous: None,
             archive: None,
+            tag: None,
         };
         let image = Image {
             name: "registry.example.com/shop/api".into(),

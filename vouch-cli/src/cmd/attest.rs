@@ -161,6 +161,17 @@ pub(crate) struct ReleaseArgs {
     /// by the previous release, or be exempt by policy.
     #[arg(long, value_name = "FILE|DIGEST")]
     previous: Option<String>,
+    /// The release's annotated git tag (`git tag -s NAME`), read from the
+    /// repository (--repo, default the current directory): the release
+    /// names it by name and tag object id, for `[release] require_tag`.
+    #[arg(long, value_name = "NAME")]
+    tag: Option<String>,
+    /// The repository --tag is read from.
+    #[arg(long, value_name = "DIR", requires = "tag")]
+    repo: Option<PathBuf>,
+    /// Write the raw tag object here (NAME.tag), for `vouch bundle create`.
+    #[arg(long, value_name = "FILE", requires = "tag")]
+    tag_out: Option<PathBuf>,
 }
 
 /// Arguments of `vouch attest image`.
@@ -355,6 +366,8 @@ struct ReleaseDraft {
     released_at: Option<Timestamp>,
     /// See [`Release::previous`].
     previous: Option<Digest>,
+    /// See [`Release::tag`].
+    tag: Option<vouch_manifest::ReleaseTag>,
     /// See [`Release::archive`].
     archive: Option<ReleaseArchive>,
 }
@@ -538,6 +551,7 @@ fn release_predicate(d: ReleaseDraft) -> Result<Release, CliError> {
         released_at: d.released_at.unwrap_or_else(Timestamp::now),
         previous: d.previous,
         archive: d.archive,
+        tag: d.tag,
     })
 }
 
@@ -760,6 +774,18 @@ fn release(args: ReleaseArgs) -> CliResult {
     set(&mut draft.released_at, args.released_at);
     set(&mut draft.previous, previous);
     set(&mut draft.archive, archive);
+    if let Some(name) = &args.tag {
+        let (id, raw) = crate::git::read::read_tag(args.repo.as_deref(), name)
+            .map_err(|e| CliError::usage(format!("cannot read tag {name:?}"), e))?;
+        if let Some(out) = &args.tag_out {
+            std::fs::write(out, &raw)
+                .map_err(|e| CliError::usage(format!("cannot write {}", out.display()), e))?;
+        }
+        draft.tag = Some(vouch_manifest::ReleaseTag {
+            name: name.clone(),
+            object: id,
+        });
+    }
     let r = release_predicate(draft)?;
     sign_and_write(r, &args.common)
 }

@@ -18,7 +18,9 @@ pub(crate) enum BundleCommand {
     ///
     /// Files ending in .commit are raw commit objects (as `git cat-file
     /// commit` prints them, or `vouch attest commit --object-out` writes
-    /// them); files ending in .sigstore.json are Sigstore bundles (e.g.
+    /// them); files ending in .tag are raw annotated tag objects (`git
+    /// cat-file tag`, or `vouch attest release --tag-out`); files ending
+    /// in .sigstore.json are Sigstore bundles (e.g.
     /// from `cosign attest`), kept as written, which `vouch verify` built
     /// with feature sigstore counts as evidence; every other file must be
     /// a signed statement, kept byte for byte. `vouch verify --bundle`
@@ -40,7 +42,7 @@ pub(crate) struct CreateArgs {
     /// Where to write the bundle.
     #[arg(short = 'o', long = "out", value_name = "BUNDLE")]
     out: PathBuf,
-    /// Signed statements, *.commit and *.sigstore.json files.
+    /// Signed statements, *.commit, *.tag and *.sigstore.json files.
     #[arg(value_name = "FILE", required = true)]
     files: Vec<PathBuf>,
 }
@@ -52,6 +54,8 @@ const TIMESTAMP: crate::io::Input =
 pub(crate) const INCLUSION: crate::io::Input =
     crate::io::Input::new("inclusion proof", vouch_chain::MAX_INCLUSION);
 /// A Sigstore bundle.
+const TAG: crate::io::Input = crate::io::Input::new("git tag object", vouch_git::tag::MAX_TAG_LEN);
+
 const SIGSTORE: crate::io::Input =
     crate::io::Input::new("Sigstore bundle", vouch_chain::MAX_SIGSTORE_BUNDLE);
 
@@ -74,6 +78,15 @@ pub(crate) fn run(command: BundleCommand) -> CliResult {
                     CliError::usage(format!("{} is not a git commit object", path.display()), e)
                 })?;
             bundle.add_commit_object(bytes);
+            commits += 1;
+        } else if path.extension().is_some_and(|x| x == "tag") {
+            let bytes = crate::io::read(path, TAG)?;
+            vouch_git::tag::TagObject::parse(&bytes, ObjectFormat::Sha1)
+                .or_else(|_| vouch_git::tag::TagObject::parse(&bytes, ObjectFormat::Sha256))
+                .map_err(|e| {
+                    CliError::usage(format!("{} is not a git tag object", path.display()), e)
+                })?;
+            bundle.add_tag_object(bytes);
             commits += 1;
         } else if path.extension().is_some_and(|x| x == "tst") {
             let bytes = crate::io::read(path, TIMESTAMP)?;

@@ -82,6 +82,12 @@ pub(crate) enum RosterCommand {
     AddIdentity(AddIdentityArgs),
     /// Add a key to an identity of a draft.
     AddKey(AddKeyArgs),
+    /// Add an OpenPGP key (a certificate, `gpg --armor --export
+    /// --export-options export-minimal FPR`) to an identity of a draft,
+    /// for OpenPGP-signed commits and tags. The forge's key (GitHub's
+    /// web-flow key, which signs merges made in its web interface) goes on
+    /// a `workload:` identity with the forge's committer email as proof.
+    AddOpenpgpKey(AddOpenPgpKeyArgs),
     /// Give an identity a role in a draft.
     Grant(GrantArgs),
     /// Trust an authenticator vendor's attestation root, and optionally
@@ -212,6 +218,26 @@ pub(crate) enum HardwareArg {
     TpmResident,
     /// The key lives in a FIDO authenticator.
     FidoAuthenticator,
+}
+
+/// Arguments of `vouch roster add-openpgp-key`.
+#[derive(Args, Debug)]
+pub(crate) struct AddOpenPgpKeyArgs {
+    /// The draft.
+    #[arg(value_name = "FILE")]
+    file: PathBuf,
+    /// The identity the key belongs to.
+    #[arg(long, value_name = "ID")]
+    id: IdentityId,
+    /// The certificate: armored or binary transferable public key.
+    #[arg(long, value_name = "FILE")]
+    key: PathBuf,
+    /// Valid from this time (RFC 3339 UTC; default now).
+    #[arg(long, value_name = "T")]
+    valid_from: Option<Timestamp>,
+    /// Valid until this time (exclusive; default unbounded).
+    #[arg(long, value_name = "T")]
+    valid_until: Option<Timestamp>,
 }
 
 /// Arguments of `vouch roster add-key`.
@@ -383,6 +409,7 @@ pub(crate) fn run(command: RosterCommand) -> CliResult {
         RosterCommand::Init(a) => init(a),
         RosterCommand::AddIdentity(a) => edit(&a.file, |r| add_identity(r, &a)),
         RosterCommand::AddKey(a) => edit(&a.file, |r| add_key(r, &a)),
+        RosterCommand::AddOpenpgpKey(a) => edit(&a.file, |r| add_openpgp_key(r, &a)),
         RosterCommand::Grant(a) => edit(&a.file, |r| grant(r, &a)),
         RosterCommand::TrustAuthenticator(a) => edit(&a.file, |r| trust_authenticator(r, &a)),
         RosterCommand::TrustTpm(a) => edit(&a.file, |r| tpm::trust_tpm(r, &a)),
@@ -553,10 +580,53 @@ fn add_identity(roster: &mut Roster, args: &AddIdentityArgs) -> Result<String, C
     roster.identities.push(Identity {
         id: args.id.clone(),
         display_name: args.name.clone(),
+        openpgp_keys: Vec::new(),
         proofs,
         keys: Vec::new(),
     });
     Ok(format!("added identity {}", Escaped(args.id.as_str())))
+}
+
+/// `vouch roster add-openpgp-key`: the certificate is read (its primary
+/// key's fingerprint is what the roster enrolls) and stored in binary.
+#[cfg(feature = "openpgp")]
+fn add_openpgp_key(roster: &mut Roster, args: &AddOpenPgpKeyArgs) -> Result<String, CliError> {
+    let input = crate::io::Input::new("OpenPGP certificate", vouch_git::openpgp::MAX_CERT_LEN);
+    let bytes = crate::io::read(&args.key, input)?;
+    let cert = vouch_git::openpgp::Certificate::parse(&bytes).map_err(|e| {
+        CliError::usage(
+            format!("{} is not an OpenPGP certificate", args.key.display()),
+            e,
+        )
+    })?;
+    let binary = cert
+        .to_bytes()
+        .map_err(|e| CliError::usage("cannot encode the certificate", e))?;
+    let fingerprint = vouch_manifest::OpenPgpFingerprint::parse(cert.fingerprint())
+        .map_err(|e| CliError::usage("bad fingerprint", e))?;
+    let certificate = vouch_manifest::OpenPgpCertBytes::from_binary(binary)
+        .map_err(|e| CliError::usage("certificate too large", e))?;
+    let mut entry = vouch_manifest::OpenPgpKey::new(
+        fingerprint.clone(),
+        certificate,
+        args.valid_from.unwrap_or_else(Timestamp::now),
+    );
+    entry.valid_until = args.valid_until;
+    let from = entry.valid_from;
+    identity_mut(roster, &args.id)?.openpgp_keys.push(entry);
+    Ok(format!(
+        "added OpenPGP key {fingerprint} ({}) to {} (valid from {from})",
+        Escaped(&cert.user_ids().join(", ")),
+        Escaped(args.id.as_str())
+    ))
+}
+
+/// Without feature `openpgp` the certificate cannot be read.
+#[cfg(not(feature = "openpgp"))]
+fn add_openpgp_key(_roster: &mut Roster, _args: &AddOpenPgpKeyArgs) -> Result<String, CliError> {
+    Err(CliError::usage_msg(
+        "OpenPGP support not built (vouch-cli feature openpgp)",
+    ))
 }
 
 /// `vouch roster add-key`.

@@ -49,6 +49,12 @@ pub(crate) enum ReadError {
     /// Reading git's output failed.
     #[error("reading git's output failed")]
     Io(#[source] std::io::Error),
+    /// The name is a lightweight tag, or its object is not the tag it says.
+    #[error("not an annotated tag of that name whose bytes hash to its id")]
+    NotATag,
+    /// The tag object is malformed.
+    #[error("malformed tag object")]
+    Tag(#[source] vouch_git::tag::TagError),
 }
 
 /// Runs `git [-C repo] --no-replace-objects ARGS`, reading at most `limit`
@@ -149,6 +155,33 @@ pub(crate) fn read_commit(
         }
     }
     Err(ReadError::TagChainTooLong { max: MAX_TAG_DEPTH })
+}
+
+/// Reads the annotated tag `name` (`refs/tags/<name>`): its tag object id
+/// and bytes, checked to hash to that id and to carry that name.
+pub(crate) fn read_tag(
+    repo: Option<&Path>,
+    name: &str,
+) -> Result<(GitObjectId, Vec<u8>), ReadError> {
+    use vouch_git::commit::ObjectFormat;
+    use vouch_git::tag::{MAX_TAG_LEN, TagObject};
+    let full = format!("refs/tags/{name}");
+    let id = object_id(&git(
+        repo,
+        "rev-parse",
+        &["--verify", "--end-of-options", &full],
+        256,
+    )?)?;
+    let kind = git(repo, "cat-file", &["-t", id.as_str()], 64)?;
+    if String::from_utf8_lossy(&kind).trim() != "tag" {
+        return Err(ReadError::NotATag);
+    }
+    let raw = git(repo, "cat-file", &["tag", id.as_str()], MAX_TAG_LEN)?;
+    let tag = TagObject::parse(&raw, ObjectFormat::of_id(&id)).map_err(ReadError::Tag)?;
+    if tag.id() != &id || tag.name() != name {
+        return Err(ReadError::NotATag);
+    }
+    Ok((id, raw))
 }
 
 #[cfg(test)]

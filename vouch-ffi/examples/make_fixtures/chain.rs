@@ -181,6 +181,7 @@ impl Cast {
             Ok(Identity {
                 id,
                 display_name: name.into(),
+                openpgp_keys: Vec::new(),
                 proofs,
                 keys: vec![k],
             })
@@ -325,6 +326,7 @@ pub(crate) fn build(now: Timestamp) -> Result<Fixtures> {
             released_at: ago(now, 2 * 86_400),
             previous: None,
             archive: None,
+            tag: None,
         },
         &[&cast.bob, &cast.carol],
     )?;
