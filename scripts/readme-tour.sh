@@ -63,10 +63,19 @@ print(f"readme-tour: {len(blocks)} blocks, {sum(map(len, expects))} expectations
 EOF
 
 mkdir "$WORK/run" "$WORK/home"
+# The tour packs a crate with `cargo package`, as its reader would: cargo
+# (a rustup proxy, which finds its toolchains through RUSTUP_HOME and
+# CARGO_HOME) comes from the caller's environment.
+CARGO_BIN=$(dirname "$(command -v cargo)")
+TOOLCHAIN_ENV=(CARGO_HOME="${CARGO_HOME:-$HOME/.cargo}" RUSTUP_HOME="${RUSTUP_HOME:-$HOME/.rustup}")
+if [[ -n ${RUSTUP_TOOLCHAIN:-} ]]; then
+    TOOLCHAIN_ENV+=(RUSTUP_TOOLCHAIN="$RUSTUP_TOOLCHAIN")
+fi
 set +e
 (
     cd "$WORK/run" &&
-        env -i PATH="$BIN:/usr/local/bin:/usr/bin:/bin" HOME="$WORK/home" \
+        env -i PATH="$BIN:$CARGO_BIN:/usr/local/bin:/usr/bin:/bin" HOME="$WORK/home" \
+            "${TOOLCHAIN_ENV[@]}" \
             TMPDIR="$WORK/home" LC_ALL=C GIT_CONFIG_NOSYSTEM=1 \
             GIT_TERMINAL_PROMPT=0 bash "$WORK/tour.sh"
 ) >"$WORK/out" 2>&1
