@@ -3,6 +3,7 @@
 //! --archive` shares.
 
 use std::path::{Path, PathBuf};
+use vouch_core::text::escape;
 
 use clap::{Args, Subcommand};
 use vouch_chain::{Policy, Target, Verifier};
@@ -95,7 +96,7 @@ fn print_package(path: &Path, p: &Package) {
         "format    {}{}",
         p.format(),
         p.top_directory()
-            .map(|d| format!(" (top-level directory {d}/ stripped)"))
+            .map(|d| format!(" (top-level directory {}/ stripped)", escape(d)))
             .unwrap_or_default()
     );
     crate::io::outln!(
@@ -161,33 +162,29 @@ fn verify(args: VerifyArgs) -> CliResult {
         )));
     };
     let release = release.unverified().predicate();
+    // The statement's strings reach the terminal escaped.
+    let (name, version) = (escape(&release.package), escape(&release.version));
     if let Err(e) = package.verify_contents(&release.contents) {
         // A format other than the release's strips another directory (or
         // none): say so, since that is the likely cause.
         let hint = match &release.archive {
             Some(a) if a.format != package.format().name() => format!(
                 " (the release read it as {}, this run as {}: try --format {})",
-                a.format,
+                escape(&a.format),
                 package.format(),
-                a.format
+                escape(&a.format)
             ),
             _ => String::new(),
         };
         return Err(CliError::refused(
             format!(
-                "{} is not the contents release {} {} certifies{hint}",
+                "{} is not the contents release {name} {version} certifies{hint}",
                 args.archive.display(),
-                release.package,
-                release.version
             ),
             e,
         ));
     }
-    crate::io::outln!(
-        "contents match release {} {} (statement {statement})",
-        release.package,
-        release.version
-    );
+    crate::io::outln!("contents match release {name} {version} (statement {statement})");
     // The stripped directory is not in the manifest: a `.crate` or sdist
     // renamed inside still matches its contents, so say when its name is
     // not the release's NAME-VERSION (sdists may normalize the name, so
@@ -197,8 +194,8 @@ fn verify(args: VerifyArgs) -> CliResult {
         && top != format!("{}-{}", release.package, release.version)
     {
         eprintln!(
-            "note: the archive's top-level directory {top}/ is not {}-{}/",
-            release.package, release.version
+            "note: the archive's top-level directory {}/ is not {name}-{version}/",
+            escape(top)
         );
     }
     Ok(Outcome::Done)
