@@ -78,45 +78,46 @@ impl Lab {
             "-o",
             &lab.p("p1.json"),
         ]);
-        lab.vouch_ok(&[
-            "repo",
-            "policy",
-            "sign",
-            &lab.p("p1.json"),
-            "--key",
-            &lab.p("alice.key"),
-            "-o",
-            &lab.p("p1.cose"),
-        ]);
-        let out = lab.vouch_ok(&[
-            "repo",
-            "policy",
-            "sign",
-            &lab.p("p1.cose"),
-            "--key",
-            &lab.p("bob.key"),
-            "-o",
-            &lab.p("p1.cose"),
-        ]);
+        lab.sign_policy("p1.json", "alice.key", "p1.cose");
+        let out = lab.sign_policy("p1.cose", "bob.key", "p1.cose");
         lab.pin = String::from_utf8_lossy(&out.stdout).trim().to_owned();
-        lab.vouch_ok(&[
-            "repo",
-            "record",
-            "--git-dir",
-            &lab.p("work"),
-            "--key",
-            &lab.p("alice.key"),
-            "--by",
-            ALICE,
-            "--policy",
-            &lab.p("p1.cose"),
-        ]);
+        lab.record_policy("alice.key", ALICE, "p1.cose");
         lab.hook("alice", ALICE);
         lab
     }
 
     fn p(&self, name: &str) -> String {
         self.root.join(name).display().to_string()
+    }
+
+    /// `vouch repo policy sign INPUT --key KEY -o OUTPUT` (files in the lab).
+    fn sign_policy(&self, input: &str, key: &str, output: &str) -> Output {
+        self.vouch_ok(&[
+            "repo",
+            "policy",
+            "sign",
+            &self.p(input),
+            "--key",
+            &self.p(key),
+            "-o",
+            &self.p(output),
+        ])
+    }
+
+    /// `vouch repo record --policy POLICY` in `work`, signed by `key` as `who`.
+    fn record_policy(&self, key: &str, who: &str, policy: &str) {
+        self.vouch_ok(&[
+            "repo",
+            "record",
+            "--git-dir",
+            &self.p("work"),
+            "--key",
+            &self.p(key),
+            "--by",
+            who,
+            "--policy",
+            &self.p(policy),
+        ]);
     }
 
     fn git(&self, dir: &Path, args: &[&str]) -> String {
@@ -370,28 +371,8 @@ fn a_push_by_a_developer_and_a_policy_below_threshold_are_refused() {
         1,
     );
     std::fs::write(lab.root.join("p2.json"), json).unwrap();
-    lab.vouch_ok(&[
-        "repo",
-        "policy",
-        "sign",
-        &lab.p("p2.json"),
-        "--key",
-        &lab.p("alice.key"),
-        "-o",
-        &lab.p("p2.cose"),
-    ]);
-    lab.vouch_ok(&[
-        "repo",
-        "record",
-        "--git-dir",
-        &lab.p("work"),
-        "--key",
-        &lab.p("alice.key"),
-        "--by",
-        ALICE,
-        "--policy",
-        &lab.p("p2.cose"),
-    ]);
+    lab.sign_policy("p2.json", "alice.key", "p2.cose");
+    lab.record_policy("alice.key", ALICE, "p2.cose");
     lab.hook("mallory", MALLORY);
     lab.commit("two");
     lab.work(&["push", "-q", "origin", "main"]);
@@ -465,14 +446,5 @@ fn audit_events_are_imported_and_unattributed_changes_reported() {
         serde_json::from_slice(&std::fs::read(lab.root.join("proposed.json")).unwrap()).unwrap();
     assert_eq!(proposed["version"], 2);
     assert_eq!(proposed["previous"], lab.pin.as_str());
-    lab.vouch_ok(&[
-        "repo",
-        "policy",
-        "sign",
-        &lab.p("proposed.json"),
-        "--key",
-        &lab.p("alice.key"),
-        "-o",
-        &lab.p("p2.cose"),
-    ]);
+    lab.sign_policy("proposed.json", "alice.key", "p2.cose");
 }
