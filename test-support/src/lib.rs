@@ -25,6 +25,7 @@ pub mod gpg;
 pub mod oci;
 pub mod packages;
 pub mod registry;
+pub mod rekor;
 pub mod repo;
 pub mod tpm;
 pub mod tpm_certify;
