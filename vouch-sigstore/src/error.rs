@@ -101,6 +101,18 @@ pub enum Error {
         /// The certificate's issuer, if it has one.
         actual: Option<String>,
     },
+    /// A workload claim of the certificate (its source repository) is not
+    /// the expected one.
+    #[error("the certificate's {claim} is {}, not the expected {expected:?}",
+        .actual.as_deref().map_or_else(|| "absent".to_owned(), |a| format!("{a:?}")))]
+    ClaimMismatch {
+        /// Which claim.
+        claim: crate::Claim,
+        /// The value the caller expected.
+        expected: String,
+        /// The certificate's value, if it has the claim.
+        actual: Option<String>,
+    },
     /// The signing certificate does not chain to a trusted Fulcio authority,
     /// was not valid at the proven signing time, or its SCT is invalid.
     #[error("the signing certificate was refused")]

@@ -27,6 +27,26 @@ pub enum Expectation {
         /// The certificate's OIDC issuer extension, compared byte for byte.
         issuer: String,
     },
+    /// A keyless bundle from a CI workload of one source repository, for
+    /// provenance made on every release (npm provenance, PyPI attestations,
+    /// GitHub artifact attestations), whose SAN names each release's own
+    /// tag or branch and so cannot be written down in advance.
+    ///
+    /// The certificate's OIDC issuer is exactly `issuer`; its
+    /// `source-repository-uri` claim is exactly `repository` (a certificate
+    /// without the claim, issued to a person, fails); and when `workflow`
+    /// is given, its SAN is that workflow at some ref: `{workflow}@` and
+    /// then anything, as GitHub Actions and GitLab CI write it
+    /// (`https://github.com/o/r/.github/workflows/release.yml@refs/tags/v1`).
+    Workload {
+        /// The certificate's OIDC issuer extension, compared byte for byte.
+        issuer: String,
+        /// The certificate's `source-repository-uri`, compared byte for
+        /// byte (`https://github.com/OWNER/REPO`).
+        repository: String,
+        /// The workflow the SAN names, without its `@ref`.
+        workflow: Option<String>,
+    },
     /// A bundle signed with this key (no certificate).
     Key(PublicKey),
 }
@@ -78,17 +98,18 @@ impl fmt::Debug for PublicKey {
 pub enum ArtifactRef<'a> {
     /// The artifact's bytes.
     Bytes(&'a [u8]),
-    /// Only its SHA-256 digest, for an artifact too large to hold or
-    /// known by digest (an image in a registry). Enough for ECDSA
-    /// signatures and DSSE statements; an Ed25519 signature over the
-    /// artifact itself needs the bytes, and is refused with
-    /// [`Error::ArtifactForm`].
+    /// Only its digest, for an artifact too large to hold or known by
+    /// digest (an image in a registry, a package a lock file names). A
+    /// SHA-256 digest is enough for ECDSA signatures and DSSE statements;
+    /// a SHA-512 one (an npm `integrity`) for DSSE statements, whose
+    /// subjects name it. An Ed25519 signature over the artifact itself
+    /// needs the bytes, and is refused with [`Error::ArtifactForm`].
     Digest(Digest),
 }
 
 impl ArtifactRef<'_> {
-    /// The artifact's SHA-256 digest.
-    pub(crate) fn sha256(&self) -> Digest {
+    /// The artifact's digest: the one given, or the SHA-256 of its bytes.
+    pub(crate) fn digest(&self) -> Digest {
         match self {
             ArtifactRef::Bytes(b) => Digest::sha256(b),
             ArtifactRef::Digest(d) => *d,

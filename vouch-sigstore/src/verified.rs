@@ -76,7 +76,8 @@ impl VerifiedBundle {
         self.times.first()
     }
 
-    /// The SHA-256 digest of the artifact the bundle was verified against.
+    /// The digest of the artifact the bundle was verified against: the
+    /// SHA-256 of its bytes, or the digest it was given by.
     pub fn artifact_digest(&self) -> &Digest {
         &self.artifact
     }

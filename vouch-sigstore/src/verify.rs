@@ -1,12 +1,13 @@
 //! The verification: sigstore-verify's checks, then what they proved, read
 //! into a [`VerifiedBundle`].
 
+use sigstore_verify::types::{ArtifactDigest, HashAlgorithm};
 use sigstore_verify::types::{KindVersion, SignatureContent};
 use sigstore_verify::{PublicKeyVerificationPolicy, VerificationPolicy, VerificationResult};
-use vouch_core::{Digest, Timestamp};
+use vouch_core::{Digest, DigestAlgorithm, Timestamp};
 
 use crate::bundle::Bundle;
-use crate::claims::CertificateClaims;
+use crate::claims::{CertificateClaims, Claim};
 use crate::error::Error;
 use crate::expectation::{ArtifactRef, Expectation};
 use crate::root::TrustedRoot;
@@ -38,9 +39,18 @@ pub fn verify(
     let input = match artifact {
         ArtifactRef::Bytes(b) => sigstore_verify::types::Artifact::from_blob(b),
         ArtifactRef::Digest(d) => {
-            let sha = sigstore_verify::types::Sha256Hash::try_from(d.as_bytes())
+            let algorithm = match d.algorithm() {
+                DigestAlgorithm::Sha256 => HashAlgorithm::Sha2256,
+                DigestAlgorithm::Sha512 => HashAlgorithm::Sha2512,
+                other => {
+                    return Err(Error::ArtifactForm(
+                        format!("a {other:?} digest, which Sigstore bundles do not name").into(),
+                    ));
+                }
+            };
+            let digest = ArtifactDigest::new(algorithm, d.as_bytes().to_vec())
                 .map_err(|e| Error::ArtifactForm(Box::new(e)))?;
-            sigstore_verify::types::Artifact::from_digest(sha)
+            sigstore_verify::types::Artifact::from_digest(digest)
         }
     };
     // Refused up front by kind, so the error says what was expected rather
@@ -54,6 +64,18 @@ pub fn verify(
                 });
             }
             let policy = VerificationPolicy::new(san.as_str(), issuer.as_str());
+            root.verifier().verify(input, inner, &policy)
+        }
+        Expectation::Workload { issuer, .. } => {
+            if !bundle.has_certificate() {
+                return Err(Error::WrongKind {
+                    expected: "with a certificate",
+                    actual: "with a key",
+                });
+            }
+            // sigstore-verify matches the issuer; the repository and the
+            // workflow are matched below, on the verified certificate.
+            let policy = VerificationPolicy::any_identity().require_issuer(issuer.as_str());
             root.verifier().verify(input, inner, &policy)
         }
         Expectation::Key(key) => {
@@ -71,6 +93,15 @@ pub fn verify(
 
     let signer = match expected {
         Expectation::Identity { .. } => certificate_signer(&result)?,
+        Expectation::Workload {
+            repository,
+            workflow,
+            ..
+        } => {
+            let signer = certificate_signer(&result)?;
+            workload_matches(&signer, repository, workflow.as_deref())?;
+            signer
+        }
         Expectation::Key(key) => {
             if !result.tlog_verified() {
                 return Err(unchecked("transparency log entries"));
@@ -102,8 +133,42 @@ pub fn verify(
         dsse,
         log_entries,
         times,
-        artifact: artifact.sha256(),
+        artifact: artifact.digest(),
     })
+}
+
+/// Whether a verified certificate is from the expected repository's
+/// workflow (see [`Expectation::Workload`]).
+fn workload_matches(
+    signer: &Signer,
+    repository: &str,
+    workflow: Option<&str>,
+) -> Result<(), Error> {
+    let Signer::Certificate(cert) = signer else {
+        return Err(unchecked("certificate"));
+    };
+    let actual = cert.claims.get(Claim::SourceRepositoryUri);
+    if actual != Some(repository) {
+        return Err(Error::ClaimMismatch {
+            claim: Claim::SourceRepositoryUri,
+            expected: repository.to_owned(),
+            actual: actual.map(str::to_owned),
+        });
+    }
+    if let Some(workflow) = workflow {
+        let at_ref = cert
+            .san
+            .strip_prefix(workflow)
+            .and_then(|rest| rest.strip_prefix('@'))
+            .is_some_and(|r| !r.is_empty());
+        if !at_ref {
+            return Err(Error::IdentityMismatch {
+                expected: format!("{workflow}@<ref>"),
+                actual: Some(cert.san.clone()),
+            });
+        }
+    }
+    Ok(())
 }
 
 /// The signer from a keyless result, which must say that the certificate,
