@@ -8,7 +8,11 @@
 //! ([`Target::Release`]) under a roster the policy trusts for that
 //! dependency's name: the project's own roster, or an upstream project's
 //! roster pinned by version and digest, each with the signer rule whose
-//! signatures count there.
+//! signatures count there. The other evidence (feature `sigstore`) is
+//! the Sigstore provenance registries publish (npm provenance, PyPI
+//! attestations, GitHub artifact attestations): a bundle made keyless by
+//! the CI workflow of the repository the policy names for that
+//! dependency, over one of its digests (see [`ProvenancePublisher`]).
 //!
 //! The policy's `[dependencies]` section:
 //!
@@ -35,6 +39,15 @@
 //! roster = { version = 1, digest = "sha256:0000000000000000000000000000000000000000000000000000000000000000" }
 //! signers = { roles = ["maintainer"], threshold = 1 }
 //!
+//! ## npm packages published with provenance by their repository's workflow
+//! ## (verified against the Sigstore trusted root the project's roster carries).
+//! [[dependencies.provenance]]
+//! packages = ["sigstore", "@sigstore/*"]
+//! ecosystem = "npm"
+//! issuer = "https://token.actions.githubusercontent.com"
+//! repository = "https://github.com/sigstore/sigstore-js"
+//! workflow = "https://github.com/sigstore/sigstore-js/.github/workflows/release.yml"  # optional
+//!
 //! ## Dependencies accepted without evidence, each with the reason.
 //! [[dependencies.allow]]
 //! name = "left-pad"
@@ -43,6 +56,7 @@
 //! "#).unwrap();
 //! let deps = policy.dependencies.as_ref().unwrap();
 //! assert_eq!(deps.publishers.len(), 2);
+//! assert_eq!(deps.provenance.len(), 1);
 //! ```
 //!
 //! Local dependencies (workspace members, path dependencies, npm links and
@@ -86,6 +100,10 @@ pub struct DependencyPolicy {
     /// Who is trusted to publish which dependencies.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub publishers: Vec<RosterPublisher>,
+    /// Which repositories' CI workflows are trusted to publish which
+    /// dependencies, as their Sigstore provenance shows.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub provenance: Vec<ProvenancePublisher>,
     /// Dependencies accepted without evidence, each with its reason.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub allow: Vec<AllowedDependency>,
@@ -263,6 +281,101 @@ impl RosterPublisher {
     }
 }
 
+/// The longest issuer, repository or workflow URL of a provenance entry,
+/// in bytes.
+pub const MAX_URL: usize = 1024;
+
+/// Publishers known by their Sigstore provenance: the CI workflow of one
+/// source repository, whose keyless Sigstore bundle over a dependency's
+/// archive digest attributes it (feature `sigstore`; without it such a
+/// dependency is unattributed, saying so).
+///
+/// The certificate's OIDC issuer must be `issuer` and its
+/// `source-repository-uri` claim `repository`, exactly; with `workflow`,
+/// its SAN must be that workflow at some ref (`{workflow}@refs/...`). The
+/// trusted root is the one the project's roster carries
+/// (`witnesses.sigstore`).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(try_from = "RawProvenance", into = "RawProvenance")]
+pub struct ProvenancePublisher {
+    /// The names this entry covers (at least one).
+    pub packages: Vec<NamePattern>,
+    /// The ecosystem it covers; any when absent.
+    pub ecosystem: Option<Ecosystem>,
+    /// The OIDC issuer (`https://token.actions.githubusercontent.com`).
+    pub issuer: String,
+    /// The source repository (`https://github.com/OWNER/REPO`).
+    pub repository: String,
+    /// The workflow that must have signed, without its `@ref`
+    /// (`https://github.com/OWNER/REPO/.github/workflows/release.yml`);
+    /// any workflow of the repository when absent.
+    pub workflow: Option<String>,
+}
+
+#[derive(Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawProvenance {
+    packages: Vec<NamePattern>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    ecosystem: Option<Ecosystem>,
+    issuer: String,
+    repository: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    workflow: Option<String>,
+}
+
+impl TryFrom<RawProvenance> for ProvenancePublisher {
+    type Error = DependencyPolicyError;
+    fn try_from(r: RawProvenance) -> Result<Self, DependencyPolicyError> {
+        if r.packages.is_empty() {
+            return Err(DependencyPolicyError::NoPackages);
+        }
+        for url in [Some(&r.issuer), Some(&r.repository), r.workflow.as_ref()]
+            .into_iter()
+            .flatten()
+        {
+            if !url.starts_with("https://")
+                || url.len() > MAX_URL
+                || url.chars().any(|c| c.is_control() || c.is_whitespace())
+            {
+                return Err(DependencyPolicyError::BadUrl(
+                    url.chars()
+                        .take(64)
+                        .flat_map(char::escape_default)
+                        .collect(),
+                ));
+            }
+        }
+        Ok(ProvenancePublisher {
+            packages: r.packages,
+            ecosystem: r.ecosystem,
+            issuer: r.issuer,
+            repository: r.repository,
+            workflow: r.workflow,
+        })
+    }
+}
+
+impl From<ProvenancePublisher> for RawProvenance {
+    fn from(p: ProvenancePublisher) -> RawProvenance {
+        RawProvenance {
+            packages: p.packages,
+            ecosystem: p.ecosystem,
+            issuer: p.issuer,
+            repository: p.repository,
+            workflow: p.workflow,
+        }
+    }
+}
+
+impl ProvenancePublisher {
+    /// Whether this entry covers `dep`.
+    pub fn covers(&self, dep: &LockedDependency) -> bool {
+        self.ecosystem.is_none_or(|e| e == dep.ecosystem)
+            && self.packages.iter().any(|p| dep.name_matches(p.as_str()))
+    }
+}
+
 /// A dependency accepted without evidence.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(try_from = "RawAllowed", into = "RawAllowed")]
@@ -357,9 +470,16 @@ pub enum DependencyPolicyError {
         "dependency roster {0:?}: expected \"project\" or {{ version = N, digest = \"sha256:...\" }}"
     )]
     BadRoster(String),
-    /// A publisher entry without packages.
-    #[error("a [[dependencies.publishers]] entry lists no packages")]
+    /// A publisher or provenance entry without packages.
+    #[error("a [[dependencies.publishers]] or [[dependencies.provenance]] entry lists no packages")]
     NoPackages,
+    /// A provenance entry's issuer, repository or workflow that is not an
+    /// `https://` URL of at most 1024 bytes without spaces or control
+    /// characters.
+    #[error(
+        "provenance URL {0:?} is not an https:// URL of at most 1024 bytes without spaces or control characters"
+    )]
+    BadUrl(String),
     /// An allow-list entry without a reason.
     #[error("allowed dependency {0:?} has no reason")]
     NoReason(String),
@@ -490,6 +610,40 @@ pub struct Publisher {
     pub digest: Digest,
 }
 
+/// The Sigstore provenance that attributes a dependency: who published
+/// it, as the verified certificate says.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Provenance {
+    /// The SHA-256 of the Sigstore bundle's JSON.
+    pub bundle: Digest,
+    /// The statement's type (SLSA provenance, a PyPI publish attestation).
+    pub predicate_type: String,
+    /// The name of the statement's subject that carries the digest.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub subject: Option<String>,
+    /// The certificate's OIDC issuer.
+    pub issuer: String,
+    /// The source repository (the certificate's `source-repository-uri`).
+    pub repository: String,
+    /// The workflow that signed, with its ref (the certificate's SAN).
+    pub workflow: String,
+    /// The ref built from (`source-repository-ref`), if the certificate
+    /// says.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub source_ref: Option<String>,
+    /// The commit built from (`source-repository-digest`), if it says.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub source_commit: Option<String>,
+    /// The CI run that signed (`run-invocation-uri`), if it says.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub run: Option<String>,
+    /// The earliest time the bundle proves (its log entry or timestamp).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub proven_at: Option<Timestamp>,
+    /// The dependency digest the statement's subject carries.
+    pub digest: Digest,
+}
+
 /// Why a dependency is not attributed. Each applies to one candidate, so
 /// a dependency may have several.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize)]
@@ -503,9 +657,11 @@ pub enum Unattributed {
     /// The lock file gives no SHA-256 or SHA-512 digest (a git or local
     /// source, an unhashed requirement, only a SHA-1 integrity).
     NoDigest,
-    /// No `[[dependencies.publishers]]` entry covers its name.
+    /// No `[[dependencies.publishers]]` or `[[dependencies.provenance]]`
+    /// entry covers its name.
     NoTrustedPublisher,
-    /// No release statement in the bundle carries any of its digests.
+    /// No release statement or provenance in the bundle carries any of its
+    /// digests.
     NoEvidence,
     /// A release statement for this package and version is in the bundle,
     /// but its subjects carry other digests: not the archive the lock
@@ -533,6 +689,30 @@ pub enum Unattributed {
         /// The statement.
         release: Digest,
     },
+    /// Provenance cannot be checked: the verifier is built without feature
+    /// `sigstore`, or the project's roster carries no usable Sigstore
+    /// trusted root.
+    ProvenanceUnavailable {
+        /// Why.
+        cause: String,
+    },
+    /// A provenance bundle carrying its digest did not verify as the
+    /// policy's provenance entry for it expects (another repository,
+    /// workflow or issuer, a bad signature or log entry).
+    ProvenanceRefused {
+        /// The SHA-256 of the Sigstore bundle's JSON.
+        bundle: Digest,
+        /// Why.
+        cause: String,
+    },
+    /// A verified provenance bundle carrying its digest names another
+    /// package or version in its subject than the lock file does.
+    ProvenanceNameMismatch {
+        /// The SHA-256 of the Sigstore bundle's JSON.
+        bundle: Digest,
+        /// The subject's name.
+        subject: String,
+    },
     /// A release statement carrying its digest, verified under a trusted
     /// roster, failed the signer rule or another check.
     Refused {
@@ -553,11 +733,21 @@ impl fmt::Display for Unattributed {
             }
             Unattributed::NoDigest => f.write_str("no SHA-256 or SHA-512 digest in the lock file"),
             Unattributed::NoTrustedPublisher => {
-                f.write_str("no publisher in the policy covers this name")
+                f.write_str("no publisher or provenance entry in the policy covers this name")
             }
             Unattributed::NoEvidence => {
-                f.write_str("no release statement in the bundle carries its digest")
+                f.write_str("no release statement or provenance in the bundle carries its digest")
             }
+            Unattributed::ProvenanceUnavailable { cause } => {
+                write!(f, "provenance cannot be checked: {cause}")
+            }
+            Unattributed::ProvenanceRefused { bundle, cause } => {
+                write!(f, "provenance {bundle} refused: {cause}")
+            }
+            Unattributed::ProvenanceNameMismatch { bundle, subject } => write!(
+                f,
+                "provenance {bundle} is about {subject:?}, not the name and version the lock file gives"
+            ),
             Unattributed::DigestMismatch { release, subjects } => {
                 write!(
                     f,
@@ -606,8 +796,12 @@ impl fmt::Display for Unattributed {
 #[serde(tag = "outcome", rename_all = "kebab-case")]
 #[non_exhaustive]
 pub enum DependencyOutcome {
-    /// Evidence names its publisher (boxed: digests make it the largest).
+    /// A release statement names its publishers (boxed: digests make it
+    /// the largest).
     Attributed(Box<Publisher>),
+    /// Sigstore provenance names the repository and workflow that
+    /// published it.
+    AttributedByProvenance(Box<Provenance>),
     /// No evidence, but the allow-list accepts it.
     Allowed {
         /// The allow-list's reason.
@@ -657,7 +851,12 @@ pub struct DependencyReport {
 impl DependencyReport {
     /// How many counted dependencies are attributed.
     pub fn attributed(&self) -> usize {
-        self.count(|o| matches!(o, DependencyOutcome::Attributed(_)))
+        self.count(|o| {
+            matches!(
+                o,
+                DependencyOutcome::Attributed(_) | DependencyOutcome::AttributedByProvenance(_)
+            )
+        })
     }
 
     /// How many are allowed without evidence.
@@ -704,6 +903,20 @@ impl DependencyReport {
                         e(&p.package),
                         e(&p.version),
                         p.release,
+                        p.digest,
+                    );
+                }
+                DependencyOutcome::AttributedByProvenance(p) => {
+                    let _ = writeln!(
+                        out,
+                        "attributed    {name}: published by {} from {} (Sigstore provenance {}, {}{}, digest {})",
+                        e(&p.workflow),
+                        e(&p.repository),
+                        p.bundle,
+                        e(&p.predicate_type),
+                        p.proven_at
+                            .map(|t| format!(", logged {t}"))
+                            .unwrap_or_default(),
                         p.digest,
                     );
                 }
@@ -782,6 +995,10 @@ struct Candidate {
 pub struct DependencyChecker {
     policy: DependencyPolicy,
     verifiers: Vec<(RosterPublisher, PublisherRoster, Verifier)>,
+    /// The trusted root provenance is verified against, when the policy
+    /// has provenance entries.
+    #[cfg(feature = "sigstore")]
+    root: Option<crate::provenance::Root>,
 }
 
 impl DependencyChecker {
@@ -839,6 +1056,8 @@ impl DependencyChecker {
         Ok(DependencyChecker {
             policy: deps.clone(),
             verifiers,
+            #[cfg(feature = "sigstore")]
+            root: (!deps.provenance.is_empty()).then(|| crate::provenance::Root::of(project)),
         })
     }
 
@@ -850,6 +1069,14 @@ impl DependencyChecker {
         now: Timestamp,
     ) -> DependencyReport {
         let candidates = candidates(bundle);
+        #[cfg(feature = "sigstore")]
+        let provenance = if self.policy.provenance.is_empty() {
+            crate::provenance::Candidates::default()
+        } else {
+            crate::provenance::Candidates::read(bundle)
+        };
+        #[cfg(not(feature = "sigstore"))]
+        let provenance = ();
         let mut by_digest: HashMap<Digest, Vec<&Candidate>> = HashMap::new();
         let mut by_name: HashMap<(&str, &str), Vec<&Candidate>> = HashMap::new();
         for c in &candidates {
@@ -872,7 +1099,7 @@ impl DependencyChecker {
                 report.local.push(dep.display_name());
                 continue;
             }
-            let outcome = self.one(bundle, dep, &by_digest, &by_name, now);
+            let outcome = self.one(bundle, dep, &by_digest, &by_name, &provenance, now);
             let outcome = match outcome {
                 DependencyOutcome::Unattributed { why } => {
                     match self.policy.allow.iter().find(|a| a.covers(dep)) {
@@ -897,12 +1124,14 @@ impl DependencyChecker {
         report
     }
 
+    #[allow(clippy::too_many_arguments)]
     fn one(
         &self,
         bundle: &Bundle,
         dep: &LockedDependency,
         by_digest: &HashMap<Digest, Vec<&Candidate>>,
         by_name: &HashMap<(&str, &str), Vec<&Candidate>>,
+        provenance: &Provenances,
         now: Timestamp,
     ) -> DependencyOutcome {
         if dep.digests.is_empty() {
@@ -915,7 +1144,13 @@ impl DependencyChecker {
             .iter()
             .filter(|(p, _, _)| p.covers(dep))
             .collect();
-        if trusted.is_empty() {
+        let by_provenance: Vec<&ProvenancePublisher> = self
+            .policy
+            .provenance
+            .iter()
+            .filter(|p| p.covers(dep))
+            .collect();
+        if trusted.is_empty() && by_provenance.is_empty() {
             return DependencyOutcome::Unattributed {
                 why: vec![Unattributed::NoTrustedPublisher],
             };
@@ -995,6 +1230,12 @@ impl DependencyChecker {
                     .map(|release| Unattributed::UntrustedRoster { release }),
             );
         }
+        if !by_provenance.is_empty() {
+            match self.by_provenance(bundle, dep, &by_provenance, provenance, &mut why) {
+                Ok(p) => return DependencyOutcome::AttributedByProvenance(Box::new(p)),
+                Err(found) => any |= found,
+            }
+        }
         if !any {
             if let Some(v) = &dep.version {
                 for c in by_name
@@ -1013,9 +1254,66 @@ impl DependencyChecker {
                 why.push(Unattributed::NoEvidence);
             }
         }
+        why.dedup();
         DependencyOutcome::Unattributed { why }
     }
+
+    /// The provenance that attributes `dep` under one of `publishers`, or
+    /// whether any provenance carried its digest (the reasons in `why`).
+    #[cfg(feature = "sigstore")]
+    fn by_provenance(
+        &self,
+        _bundle: &Bundle,
+        dep: &LockedDependency,
+        publishers: &[&ProvenancePublisher],
+        provenance: &Provenances,
+        why: &mut Vec<Unattributed>,
+    ) -> Result<Provenance, bool> {
+        let Some(root) = &self.root else {
+            return Err(false);
+        };
+        let mut any = false;
+        for digest in &dep.digests {
+            for c in provenance.with_digest(digest, MAX_CANDIDATES) {
+                any = true;
+                for p in publishers {
+                    match crate::provenance::check(root, c, p, dep, *digest) {
+                        Ok(found) => return Ok(found),
+                        Err(u) => why.push(u),
+                    }
+                }
+            }
+        }
+        Err(any)
+    }
+
+    /// Without feature `sigstore`, provenance in the bundle is reported as
+    /// unchecked rather than absent.
+    #[cfg(not(feature = "sigstore"))]
+    fn by_provenance(
+        &self,
+        bundle: &Bundle,
+        _dep: &LockedDependency,
+        _publishers: &[&ProvenancePublisher],
+        _provenance: &Provenances,
+        why: &mut Vec<Unattributed>,
+    ) -> Result<Provenance, bool> {
+        if !bundle.sigstore().is_empty() {
+            why.push(Unattributed::ProvenanceUnavailable {
+                cause: "vouch-chain is built without feature `sigstore`, so the bundle's \
+                        Sigstore bundles are not read"
+                    .into(),
+            });
+        }
+        Err(false)
+    }
 }
+
+/// The bundle's provenance candidates (nothing without feature `sigstore`).
+#[cfg(feature = "sigstore")]
+type Provenances = crate::provenance::Candidates;
+#[cfg(not(feature = "sigstore"))]
+type Provenances = ();
 
 /// Whether a release of `package` `version` is `dep` (PyPI names in
 /// their PEP 503 form; a dependency without a version matches any).

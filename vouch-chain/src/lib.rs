@@ -180,6 +180,8 @@ mod eval;
 mod index;
 mod openpgp;
 pub mod policy;
+#[cfg(feature = "sigstore")]
+mod provenance;
 mod reach;
 mod rules;
 #[cfg(feature = "sigstore")]

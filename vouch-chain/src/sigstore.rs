@@ -13,7 +13,8 @@
 //!   as ignored, never verified.
 //! - Verification, once, when the evaluation reaches it: offline, against
 //!   the trusted root the roster carries (`witnesses.sigstore`), over the
-//!   statement's first SHA-256 subject (sigstore-verify binds a DSSE
+//!   statement's first SHA-256 subject, else its first SHA-512 one
+//!   (sigstore-verify binds a DSSE
 //!   statement to the artifact through its subjects; the signature covers
 //!   the whole statement). The expected signer is chosen from the roster
 //!   before verifying, never from the bundle: a certificate's exact
@@ -143,10 +144,13 @@ struct Finding {
     trace: TraceSigstore,
 }
 
-/// The statement's first SHA-256 subject, which the bundle is verified
-/// over.
-fn first_sha256(subjects: &[Subject]) -> Option<Digest> {
-    subjects.iter().find_map(|s| s.digest.sha256)
+/// The statement's first SHA-256 subject, else its first SHA-512 one
+/// (an npm archive's): what the bundle is verified over.
+fn first_artifact(subjects: &[Subject]) -> Option<Digest> {
+    subjects
+        .iter()
+        .find_map(|s| s.digest.sha256)
+        .or_else(|| subjects.iter().find_map(|s| s.digest.sha512))
 }
 
 /// Verifies one Sigstore bundle against the roster's trust, choosing the
@@ -164,7 +168,7 @@ fn verify_one(
     let root = ctx.root(trust).map_err(refused)?;
     let artifact = artifact.ok_or_else(|| {
         refused(
-            "its statement names no SHA-256 subject, which a DSSE statement is verified over"
+            "its statement names no SHA-256 or SHA-512 subject, which a DSSE statement is verified over"
                 .into(),
         )
     })?;
@@ -438,7 +442,7 @@ impl<'b> Index<'b> {
             return;
         };
         let payload = payload.to_vec();
-        let artifact = first_sha256(&peek.subject);
+        let artifact = first_artifact(&peek.subject);
         match peek.predicate_type.as_str() {
             Image::PREDICATE_TYPE => {
                 let (it, d, _) = item::<Image>(json, bundle, artifact, &payload);
@@ -583,7 +587,12 @@ pub fn verify_sigstore(roster: &TrustedRoster, json: &[u8]) -> Result<SigstoreEv
         #[cfg(feature = "openpgp")]
         openpgp: std::cell::OnceCell::new(),
     };
-    let finding = verify_one(&attester.sigstore, id, &bundle, first_sha256(&peek.subject))?;
+    let finding = verify_one(
+        &attester.sigstore,
+        id,
+        &bundle,
+        first_artifact(&peek.subject),
+    )?;
     let mut failures = Vec::new();
     let identity = match &finding.found {
         Found::Identity(i) => i.clone(),
