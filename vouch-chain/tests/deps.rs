@@ -475,3 +475,73 @@ fn check_dependencies_without_the_section_fails_every_release() {
         |r| matches!(r, vouch_chain::Reason::DependencyCheckUnavailable { cause } if cause.contains("[dependencies]")),
     );
 }
+
+#[test]
+fn a_release_sbom_dependency_by_an_upstream_roster_needs_that_roster_given() {
+    let s = Setup::new();
+    let mut scenario = s.project.scenario();
+    scenario.policy.release.as_mut().unwrap().check_dependencies = true;
+    scenario.policy.dependencies = Some(
+        toml::from_str(&format!(
+            r#"
+[[publishers]]
+packages = ["serde"]
+ecosystem = "cargo"
+roster = {{ version = 1, digest = "{}" }}
+signers = {{ roles = ["maintainer"], threshold = 1 }}
+"#,
+            s.upstream_pin
+        ))
+        .unwrap(),
+    );
+    // serde's release, by one of the upstream project's maintainers.
+    let mut serde = release("serde", "1.0.228", b"unused");
+    if let Some(a) = serde.archive.as_mut() {
+        a.sha256 = Digest::sha256(b"serde-1.0.228.crate");
+    }
+    scenario
+        .extra_envelopes
+        .push(signed(serde, &[&s.upstream.carol]));
+    let built = scenario.build();
+    let target = vouch_chain::Target::Deployment(built.deployment);
+
+    // Without the upstream roster the check cannot be made: every release
+    // link says so.
+    let verdict = scenario
+        .verifier()
+        .verify(&built.bundle, &target, scenario.now);
+    expect_failure(&verdict, "DependencyCheckUnavailable", |r| {
+        matches!(r, vouch_chain::Reason::DependencyCheckUnavailable { cause }
+            if cause.contains(&s.upstream_pin.to_string()))
+    });
+    // With it, serde is attributed to upstream's maintainer.
+    let upstream = s.upstream_rosters(&scenario.policy);
+    let verdict = scenario
+        .verifier()
+        .with_dependency_rosters(&upstream)
+        .verify(&built.bundle, &target, scenario.now);
+    assert!(verdict.passed(), "{}", verdict.render_text());
+    // The project's own maintainers cannot stand in for upstream's.
+    scenario.extra_envelopes.clear();
+    let mut serde = release("serde", "1.0.228", b"unused");
+    if let Some(a) = serde.archive.as_mut() {
+        a.sha256 = Digest::sha256(b"serde-1.0.228.crate");
+    }
+    scenario
+        .extra_envelopes
+        .push(signed(serde, &[&s.project.carol, &s.project.dave]));
+    let built = scenario.build();
+    let verdict = scenario
+        .verifier()
+        .with_dependency_rosters(&upstream)
+        .verify(
+            &built.bundle,
+            &vouch_chain::Target::Deployment(built.deployment),
+            scenario.now,
+        );
+    expect_failure(
+        &verdict,
+        "DependencyUnattributed",
+        |r| matches!(r, vouch_chain::Reason::DependencyUnattributed { dependency, .. } if dependency == "serde@1.0.228"),
+    );
+}

@@ -1915,6 +1915,84 @@ fn verify_cmd<'a>(roster: &'a str, target: &'a str, extra: &[&'a str]) -> Vec<&'
 }
 
 #[test]
+fn verify_reads_and_verifies_the_upstream_rosters_the_policy_pins() {
+    let s = Sandbox::new("upstream-rosters");
+    let c = small_chain(&s, "eu-1");
+    s.key("up-root");
+    s.ok(&[
+        "roster",
+        "init",
+        "--name",
+        "upstream",
+        "--root-key",
+        "up-root.key.pub",
+        "-o",
+        "up.json",
+    ]);
+    let up_pin = digest_in(&s.ok(&[
+        "roster",
+        "sign",
+        "up.json",
+        "--key",
+        "up-root.key",
+        "-o",
+        "up.chain",
+    ]));
+    s.write(
+        "policy.toml",
+        format!(
+            "{SMALL_POLICY}\n[[dependencies.publishers]]\npackages = [\"serde\"]\n\
+             roster = {{ version = 1, digest = \"{up_pin}\" }}\n\
+             signers = {{ roles = [\"maintainer\"], threshold = 1 }}\n"
+        ),
+    );
+    let with = |file: &'static str| ["--roster-pin", c.pin.as_str(), "--roster-file", file];
+    // Given and verified from its pin: the verdict is the chain's.
+    let out = s.ok(&verify_cmd("r.chain", &c.deployment, &with("up.chain")));
+    assert!(out.starts_with("verdict: PASS"), "{out}");
+    // A file that is no roster chain: refused (1), named.
+    s.write("junk.chain", b"not a roster chain");
+    let e = s.fails(
+        1,
+        &verify_cmd("r.chain", &c.deployment, &with("junk.chain")),
+    );
+    assert!(e.contains("roster junk.chain refused"), "{e}");
+    // The pinned chain signed by another key: it does not verify from the pin.
+    s.key("other-root");
+    s.ok(&[
+        "roster",
+        "init",
+        "--name",
+        "upstream",
+        "--root-key",
+        "other-root.key.pub",
+        "-o",
+        "other.json",
+    ]);
+    s.ok(&[
+        "roster",
+        "sign",
+        "other.json",
+        "--key",
+        "other-root.key",
+        "-o",
+        "other.chain",
+    ]);
+    // Not the pinned version: left unused, so nothing is refused...
+    let out = s.ok(&verify_cmd("r.chain", &c.deployment, &with("other.chain")));
+    assert!(out.starts_with("verdict: PASS"), "{out}");
+    // ...but the pinned one, its signature broken, is.
+    std::fs::copy(s.path("up.chain"), s.path("bad.chain")).unwrap();
+    flip(&s.path("bad.chain"), 10);
+    let e = s.fails(1, &verify_cmd("r.chain", &c.deployment, &with("bad.chain")));
+    assert!(e.contains("an upstream roster is refused"), "{e}");
+    assert!(
+        e.contains(&format!("pinned at version 1 ({up_pin})")),
+        "{e}"
+    );
+}
+
+#[test]
 fn an_unpinned_roster_is_refused_unless_insecure() {
     let s = Sandbox::new("unpinned");
     let c = small_chain(&s, "eu-1");

@@ -4,12 +4,11 @@ use std::path::PathBuf;
 
 use clap::{Args, Subcommand};
 use vouch_chain::Policy;
-use vouch_chain::deps::{DependencyChecker, DepsCheckError, trust_pinned_rosters};
+use vouch_chain::deps::{DependencyChecker, DepsCheckError};
 use vouch_core::Timestamp;
 use vouch_deps::{Format, Lock};
-use vouch_manifest::RosterChain;
 
-use crate::cmd::trust::RosterTrustArgs;
+use crate::cmd::trust::{RosterTrustArgs, UpstreamRosterArgs};
 use crate::exit::{CliError, CliResult, Outcome};
 
 /// `vouch deps ...`.
@@ -40,10 +39,9 @@ pub(crate) struct CheckArgs {
     /// The project's roster file and how it is trusted.
     #[command(flatten)]
     trust: RosterTrustArgs,
-    /// An upstream project's roster chain file, trusted from the version
-    /// and digest a [[dependencies.publishers]] entry pins (repeatable).
-    #[arg(long = "roster-file", value_name = "FILE")]
-    roster_files: Vec<PathBuf>,
+    /// Upstream rosters the policy pins.
+    #[command(flatten)]
+    upstream: UpstreamRosterArgs,
     /// Print the report as JSON.
     #[arg(long)]
     json: bool,
@@ -88,15 +86,7 @@ fn check(args: CheckArgs) -> CliResult {
             )
         })?;
     let project = args.trust.trusted()?;
-    let mut chains = Vec::with_capacity(args.roster_files.len());
-    for path in &args.roster_files {
-        let chain = RosterChain::from_bytes(&crate::io::read(path, crate::io::Input::SIGNED)?)
-            .map_err(|e| CliError::refused(format!("roster {} refused", path.display()), e))?;
-        chains.push(chain);
-    }
-    // Roster expiry is a fact about now, whatever --at says.
-    let upstream = trust_pinned_rosters(&policy, &chains, Timestamp::now())
-        .map_err(|e| CliError::refused("an upstream roster is refused", e))?;
+    let upstream = args.upstream.trusted(&policy)?;
     let checker = DependencyChecker::new(&policy, &project, &upstream).map_err(|e| match e {
         DepsCheckError::NoSection => CliError::usage(
             format!(

@@ -210,3 +210,34 @@ impl RosterTrustArgs {
         Ok(trusted)
     }
 }
+
+/// The upstream rosters a policy's `[[dependencies.publishers]]` pin
+/// (`--roster-file`, repeatable): `vouch deps check`, and `vouch verify`
+/// for `[release] check_dependencies`.
+#[derive(Args, Debug, Clone, Default)]
+pub(crate) struct UpstreamRosterArgs {
+    /// An upstream project's roster chain file, trusted from the version
+    /// and digest a [[dependencies.publishers]] entry pins (repeatable).
+    #[arg(long = "roster-file", value_name = "FILE")]
+    pub(crate) roster_files: Vec<PathBuf>,
+}
+
+impl UpstreamRosterArgs {
+    /// Reads each file and trusts the chains `policy` pins, verified from
+    /// the pinned version and rotated to their newest (expiry at the real
+    /// time, whatever `--at` says). A file that does not decode, or a
+    /// pinned chain that does not verify, is refused (exit 1).
+    pub(crate) fn trusted(
+        &self,
+        policy: &vouch_chain::Policy,
+    ) -> Result<Vec<TrustedRoster>, CliError> {
+        let mut chains = Vec::with_capacity(self.roster_files.len());
+        for path in &self.roster_files {
+            let chain = RosterChain::from_bytes(&crate::io::read(path, crate::io::Input::SIGNED)?)
+                .map_err(|e| CliError::refused(format!("roster {} refused", path.display()), e))?;
+            chains.push(chain);
+        }
+        vouch_chain::deps::trust_pinned_rosters(policy, &chains, Timestamp::now())
+            .map_err(|e| CliError::refused("an upstream roster is refused", e))
+    }
+}

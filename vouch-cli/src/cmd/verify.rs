@@ -10,7 +10,7 @@ use vouch_core::cose::Sign;
 use vouch_manifest::{Deployment, Image, Predicate as _, Signed, peek_predicate_type};
 
 use crate::cmd::PassphraseArgs;
-use crate::cmd::trust::RosterTrustArgs;
+use crate::cmd::trust::{RosterTrustArgs, UpstreamRosterArgs};
 use crate::exit::{CliError, CliResult, Outcome};
 use crate::progress::Progress;
 
@@ -26,6 +26,10 @@ pub(crate) struct VerifyArgs {
     /// The roster file and how it is trusted.
     #[command(flatten)]
     trust: RosterTrustArgs,
+    /// Upstream rosters the policy's [dependencies] pins, for [release]
+    /// check_dependencies.
+    #[command(flatten)]
+    upstream: UpstreamRosterArgs,
     /// The bundle: a file from `vouch bundle create`, or a directory of
     /// signed statements and *.commit files.
     #[arg(long, value_name = "PATH")]
@@ -141,6 +145,7 @@ pub(crate) fn run(args: VerifyArgs) -> CliResult {
         .map(|k| crate::io::open_signer(k, args.passphrase.file()))
         .transpose()?;
     let roster = args.trust.trusted()?;
+    let upstream = args.upstream.trusted(&policy)?;
     let bundle = bundle(&args.bundle)?;
     let placement = Placement {
         environment: args.environment.clone(),
@@ -148,7 +153,7 @@ pub(crate) fn run(args: VerifyArgs) -> CliResult {
         namespace: args.namespace.clone(),
         service: args.service.clone(),
     };
-    let verifier = Verifier::new(policy, roster);
+    let verifier = Verifier::new(policy, roster).with_dependency_rosters(&upstream);
     let verdict = {
         let _progress = Progress::spinner("verifying");
         let at = args.at.unwrap_or_else(Timestamp::now);
