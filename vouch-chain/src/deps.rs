@@ -276,8 +276,7 @@ impl From<RosterPublisher> for RawPublisher {
 impl RosterPublisher {
     /// Whether this entry covers `dep`.
     pub fn covers(&self, dep: &LockedDependency) -> bool {
-        self.ecosystem.is_none_or(|e| e == dep.ecosystem)
-            && self.packages.iter().any(|p| dep.name_matches(p.as_str()))
+        covers(&self.packages, self.ecosystem, dep)
     }
 }
 
@@ -371,9 +370,15 @@ impl From<ProvenancePublisher> for RawProvenance {
 impl ProvenancePublisher {
     /// Whether this entry covers `dep`.
     pub fn covers(&self, dep: &LockedDependency) -> bool {
-        self.ecosystem.is_none_or(|e| e == dep.ecosystem)
-            && self.packages.iter().any(|p| dep.name_matches(p.as_str()))
+        covers(&self.packages, self.ecosystem, dep)
     }
+}
+
+/// Whether an entry of these name patterns and ecosystem (any when
+/// `None`) covers `dep`.
+fn covers(packages: &[NamePattern], ecosystem: Option<Ecosystem>, dep: &LockedDependency) -> bool {
+    ecosystem.is_none_or(|e| e == dep.ecosystem)
+        && packages.iter().any(|p| dep.name_matches(p.as_str()))
 }
 
 /// A dependency accepted without evidence.

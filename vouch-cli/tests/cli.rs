@@ -1918,26 +1918,25 @@ fn verify_cmd<'a>(roster: &'a str, target: &'a str, extra: &[&'a str]) -> Vec<&'
 fn verify_reads_and_verifies_the_upstream_rosters_the_policy_pins() {
     let s = Sandbox::new("upstream-rosters");
     let c = small_chain(&s, "eu-1");
-    s.key("up-root");
-    s.ok(&[
-        "roster",
-        "init",
-        "--name",
-        "upstream",
-        "--root-key",
-        "up-root.key.pub",
-        "-o",
-        "up.json",
-    ]);
-    let up_pin = digest_in(&s.ok(&[
-        "roster",
-        "sign",
-        "up.json",
-        "--key",
-        "up-root.key",
-        "-o",
-        "up.chain",
-    ]));
+    // An upstream roster of no identities under its own root key, signed
+    // into STEM.chain; its pin.
+    let upstream = |root: &str, stem: &str| {
+        s.key(root);
+        let (pubkey, key) = (format!("{root}.key.pub"), format!("{root}.key"));
+        let (draft, chain) = (format!("{stem}.json"), format!("{stem}.chain"));
+        s.ok(&[
+            "roster",
+            "init",
+            "--name",
+            "upstream",
+            "--root-key",
+            &pubkey,
+            "-o",
+            &draft,
+        ]);
+        digest_in(&s.ok(&["roster", "sign", &draft, "--key", &key, "-o", &chain]))
+    };
+    let up_pin = upstream("up-root", "up");
     s.write(
         "policy.toml",
         format!(
@@ -1957,28 +1956,9 @@ fn verify_reads_and_verifies_the_upstream_rosters_the_policy_pins() {
         &verify_cmd("r.chain", &c.deployment, &with("junk.chain")),
     );
     assert!(e.contains("roster junk.chain refused"), "{e}");
-    // The pinned chain signed by another key: it does not verify from the pin.
-    s.key("other-root");
-    s.ok(&[
-        "roster",
-        "init",
-        "--name",
-        "upstream",
-        "--root-key",
-        "other-root.key.pub",
-        "-o",
-        "other.json",
-    ]);
-    s.ok(&[
-        "roster",
-        "sign",
-        "other.json",
-        "--key",
-        "other-root.key",
-        "-o",
-        "other.chain",
-    ]);
-    // Not the pinned version: left unused, so nothing is refused...
+    // Another upstream roster, under another root key: it holds no pinned
+    // version, so it is left unused and nothing is refused...
+    upstream("other-root", "other");
     let out = s.ok(&verify_cmd("r.chain", &c.deployment, &with("other.chain")));
     assert!(out.starts_with("verdict: PASS"), "{out}");
     // ...but the pinned one, its signature broken, is.
