@@ -920,7 +920,7 @@ impl DependencyReport {
                         p.bundle,
                         e(&p.predicate_type),
                         p.proven_at
-                            .map(|t| format!(", logged {t}"))
+                            .map(|t| format!(", proven by {t}"))
                             .unwrap_or_default(),
                         p.digest,
                     );
